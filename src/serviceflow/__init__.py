@@ -1,0 +1,54 @@
+"""serviceflow: one standard lifecycle for every client request, over an auditable event log.
+
+The public API is re-exported here; everything else is private to the package.
+"""
+
+from __future__ import annotations
+
+from serviceflow.case import Case
+from serviceflow.clock import Clock, ManualClock, SystemClock
+from serviceflow.desk import RecordedEvent, ServiceDesk, Verification
+from serviceflow.errors import (
+    ConcurrencyConflict,
+    IntegrityError,
+    InvalidTransition,
+    NotAuthorized,
+    NotFound,
+    PluginError,
+    PolicyError,
+    ServiceflowError,
+    StoreError,
+    ValidationError,
+)
+from serviceflow.hookspecs import hookimpl
+from serviceflow.messages import Classification, Notification
+from serviceflow.policy import Policy, default_policy, load_policy
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Case",
+    "Classification",
+    "Clock",
+    "ConcurrencyConflict",
+    "IntegrityError",
+    "InvalidTransition",
+    "ManualClock",
+    "NotAuthorized",
+    "NotFound",
+    "Notification",
+    "PluginError",
+    "Policy",
+    "PolicyError",
+    "RecordedEvent",
+    "ServiceDesk",
+    "ServiceflowError",
+    "StoreError",
+    "SystemClock",
+    "ValidationError",
+    "Verification",
+    "__version__",
+    "default_policy",
+    "hookimpl",
+    "load_policy",
+]

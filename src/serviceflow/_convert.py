@@ -1,0 +1,99 @@
+"""The private cattrs converter: policy and inputs in, canonical JSON-ready data out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.errors import ForbiddenExtraKeysError
+from cattrs.v import format_exception as cattrs_format_exception
+
+from serviceflow.clock import require_aware
+from serviceflow.duration import format_duration, parse_duration
+from serviceflow.errors import ServiceflowError, ValidationError
+
+T = TypeVar("T")
+
+converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+
+def _structure_datetime(value: Any, _: type) -> datetime:
+    if isinstance(value, datetime):
+        return require_aware(value)
+    if not isinstance(value, str):
+        raise ValidationError("datetime", [f"expected an ISO 8601 string, got {value!r}"])
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError("datetime", [f"not ISO 8601: {value!r}"]) from None
+    return require_aware(parsed)
+
+
+def _structure_str(value: Any, _: type) -> str:
+    if not isinstance(value, str):
+        raise ValidationError("text", [f"expected a string, got {type(value).__name__} {value!r}"])
+    return value
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError("flag", [f"expected true or false, got {value!r}"])
+    return value
+
+
+def _structure_int(value: Any, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError("integer", [f"expected an integer, got {value!r}"])
+    return value
+
+
+def _structure_float(value: Any, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError("number", [f"expected a number, got {value!r}"])
+    return float(value)
+
+
+converter.register_structure_hook(datetime, _structure_datetime)
+converter.register_unstructure_hook(datetime, lambda d: d.isoformat())
+converter.register_structure_hook(timedelta, lambda v, _: parse_duration(v))
+converter.register_unstructure_hook(timedelta, format_duration)
+converter.register_structure_hook(str, _structure_str)
+converter.register_structure_hook(bool, _structure_bool)
+converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook(float, _structure_float)
+
+
+def _format(exc: BaseException, type_: type | None) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.problems) or str(exc)
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return f"unknown field(s) {', '.join(sorted(exc.extra_fields))}"
+    if isinstance(exc, KeyError):
+        return "required field is missing"
+    return cattrs_format_exception(exc, type_)
+
+
+def structure_checked(
+    data: Mapping[str, Any] | Any,
+    cls: type[T],
+    *,
+    what: str,
+    error: type[ValidationError] = ValidationError,
+) -> T:
+    """Structure ``data`` into ``cls``; on failure raise ``error`` listing ``$.path: problem``."""
+    try:
+        return converter.structure(data, cls)
+    except (cattrs.BaseValidationError, ServiceflowError) as exc:
+        if isinstance(exc, cattrs.BaseValidationError):
+            lines = cattrs.transform_error(exc, path="$", format_exception=_format)
+        else:
+            lines = [f"$ {line}" for line in _format(exc, cls).split("; ")]
+        raise error(what, [_path_first(line) for line in lines]) from None
+
+
+def _path_first(line: str) -> str:
+    """cattrs writes ``message @ $.path``; we write ``$.path: message``."""
+    message, sep, path = line.rpartition(" @ ")
+    return f"{path}: {message}" if sep else line

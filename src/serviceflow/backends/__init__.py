@@ -1,0 +1,1 @@
+"""Built-in storage backends, registered as plugins exactly like third-party ones."""

@@ -1,0 +1,319 @@
+"""The embedded SQLite store (``sqlite:///path.db``): WAL, one transaction per command.
+
+Optimistic concurrency comes from the primary key ``(stream, seq)``: a writer whose
+expected version is stale collides with the row another writer already added. The
+projection table has indexed columns for the desk's queries. ``synchronous`` is FULL by
+default, so a command that returned survives a power cut, not only a killed process;
+``?synchronous=normal`` trades that for speed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pluggy
+
+from serviceflow.errors import ConcurrencyConflict, StoreError
+from serviceflow.store import CaseQuery, CaseRow, EventRecord, Store, StreamWrite
+
+hookimpl = pluggy.HookimplMarker("serviceflow")
+
+SCHEMA_VERSION = 1
+_SYNC_MODES = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTRA"}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY,
+    stream TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    prev TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    UNIQUE (stream, seq)
+);
+CREATE TABLE IF NOT EXISTS cases (
+    id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    head TEXT NOT NULL,
+    requester TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    priority TEXT,
+    category TEXT,
+    assignee TEXT,
+    submitted_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_state ON cases (state, submitted_at);
+CREATE INDEX IF NOT EXISTS cases_assignee ON cases (assignee, state);
+CREATE INDEX IF NOT EXISTS cases_priority ON cases (priority, state);
+CREATE INDEX IF NOT EXISTS cases_category ON cases (category, state);
+CREATE INDEX IF NOT EXISTS cases_requester ON cases (requester, submitted_at);
+CREATE TABLE IF NOT EXISTS policies (
+    version TEXT PRIMARY KEY,
+    document TEXT NOT NULL,
+    stored_at TEXT NOT NULL
+);
+"""
+
+_INSERT_EVENT = (
+    "INSERT INTO events (stream, seq, type, at, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_ROW = """
+INSERT INTO cases (id, state, version, head, requester, channel, priority, category, assignee,
+                   submitted_at, updated_at, data)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+_INDEXED = ("state", "priority", "category", "assignee")
+_ROW_COLUMNS = (
+    "id, state, version, head, requester, channel, priority, category, assignee, "
+    "submitted_at, updated_at, data"
+)
+_PAGE = 500
+
+
+class SQLiteStore:
+    """A store in one SQLite file; safe to share between threads and processes."""
+
+    keeps_objects = False
+
+    def __init__(self, path: str, *, synchronous: str = "full", url: str | None = None) -> None:
+        self.url = url or f"sqlite:///{path}"
+        self.path = path
+        mode = _SYNC_MODES.get(synchronous.lower())
+        if mode is None:
+            raise StoreError(
+                f"{self.url}: synchronous={synchronous!r} is not one of {', '.join(_SYNC_MODES)}"
+            )
+        self.synchronous = mode
+        if path != ":memory:":
+            parent = Path(path).parent
+            if not parent.is_dir():
+                raise StoreError(f"{self.url}: folder {parent} does not exist")
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            self._setup()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.url}: cannot open as a serviceflow store: {exc}") from None
+
+    def _setup(self) -> None:
+        db = self._db
+        db.execute("PRAGMA busy_timeout = 30000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute(f"PRAGMA synchronous = {self.synchronous}")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.url}: schema version {version} is newer than this serviceflow "
+                f"understands ({SCHEMA_VERSION}); upgrade serviceflow"
+            )
+        if version < SCHEMA_VERSION:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def append(self, writes: Sequence[StreamWrite]) -> None:
+        """All writes in one ``BEGIN IMMEDIATE`` transaction; a stale version rolls back."""
+        events = [
+            (e.stream, e.seq, e.type, e.at, e.data, e.prev, e.hash)
+            for write in writes
+            for e in write.events
+        ]
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if len(events) == 1:
+                    db.execute(_INSERT_EVENT, events[0])
+                else:
+                    db.executemany(_INSERT_EVENT, events)
+                for write in writes:
+                    self._write_row(write)
+                db.execute("COMMIT")
+            except sqlite3.IntegrityError:
+                db.execute("ROLLBACK")
+                raise self._conflict(writes) from None
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    def _write_row(self, write: StreamWrite) -> None:
+        """Insert a new row, or update only what changed: setting an indexed column costs
+        an index rewrite even when its value stays the same."""
+        row = write.row
+        if row.data is None:
+            raise StoreError(f"case {row.id}: the SQLite store needs the row's JSON document")
+        if write.expected == 0:
+            self._db.execute(_INSERT_ROW, _row_values(row, row.data))
+            return
+        changed = [c for c in _INDEXED if c in write.changed]
+        sets = "".join(f", {c} = ?" for c in changed)
+        cursor = self._db.execute(
+            f"UPDATE cases SET version = ?, head = ?, updated_at = ?, data = ?{sets} "
+            "WHERE id = ? AND version = ?",
+            (
+                row.version,
+                row.head,
+                row.updated_at,
+                row.data,
+                *(getattr(row, c) for c in changed),
+                row.id,
+                write.expected,
+            ),
+        )
+        if cursor.rowcount != 1:
+            raise sqlite3.IntegrityError(f"case {row.id} is not at version {write.expected}")
+
+    def _conflict(self, writes: Sequence[StreamWrite]) -> ConcurrencyConflict:
+        for write in writes:
+            actual = self._db.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM events WHERE stream = ?", (write.stream,)
+            ).fetchone()[0]
+            if actual != write.expected:
+                return ConcurrencyConflict(write.stream, write.expected, actual)
+        return ConcurrencyConflict(writes[0].stream, writes[0].expected)
+
+    def read(self, stream: str) -> list[EventRecord]:
+        """The stream's events in order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT stream, seq, type, at, data, prev, hash FROM events "
+                "WHERE stream = ? ORDER BY seq",
+                (stream,),
+            ).fetchall()
+        return [EventRecord(*row) for row in rows]
+
+    def load(self, stream: str) -> CaseRow | None:
+        """The case's row, or ``None``."""
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_ROW_COLUMNS} FROM cases WHERE id = ?", (stream,)
+            ).fetchone()
+        return CaseRow(*row) if row is not None else None
+
+    def query(self, query: CaseQuery) -> Iterator[CaseRow]:
+        """Matching rows by submission time, fetched a page at a time (bounded memory)."""
+        where, params = _where(query)
+        remaining = query.limit
+        after: tuple[str, str] = ("", "")
+        while remaining is None or remaining > 0:
+            page = _PAGE if remaining is None else min(_PAGE, remaining)
+            sql = (
+                f"SELECT {_ROW_COLUMNS} FROM cases WHERE {where} "
+                "AND (submitted_at, id) > (?, ?) ORDER BY submitted_at, id LIMIT ?"
+            )
+            with self._lock:
+                rows = self._db.execute(sql, (*params, *after, page)).fetchall()
+            for row in rows:
+                yield CaseRow(*row)
+            if len(rows) < page:
+                return
+            after = (rows[-1][9], rows[-1][0])
+            if remaining is not None:
+                remaining -= len(rows)
+
+    def count(self, query: CaseQuery) -> int:
+        """Number of matching rows."""
+        where, params = _where(query)
+        with self._lock:
+            return int(self._db.execute(f"SELECT COUNT(*) FROM cases WHERE {where}", params).fetchone()[0])
+
+    def streams(self) -> Iterator[str]:
+        """Case ids by submission time, paged."""
+        for row in self.query(CaseQuery()):
+            yield row.id
+
+    def save_policy(self, version: str, document: str, at: str) -> None:
+        """Keep a policy document (first writer wins)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO policies (version, document, stored_at) VALUES (?, ?, ?)",
+                (version, document, at),
+            )
+
+    def load_policy(self, version: str) -> str | None:
+        """A stored policy document."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT document FROM policies WHERE version = ?", (version,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+
+def _row_values(row: CaseRow, data: str) -> tuple[object, ...]:
+    return (
+        row.id,
+        row.state,
+        row.version,
+        row.head,
+        row.requester,
+        row.channel,
+        row.priority,
+        row.category,
+        row.assignee,
+        row.submitted_at,
+        row.updated_at,
+        data,
+    )
+
+
+def _where(q: CaseQuery) -> tuple[str, tuple[object, ...]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    if q.states is not None:
+        clauses.append(f"state IN ({', '.join('?' * len(q.states))})" if q.states else "0")
+        params.extend(q.states)
+    for column in ("priority", "category", "assignee", "requester", "channel"):
+        value = getattr(q, column)
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    return (" AND ".join(clauses) or "1"), tuple(params)
+
+
+def parse_url(url: str) -> tuple[str, str]:
+    """``sqlite:///rel.db`` → ``rel.db``; ``sqlite:////abs.db`` → ``/abs.db``; plus synchronous."""
+    parts = urlsplit(url)
+    raw = unquote(parts.path)
+    path = raw[1:] if raw.startswith("/") else raw
+    if parts.netloc:
+        raise StoreError(f"{url}: write sqlite:///relative.db or sqlite:////absolute.db")
+    if not path:
+        raise StoreError(f"{url}: no database file; write e.g. sqlite:///desk.db")
+    options = parse_qs(parts.query)
+    unknown = set(options) - {"synchronous"}
+    if unknown:
+        raise StoreError(f"{url}: unknown option(s) {', '.join(sorted(unknown))} (known: synchronous)")
+    return path, options.get("synchronous", ["full"])[-1]
+
+
+@hookimpl
+def open_store(url: str) -> Store | None:
+    """Open ``sqlite:///...`` stores."""
+    if not url.startswith("sqlite:"):
+        return None
+    path, synchronous = parse_url(url)
+    return SQLiteStore(path, synchronous=synchronous, url=url)

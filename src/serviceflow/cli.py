@@ -1,0 +1,243 @@
+"""The ``serviceflow`` command: demo, policy check, case inspection, lifecycle diagram.
+
+Needs the ``cli`` extra (click and rich): ``pip install 'serviceflow[cli]'``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+try:
+    import click
+    from rich.console import Console
+    from rich.table import Table
+except ImportError as _missing:  # pragma: no cover - exercised only without the extra
+    _MISSING: ImportError | None = _missing
+else:
+    _MISSING = None
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    if _MISSING is not None:  # pragma: no cover
+        sys.stderr.write(
+            f"serviceflow's command line needs the 'cli' extra ({_MISSING.name} is missing):\n"
+            "    pip install 'serviceflow[cli]'\n"
+        )
+        raise SystemExit(2)
+    cli(prog_name="serviceflow")
+
+
+if _MISSING is None:
+    from serviceflow import lifecycle
+    from serviceflow.case import Case
+    from serviceflow.desk import ServiceDesk
+    from serviceflow.errors import ServiceflowError
+    from serviceflow.policy import Policy, load_policy
+
+    console = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+
+    class _Cli(click.Group):
+        """Turns serviceflow errors into one clear message and exit status 1."""
+
+        def invoke(self, ctx: click.Context) -> Any:
+            try:
+                return super().invoke(ctx)
+            except ServiceflowError as exc:
+                err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+                raise SystemExit(1) from None
+
+    def store_url(db: str) -> str:
+        """A ``--db`` value as a store URL: URLs pass through, paths become SQLite files."""
+        return db if "://" in db else f"sqlite:///{db}"
+
+    def open_desk(ctx: click.Context) -> ServiceDesk:
+        options = ctx.find_root().params
+        policy: Policy | None = load_policy(options["policy"]) if options["policy"] else None
+        return ServiceDesk.open(store_url(options["db"]), policy=policy)
+
+    @click.group(cls=_Cli)
+    @click.option(
+        "--db",
+        default="serviceflow.db",
+        show_default=True,
+        envvar="SERVICEFLOW_DB",
+        help="SQLite file, or a store URL (memory://, sqlite:///path.db, ...).",
+    )
+    @click.option(
+        "--policy",
+        type=click.Path(dir_okay=False),
+        envvar="SERVICEFLOW_POLICY",
+        help="Policy TOML file (default: the shipped default policy).",
+    )
+    @click.version_option(package_name="serviceflow")
+    def cli(db: str, policy: str | None) -> None:
+        """serviceflow: one standard lifecycle for every client request."""
+
+    @cli.command()
+    @click.option("--quiet", is_flag=True, help="Print only the summary.")
+    @click.pass_context
+    def demo(ctx: click.Context, quiet: bool) -> None:
+        """Play a scripted day of a small desk into the --db file and summarise it."""
+        from serviceflow.demo import DemoStep, demo_desk, run_demo
+
+        url = store_url(ctx.find_root().params["db"])
+        desk, clock = demo_desk(url)
+        if not quiet:
+            console.print(f"[bold]A day at the desk[/] — writing to {url}\n")
+
+        def show(step: DemoStep) -> None:
+            if quiet:
+                return
+            mark = "[red]refused[/]" if step.refused else f"[cyan]{step.state}[/]"
+            console.print(
+                f"[dim]{step.at:%a %H:%M}[/] [bold]{step.label:>3}[/] {mark:<28} {step.text}",
+                soft_wrap=True,
+            )
+
+        with desk:
+            summary = run_demo(desk, clock, show)
+        table = Table(title="Summary", show_header=True)
+        table.add_column("state")
+        table.add_column("cases", justify="right")
+        for state, count in summary.by_state.items():
+            table.add_row(state, str(count))
+        console.print()
+        console.print(table)
+        median = summary.median_resolution_hours
+        console.print(
+            f"{len(summary.cases)} cases, {summary.events} events, "
+            f"{summary.refusals} commands refused with an explanation, "
+            f"{summary.verified}/{len(summary.cases)} hash chains verified."
+        )
+        if median is not None:
+            console.print(f"Median time to resolution: {median:.1f} h (calendar time).")
+        console.print(
+            f"Inspect: serviceflow --db {ctx.find_root().params['db']} cases; "
+            "serviceflow history ID; serviceflow case show ID"
+        )
+
+    @cli.group()
+    def policy() -> None:
+        """Check and inspect policy files."""
+
+    @policy.command("check")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    def policy_check(file: str) -> None:
+        """Validate FILE; list every problem with its path."""
+        loaded = load_policy(Path(file))
+        console.print(
+            f"[green]ok[/] {file}: policy {loaded.name!r}, version {loaded.version}, "
+            f"{len(loaded.priority.levels)} priorities, {len(loaded.categories)} categories, "
+            f"{len(loaded.tiers)} tiers"
+        )
+
+    @cli.group()
+    def case() -> None:
+        """Inspect cases."""
+
+    @case.command("show")
+    @click.argument("case_id")
+    @click.pass_context
+    def case_show(ctx: click.Context, case_id: str) -> None:
+        """Show the current state of a case."""
+        with open_desk(ctx) as desk:
+            _print_case(desk.case(case_id))
+
+    @cli.command()
+    @click.argument("case_id")
+    @click.pass_context
+    def history(ctx: click.Context, case_id: str) -> None:
+        """List the events of a case, in order."""
+        with open_desk(ctx) as desk:
+            table = Table(title=f"Case {case_id}")
+            for column in ("#", "time", "event", "by", "details"):
+                table.add_column(column)
+            for recorded in desk.history(case_id):
+                event = recorded.event
+                details = {
+                    k: v
+                    for k, v in _fields(event).items()
+                    if k not in {"at", "by", "policy"} and v not in (None, "")
+                }
+                table.add_row(
+                    str(recorded.seq),
+                    f"{event.at:%Y-%m-%d %H:%M}",
+                    event.TYPE.removeprefix("case."),
+                    event.by,
+                    ", ".join(f"{k}={v}" for k, v in details.items()),
+                )
+            console.print(table)
+
+    @cli.command()
+    @click.option("--state", "states", multiple=True, type=click.Choice(lifecycle.STATES))
+    @click.option("--assignee")
+    @click.option("--limit", type=int, default=50, show_default=True)
+    @click.pass_context
+    def cases(ctx: click.Context, states: tuple[str, ...], assignee: str | None, limit: int) -> None:
+        """List cases, oldest first."""
+        with open_desk(ctx) as desk:
+            table = Table()
+            table.add_column("id", no_wrap=True, min_width=16)
+            for column in ("state", "priority", "assignee", "requester", "subject"):
+                table.add_column(column)
+            for found in desk.cases(state=states or None, assignee=assignee, limit=limit):
+                table.add_row(
+                    found.id,
+                    found.state,
+                    found.priority or "",
+                    found.assignee or "",
+                    found.requester,
+                    found.subject,
+                )
+            console.print(table)
+
+    @cli.command()
+    @click.argument("case_ids", nargs=-1)
+    @click.pass_context
+    def verify(ctx: click.Context, case_ids: tuple[str, ...]) -> None:
+        """Check hash chains and projections (all cases when no ID is given)."""
+        with open_desk(ctx) as desk:
+            ids = case_ids or tuple(desk.store.streams())
+            bad = 0
+            for case_id in ids:
+                result = desk.verify(case_id)
+                if not result.ok:
+                    bad += 1
+                    console.print(f"[red]FAIL[/] {case_id}: " + "; ".join(result.problems))
+            console.print(f"{len(ids) - bad}/{len(ids)} cases verified")
+            if bad:
+                raise SystemExit(1)
+
+    @cli.command()
+    @click.option(
+        "--format", "fmt", type=click.Choice(["markdown", "mermaid"]), default="markdown",
+        show_default=True,
+    )
+    @click.option("--output", type=click.Path(dir_okay=False), help="Write to this file.")
+    def diagram(fmt: str, output: str | None) -> None:
+        """Render the case lifecycle, generated from the state machine itself."""
+        text = lifecycle.markdown() if fmt == "markdown" else lifecycle.mermaid() + "\n"
+        if output:
+            Path(output).write_text(text, encoding="utf-8")
+            console.print(f"wrote {output}")
+        else:
+            click.echo(text, nl=False)
+
+    def _fields(obj: object) -> dict[str, Any]:
+        from attrs import asdict
+
+        return asdict(obj, recurse=False)  # type: ignore[arg-type]
+
+    def _print_case(found: Case) -> None:
+        table = Table(title=f"Case {found.id}", show_header=False)
+        table.add_column("field", style="bold")
+        table.add_column("value")
+        for name, value in _fields(found).items():
+            if value not in (None, "", ()):
+                shown = value.isoformat() if hasattr(value, "isoformat") else value
+                table.add_row(name, str(shown))
+        console.print(table)

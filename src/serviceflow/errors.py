@@ -1,0 +1,87 @@
+"""The one error hierarchy of serviceflow: every refusal says what, where and what is allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+
+class ServiceflowError(Exception):
+    """Base class of every error serviceflow raises on purpose."""
+
+
+class ValidationError(ServiceflowError):
+    """A command or input value is malformed; lists every problem with its path."""
+
+    def __init__(self, what: str, problems: Iterable[str]) -> None:
+        self.problems: tuple[str, ...] = tuple(problems)
+        listing = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{what}:\n{listing}" if self.problems else what)
+
+
+class PolicyError(ValidationError):
+    """A policy document is invalid; ``problems`` holds one ``$.path: message`` per issue."""
+
+
+class NotFound(ServiceflowError):  # noqa: N818 - reads as a domain outcome, like KeyError
+    """A case (or other stream) does not exist."""
+
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"{kind} {ident!r} does not exist")
+
+
+class InvalidTransition(ServiceflowError):  # noqa: N818
+    """A trigger is not allowed in the case's current state, or one of its guards failed."""
+
+    def __init__(
+        self,
+        case_id: str,
+        state: str,
+        trigger: str,
+        allowed: Sequence[str],
+        reason: str | None = None,
+    ) -> None:
+        self.case_id = case_id
+        self.state = state
+        self.trigger = trigger
+        self.allowed = tuple(allowed)
+        self.reason = reason
+        allowed_text = ", ".join(self.allowed) if self.allowed else "none (terminal state)"
+        head = f"case {case_id}: cannot {trigger} in state {state!r}"
+        if reason:
+            head += f": {reason}"
+        super().__init__(f"{head} (allowed here: {allowed_text})")
+
+
+class NotAuthorized(ServiceflowError):  # noqa: N818
+    """An actor may not perform a command; says what was refused and what would be needed."""
+
+    def __init__(self, actor: str, action: str, needed: str) -> None:
+        self.actor = actor
+        self.action = action
+        self.needed = needed
+        super().__init__(f"{actor} may not {action}; needs {needed}")
+
+
+class ConcurrencyConflict(ServiceflowError):  # noqa: N818
+    """Another writer appended to the stream first; reload and decide again."""
+
+    def __init__(self, stream: str, expected: int, actual: int | None = None) -> None:
+        self.stream = stream
+        self.expected = expected
+        self.actual = actual
+        found = f", found version {actual}" if actual is not None else ""
+        super().__init__(f"stream {stream!r}: expected version {expected}{found}")
+
+
+class StoreError(ServiceflowError):
+    """A store cannot be opened or used (unknown URL scheme, unreadable file, bad schema)."""
+
+
+class IntegrityError(ServiceflowError):
+    """A stored stream cannot be read back consistently (broken order or unknown event)."""
+
+
+class PluginError(ServiceflowError):
+    """A plugin is malformed: a misspelt hook, a wrong signature, a failing import."""

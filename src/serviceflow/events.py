@@ -1,0 +1,274 @@
+"""Case events: frozen facts, each naming its actor, time and policy version.
+
+Every event type maps to exactly one lifecycle trigger (``TRIGGER``), so folding an event
+needs no knowledge beyond the lifecycle machine. ``SCHEMA`` is the version of the event's
+shape; ``serialization`` upcasts older shapes when they are read back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from attrs import frozen
+
+
+@frozen(kw_only=True)
+class Event:
+    """Fields common to every event."""
+
+    TYPE: ClassVar[str] = ""
+    TRIGGER: ClassVar[str] = ""
+    SCHEMA: ClassVar[int] = 1
+    PUBLIC: ClassVar[bool] = False
+
+    at: datetime
+    by: str
+    policy: str
+
+
+@frozen(kw_only=True)
+class Submitted(Event):
+    """Intake: the client's request was captured."""
+
+    TYPE = "case.submitted"
+    TRIGGER = "submit"
+
+    case_id: str
+    requester: str
+    channel: str
+    subject: str
+    description: str = ""
+    tier: str
+    category: str | None = None
+    kind: str | None = None
+    impact: str | None = None
+    urgency: str | None = None
+
+
+@frozen(kw_only=True)
+class Classified(Event):
+    """Classification: type and category decided (by a person or a confident classifier)."""
+
+    TYPE = "case.classified"
+    TRIGGER = "classify"
+
+    category: str
+    kind: str
+    confidence: float | None = None
+
+
+@frozen(kw_only=True)
+class Prioritized(Event):
+    """Prioritization: the priority and why (matrix, category rule, tier, or a person)."""
+
+    TYPE = "case.prioritized"
+    TRIGGER = "prioritize"
+
+    priority: str
+    impact: str | None = None
+    urgency: str | None = None
+    rule: str
+    reason: str
+
+
+@frozen(kw_only=True)
+class Assigned(Event):
+    """Routing: the case has an owner (a first assignment or a transfer)."""
+
+    TYPE = "case.assigned"
+    TRIGGER = "assign"
+
+    assignee: str
+    previous: str | None = None
+
+
+@frozen(kw_only=True)
+class Acknowledged(Event):
+    """The first public reply: the client knows someone owns the case."""
+
+    TYPE = "case.acknowledged"
+    TRIGGER = "acknowledge"
+    PUBLIC = True
+
+    message: str
+
+
+@frozen(kw_only=True)
+class Replied(Event):
+    """A later public reply to the client."""
+
+    TYPE = "case.replied"
+    TRIGGER = "reply"
+    PUBLIC = True
+
+    message: str
+
+
+@frozen(kw_only=True)
+class InfoRequested(Event):
+    """Clarification: the desk asked the client something and waits for the answer."""
+
+    TYPE = "case.info_requested"
+    TRIGGER = "request_info"
+    PUBLIC = True
+
+    message: str
+
+
+@frozen(kw_only=True)
+class ClientReplied(Event):
+    """The client wrote to the desk."""
+
+    TYPE = "case.client_replied"
+    TRIGGER = "client_reply"
+
+    message: str
+
+
+@frozen(kw_only=True)
+class Resolved(Event):
+    """Resolution: a fix or answer was delivered; validation is pending."""
+
+    TYPE = "case.resolved"
+    TRIGGER = "resolve"
+    PUBLIC = True
+
+    resolution: str
+
+
+@frozen(kw_only=True)
+class Validated(Event):
+    """Validation: the resolution passed the quality check."""
+
+    TYPE = "case.validated"
+    TRIGGER = "validate"
+
+    note: str = ""
+
+
+@frozen(kw_only=True)
+class ValidationRejected(Event):
+    """Validation failed: the case goes back to work."""
+
+    TYPE = "case.validation_rejected"
+    TRIGGER = "reject"
+
+    reason: str
+
+
+@frozen(kw_only=True)
+class Confirmed(Event):
+    """The client confirmed the resolution."""
+
+    TYPE = "case.confirmed"
+    TRIGGER = "confirm"
+
+    comment: str = ""
+
+
+@frozen(kw_only=True)
+class Closed(Event):
+    """Closure: validated and confirmed (by the client, or by the policy's timeout)."""
+
+    TYPE = "case.closed"
+    TRIGGER = "close"
+    PUBLIC = True
+
+    reason: str
+
+
+@frozen(kw_only=True)
+class Reopened(Event):
+    """The case came back after resolution or closure."""
+
+    TYPE = "case.reopened"
+    TRIGGER = "reopen"
+
+    reason: str
+
+
+@frozen(kw_only=True)
+class Cancelled(Event):
+    """The request was withdrawn or is void."""
+
+    TYPE = "case.cancelled"
+    TRIGGER = "cancel"
+
+    reason: str
+
+
+@frozen(kw_only=True)
+class Merged(Event):
+    """This case was a duplicate and now lives on in another one."""
+
+    TYPE = "case.merged"
+    TRIGGER = "merge"
+
+    into: str
+
+
+@frozen(kw_only=True)
+class DuplicateMerged(Event):
+    """Another case was merged into this one."""
+
+    TYPE = "case.duplicate_merged"
+    TRIGGER = "absorb"
+
+    duplicate: str
+
+
+@frozen(kw_only=True)
+class NoteAdded(Event):
+    """An internal note, never shown to the client."""
+
+    TYPE = "case.note_added"
+    TRIGGER = "note"
+
+    text: str
+
+
+CaseEvent = (
+    Submitted
+    | Classified
+    | Prioritized
+    | Assigned
+    | Acknowledged
+    | Replied
+    | InfoRequested
+    | ClientReplied
+    | Resolved
+    | Validated
+    | ValidationRejected
+    | Confirmed
+    | Closed
+    | Reopened
+    | Cancelled
+    | Merged
+    | DuplicateMerged
+    | NoteAdded
+)
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.TYPE: cls
+    for cls in (
+        Submitted,
+        Classified,
+        Prioritized,
+        Assigned,
+        Acknowledged,
+        Replied,
+        InfoRequested,
+        ClientReplied,
+        Resolved,
+        Validated,
+        ValidationRejected,
+        Confirmed,
+        Closed,
+        Reopened,
+        Cancelled,
+        Merged,
+        DuplicateMerged,
+        NoteAdded,
+    )
+}

@@ -1,0 +1,116 @@
+"""Evolve: the pure fold of a case's events into its projection. Replay is ``fold``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from serviceflow import events as ev
+from serviceflow.case import Case, replace
+from serviceflow.errors import IntegrityError
+from serviceflow.lifecycle import DESTINATIONS, INTAKE
+
+
+def evolve(case: Case | None, event: ev.Event) -> Case:
+    """The case after ``event``; refuses events that the lifecycle does not allow here."""
+    if isinstance(event, ev.Submitted):
+        if case is not None:
+            raise IntegrityError(f"case {case.id}: submitted twice")
+        return _submitted(event)
+    if case is None:
+        raise IntegrityError(f"{event.TYPE} before the case was submitted")
+    state = DESTINATIONS.get((event.TRIGGER, case.state))
+    if state is None:
+        raise IntegrityError(
+            f"case {case.id}: {event.TYPE} cannot follow state {case.state!r} (version {case.version})"
+        )
+    changes = _CHANGES[type(event)](case, event)
+    return replace(case, state, case.version + 1, event.at, event.policy, changes)
+
+
+def fold(events: Iterable[ev.Event], case: Case | None = None) -> Case | None:
+    """Replay ``events`` on ``case`` (``None`` for a whole stream)."""
+    for event in events:
+        case = evolve(case, event)
+    return case
+
+
+def _submitted(e: ev.Submitted) -> Case:
+    return Case(
+        id=e.case_id,
+        state=INTAKE,
+        version=1,
+        requester=e.requester,
+        channel=e.channel,
+        subject=e.subject,
+        description=e.description,
+        tier=e.tier,
+        submitted_at=e.at,
+        updated_at=e.at,
+        policy=e.policy,
+        category=e.category,
+        kind=e.kind,
+        impact=e.impact,
+        urgency=e.urgency,
+    )
+
+
+_NOTHING: dict[str, Any] = {}
+_AFTER_WORK_RESUMES = {
+    "resolved_at": None,
+    "validated_at": None,
+    "confirmed_at": None,
+    "closed_at": None,
+    "resolution": None,
+}
+
+
+def _classified(case: Case, e: Any) -> dict[str, Any]:
+    return {"category": e.category, "kind": e.kind}
+
+
+def _prioritized(case: Case, e: Any) -> dict[str, Any]:
+    return {
+        "priority": e.priority,
+        "impact": e.impact if e.impact is not None else case.impact,
+        "urgency": e.urgency if e.urgency is not None else case.urgency,
+        "priority_reason": e.reason,
+    }
+
+
+def _assigned(case: Case, e: Any) -> dict[str, Any]:
+    transfers = case.transfer_count + (1 if case.assignee is not None else 0)
+    return {"assignee": e.assignee, "transfer_count": transfers}
+
+
+def _acknowledged(case: Case, e: Any) -> dict[str, Any]:
+    return _NOTHING if case.acknowledged_at is not None else {"acknowledged_at": e.at}
+
+
+def _resolved(case: Case, e: Any) -> dict[str, Any]:
+    return {**_AFTER_WORK_RESUMES, "resolved_at": e.at, "resolution": e.resolution}
+
+
+def _reopened(case: Case, e: Any) -> dict[str, Any]:
+    return {**_AFTER_WORK_RESUMES, "reopen_count": case.reopen_count + 1}
+
+
+_CHANGES: dict[type[ev.Event], Callable[[Case, Any], dict[str, Any]]] = {
+    ev.Classified: _classified,
+    ev.Prioritized: _prioritized,
+    ev.Assigned: _assigned,
+    ev.Acknowledged: _acknowledged,
+    ev.Replied: lambda c, e: _NOTHING,
+    ev.InfoRequested: lambda c, e: _NOTHING,
+    ev.ClientReplied: lambda c, e: _NOTHING,
+    ev.Resolved: _resolved,
+    ev.Validated: lambda c, e: {"validated_at": e.at},
+    ev.ValidationRejected: lambda c, e: _AFTER_WORK_RESUMES,
+    ev.Confirmed: lambda c, e: {"confirmed_at": e.at},
+    ev.Closed: lambda c, e: {"closed_at": e.at},
+    ev.Reopened: _reopened,
+    ev.Cancelled: lambda c, e: _NOTHING,
+    ev.Merged: lambda c, e: {"merged_into": e.into},
+    ev.DuplicateMerged: lambda c, e: {"duplicates": (*c.duplicates, e.duplicate)},
+    ev.NoteAdded: lambda c, e: _NOTHING,
+}

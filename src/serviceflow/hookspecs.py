@@ -1,0 +1,41 @@
+"""The hooks a serviceflow plugin can implement (project ``serviceflow``, entry-point group ``serviceflow``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pluggy
+
+from serviceflow.case import Case
+from serviceflow.events import Event
+from serviceflow.messages import Classification, Notification
+from serviceflow.policy import Policy
+from serviceflow.store import Store
+
+hookspec = pluggy.HookspecMarker("serviceflow")
+hookimpl = pluggy.HookimplMarker("serviceflow")
+
+
+@hookspec(firstresult=True)
+def open_store(url: str) -> Store | None:
+    """Open a store for ``url`` if this plugin handles its scheme, else return ``None``."""
+
+
+@hookspec
+def classify(case: Case, policy: Policy) -> Classification | None:
+    """Propose a category and kind for a newly submitted case, with a confidence."""
+
+
+@hookspec(firstresult=True)
+def route(case: Case, policy: Policy) -> str | None:
+    """Choose the owner of a prioritized case, or ``None`` to leave it in its queue."""
+
+
+@hookspec
+def observe(case: Case, events: Sequence[Event]) -> None:
+    """See events after they were committed, with the case as it now stands."""
+
+
+@hookspec
+def notify(notification: Notification) -> None:
+    """Deliver a client-facing message; failures are logged and never undo the change."""

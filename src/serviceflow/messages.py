@@ -1,0 +1,32 @@
+"""What plugins exchange with the desk: classifier proposals and client-facing notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from attrs import frozen
+
+
+@frozen(kw_only=True)
+class Classification:
+    """A classifier's proposal for a new case, and how sure it is (0 to 1)."""
+
+    category: str
+    kind: str
+    confidence: float
+    impact: str | None = None
+    urgency: str | None = None
+    source: str = "classifier"
+
+
+@frozen(kw_only=True)
+class Notification:
+    """One message for the client; ``key`` is stable, so a notifier can drop repeats."""
+
+    key: str
+    case_id: str
+    to: str
+    kind: str
+    subject: str
+    text: str
+    at: datetime

@@ -1,0 +1,38 @@
+"""The plugin manager: built-in backends first, then entry points, then explicit plugins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pluggy
+
+from serviceflow import hookspecs
+from serviceflow.backends import memory, sqlite
+from serviceflow.errors import PluginError
+
+ENTRY_POINT_GROUP = "serviceflow"
+BUILTINS: tuple[object, ...] = (memory, sqlite)
+
+
+def plugin_manager(
+    plugins: Iterable[object] = (), *, entry_points: bool = True
+) -> pluggy.PluginManager:
+    """A manager with the hookspecs, the built-ins, installed entry points and ``plugins``.
+
+    ``check_pending`` runs last, so a plugin with a misspelt hook fails here, loudly.
+    """
+    pm = pluggy.PluginManager("serviceflow")
+    pm.add_hookspecs(hookspecs)
+    try:
+        for module in BUILTINS:
+            pm.register(module, name=getattr(module, "__name__", None))
+        if entry_points:
+            pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        for plugin in plugins:
+            pm.register(plugin)
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {exc.plugin!r} is invalid: {exc}") from None
+    except ValueError as exc:
+        raise PluginError(str(exc)) from None
+    return pm

@@ -1,0 +1,249 @@
+"""Policy as data: the desk's rules, loaded from TOML or a mapping into frozen attrs types."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from attrs import field, frozen
+
+from serviceflow.errors import PolicyError
+
+
+@frozen
+class PriorityLevel:
+    """One priority, from the most urgent down; ``response`` is how the desk acts on it."""
+
+    name: str
+    description: str = ""
+    response: str = ""
+
+
+@frozen
+class PriorityPolicy:
+    """Priority levels (most urgent first) and the impact × urgency matrix that picks one."""
+
+    levels: tuple[PriorityLevel, ...]
+    impacts: tuple[str, ...]
+    urgencies: tuple[str, ...]
+    matrix: dict[str, dict[str, str]]
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """Priority names, most urgent first."""
+        return tuple(level.name for level in self.levels)
+
+    def rank(self, priority: str) -> int:
+        """0 for the most urgent priority, increasing downwards."""
+        return self.names.index(priority)
+
+
+@frozen
+class Category:
+    """A category of request; ``priority`` overrides the matrix (e.g. outage → critical)."""
+
+    name: str
+    description: str = ""
+    priority: str | None = None
+
+
+@frozen
+class Tier:
+    """A service tier; ``raise_priority`` lifts the matrix result by that many levels."""
+
+    name: str
+    description: str = ""
+    raise_priority: int = 0
+    groups: tuple[str, ...] = ()
+
+
+@frozen
+class LifecyclePolicy:
+    """Timing rules of the lifecycle: when silence counts as confirmation, how long reopen lasts."""
+
+    auto_confirm_after: timedelta = timedelta(hours=72)
+    reopen_window: timedelta = timedelta(days=14)
+
+
+@frozen
+class AutomationPolicy:
+    """Which intake stages run without a person, and how sure a classifier must be."""
+
+    classify: bool = False
+    prioritize: bool = False
+    route: bool = False
+    confidence_threshold: float = 0.8
+
+
+@frozen
+class Policy:
+    """The whole policy of a desk; ``version`` is a content hash that every event records."""
+
+    name: str = "default"
+    kinds: tuple[str, ...] = ("incident", "service_request", "question", "complaint")
+    channels: tuple[str, ...] = ("email", "web", "chat", "phone", "api")
+    categories: tuple[Category, ...] = ()
+    priority: PriorityPolicy = field(factory=lambda: default_policy().priority)
+    tiers: tuple[Tier, ...] = (Tier("standard"),)
+    default_tier: str = "standard"
+    lifecycle: LifecyclePolicy = LifecyclePolicy()
+    automation: AutomationPolicy = AutomationPolicy()
+
+    @cached_property
+    def version(self) -> str:
+        """A short content hash: equal documents give equal versions."""
+        return hashlib.sha256(self.document().encode()).hexdigest()[:16]
+
+    @cached_property
+    def category_map(self) -> dict[str, Category]:
+        """Categories by name."""
+        return {c.name: c for c in self.categories}
+
+    @cached_property
+    def tier_map(self) -> dict[str, Tier]:
+        """Tiers by name."""
+        return {t.name: t for t in self.tiers}
+
+    def tier_for(self, requester_group: str | None) -> str:
+        """The tier a requester group is served in, or the default tier."""
+        if requester_group is not None:
+            for tier in self.tiers:
+                if requester_group in tier.groups:
+                    return tier.name
+        return self.default_tier
+
+    def document(self) -> str:
+        """The canonical JSON form of this policy (what the version hashes and stores keep)."""
+        from serviceflow._convert import converter
+
+        data = converter.unstructure(self)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def load_policy(source: str | Path | Mapping[str, Any] | None = None) -> Policy:
+    """Load a policy from a TOML file, TOML text, or a mapping; ``None`` gives the default.
+
+    Every problem is reported at once, each with its path, in one ``PolicyError``.
+    """
+    if source is None:
+        return default_policy()
+    if isinstance(source, Mapping):
+        return _from_mapping(source, where="policy")
+    text, where = _read_source(source)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"policy {where} is not valid TOML", [str(exc)]) from None
+    return _from_mapping(data, where=f"policy {where}")
+
+
+def default_policy() -> Policy:
+    """The shipped default: the service-operations priority matrix and ITIL impact × urgency."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        text = resources.files("serviceflow").joinpath("default_policy.toml").read_text("utf-8")
+        _DEFAULT = _from_mapping(tomllib.loads(text), where="default policy")
+    return _DEFAULT
+
+
+_DEFAULT: Policy | None = None
+
+
+def _read_source(source: str | Path) -> tuple[str, str]:
+    if isinstance(source, Path) or "\n" not in source and source.endswith(".toml"):
+        path = Path(source)
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except OSError as exc:
+            raise PolicyError(f"cannot read policy file {path}", [exc.strerror or str(exc)]) from None
+    return source, "text"
+
+
+def _from_mapping(data: Mapping[str, Any], where: str) -> Policy:
+    from serviceflow._convert import structure_checked
+
+    policy = structure_checked(data, Policy, what=f"{where} is invalid", error=PolicyError)
+    problems = list(_semantic_problems(policy))
+    if problems:
+        raise PolicyError(f"{where} is invalid", problems)
+    return policy
+
+
+def _semantic_problems(policy: Policy) -> Iterator[str]:
+    """Rules that types alone cannot say: totality of the matrix, references by name."""
+    pri = policy.priority
+    names = pri.names
+    known = ", ".join(names)
+    yield from _duplicates("$.priority.levels", names)
+    yield from _duplicates("$.priority.impacts", pri.impacts)
+    yield from _duplicates("$.priority.urgencies", pri.urgencies)
+    yield from _duplicates("$.kinds", policy.kinds)
+    yield from _duplicates("$.channels", policy.channels)
+    yield from _duplicates("$.categories", [c.name for c in policy.categories])
+    yield from _duplicates("$.tiers", [t.name for t in policy.tiers])
+    if not names:
+        yield "$.priority.levels: at least one priority level is required"
+    if not policy.kinds:
+        yield "$.kinds: at least one case kind is required"
+    if not policy.channels:
+        yield "$.channels: at least one channel is required"
+    for impact in pri.matrix:
+        if impact not in pri.impacts:
+            yield f"$.priority.matrix.{impact}: unknown impact (impacts: {', '.join(pri.impacts)})"
+    for impact in pri.impacts:
+        row = pri.matrix.get(impact)
+        if row is None:
+            yield f"$.priority.matrix.{impact}: missing row (the matrix must cover every impact)"
+            continue
+        for urgency in row:
+            if urgency not in pri.urgencies:
+                yield (
+                    f"$.priority.matrix.{impact}.{urgency}: unknown urgency "
+                    f"(urgencies: {', '.join(pri.urgencies)})"
+                )
+        for urgency in pri.urgencies:
+            value = row.get(urgency)
+            path = f"$.priority.matrix.{impact}.{urgency}"
+            if value is None:
+                yield f"{path}: missing (the matrix must cover every impact × urgency)"
+            elif value not in names:
+                yield f"{path}: expected one of {known}, got {value!r}"
+    for i, category in enumerate(policy.categories):
+        if category.priority is not None and category.priority not in names:
+            yield (
+                f"$.categories[{i}].priority: expected one of {known}, got {category.priority!r}"
+            )
+    tier_names = [t.name for t in policy.tiers]
+    if policy.default_tier not in tier_names:
+        yield (
+            f"$.default_tier: expected one of {', '.join(tier_names) or '(no tiers)'}, "
+            f"got {policy.default_tier!r}"
+        )
+    seen_groups: dict[str, str] = {}
+    for i, tier in enumerate(policy.tiers):
+        if not 0 <= tier.raise_priority < max(len(names), 1):
+            yield f"$.tiers[{i}].raise_priority: must be between 0 and {max(len(names) - 1, 0)}"
+        for group in tier.groups:
+            if group in seen_groups:
+                yield (
+                    f"$.tiers[{i}].groups: {group!r} is already served by tier "
+                    f"{seen_groups[group]!r}"
+                )
+            seen_groups[group] = tier.name
+    if not 0.0 <= policy.automation.confidence_threshold <= 1.0:
+        yield "$.automation.confidence_threshold: must be between 0 and 1"
+
+
+def _duplicates(path: str, values: Any) -> Iterator[str]:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            yield f"{path}: {value!r} is listed twice"
+        seen.add(value)

@@ -1,0 +1,57 @@
+"""Priority: the impact × urgency matrix, category overrides and tier raises, with reasons."""
+
+from __future__ import annotations
+
+from attrs import frozen
+
+from serviceflow.errors import ValidationError
+from serviceflow.policy import Policy
+
+
+@frozen
+class PriorityDecision:
+    """A priority and the explanation of how it was reached."""
+
+    priority: str
+    rule: str
+    reason: str
+
+
+def decide_priority(
+    policy: Policy,
+    *,
+    impact: str | None,
+    urgency: str | None,
+    category: str | None,
+    tier: str,
+) -> PriorityDecision:
+    """Apply the policy: category override, else the matrix; then the tier's raise."""
+    pri = policy.priority
+    override = policy.category_map.get(category) if category is not None else None
+    steps: list[str] = []
+    if override is not None and override.priority is not None:
+        base, rule = override.priority, "category"
+        steps.append(f"category {category!r} sets {base}")
+    else:
+        problems = []
+        if impact is None:
+            problems.append(f"impact: required (one of {', '.join(pri.impacts)})")
+        elif impact not in pri.impacts:
+            problems.append(f"impact: expected one of {', '.join(pri.impacts)}, got {impact!r}")
+        if urgency is None:
+            problems.append(f"urgency: required (one of {', '.join(pri.urgencies)})")
+        elif urgency not in pri.urgencies:
+            problems.append(
+                f"urgency: expected one of {', '.join(pri.urgencies)}, got {urgency!r}"
+            )
+        if problems:
+            raise ValidationError("cannot prioritize by the matrix", problems)
+        assert impact is not None and urgency is not None
+        base, rule = pri.matrix[impact][urgency], "matrix"
+        steps.append(f"impact {impact} × urgency {urgency} gives {base} by the matrix")
+    raised = policy.tier_map[tier].raise_priority if tier in policy.tier_map else 0
+    final = pri.names[max(pri.rank(base) - raised, 0)]
+    if final != base:
+        steps.append(f"tier {tier!r} raises it to {final}")
+        rule = f"{rule}+tier"
+    return PriorityDecision(final, rule, "; ".join(steps))

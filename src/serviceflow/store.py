@@ -1,0 +1,122 @@
+"""The store contract every backend fulfils, in plain records (backends never import the domain).
+
+A store keeps event streams with optimistic concurrency (``expected`` version per stream),
+one projection row per case with indexed columns for queries, and policy documents by
+version. ``append`` writes every stream of a command, or none of them, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol, runtime_checkable
+
+from attrs import frozen
+
+
+@frozen
+class EventRecord:
+    """One stored event: its place in the stream, its canonical JSON and its chain hash."""
+
+    stream: str
+    seq: int
+    type: str
+    at: str
+    data: str
+    prev: str
+    hash: str
+
+
+@frozen
+class CaseRow:
+    """A case projection as stored: query columns, the chain head, and the case itself.
+
+    ``data`` is the JSON document; ``snapshot`` the live object. Stores whose
+    ``keeps_objects`` is true receive and return ``snapshot`` and may leave ``data`` unset;
+    others receive ``data``.
+    """
+
+    id: str
+    state: str
+    version: int
+    head: str
+    requester: str
+    channel: str
+    priority: str | None
+    category: str | None
+    assignee: str | None
+    submitted_at: str
+    updated_at: str
+    data: str | None = None
+    snapshot: object | None = None
+
+
+@frozen
+class StreamWrite:
+    """Events to append to one stream whose current version must be ``expected``.
+
+    ``changed`` names the indexed row columns (state, priority, category, assignee) whose
+    values differ from the stored row, so a store can leave the other indexes alone.
+    """
+
+    stream: str
+    expected: int
+    events: tuple[EventRecord, ...]
+    row: CaseRow
+    changed: frozenset[str] = frozenset({"state", "priority", "category", "assignee"})
+
+
+@frozen
+class CaseQuery:
+    """Filters on the projection's indexed columns; ``None`` means any."""
+
+    states: tuple[str, ...] | None = None
+    priority: str | None = None
+    category: str | None = None
+    assignee: str | None = None
+    requester: str | None = None
+    channel: str | None = None
+    limit: int | None = None
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the desk needs from storage. See ``serviceflow.backends`` for the built-ins."""
+
+    url: str
+    keeps_objects: bool
+
+    def append(self, writes: Sequence[StreamWrite]) -> None:
+        """Append all writes in one transaction, or raise ``ConcurrencyConflict`` and write none."""
+        ...
+
+    def read(self, stream: str) -> list[EventRecord]:
+        """The stream's events in order (empty if the stream does not exist)."""
+        ...
+
+    def load(self, stream: str) -> CaseRow | None:
+        """The projection row of a case, or ``None``."""
+        ...
+
+    def query(self, query: CaseQuery) -> Iterator[CaseRow]:
+        """Rows matching ``query``, oldest submission first, streamed in pages."""
+        ...
+
+    def count(self, query: CaseQuery) -> int:
+        """How many rows match ``query`` (ignoring its limit)."""
+        ...
+
+    def streams(self) -> Iterator[str]:
+        """Every stream id, in order of creation."""
+        ...
+
+    def save_policy(self, version: str, document: str, at: str) -> None:
+        """Keep a policy document under its version (idempotent)."""
+        ...
+
+    def load_policy(self, version: str) -> str | None:
+        """A stored policy document, or ``None``."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and files."""
+        ...
