@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.v import format_exception as cattrs_format_exception
 
@@ -55,8 +56,28 @@ def _structure_float(value: Any, _: type) -> float:
     return float(value)
 
 
+def _is_homogeneous_tuple(type_: Any) -> bool:
+    args = get_args(type_)
+    return get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _no_bare_strings(type_: Any, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """A list field given a string would become a tuple of its characters; refuse it."""
+    inner = homogenous_tuple_structure_factory(type_, conv)
+
+    def structure(value: Any, _: Any) -> Any:
+        if isinstance(value, str | bytes | Mapping):
+            raise ValidationError(
+                "list", [f"expected a list, got {type(value).__name__} {value!r}"]
+            )
+        return inner(value, type_)
+
+    return structure
+
+
+converter.register_structure_hook_factory(_is_homogeneous_tuple, _no_bare_strings)
 converter.register_structure_hook(datetime, _structure_datetime)
-converter.register_unstructure_hook(datetime, lambda d: d.isoformat())
+converter.register_unstructure_hook(datetime, lambda d: d.isoformat(timespec="microseconds"))
 converter.register_structure_hook(timedelta, lambda v, _: parse_duration(v))
 converter.register_unstructure_hook(timedelta, format_duration)
 converter.register_structure_hook(str, _structure_str)

@@ -71,7 +71,7 @@ def _replacer() -> Callable[..., Case]:
         f"    return Case({pick})\n"
     )
     namespace: dict[str, Any] = {"Case": Case}
-    exec(compile(source, "<serviceflow.case.replace>", "exec"), namespace)  # noqa: S102
+    exec(compile(source, "<serviceflow.case.replace>", "exec"), namespace)
     return cast(Callable[..., Case], namespace["replace"])
 
 
@@ -82,28 +82,3 @@ def requester_group(requester: str) -> str | None:
     """``acme`` for ``acme/jane@acme.test``, ``None`` when no group is given."""
     group, sep, _ = requester.rpartition("/")
     return group if sep and group else None
-
-
-def _replacer() -> Callable[..., Case]:
-    """Build ``replace(case, state, version, updated_at, policy, changes)``.
-
-    A fold creates a new case per event; ``attrs.evolve`` introspects fields on every
-    call, which costs three times more than this generated constructor call.
-    """
-    names = [a.name for a in fields(Case)]
-    always = ("state", "version", "updated_at", "policy")
-    keep = ", ".join(f"{n}=c.{n}" if n not in always else f"{n}={n}" for n in names)
-    pick = ", ".join(f"{n}=g({n!r}, c.{n})" if n not in always else f"{n}={n}" for n in names)
-    source = (
-        "def replace(c, state, version, updated_at, policy, changes):\n"
-        "    if not changes:\n"
-        f"        return Case({keep})\n"
-        "    g = changes.get\n"
-        f"    return Case({pick})\n"
-    )
-    namespace: dict[str, Any] = {"Case": Case}
-    exec(compile(source, "<serviceflow.case.replace>", "exec"), namespace)  # noqa: S102
-    return cast(Callable[..., Case], namespace["replace"])
-
-
-replace = _replacer()

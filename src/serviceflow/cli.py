@@ -31,13 +31,16 @@ def main() -> None:
 
 
 if _MISSING is None:
+    from attrs import asdict
+
     from serviceflow import lifecycle
     from serviceflow.case import Case
+    from serviceflow.demo import DemoStep, demo_desk, run_demo
     from serviceflow.desk import ServiceDesk
     from serviceflow.errors import ServiceflowError
     from serviceflow.policy import Policy, load_policy
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False)
 
     class _Cli(click.Group):
@@ -49,6 +52,13 @@ if _MISSING is None:
             except ServiceflowError as exc:
                 err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
                 raise SystemExit(1) from None
+
+    def table(*columns: str, title: str | None = None, show_header: bool = True) -> Table:
+        """A table whose cells fold rather than truncate: ids and messages stay whole."""
+        made = Table(title=title, show_header=show_header)
+        for column in columns:
+            made.add_column(column, overflow="fold", no_wrap=column == "id")
+        return made
 
     def store_url(db: str) -> str:
         """A ``--db`` value as a store URL: URLs pass through, paths become SQLite files."""
@@ -82,8 +92,6 @@ if _MISSING is None:
     @click.pass_context
     def demo(ctx: click.Context, quiet: bool) -> None:
         """Play a scripted day of a small desk into the --db file and summarise it."""
-        from serviceflow.demo import DemoStep, demo_desk, run_demo
-
         url = store_url(ctx.find_root().params["db"])
         desk, clock = demo_desk(url)
         if not quiet:
@@ -100,13 +108,11 @@ if _MISSING is None:
 
         with desk:
             summary = run_demo(desk, clock, show)
-        table = Table(title="Summary", show_header=True)
-        table.add_column("state")
-        table.add_column("cases", justify="right")
+        states = table("state", "cases", title="Summary")
         for state, count in summary.by_state.items():
-            table.add_row(state, str(count))
+            states.add_row(state, str(count))
         console.print()
-        console.print(table)
+        console.print(states)
         median = summary.median_resolution_hours
         console.print(
             f"{len(summary.cases)} cases, {summary.events} events, "
@@ -153,9 +159,7 @@ if _MISSING is None:
     def history(ctx: click.Context, case_id: str) -> None:
         """List the events of a case, in order."""
         with open_desk(ctx) as desk:
-            table = Table(title=f"Case {case_id}")
-            for column in ("#", "time", "event", "by", "details"):
-                table.add_column(column)
+            events = table("#", "time", "event", "by", "details", title=f"Case {case_id}")
             for recorded in desk.history(case_id):
                 event = recorded.event
                 details = {
@@ -163,29 +167,28 @@ if _MISSING is None:
                     for k, v in _fields(event).items()
                     if k not in {"at", "by", "policy"} and v not in (None, "")
                 }
-                table.add_row(
+                events.add_row(
                     str(recorded.seq),
                     f"{event.at:%Y-%m-%d %H:%M}",
                     event.TYPE.removeprefix("case."),
                     event.by,
                     ", ".join(f"{k}={v}" for k, v in details.items()),
                 )
-            console.print(table)
+            console.print(events)
 
     @cli.command()
     @click.option("--state", "states", multiple=True, type=click.Choice(lifecycle.STATES))
     @click.option("--assignee")
     @click.option("--limit", type=int, default=50, show_default=True)
     @click.pass_context
-    def cases(ctx: click.Context, states: tuple[str, ...], assignee: str | None, limit: int) -> None:
+    def cases(
+        ctx: click.Context, states: tuple[str, ...], assignee: str | None, limit: int
+    ) -> None:
         """List cases, oldest first."""
         with open_desk(ctx) as desk:
-            table = Table()
-            table.add_column("id", no_wrap=True, min_width=16)
-            for column in ("state", "priority", "assignee", "requester", "subject"):
-                table.add_column(column)
+            listing = table("id", "state", "priority", "assignee", "requester", "subject")
             for found in desk.cases(state=states or None, assignee=assignee, limit=limit):
-                table.add_row(
+                listing.add_row(
                     found.id,
                     found.state,
                     found.priority or "",
@@ -193,7 +196,7 @@ if _MISSING is None:
                     found.requester,
                     found.subject,
                 )
-            console.print(table)
+            console.print(listing)
 
     @cli.command()
     @click.argument("case_ids", nargs=-1)
@@ -214,7 +217,10 @@ if _MISSING is None:
 
     @cli.command()
     @click.option(
-        "--format", "fmt", type=click.Choice(["markdown", "mermaid"]), default="markdown",
+        "--format",
+        "fmt",
+        type=click.Choice(["markdown", "mermaid"]),
+        default="markdown",
         show_default=True,
     )
     @click.option("--output", type=click.Path(dir_okay=False), help="Write to this file.")
@@ -228,16 +234,12 @@ if _MISSING is None:
             click.echo(text, nl=False)
 
     def _fields(obj: object) -> dict[str, Any]:
-        from attrs import asdict
-
         return asdict(obj, recurse=False)  # type: ignore[arg-type]
 
     def _print_case(found: Case) -> None:
-        table = Table(title=f"Case {found.id}", show_header=False)
-        table.add_column("field", style="bold")
-        table.add_column("value")
+        fields = table("field", "value", title=f"Case {found.id}", show_header=False)
         for name, value in _fields(found).items():
             if value not in (None, "", ()):
                 shown = value.isoformat() if hasattr(value, "isoformat") else value
-                table.add_row(name, str(shown))
-        console.print(table)
+                fields.add_row(name, str(shown))
+        console.print(fields)

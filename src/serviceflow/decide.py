@@ -22,11 +22,15 @@ from serviceflow.priority import decide_priority
 C = TypeVar("C", bound=cmd.Command)
 
 
-def decide(case: Case | None, command: cmd.Command, policy: Policy, now: datetime) -> list[ev.Event]:
+def decide(
+    case: Case | None, command: cmd.Command, policy: Policy, now: datetime
+) -> list[ev.Event]:
     """The events that ``command`` produces on ``case`` (``None`` for a new case)."""
     if isinstance(command, cmd.Submit):
         if case is not None:
-            raise ValidationError(f"cannot submit case {command.case_id}", ["the case already exists"])
+            raise ValidationError(
+                f"cannot submit case {command.case_id}", ["the case already exists"]
+            )
         return [_submit(command, policy, now)]
     if case is None:
         raise NotFound("case", command.case_id)
@@ -34,7 +38,9 @@ def decide(case: Case | None, command: cmd.Command, policy: Policy, now: datetim
         raise ValidationError("merge needs both cases", ["use decide_merge(source, target, ...)"])
     handler = _HANDLERS.get(type(command))
     if handler is None:
-        raise ValidationError("unknown command", [f"{type(command).__name__} is not a case command"])
+        raise ValidationError(
+            "unknown command", [f"{type(command).__name__} is not a case command"]
+        )
     return handler(case, command, policy, now)
 
 
@@ -43,7 +49,9 @@ def decide_merge(
 ) -> tuple[list[ev.Event], list[ev.Event]]:
     """Events for merging duplicate ``source`` into ``target``: one list per stream."""
     if command.into == source.id:
-        raise ValidationError(f"cannot merge case {source.id}", ["a case cannot be merged into itself"])
+        raise ValidationError(
+            f"cannot merge case {source.id}", ["a case cannot be merged into itself"]
+        )
     if target is None:
         raise NotFound("case", command.into)
     fire(Subject(source, policy, now), "merge")
@@ -115,7 +123,8 @@ def _classify(case: Case, c: cmd.Classify, policy: Policy, now: datetime) -> lis
         problems.append(f"confidence: must be between 0 and 1, got {c.confidence}")
     _check(case.id, "classify", problems)
     fire(Subject(case, policy, now), "classify")
-    assert category is not None and kind is not None
+    assert category is not None
+    assert kind is not None
     meta = _meta(c, policy, now)
     return [ev.Classified(category=category, kind=kind, confidence=c.confidence, **meta)]
 

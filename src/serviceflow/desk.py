@@ -9,9 +9,9 @@ logged, never raised: the change is already committed).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -131,7 +131,10 @@ class ServiceDesk:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -170,7 +173,9 @@ class ServiceDesk:
         else:
             for _ in range(_RETRIES):
                 try:
-                    case = self.execute(cmd.Submit(case_id=self._new_id(self.clock.now()), **fields))
+                    case = self.execute(
+                        cmd.Submit(case_id=self._new_id(self.clock.now()), **fields)
+                    )
                     break
                 except ConcurrencyConflict:
                     continue
@@ -188,7 +193,9 @@ class ServiceDesk:
         confidence: float | None = None,
     ) -> Case:
         """Set category and kind (from intake data where not given)."""
-        command = cmd.Classify(case_id=case_id, by=by, category=category, kind=kind, confidence=confidence)
+        command = cmd.Classify(
+            case_id=case_id, by=by, category=category, kind=kind, confidence=confidence
+        )
         return self.execute(command)
 
     def prioritize(
@@ -245,7 +252,6 @@ class ServiceDesk:
         actor = by or _client(self.case(case_id).requester)
         return self.execute(cmd.Confirm(case_id=case_id, by=actor, comment=comment))
 
-
     def close_case(self, case_id: str, *, by: str = "system") -> Case:
         """Close a validated case that is confirmed or past its auto-confirm window."""
         return self.execute(cmd.Close(case_id=case_id, by=by))
@@ -273,31 +279,41 @@ class ServiceDesk:
         due = [
             case.id
             for case in self.cases(state=VALIDATED)
-            if case.confirmed_at is None and case.resolved_at is not None
+            if case.confirmed_at is None
+            and case.resolved_at is not None
             and now - case.resolved_at >= window
         ]
-        return [self.execute(cmd.Close(case_id=case_id, by="system:auto-confirm")) for case_id in due]
+        return [
+            self.execute(cmd.Close(case_id=case_id, by="system:auto-confirm")) for case_id in due
+        ]
 
     def execute(self, command: cmd.Command, *, expected_version: int | None = None) -> Case:
         """Run any command; retries on a concurrent write unless ``expected_version`` is given.
 
         With ``expected_version``, a case that moved on raises ``ConcurrencyConflict``.
         """
-        attempt = 0
+        if isinstance(command, cmd.Merge):
+            return self._merge(command, expected_version)
+        attempt, fresh = 0, False
         while True:
+            case, head, cached = self._latest(command.case_id, fresh=fresh)
             try:
-                if isinstance(command, cmd.Merge):
-                    return self._merge(command, expected_version)
-                case, head = self._latest(command.case_id, fresh=attempt > 0)
                 _expect(command.case_id, case, expected_version)
                 events = decide(case, command, self.policy, self.clock.now())
-                after, write = self._prepare(command.case_id, case, head, events)
+            except ServiceflowError:
+                if cached and self._moved_on(command.case_id, case):
+                    fresh = True
+                    continue
+                raise
+            after, write = self._prepare(command.case_id, case, head, events)
+            try:
                 self.store.append((write,))
             except ConcurrencyConflict:
                 self._cache.pop(command.case_id, None)
                 attempt += 1
-                if expected_version is not None or attempt >= _RETRIES or isinstance(command, cmd.Submit):
+                if expected_version is not None or attempt >= _RETRIES or case is None:
                     raise
+                fresh = True
                 continue
             self._remember(after, write.row.head)
             self._published(after, events, write.events)
@@ -309,7 +325,9 @@ class ServiceDesk:
             raise NotFound("case", command.case_id)
         _expect(command.case_id, source, expected_version)
         target, target_head = self._current(command.into)
-        source_events, target_events = decide_merge(source, target, command, self.policy, self.clock.now())
+        source_events, target_events = decide_merge(
+            source, target, command, self.policy, self.clock.now()
+        )
         assert target is not None
         source_after, source_write = self._prepare(source.id, source, source_head, source_events)
         target_after, target_write = self._prepare(target.id, target, target_head, target_events)
@@ -340,7 +358,11 @@ class ServiceDesk:
         if auto.prioritize and case.state == CLASSIFIED:
             try:
                 decide_priority(
-                    self.policy, impact=impact, urgency=urgency, category=case.category, tier=case.tier
+                    self.policy,
+                    impact=impact,
+                    urgency=urgency,
+                    category=case.category,
+                    tier=case.tier,
                 )
             except ValidationError:
                 return case
@@ -376,7 +398,8 @@ class ServiceDesk:
         unknown = [s for s in states or () if s not in STATES]
         if unknown:
             raise ValidationError(
-                "cannot list cases", [f"state: expected one of {', '.join(STATES)}, got {unknown[0]!r}"]
+                "cannot list cases",
+                [f"state: expected one of {', '.join(STATES)}, got {unknown[0]!r}"],
             )
         query = CaseQuery(
             states=states,
@@ -399,7 +422,9 @@ class ServiceDesk:
         records = self.store.read(case_id)
         if not records:
             raise NotFound("case", case_id)
-        return [RecordedEvent(case_id, r.seq, decode_event(r.data), r.hash, r.prev) for r in records]
+        return [
+            RecordedEvent(case_id, r.seq, decode_event(r.data), r.hash, r.prev) for r in records
+        ]
 
     def replay(self, case_id: str) -> Case:
         """The case rebuilt from its events alone (what the projection must equal)."""
@@ -444,17 +469,27 @@ class ServiceDesk:
             return None, GENESIS
         return self._decode(row), row.head
 
-    def _latest(self, case_id: str, *, fresh: bool) -> tuple[Case | None, str]:
-        """The case to decide on: the cached version if we wrote it last, else the store's.
+    def _latest(self, case_id: str, *, fresh: bool) -> tuple[Case | None, str, bool]:
+        """The case to decide on, its head hash, and whether it came from our cache.
 
-        Deciding on a cached version is safe: if another writer moved the stream on, the
-        append collides on ``(stream, seq)`` and ``execute`` retries with ``fresh=True``.
+        Deciding on the version we wrote last saves a read. It is safe: if another writer
+        moved the stream on, the append collides on ``(stream, seq)``, and a refusal is
+        re-checked against the store (``_moved_on``) before it is raised.
         """
         if not fresh:
             cached = self._cache.get(case_id)
             if cached is not None:
-                return cached
-        return self._current(case_id)
+                return cached[0], cached[1], True
+        case, head = self._current(case_id)
+        return case, head, False
+
+    def _moved_on(self, case_id: str, case: Case | None) -> bool:
+        """True if the store holds a newer version than the cached ``case``."""
+        row = self.store.load(case_id)
+        stale = row is not None and (case is None or row.version != case.version)
+        if stale:
+            self._cache.pop(case_id, None)
+        return stale
 
     def _decode(self, row: CaseRow) -> Case:
         if isinstance(row.snapshot, Case):
@@ -551,7 +586,7 @@ def _call_each(hook: Any, **kwargs: Any) -> None:
             log.exception("plugin %s failed in hook %s", impl.plugin_name, hook.name)
 
 
-_NOTICE_SUBJECT = {
+_NOTICE_SUBJECT: dict[type[ev.Event], str] = {
     ev.Acknowledged: "We are on it",
     ev.Replied: "An update on your request",
     ev.InfoRequested: "We need a little more information",
@@ -589,10 +624,8 @@ def _chain_problems(case_id: str, records: Sequence[EventRecord]) -> Iterator[st
             yield f"event {record.seq}: content does not match its hash (edited)"
         try:
             event = decode_event(record.data)
-            if event.TYPE != record.type or iso(event.at) != record.at:
+            if record.type != event.TYPE or iso(event.at) != record.at:
                 yield f"event {record.seq}: type or time column differs from its content"
         except IntegrityError as exc:
             yield f"event {record.seq}: unreadable ({exc})"
         prev = record.hash
-
-

@@ -1,4 +1,4 @@
-"""Durations as people write them in policy files: ``"72h"``, ``"1d 4h"``, ``"PT30M"`` or seconds."""
+"""Durations as people write them in policies: ``"72h"``, ``"1d 4h"``, ``"PT30M"``, seconds."""
 
 from __future__ import annotations
 
@@ -63,6 +63,9 @@ def _parse_text(text: str) -> float:
     if position != len(text) or position == 0:
         raise ValidationError(
             "duration",
-            [f"cannot read {text!r}; write e.g. '45m', '4h', '1d 2h', 'PT30M' or a number of seconds"],
+            [
+                f"cannot read {text!r}; write e.g. '45m', '4h', '1d 2h', 'PT30M' "
+                "or a number of seconds"
+            ],
         )
     return seconds

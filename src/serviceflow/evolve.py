@@ -22,7 +22,8 @@ def evolve(case: Case | None, event: ev.Event) -> Case:
     state = DESTINATIONS.get((event.TRIGGER, case.state))
     if state is None:
         raise IntegrityError(
-            f"case {case.id}: {event.TYPE} cannot follow state {case.state!r} (version {case.version})"
+            f"case {case.id}: {event.TYPE} cannot follow state {case.state!r} "
+            f"(version {case.version})"
         )
     changes = _CHANGES[type(event)](case, event)
     return replace(case, state, case.version + 1, event.at, event.policy, changes)

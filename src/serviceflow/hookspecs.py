@@ -1,4 +1,4 @@
-"""The hooks a serviceflow plugin can implement (project ``serviceflow``, entry-point group ``serviceflow``)."""
+"""The hooks a plugin can implement: project ``serviceflow``, entry-point group ``serviceflow``."""
 
 from __future__ import annotations
 

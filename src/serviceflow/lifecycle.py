@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from attrs import frozen
 from transitions import EventData, Machine
@@ -66,29 +66,36 @@ class Subject:
 Guard = Callable[[EventData], bool]
 
 
+def _subject(event: EventData) -> Subject:
+    return cast(Subject, event.model)
+
+
 def acknowledged(event: EventData) -> bool:
     """The case was acknowledged: no resolution before the client heard from us."""
-    return event.model.case.acknowledged_at is not None
+    return _subject(event).case.acknowledged_at is not None
 
 
 def awaiting_confirmation(event: EventData) -> bool:
     """The client has not confirmed this resolution yet."""
-    return event.model.case.confirmed_at is None
+    return _subject(event).case.confirmed_at is None
 
 
 def confirmed_or_timed_out(event: EventData) -> bool:
     """The client confirmed, or the policy's auto-confirm window has passed since resolution."""
-    subject: Subject = event.model
+    subject = _subject(event)
     case = subject.case
     if case.confirmed_at is not None:
         return True
     resolved = case.resolved_at
-    return resolved is not None and subject.now - resolved >= subject.policy.lifecycle.auto_confirm_after
+    return (
+        resolved is not None
+        and subject.now - resolved >= subject.policy.lifecycle.auto_confirm_after
+    )
 
 
 def within_reopen_window(event: EventData) -> bool:
     """The case was closed less than the policy's reopen window ago."""
-    subject: Subject = event.model
+    subject = _subject(event)
     closed = subject.case.closed_at
     return closed is not None and subject.now - closed <= subject.policy.lifecycle.reopen_window
 
@@ -130,12 +137,16 @@ TRANSITIONS: tuple[TransitionSpec, ...] = (
     TransitionSpec("request_info", (IN_PROGRESS,), WAITING_ON_CLIENT, doc="clarify"),
     TransitionSpec("client_reply", (WAITING_ON_CLIENT,), IN_PROGRESS, doc="client answered"),
     TransitionSpec(
-        "client_reply", (INTAKE, CLASSIFIED, PRIORITIZED, ASSIGNED, IN_PROGRESS, *_AFTER_RESOLUTION), None
+        "client_reply",
+        (INTAKE, CLASSIFIED, PRIORITIZED, ASSIGNED, IN_PROGRESS, *_AFTER_RESOLUTION),
+        None,
     ),
     TransitionSpec("resolve", _WORK, RESOLVED, (acknowledged,), doc="deliver the fix"),
     TransitionSpec("reject", (RESOLVED,), IN_PROGRESS, doc="validation failed"),
     TransitionSpec("validate", (RESOLVED,), VALIDATED, doc="quality check passed"),
-    TransitionSpec("confirm", _AFTER_RESOLUTION, None, (awaiting_confirmation,), doc="client confirms"),
+    TransitionSpec(
+        "confirm", _AFTER_RESOLUTION, None, (awaiting_confirmation,), doc="client confirms"
+    ),
     TransitionSpec("close", (VALIDATED,), CLOSED, (confirmed_or_timed_out,), doc="close"),
     TransitionSpec("reopen", _AFTER_RESOLUTION, IN_PROGRESS, doc="not fixed after all"),
     TransitionSpec("reopen", (CLOSED,), IN_PROGRESS, (within_reopen_window,), doc="reopen"),
@@ -208,10 +219,10 @@ def _failed_guards(subject: Subject, trigger: str) -> str:
     event = _TRIGGERS[trigger]
     data = EventData(MACHINE.get_state(subject.state), event, MACHINE, subject, (), {})
     failed = [
-        GUARD_REASONS.get(cond.func.__name__, cond.func.__name__)
+        GUARD_REASONS.get(_name(cond.func), _name(cond.func))
         for transition in event.transitions[subject.state]
         for cond in transition.conditions
-        if not cond.func(data)
+        if callable(cond.func) and not cond.func(data)
     ]
     return "; ".join(failed) or "a guard refused"
 
@@ -270,7 +281,9 @@ def mermaid() -> str:
         lines.append(f"    {state} --> [*]")
     for state in STATES:
         if state in internal:
-            lines.append(f"    note right of {state} : also {', '.join(sorted(set(internal[state])))}")
+            lines.append(
+                f"    note right of {state} : also {', '.join(sorted(set(internal[state])))}"
+            )
     return "\n".join(lines)
 
 

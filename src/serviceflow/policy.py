@@ -7,13 +7,14 @@ import json
 import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from attrs import field, frozen
 
+from serviceflow._convert import converter, structure_checked
 from serviceflow.errors import PolicyError
 
 
@@ -82,19 +83,29 @@ class AutomationPolicy:
     confidence_threshold: float = 0.8
 
 
+@cache
+def default_policy() -> Policy:
+    """The shipped default: the service-operations priority matrix and ITIL impact × urgency."""
+    text = resources.files("serviceflow").joinpath("default_policy.toml").read_text("utf-8")
+    return _from_mapping(tomllib.loads(text), where="default policy")
+
+
 @frozen
 class Policy:
-    """The whole policy of a desk; ``version`` is a content hash that every event records."""
+    """The whole policy of a desk; ``version`` is a content hash that every event records.
+
+    A section left out takes the shipped default policy's section (``default_policy.toml``).
+    """
 
     name: str = "default"
-    kinds: tuple[str, ...] = ("incident", "service_request", "question", "complaint")
-    channels: tuple[str, ...] = ("email", "web", "chat", "phone", "api")
-    categories: tuple[Category, ...] = ()
+    kinds: tuple[str, ...] = field(factory=lambda: default_policy().kinds)
+    channels: tuple[str, ...] = field(factory=lambda: default_policy().channels)
+    categories: tuple[Category, ...] = field(factory=lambda: default_policy().categories)
     priority: PriorityPolicy = field(factory=lambda: default_policy().priority)
-    tiers: tuple[Tier, ...] = (Tier("standard"),)
+    tiers: tuple[Tier, ...] = field(factory=lambda: default_policy().tiers)
     default_tier: str = "standard"
-    lifecycle: LifecyclePolicy = LifecyclePolicy()
-    automation: AutomationPolicy = AutomationPolicy()
+    lifecycle: LifecyclePolicy = field(factory=lambda: default_policy().lifecycle)
+    automation: AutomationPolicy = field(factory=lambda: default_policy().automation)
 
     @cached_property
     def version(self) -> str:
@@ -121,8 +132,6 @@ class Policy:
 
     def document(self) -> str:
         """The canonical JSON form of this policy (what the version hashes and stores keep)."""
-        from serviceflow._convert import converter
-
         data = converter.unstructure(self)
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -144,31 +153,19 @@ def load_policy(source: str | Path | Mapping[str, Any] | None = None) -> Policy:
     return _from_mapping(data, where=f"policy {where}")
 
 
-def default_policy() -> Policy:
-    """The shipped default: the service-operations priority matrix and ITIL impact × urgency."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        text = resources.files("serviceflow").joinpath("default_policy.toml").read_text("utf-8")
-        _DEFAULT = _from_mapping(tomllib.loads(text), where="default policy")
-    return _DEFAULT
-
-
-_DEFAULT: Policy | None = None
-
-
 def _read_source(source: str | Path) -> tuple[str, str]:
-    if isinstance(source, Path) or "\n" not in source and source.endswith(".toml"):
+    if isinstance(source, Path) or ("\n" not in source and source.endswith(".toml")):
         path = Path(source)
         try:
             return path.read_text(encoding="utf-8"), str(path)
         except OSError as exc:
-            raise PolicyError(f"cannot read policy file {path}", [exc.strerror or str(exc)]) from None
+            raise PolicyError(
+                f"cannot read policy file {path}", [exc.strerror or str(exc)]
+            ) from None
     return source, "text"
 
 
 def _from_mapping(data: Mapping[str, Any], where: str) -> Policy:
-    from serviceflow._convert import structure_checked
-
     policy = structure_checked(data, Policy, what=f"{where} is invalid", error=PolicyError)
     problems = list(_semantic_problems(policy))
     if problems:

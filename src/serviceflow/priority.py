@@ -41,12 +41,11 @@ def decide_priority(
         if urgency is None:
             problems.append(f"urgency: required (one of {', '.join(pri.urgencies)})")
         elif urgency not in pri.urgencies:
-            problems.append(
-                f"urgency: expected one of {', '.join(pri.urgencies)}, got {urgency!r}"
-            )
+            problems.append(f"urgency: expected one of {', '.join(pri.urgencies)}, got {urgency!r}")
         if problems:
             raise ValidationError("cannot prioritize by the matrix", problems)
-        assert impact is not None and urgency is not None
+        assert impact is not None
+        assert urgency is not None
         base, rule = pri.matrix[impact][urgency], "matrix"
         steps.append(f"impact {impact} × urgency {urgency} gives {base} by the matrix")
     raised = policy.tier_map[tier].raise_priority if tier in policy.tier_map else 0

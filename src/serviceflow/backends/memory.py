@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator, Sequence
 
 import pluggy
+from attrs import evolve
 
 from serviceflow.errors import ConcurrencyConflict
 from serviceflow.store import CaseQuery, CaseRow, EventRecord, Store, StreamWrite
@@ -34,7 +35,11 @@ class MemoryStore:
                     raise ConcurrencyConflict(write.stream, write.expected, current)
             for write in writes:
                 self._events.setdefault(write.stream, []).extend(write.events)
-                self._rows[write.stream] = write.row
+                self._rows[write.stream] = (
+                    write.row
+                    if write.expected == 0
+                    else evolve(write.row, submitted_at=self._rows[write.stream].submitted_at)
+                )
 
     def read(self, stream: str) -> list[EventRecord]:
         """A copy of the stream's events."""
@@ -45,9 +50,9 @@ class MemoryStore:
         return self._rows.get(stream)
 
     def query(self, query: CaseQuery) -> Iterator[CaseRow]:
-        """Rows in insertion (submission) order, filtered."""
+        """Matching rows by submission time, then id (the order every store uses)."""
         with self._lock:
-            rows = list(self._rows.values())
+            rows = sorted(self._rows.values(), key=lambda r: (r.submitted_at, r.id))
         found = 0
         for row in rows:
             if query.limit is not None and found >= query.limit:

@@ -234,7 +234,9 @@ class SQLiteStore:
         """Number of matching rows."""
         where, params = _where(query)
         with self._lock:
-            return int(self._db.execute(f"SELECT COUNT(*) FROM cases WHERE {where}", params).fetchone()[0])
+            return int(
+                self._db.execute(f"SELECT COUNT(*) FROM cases WHERE {where}", params).fetchone()[0]
+            )
 
     def streams(self) -> Iterator[str]:
         """Case ids by submission time, paged."""
@@ -306,7 +308,9 @@ def parse_url(url: str) -> tuple[str, str]:
     options = parse_qs(parts.query)
     unknown = set(options) - {"synchronous"}
     if unknown:
-        raise StoreError(f"{url}: unknown option(s) {', '.join(sorted(unknown))} (known: synchronous)")
+        raise StoreError(
+            f"{url}: unknown option(s) {', '.join(sorted(unknown))} (known: synchronous)"
+        )
     return path, options.get("synchronous", ["full"])[-1]
 
 

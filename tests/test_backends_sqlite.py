@@ -1,0 +1,114 @@
+"""The SQLite store: URLs, pragmas, schema version, paging, all-or-nothing appends."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from serviceflow import ConcurrencyConflict, ServiceDesk, StoreError
+from serviceflow.backends.sqlite import SCHEMA_VERSION, SQLiteStore, open_store, parse_url
+from serviceflow.store import CaseQuery, CaseRow, EventRecord, StreamWrite
+
+
+def test_urls() -> None:
+    assert parse_url("sqlite:///desk.db") == ("desk.db", "full")
+    assert parse_url("sqlite:////var/lib/desk.db") == ("/var/lib/desk.db", "full")
+    assert parse_url("sqlite:///my%20desk.db?synchronous=normal") == ("my desk.db", "normal")
+    with pytest.raises(StoreError, match="no database file"):
+        parse_url("sqlite://")
+    with pytest.raises(StoreError, match=r"write sqlite:///relative.db"):
+        parse_url("sqlite://host/desk.db")
+    with pytest.raises(StoreError, match="unknown option"):
+        parse_url("sqlite:///d.db?journal=off")
+    assert open_store("memory://") is None
+
+
+def test_pragmas(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "a.db"))
+    assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    normal = SQLiteStore(str(tmp_path / "b.db"), synchronous="normal")
+    assert normal._db.execute("PRAGMA synchronous").fetchone()[0] == 1
+    with pytest.raises(StoreError, match="synchronous='sometimes'"):
+        SQLiteStore(str(tmp_path / "c.db"), synchronous="sometimes")
+
+
+def test_refuses_files_it_cannot_use(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot open as a serviceflow store"):
+        SQLiteStore(str(junk))
+    newer = tmp_path / "newer.db"
+    sqlite3.connect(newer).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer than this serviceflow understands"):
+        SQLiteStore(str(newer))
+    with pytest.raises(StoreError, match="does not exist"):
+        SQLiteStore(str(tmp_path / "no" / "such" / "dir.db"))
+
+
+def test_reopening_keeps_data(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    with ServiceDesk.open(url, entry_points=False) as desk:
+        case = desk.submit(requester="a/b@c.test", channel="web", subject="s")
+    with ServiceDesk.open(url, entry_points=False) as desk:
+        assert desk.case(case.id) == case
+        assert desk.verify(case.id).ok
+
+
+def _row(stream: str, version: int) -> CaseRow:
+    return CaseRow(
+        stream,
+        "intake",
+        version,
+        "h",
+        "r",
+        "web",
+        None,
+        None,
+        None,
+        "2026-01-01T00:00:00.000000+00:00",
+        "2026-01-01T00:00:00.000000+00:00",
+        "{}",
+    )
+
+
+def _write(stream: str, expected: int) -> StreamWrite:
+    seq = expected + 1
+    event = EventRecord(stream, seq, "case.note_added", "2026", "{}", "p", "h")
+    return StreamWrite(stream, expected, (event,), _row(stream, seq))
+
+
+def test_append_is_all_or_nothing(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "d.db"))
+    store.append([_write("A", 0), _write("B", 0)])
+    with pytest.raises(
+        ConcurrencyConflict, match="stream 'B': expected version 0, found version 1"
+    ):
+        store.append([_write("A", 1), _write("B", 0)])
+    assert [r.seq for r in store.read("A")] == [1]
+    assert store.load("A") == _row("A", 1)
+    with pytest.raises(ConcurrencyConflict):
+        store.append([_write("A", 5)])
+    assert not store._db.in_transaction
+
+
+def test_query_pages_through_many_rows(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "d.db"), synchronous="off")
+    store.append([_write(f"C{i:04d}", 0) for i in range(1234)])
+    ids = [row.id for row in store.query(CaseQuery())]
+    assert ids == [f"C{i:04d}" for i in range(1234)]
+    assert [row.id for row in store.query(CaseQuery(limit=501))] == ids[:501]
+    assert store.count(CaseQuery(states=("intake",))) == 1234
+    assert store.count(CaseQuery(states=())) == 0
+    assert list(store.streams())[:2] == ["C0000", "C0001"]
+
+
+def test_policies_are_kept_by_version(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "d.db"))
+    store.save_policy("v1", "{}", "2026")
+    store.save_policy("v1", "{changed}", "2027")
+    assert store.load_policy("v1") == "{}"
+    assert store.load_policy("v2") is None

@@ -1,0 +1,90 @@
+"""The command line: demo, policy check, case inspection, verify and the diagram."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from serviceflow import lifecycle
+from serviceflow.cli import cli
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner(env={"COLUMNS": "240"})
+
+
+def test_demo_then_inspect(runner: CliRunner, tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    result = runner.invoke(cli, ["--db", db, "demo"])
+    assert result.exit_code == 0, result.output
+    assert "12 cases, 84 events, 3 commands refused" in result.output
+    assert "12/12 hash chains verified" in result.output
+    assert "cancelled" in result.output
+    assert "merged" in result.output
+    listed = runner.invoke(cli, ["--db", db, "cases", "--state", "closed"])
+    assert listed.exit_code == 0
+    case_id = next(line.split()[1] for line in listed.output.splitlines() if "critical" in line)
+    shown = runner.invoke(cli, ["--db", db, "case", "show", case_id])
+    assert shown.exit_code == 0
+    assert "Checkout page is down" in shown.output
+    history = runner.invoke(cli, ["--db", db, "history", case_id])
+    assert history.exit_code == 0
+    assert "acknowledged" in history.output
+    assert "client_confirmed" in history.output
+    verified = runner.invoke(cli, ["--db", db, "verify"])
+    assert verified.exit_code == 0
+    assert "12/12 cases verified" in verified.output
+
+
+def test_demo_quiet_prints_only_the_summary(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["--db", str(tmp_path / "d.db"), "demo", "--quiet"])
+    assert result.exit_code == 0
+    assert "submitted by" not in result.output
+    assert "Summary" in result.output
+
+
+def test_verify_reports_tampering(runner: CliRunner, tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "d.db"
+    runner.invoke(cli, ["--db", str(db), "demo", "--quiet"])
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE events SET data = replace(data, 'On it', 'Off it')")
+    result = runner.invoke(cli, ["--db", str(db), "verify"])
+    assert result.exit_code == 1
+    assert "content does not match its hash" in result.output
+
+
+def test_policy_check(runner: CliRunner, tmp_path: Path) -> None:
+    ok = runner.invoke(cli, ["policy", "check", str(EXAMPLES / "policy.toml")])
+    assert ok.exit_code == 0
+    assert "ok" in ok.output
+    assert "Acme support" in ok.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'name = "x"\n[priority.matrix.high]\nhigh = "urgent"\n[lifecycle]\nreopen = "3d"\n'
+    )
+    result = runner.invoke(cli, ["policy", "check", str(bad)])
+    assert result.exit_code == 1
+    assert "$.lifecycle: unknown field(s) reopen" in result.output
+    assert "$.priority.levels: required field is missing" in result.output
+
+
+def test_errors_are_one_clear_line_and_exit_1(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["--db", str(tmp_path / "d.db"), "case", "show", "NOPE"])
+    assert result.exit_code == 1
+    assert "error: case 'NOPE' does not exist" in result.output
+
+
+def test_diagram(runner: CliRunner, tmp_path: Path) -> None:
+    assert (
+        runner.invoke(cli, ["diagram", "--format", "mermaid"]).output == lifecycle.mermaid() + "\n"
+    )
+    out = tmp_path / "l.md"
+    assert runner.invoke(cli, ["diagram", "--output", str(out)]).exit_code == 0
+    assert out.read_text() == lifecycle.markdown()

@@ -1,0 +1,47 @@
+"""The scripted day covers every path of the lifecycle and is the same every run."""
+
+from __future__ import annotations
+
+from serviceflow.demo import DemoStep, demo_desk, run_demo
+
+
+def test_the_day_covers_every_path() -> None:
+    steps: list[DemoStep] = []
+    desk, clock = demo_desk("memory://")
+    summary = run_demo(desk, clock, steps.append)
+    assert len(summary.cases) == 12
+    assert summary.by_state == {
+        "closed": 6,
+        "merged": 1,
+        "cancelled": 1,
+        "in_progress": 1,
+        "waiting_on_client": 1,
+        "prioritized": 1,
+        "intake": 1,
+    }
+    assert summary.verified == 12
+    assert summary.refusals == 3 == sum(s.refused for s in steps)
+    texts = " ".join(s.text for s in steps)
+    for path in (
+        "merged into",
+        "cancelled",
+        "reopened",
+        "validation rejected",
+        "transferred",
+        "auto-confirm window",
+        "client confirmed (validation still pending)",
+        "raises it to critical",
+    ):
+        assert path in texts
+    assert sum(c.reopen_count for c in summary.cases) == 2
+    assert summary.median_resolution_hours is not None
+
+
+def test_the_day_is_deterministic_but_for_ids() -> None:
+    def story() -> list[tuple[str, str, str]]:
+        steps: list[DemoStep] = []
+        desk, clock = demo_desk("memory://")
+        run_demo(desk, clock, steps.append)
+        return [(s.at.isoformat(), s.label, s.state) for s in steps]
+
+    assert story() == story()

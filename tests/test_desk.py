@@ -1,0 +1,258 @@
+"""The desk end to end on each built-in store: commands, queries, merge, verify, concurrency."""
+
+from __future__ import annotations
+
+import copy
+import sqlite3
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from serviceflow import (
+    ConcurrencyConflict,
+    InvalidTransition,
+    ManualClock,
+    NotFound,
+    ServiceDesk,
+    ServiceflowError,
+    StoreError,
+    ValidationError,
+)
+from serviceflow.backends.memory import MemoryStore
+from serviceflow.commands import AddNote
+
+from .conftest import walk_to
+
+
+def test_readme_flow(desk: ServiceDesk) -> None:
+    case = desk.submit(
+        requester="acme/jane@acme.test",
+        channel="email",
+        subject="Checkout page is down",
+        description="500 on /pay since 09:10",
+        category="outage",
+    )
+    assert case.state == "intake"
+    desk.classify(case.id, category="outage", kind="incident", by="agent:kim")
+    assert (
+        desk.prioritize(case.id, impact="high", urgency="high", by="agent:kim").priority
+        == "critical"
+    )
+    desk.assign(case.id, to="agent:kim", by="lead:ana")
+    desk.acknowledge(case.id, by="agent:kim", message="We are on it.")
+    assert (
+        desk.request_info(case.id, by="agent:kim", message="Which browser?").state
+        == "waiting_on_client"
+    )
+    assert desk.client_replied(case.id, message="All browsers.").state == "in_progress"
+    desk.resolve(case.id, by="agent:kim", resolution="Rolled back release 4.2")
+    desk.validate(case.id, by="qa:lee")
+    closed = desk.confirm(case.id)
+    assert closed.state == "closed"
+    assert desk.case(case.id) == closed == desk.replay(case.id)
+    history = desk.history(case.id)
+    assert [r.seq for r in history] == list(range(1, 12))
+    assert history[6].event.by == "client:jane@acme.test"
+    assert all(r.event.policy == desk.policy.version for r in history)
+    assert desk.verify(case.id).ok
+    assert [c.id for c in desk.cases(state="closed")] == [case.id]
+    assert desk.store.load_policy(desk.policy.version) == desk.policy.document()
+
+
+def test_queries_filter_and_stream(desk: ServiceDesk) -> None:
+    ids = [
+        walk_to(desk, state)
+        for state in ("intake", "assigned", "in_progress", "in_progress", "closed")
+    ]
+    assert [c.id for c in desk.cases(state="in_progress")] == ids[2:4]
+    assert [c.id for c in desk.cases(state=["intake", "closed"])] == [ids[0], ids[4]]
+    assert len(list(desk.cases(assignee="agent:kim"))) == 4
+    assert len(list(desk.cases(priority="high", limit=2))) == 2
+    assert (
+        len(list(desk.cases(category="billing", channel="email", requester="acme/jane@acme.test")))
+        == 4
+    )
+    assert desk.count() == 5
+    assert desk.count(state="in_progress") == 2
+    with pytest.raises(ValidationError, match="state: expected one of intake, "):
+        list(desk.cases(state="open"))
+
+
+def test_explicit_case_id_and_duplicates(desk: ServiceDesk) -> None:
+    case = desk.submit(requester="a/b@c.test", channel="web", subject="s", case_id="EXT-1")
+    assert case.id == "EXT-1"
+    with pytest.raises(ValidationError, match="already exists"):
+        desk.submit(requester="a/b@c.test", channel="web", subject="s", case_id="EXT-1")
+
+
+def test_merge_changes_both_streams(desk: ServiceDesk) -> None:
+    target = walk_to(desk, "in_progress")
+    duplicate = walk_to(desk, "classified")
+    merged = desk.merge(duplicate, into=target, by="agent:kim")
+    assert (merged.state, merged.merged_into) == ("merged", target)
+    assert desk.case(target).duplicates == (duplicate,)
+    assert desk.verify(target).ok
+    assert desk.verify(duplicate).ok
+    with pytest.raises(InvalidTransition):
+        desk.note(duplicate, by="agent:kim", text="too late")
+
+
+def test_auto_confirm_closes_only_silent_validated_cases(
+    desk: ServiceDesk, clock: ManualClock
+) -> None:
+    silent = walk_to(desk, "validated")
+    clock.advance(hours=1)
+    recent = walk_to(desk, "validated")
+    clock.advance(hours=71, minutes=30)
+    assert [c.id for c in desk.auto_confirm()] == [silent]
+    assert desk.case(silent).state == "closed"
+    assert desk.history(silent)[-1].event.by == "system:auto-confirm"
+    assert desk.case(recent).state == "validated"
+    with pytest.raises(InvalidTransition, match="auto-confirm window has not passed"):
+        desk.close_case(recent)
+    clock.advance(hours=1)
+    assert desk.close_case(recent).state == "closed"
+
+
+def _store_bytes(desk: ServiceDesk) -> object:
+    store = desk.store
+    if isinstance(store, MemoryStore):
+        return copy.deepcopy((store._events, store._rows, store._policies))
+    path = Path(store.url.removeprefix("sqlite:///"))
+    return tuple(p.read_bytes() if p.exists() else None for p in (path, Path(f"{path}-wal")))
+
+
+def test_rejected_commands_leave_the_store_byte_for_byte_unchanged(desk: ServiceDesk) -> None:
+    assigned = walk_to(desk, "assigned")
+    closed = walk_to(desk, "closed")
+    cancelled = walk_to(desk, "intake")
+    desk.cancel(cancelled, by="client:jane@acme.test", reason="mistake")
+    before = _store_bytes(desk)
+    rejected: list[Callable[[], object]] = [
+        lambda: desk.resolve(assigned, by="agent:kim", resolution="r"),  # guard
+        lambda: desk.request_info(assigned, by="agent:kim", message="?"),  # wrong state
+        lambda: desk.assign(assigned, to="agent:kim", by="lead:ana"),  # already assigned
+        lambda: desk.prioritize(assigned, impact="huge", urgency="high", by="a"),  # unknown value
+        lambda: desk.note(closed, by="agent:kim", text="x"),  # closed
+        lambda: desk.note(cancelled, by="agent:kim", text="x"),  # terminal
+        lambda: desk.note("missing", by="agent:kim", text="x"),  # not found
+        lambda: desk.merge(assigned, into=closed, by="agent:kim"),  # target closed
+        lambda: desk.merge(assigned, into="missing", by="agent:kim"),  # target missing
+        lambda: desk.submit(requester="", channel="fax", subject=""),  # bad intake
+        lambda: desk.classify(assigned, category="nope", by="agent:kim"),  # unknown category
+        lambda: desk.execute(AddNote(case_id=assigned, by="a", text="t"), expected_version=1),
+    ]
+    for attempt in rejected:
+        with pytest.raises(ServiceflowError):
+            attempt()
+        assert _store_bytes(desk) == before, f"a refused command changed the store: {attempt}"
+    assert all(desk.verify(i).ok for i in (assigned, closed, cancelled))
+
+
+def test_expected_version_guards_against_lost_updates(desk: ServiceDesk) -> None:
+    from serviceflow import commands as cmd
+
+    case_id = walk_to(desk, "in_progress")
+    version = desk.case(case_id).version
+    after = desk.execute(cmd.AddNote(case_id=case_id, by="a", text="one"), expected_version=version)
+    assert after.version == version + 1
+    with pytest.raises(
+        ConcurrencyConflict, match=f"expected version {version}, found version {version + 1}"
+    ):
+        desk.execute(cmd.AddNote(case_id=case_id, by="b", text="two"), expected_version=version)
+
+
+def test_two_desks_on_one_sqlite_file_never_lose_an_event(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    with (
+        ServiceDesk.open(url, clock=clock, entry_points=False) as a,
+        ServiceDesk.open(url, clock=clock, entry_points=False) as b,
+    ):
+        case_id = walk_to(a, "in_progress")
+        a.note(case_id, by="a", text="a1")  # a's cache now holds this version
+        b.note(case_id, by="b", text="b1")  # b moves the stream on behind a's back
+        a.note(case_id, by="a", text="a2")  # a's cached version is stale: retried fresh
+        b.request_info(case_id, by="b", message="?")
+        with pytest.raises(InvalidTransition, match="waiting_on_client"):
+            a.acknowledge(case_id, by="a", message="decided on fresh state, so refused")
+        texts = [getattr(r.event, "text", None) for r in a.history(case_id)]
+        assert [t for t in texts if t] == ["a1", "b1", "a2"]
+        assert a.verify(case_id).ok
+        assert b.verify(case_id).ok
+        assert a.case(case_id) == b.case(case_id)
+
+
+def _sqlite(desk: ServiceDesk) -> sqlite3.Connection:
+    return sqlite3.connect(desk.store.url.removeprefix("sqlite:///"), isolation_level=None)
+
+
+@pytest.fixture
+def sqlite_desk(tmp_path: Path, clock: ManualClock) -> ServiceDesk:
+    return ServiceDesk.open(f"sqlite:///{tmp_path / 'desk.db'}", clock=clock, entry_points=False)
+
+
+def test_verify_detects_an_edited_event(sqlite_desk: ServiceDesk) -> None:
+    case_id = walk_to(sqlite_desk, "closed")
+    with _sqlite(sqlite_desk) as db:
+        db.execute(
+            "UPDATE events SET data = replace(data, 'Fixed', 'Not fixed') "
+            "WHERE stream = ? AND seq = 8",
+            (case_id,),
+        )
+    result = sqlite_desk.verify(case_id)
+    assert not result.ok
+    assert "event 8: content does not match its hash (edited)" in result.problems
+
+
+def test_verify_detects_deleted_events(sqlite_desk: ServiceDesk) -> None:
+    middle = walk_to(sqlite_desk, "closed")
+    last = walk_to(sqlite_desk, "closed")
+    with _sqlite(sqlite_desk) as db:
+        db.execute("DELETE FROM events WHERE stream = ? AND seq = 4", (middle,))
+        db.execute("DELETE FROM events WHERE stream = ? AND seq = 11", (last,))
+    assert sqlite_desk.verify(middle).problems[0].startswith("event 4 is missing")
+    assert any("events deleted or lost" in p for p in sqlite_desk.verify(last).problems)
+
+
+def test_verify_detects_a_rewritten_chain_and_a_forged_projection(sqlite_desk: ServiceDesk) -> None:
+    chain = walk_to(sqlite_desk, "closed")
+    forged = walk_to(sqlite_desk, "closed")
+    with _sqlite(sqlite_desk) as db:
+        db.execute("UPDATE events SET prev = ? WHERE stream = ? AND seq = 5", ("f" * 64, chain))
+        db.execute(
+            "UPDATE cases SET data = replace(data, 'agent:kim', 'agent:eve') WHERE id = ?",
+            (forged,),
+        )
+    sqlite_desk._cache.clear()
+    assert any(
+        "link to the previous event is broken" in p for p in sqlite_desk.verify(chain).problems
+    )
+    assert sqlite_desk.verify(forged).problems == (
+        "replaying the events does not give the stored projection",
+    )
+
+
+def test_verify_and_history_of_missing_case(desk: ServiceDesk) -> None:
+    with pytest.raises(NotFound):
+        desk.verify("nope")
+    with pytest.raises(NotFound):
+        desk.history("nope")
+    with pytest.raises(NotFound):
+        desk.case("nope")
+
+
+def test_unknown_store_url() -> None:
+    with pytest.raises(StoreError, match="no installed plugin opens 'redis://x'"):
+        ServiceDesk.open("redis://x", entry_points=False)
+
+
+def test_time_comes_from_the_clock(desk: ServiceDesk, clock: ManualClock) -> None:
+    case = desk.submit(requester="a/b@c.test", channel="web", subject="s")
+    clock.advance(timedelta(minutes=7))
+    noted = desk.note(case.id, by="a", text="t")
+    assert noted.updated_at - case.submitted_at == timedelta(minutes=7)
+    assert desk.history(case.id)[-1].event.at == clock.now()

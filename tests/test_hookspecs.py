@@ -1,0 +1,265 @@
+"""One test per hook, plus loud failure for misspelt hooks and entry-point discovery."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import pytest
+
+from serviceflow import (
+    Case,
+    Classification,
+    ManualClock,
+    Notification,
+    PluginError,
+    Policy,
+    ServiceDesk,
+    hookimpl,
+    hookspecs,
+    load_policy,
+)
+from serviceflow.backends.memory import MemoryStore
+from serviceflow.events import Event
+from serviceflow.plugins import plugin_manager
+from serviceflow.store import Store
+
+from .conftest import require
+
+AUTO = load_policy(
+    {
+        "automation": {
+            "classify": True,
+            "prioritize": True,
+            "route": True,
+            "confidence_threshold": 0.7,
+        }
+    }
+)
+
+
+def test_every_hookspec_has_a_one_line_doc() -> None:
+    manager = plugin_manager(entry_points=False)
+    names = {"open_store", "classify", "route", "observe", "notify"}
+    assert {n for n in dir(manager.hook) if not n.startswith("_")} == names
+    for name in names:
+        doc = getattr(hookspecs, name).__doc__
+        assert doc, name
+        assert "\n" not in doc.strip(), name
+
+
+def test_builtins_are_registered_like_plugins() -> None:
+    manager = plugin_manager(entry_points=False)
+    assert {"serviceflow.backends.memory", "serviceflow.backends.sqlite"} <= {
+        name for name, _ in manager.list_name_plugin()
+    }
+
+
+def test_open_store_hook_is_firstresult() -> None:
+    class Custom:
+        @hookimpl
+        def open_store(self, url: str) -> Store | None:
+            return MemoryStore(url) if url.startswith("custom://") else None
+
+    desk = ServiceDesk.open("custom://one", plugins=[Custom()], entry_points=False)
+    assert desk.store.url == "custom://one"
+
+
+def test_classify_hook_most_confident_above_threshold_wins(clock: ManualClock) -> None:
+    class Weak:
+        @hookimpl
+        def classify(self, case: Case, policy: Policy) -> Classification | None:
+            return Classification(category="howto", kind="question", confidence=0.6, source="weak")
+
+    class Strong:
+        @hookimpl
+        def classify(self, case: Case, policy: Policy) -> Classification | None:
+            if "down" not in case.subject:
+                return None
+            return Classification(
+                category="outage",
+                kind="incident",
+                confidence=0.95,
+                impact="high",
+                urgency="high",
+                source="keywords",
+            )
+
+    desk = ServiceDesk.open(
+        "memory://", policy=AUTO, clock=clock, plugins=[Weak(), Strong()], entry_points=False
+    )
+    case = desk.submit(requester="a/b@c.test", channel="email", subject="Site down")
+    assert (case.state, case.category, case.priority) == ("prioritized", "outage", "critical")
+    assert desk.history(case.id)[1].event.by == "automation:keywords"
+    unsure = desk.submit(requester="a/b@c.test", channel="email", subject="Hello")
+    assert unsure.state == "intake", "below the threshold a person must triage"
+
+
+def test_route_hook_assigns_prioritized_cases(clock: ManualClock) -> None:
+    seen: list[str] = []
+
+    class Router:
+        @hookimpl
+        def route(self, case: Case, policy: Policy) -> str | None:
+            seen.append(case.state)
+            return "agent:kim" if case.priority == "critical" else None
+
+    desk = ServiceDesk.open(
+        "memory://", policy=AUTO, clock=clock, plugins=[Router()], entry_points=False
+    )
+    routed = desk.submit(
+        requester="a/b@c.test", channel="email", subject="s", category="outage", kind="incident"
+    )
+    assert routed.state == "intake", "no classifier answered, so automation stops at intake"
+    desk.classify(routed.id, by="agent:sam")
+    queued = desk.submit(
+        requester="a/b@c.test",
+        channel="email",
+        subject="s",
+        category="billing",
+        kind="incident",
+        impact="low",
+        urgency="low",
+    )
+    assert queued.state == "intake"
+    assert seen == []
+
+
+def test_route_hook_runs_after_automatic_prioritization(clock: ManualClock) -> None:
+    class Classifier:
+        @hookimpl
+        def classify(self, case: Case, policy: Policy) -> Classification | None:
+            return Classification(
+                category=case.category or "billing", kind="incident", confidence=1.0
+            )
+
+    class Router:
+        @hookimpl
+        def route(self, case: Case, policy: Policy) -> str | None:
+            return "agent:kim" if case.priority == "critical" else None
+
+    desk = ServiceDesk.open(
+        "memory://", policy=AUTO, clock=clock, plugins=[Classifier(), Router()], entry_points=False
+    )
+    routed = desk.submit(requester="a/b@c.test", channel="email", subject="s", category="outage")
+    assert (routed.state, routed.assignee) == ("assigned", "agent:kim")
+    assert desk.history(routed.id)[-1].event.by == "automation:router"
+    queued = desk.submit(
+        requester="a/b@c.test", channel="email", subject="s", impact="low", urgency="low"
+    )
+    assert (queued.state, queued.priority) == ("prioritized", "low")
+    no_impact = desk.submit(requester="a/b@c.test", channel="email", subject="s")
+    assert no_impact.state == "classified", "without impact and urgency a person must prioritize"
+
+
+def test_observe_hook_sees_committed_events(clock: ManualClock) -> None:
+    seen: list[tuple[str, int, tuple[str, ...]]] = []
+
+    class Observer:
+        @hookimpl
+        def observe(self, case: Case, events: Sequence[Event]) -> None:
+            seen.append((case.state, case.version, tuple(e.TYPE for e in events)))
+
+    desk = ServiceDesk.open("memory://", clock=clock, plugins=[Observer()], entry_points=False)
+    case = desk.submit(requester="a/b@c.test", channel="email", subject="s")
+    desk.note(case.id, by="a", text="t")
+    assert seen == [("intake", 1, ("case.submitted",)), ("intake", 2, ("case.note_added",))]
+
+
+def test_notify_hook_gets_client_messages_with_stable_keys(clock: ManualClock) -> None:
+    sent: list[Notification] = []
+
+    class Notifier:
+        @hookimpl
+        def notify(self, notification: Notification) -> None:
+            sent.append(notification)
+
+    desk = ServiceDesk.open("memory://", clock=clock, plugins=[Notifier()], entry_points=False)
+    from .conftest import walk_to
+
+    case_id = walk_to(desk, "closed")
+    assert [n.kind for n in sent] == [
+        "case.acknowledged",
+        "case.info_requested",
+        "case.resolved",
+        "case.closed",
+    ]
+    assert [n.key for n in sent] == [
+        f"{case_id}/5",
+        f"{case_id}/6",
+        f"{case_id}/8",
+        f"{case_id}/11",
+    ]
+    assert sent[0].to == "jane@acme.test"
+    assert sent[0].text == "On it"
+    assert sent[0].subject.startswith(f"[{case_id}] We are on it")
+
+
+def test_failing_plugins_never_block_a_change_or_each_other(
+    clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    got: list[str] = []
+
+    class Broken:
+        @hookimpl
+        def notify(self, notification: Notification) -> None:
+            raise ConnectionError("smtp down")
+
+        @hookimpl
+        def observe(self, case: Case, events: Sequence[Event]) -> None:
+            raise RuntimeError("observer bug")
+
+    class Working:
+        @hookimpl
+        def notify(self, notification: Notification) -> None:
+            got.append(notification.kind)
+
+    desk = ServiceDesk.open(
+        "memory://", clock=clock, plugins=[Broken(), Working()], entry_points=False
+    )
+    from .conftest import walk_to
+
+    with caplog.at_level(logging.ERROR, logger="serviceflow.desk"):
+        case_id = walk_to(desk, "in_progress")
+    assert desk.case(case_id).state == "in_progress"
+    assert got == ["case.acknowledged"]
+    assert any("failed in hook notify" in r.message for r in caplog.records)
+    assert any("failed in hook observe" in r.message for r in caplog.records)
+
+
+def test_misspelt_hook_fails_loudly() -> None:
+    class Typo:
+        @hookimpl
+        def notfy(self, notification: Notification) -> None:
+            """Misspelt on purpose."""
+
+    with pytest.raises(PluginError, match="unknown hook 'notfy'"):
+        plugin_manager([Typo()], entry_points=False)
+
+
+def test_wrong_argument_name_fails_loudly() -> None:
+    class Wrong:
+        @hookimpl
+        def route(self, ticket: Case) -> str | None:
+            return None
+
+    with pytest.raises(PluginError, match="ticket"):
+        plugin_manager([Wrong()], entry_points=False)
+
+
+def test_entry_point_plugin_is_discovered() -> None:
+    import importlib.util
+
+    require(
+        importlib.util.find_spec("serviceflow_testplugin") is not None,
+        "install the test plugin: pip install -e tests/plugin (the README test command does)",
+    )
+    import serviceflow_testplugin
+
+    manager = plugin_manager()
+    assert "testplugin" in {name for name, _ in manager.list_name_plugin()}
+    desk = ServiceDesk.open("testplugin://found-by-entry-point")
+    assert serviceflow_testplugin.OPENED[-1] == "testplugin://found-by-entry-point"
+    assert desk.submit(requester="a/b@c.test", channel="web", subject="s").state == "intake"
+    with pytest.raises(Exception, match="no installed plugin opens"):
+        ServiceDesk.open("testplugin://x", entry_points=False)

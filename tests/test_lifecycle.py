@@ -1,0 +1,126 @@
+"""The lifecycle machine: one static machine, introspectable, guards enforced."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from serviceflow import InvalidTransition, default_policy, lifecycle
+from serviceflow.case import Case
+from serviceflow.lifecycle import ALLOWED, DESTINATIONS, MACHINE, STATES, Subject, fire
+
+from .conftest import START
+
+DOCS = Path(__file__).parent.parent / "docs" / "lifecycle.md"
+
+
+def _case(state: str, **fields: object) -> Case:
+    base: dict[str, object] = {
+        "id": "C1",
+        "state": state,
+        "version": 3,
+        "requester": "a/b@c",
+        "channel": "email",
+        "subject": "s",
+        "description": "",
+        "tier": "standard",
+        "submitted_at": START,
+        "updated_at": START,
+        "policy": "p",
+    }
+    base.update(fields)
+    return Case(**base)  # type: ignore[arg-type]
+
+
+def test_machine_is_static_and_holds_no_model() -> None:
+    assert MACHINE.models == []
+    assert not MACHINE.auto_transitions
+    assert set(MACHINE.states) == set(STATES)
+
+
+def test_describe_reads_the_live_machine() -> None:
+    rows = lifecycle.describe()
+    assert {(r.trigger, r.source) for r in rows} == set(DESTINATIONS)
+    resolve = [r for r in rows if r.trigger == "resolve"]
+    assert {r.source for r in resolve} == {"assigned", "in_progress", "waiting_on_client"}
+    assert all(r.guards == ("acknowledged",) and r.dest == "resolved" for r in resolve)
+    assert lifecycle.guard_docs()["within_reopen_window"].startswith(
+        "The case was closed less than"
+    )
+
+
+def test_every_state_is_reachable_from_intake() -> None:
+    seen, frontier = {"intake"}, ["intake"]
+    while frontier:
+        state = frontier.pop()
+        for (_, source), dest in DESTINATIONS.items():
+            if source == state and dest not in seen:
+                seen.add(dest)
+                frontier.append(dest)
+    assert seen == set(STATES)
+
+
+def test_final_states_accept_nothing_and_closed_only_reopen() -> None:
+    assert ALLOWED["cancelled"] == ()
+    assert ALLOWED["merged"] == ()
+    assert ALLOWED["closed"] == ("reopen",)
+
+
+def test_mermaid_is_generated_from_the_machine() -> None:
+    text = lifecycle.mermaid()
+    assert text.startswith("stateDiagram-v2")
+    assert "assigned --> resolved : resolve [acknowledged]" in text
+    assert "closed --> in_progress : reopen [within_reopen_window]" in text
+
+
+def test_docs_lifecycle_page_is_up_to_date() -> None:
+    assert DOCS.read_text(encoding="utf-8") == lifecycle.markdown(), (
+        "docs/lifecycle.md is stale: run `serviceflow diagram --output docs/lifecycle.md`"
+    )
+
+
+def test_fire_moves_state_and_refuses_invalid_triggers() -> None:
+    policy = default_policy()
+    assert (
+        fire(Subject(_case("assigned", acknowledged_at=START), policy, START), "resolve")
+        == "resolved"
+    )
+    with pytest.raises(InvalidTransition) as info:
+        fire(Subject(_case("intake"), policy, START), "resolve")
+    assert info.value.allowed == ALLOWED["intake"]
+    assert info.value.reason is None
+
+
+def test_guard_failures_say_which_rule() -> None:
+    policy = default_policy()
+    with pytest.raises(InvalidTransition, match="has not been acknowledged"):
+        fire(Subject(_case("assigned"), policy, START), "resolve")
+    closed = _case("closed", closed_at=START)
+    late = START + policy.lifecycle.reopen_window + timedelta(seconds=1)
+    assert (
+        fire(Subject(closed, policy, START + policy.lifecycle.reopen_window), "reopen")
+        == "in_progress"
+    )
+    with pytest.raises(InvalidTransition, match="reopen window after closure has passed"):
+        fire(Subject(closed, policy, late), "reopen")
+    validated = _case("validated", resolved_at=START)
+    with pytest.raises(InvalidTransition, match="not confirmed and the auto-confirm window"):
+        fire(Subject(validated, policy, START + timedelta(hours=71)), "close")
+    assert fire(Subject(validated, policy, START + timedelta(hours=72)), "close") == "closed"
+    with pytest.raises(InvalidTransition, match="already confirmed"):
+        fire(Subject(_case("resolved", confirmed_at=START), policy, START), "confirm")
+
+
+@given(st.sampled_from(STATES), st.sampled_from(sorted({t for t, _ in DESTINATIONS})))
+def test_fire_agrees_with_the_destination_table(state: str, trigger: str) -> None:
+    case = _case(state, acknowledged_at=START, resolved_at=START, closed_at=START)
+    subject = Subject(case, default_policy(), START + timedelta(hours=100))
+    if (trigger, state) not in DESTINATIONS:
+        with pytest.raises(InvalidTransition):
+            fire(subject, trigger)
+    else:
+        assert fire(subject, trigger) == DESTINATIONS[(trigger, state)]

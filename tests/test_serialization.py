@@ -1,0 +1,137 @@
+"""Events round-trip through canonical JSON; schema versions upcast; hashes chain."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from serviceflow import IntegrityError
+from serviceflow import events as ev
+from serviceflow.serialization import (
+    _UPCASTERS,
+    GENESIS,
+    canonical_json,
+    chain_hash,
+    decode_case,
+    decode_event,
+    encode_case,
+    encode_event,
+    register_upcaster,
+)
+
+AT = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
+META: dict[str, Any] = {"at": AT, "by": "agent:kim", "policy": "abc"}
+
+SAMPLES: list[ev.Event] = [
+    ev.Submitted(
+        case_id="C1",
+        requester="acme/jane@acme.test",
+        channel="email",
+        subject="Hi",
+        tier="standard",
+        category="billing",
+        **META,
+    ),
+    ev.Classified(category="billing", kind="incident", confidence=0.9, **META),
+    ev.Prioritized(
+        priority="high", impact="medium", urgency="high", rule="matrix", reason="r", **META
+    ),
+    ev.Assigned(assignee="agent:kim", previous=None, **META),
+    ev.Acknowledged(message="On it", **META),
+    ev.Replied(message="Update", **META),
+    ev.InfoRequested(message="Which?", **META),
+    ev.ClientReplied(message="This", **META),
+    ev.Resolved(resolution="Fixed", **META),
+    ev.Validated(note="ok", **META),
+    ev.ValidationRejected(reason="no", **META),
+    ev.Confirmed(comment="thanks", **META),
+    ev.Closed(reason="client_confirmed", **META),
+    ev.Reopened(reason="again", **META),
+    ev.Cancelled(reason="mistake", **META),
+    ev.Merged(into="C2", **META),
+    ev.DuplicateMerged(duplicate="C3", **META),
+    ev.NoteAdded(text="internal", **META),
+]
+
+
+def test_samples_cover_every_event_type() -> None:
+    assert {type(e) for e in SAMPLES} == set(ev.EVENT_TYPES.values())
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: e.TYPE)
+def test_every_event_round_trips_with_tag_and_version(event: ev.Event) -> None:
+    text = encode_event(event)
+    data = json.loads(text)
+    assert data["type"] == event.TYPE
+    assert data["v"] == 1
+    assert data["at"] == "2026-03-02T09:30:15.123456+00:00"
+    assert decode_event(text) == event
+    assert text == canonical_json(data)
+
+
+def test_unknown_type_and_future_version_are_integrity_errors() -> None:
+    with pytest.raises(IntegrityError, match=r"unknown event type 'case.teleported'"):
+        decode_event('{"type": "case.teleported", "v": 1}')
+    with pytest.raises(IntegrityError, match="newer than this serviceflow"):
+        decode_event(encode_event(SAMPLES[4]).replace('"v":1', '"v":7'))
+    with pytest.raises(IntegrityError, match=r"cannot read case.acknowledged"):
+        decode_event('{"type": "case.acknowledged", "v": 1, "at": "2026-01-01T00:00:00+00:00"}')
+
+
+def test_old_schema_versions_are_upcast_on_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ev.NoteAdded, "SCHEMA", 2)
+    old = (
+        encode_event(ev.NoteAdded(text="x", **META))
+        .replace('"v":2', '"v":1')
+        .replace('"text"', '"body"')
+    )
+    with pytest.raises(
+        IntegrityError, match=r"no upcaster for case.note_added from schema version 1"
+    ):
+        decode_event(old)
+
+    def rename(data: dict[str, Any]) -> dict[str, Any]:
+        data["text"] = data.pop("body")
+        return data
+
+    register_upcaster("case.note_added", 1, rename)
+    try:
+        assert decode_event(old) == ev.NoteAdded(text="x", **META)
+    finally:
+        del _UPCASTERS[("case.note_added", 1)]
+
+
+@given(st.text(), st.text())
+def test_canonical_json_is_stable(a: str, b: str) -> None:
+    assert canonical_json({"b": b, "a": a}) == canonical_json({"a": a, "b": b})
+
+
+def test_chain_hash_depends_on_every_input() -> None:
+    base = chain_hash(GENESIS, "C1", 1, "{}")
+    assert len(base) == 64
+    assert chain_hash(GENESIS, "C1", 1, "{}") == base
+    assert (
+        len(
+            {
+                base,
+                chain_hash("1" * 64, "C1", 1, "{}"),
+                chain_hash(GENESIS, "C2", 1, "{}"),
+                chain_hash(GENESIS, "C1", 2, "{}"),
+                chain_hash(GENESIS, "C1", 1, "[]"),
+            }
+        )
+        == 5
+    )
+
+
+def test_case_document_round_trips() -> None:
+    from serviceflow.evolve import fold
+
+    case = fold(SAMPLES[:9])
+    assert case is not None
+    assert decode_case(encode_case(case)) == case
