@@ -112,3 +112,27 @@ def test_policies_are_kept_by_version(tmp_path: Path) -> None:
     store.save_policy("v1", "{changed}", "2027")
     assert store.load_policy("v1") == "{}"
     assert store.load_policy("v2") is None
+
+
+def test_sqlite_failures_are_store_errors(tmp_path: Path) -> None:
+    path = tmp_path / "d.db"
+    store = SQLiteStore(str(path))
+    store.append([_write("A", 0)])
+    blocker = sqlite3.connect(path, isolation_level=None, timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")
+    store._db.execute("PRAGMA busy_timeout = 50")
+    with pytest.raises(StoreError, match="append failed: database is locked"):
+        store.append([_write("A", 1)])
+    blocker.execute("ROLLBACK")
+    store.append([_write("A", 1)])
+    store.close()
+    with pytest.raises(StoreError, match="load failed"):
+        store.load("A")
+
+
+def test_an_orphaned_row_is_a_store_error_not_a_conflict(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "d.db"))
+    store.append([_write("A", 0)])
+    store._db.execute("DELETE FROM events WHERE stream = 'A'")
+    with pytest.raises(StoreError, match="the cases table disagrees with the events"):
+        store.append([_write("A", 0)])

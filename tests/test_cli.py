@@ -76,9 +76,31 @@ def test_policy_check(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_errors_are_one_clear_line_and_exit_1(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(cli, ["--db", str(tmp_path / "d.db"), "case", "show", "NOPE"])
+    db = str(tmp_path / "d.db")
+    missing = runner.invoke(cli, ["--db", db, "case", "show", "NOPE"])
+    assert missing.exit_code == 1
+    assert "no database at" in missing.output
+    assert not Path(db).exists(), "a read-only command must not create the database"
+    runner.invoke(cli, ["--db", db, "demo", "--quiet"])
+    result = runner.invoke(cli, ["--db", db, "case", "show", "NOPE"])
     assert result.exit_code == 1
     assert "error: case 'NOPE' does not exist" in result.output
+    odd = runner.invoke(cli, ["--db", db, "case", "show", "[/x]"])
+    assert odd.exit_code == 1
+    assert "case '[/x]' does not exist" in odd.output
+
+
+def test_user_text_is_never_markup(runner: CliRunner, tmp_path: Path) -> None:
+    from serviceflow import ServiceDesk
+
+    db = tmp_path / "d.db"
+    with ServiceDesk.open(f"sqlite:///{db}", entry_points=False) as desk:
+        case = desk.submit(requester="a/[b]@c.test", channel="web", subject="Broken [/] [bold]x")
+        desk.note(case.id, by="agent:[red]kim", text="[/x] still")
+    for args in (["cases"], ["case", "show", case.id], ["history", case.id]):
+        result = runner.invoke(cli, ["--db", str(db), *args])
+        assert result.exit_code == 0, result.output
+        assert "[bold]x" in result.output or "[/x]" in result.output
 
 
 def test_diagram(runner: CliRunner, tmp_path: Path) -> None:

@@ -37,6 +37,6 @@ def test_manual_clock_converts_to_utc() -> None:
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValidationError, match="timezone-aware"):
-        ManualClock(datetime(2026, 1, 1))
+        ManualClock(datetime(2026, 1, 1))  # noqa: DTZ001 - naive on purpose
     with pytest.raises(ValidationError, match="naive 2026-01-01T00:00:00"):
-        require_aware(datetime(2026, 1, 1))
+        require_aware(datetime(2026, 1, 1))  # noqa: DTZ001 - naive on purpose

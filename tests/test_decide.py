@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from attrs import evolve as evolve_case
 
 from serviceflow import InvalidTransition, NotFound, ValidationError, default_policy
 from serviceflow import commands as cmd
@@ -245,8 +246,17 @@ def test_merge_needs_both_cases_and_live_target() -> None:
         cmd.Submit(case_id="C2", by="c", requester="a/b@c", channel="web", subject="s"),
         cmd.Cancel(case_id="C2", by="c", reason="r"),
     )
-    with pytest.raises(InvalidTransition, match="case C2: cannot absorb in state 'cancelled'"):
+    with pytest.raises(
+        ValidationError, match="into: case C2 is cancelled; duplicates go into a live"
+    ):
         decide_merge(source, cancelled, merge, POLICY, START)
+    merged = _run(
+        cmd.Submit(case_id="C2", by="c", requester="a/b@c", channel="web", subject="s"),
+        cmd.AddNote(case_id="C2", by="c", text="t"),
+    )
+    merged = evolve_case(merged, state="merged", merged_into="C7")
+    with pytest.raises(ValidationError, match="C2 was itself merged into C7; merge into that"):
+        decide_merge(source, merged, merge, POLICY, START)
 
 
 def test_unknown_command_type() -> None:

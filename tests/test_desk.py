@@ -12,6 +12,7 @@ import pytest
 
 from serviceflow import (
     ConcurrencyConflict,
+    IntegrityError,
     InvalidTransition,
     ManualClock,
     NotFound,
@@ -143,6 +144,15 @@ def test_rejected_commands_leave_the_store_byte_for_byte_unchanged(desk: Service
         lambda: desk.submit(requester="", channel="fax", subject=""),  # bad intake
         lambda: desk.classify(assigned, category="nope", by="agent:kim"),  # unknown category
         lambda: desk.execute(AddNote(case_id=assigned, by="a", text="t"), expected_version=1),
+        lambda: desk.note(assigned, by=None, text="t"),  # type: ignore[arg-type]
+        lambda: desk.assign(assigned, to=123, by="lead:ana"),  # type: ignore[arg-type]
+        lambda: desk.classify(assigned, by="a", confidence=True),
+        lambda: desk.submit(requester=None, channel="web", subject="s"),  # type: ignore[arg-type]
+        lambda: desk.submit(requester="a", channel="web", subject="s", description=None),  # type: ignore[arg-type]
+        lambda: desk.note(assigned, by="a", text="\ud800"),
+        lambda: desk.submit(requester="a", channel="web", subject="s", case_id="a/b"),
+        lambda: desk.note(assigned, by="   ", text="t"),
+        lambda: desk.case(123),  # type: ignore[arg-type]
     ]
     for attempt in rejected:
         with pytest.raises(ServiceflowError):
@@ -256,3 +266,99 @@ def test_time_comes_from_the_clock(desk: ServiceDesk, clock: ManualClock) -> Non
     noted = desk.note(case.id, by="a", text="t")
     assert noted.updated_at - case.submitted_at == timedelta(minutes=7)
     assert desk.history(case.id)[-1].event.at == clock.now()
+
+
+def test_the_clock_must_be_aware_and_is_kept_in_utc(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timezone
+
+    class Naive:
+        def now(self) -> datetime:
+            return datetime(2026, 3, 2, 9, 0)  # noqa: DTZ001 - the point of the test
+
+    class Paris:
+        def now(self) -> datetime:
+            return datetime(2026, 3, 2, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+
+    with pytest.raises(ValidationError, match=r"Naive.now\(\) must be timezone-aware"):
+        ServiceDesk.open("memory://", clock=Naive(), entry_points=False)
+    with ServiceDesk.open(
+        f"sqlite:///{tmp_path / 'p.db'}", clock=Paris(), entry_points=False
+    ) as desk:
+        case = desk.submit(requester="a/b@c.test", channel="web", subject="s")
+        assert case.submitted_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        assert case.submitted_at.tzinfo is UTC
+        assert desk.verify(case.id).ok
+
+
+def test_verify_sees_a_forged_projection_even_from_the_desk_that_wrote_it(
+    sqlite_desk: ServiceDesk,
+) -> None:
+    doc = walk_to(sqlite_desk, "in_progress")
+    column = walk_to(sqlite_desk, "in_progress")
+    with _sqlite(sqlite_desk) as db:
+        db.execute(
+            "UPDATE cases SET data = replace(data, 'agent:kim', 'agent:eve') WHERE id = ?", (doc,)
+        )
+        db.execute("UPDATE cases SET state = 'closed' WHERE id = ?", (column,))
+    assert sqlite_desk.verify(doc).problems == (
+        "replaying the events does not give the stored projection",
+    )
+    assert sqlite_desk.verify(column).problems == (
+        "indexed columns disagree with the events: state",
+    )
+
+
+def test_verify_reports_damaged_json_instead_of_crashing(sqlite_desk: ServiceDesk) -> None:
+    broken = walk_to(sqlite_desk, "assigned")
+    listed = walk_to(sqlite_desk, "assigned")
+    with _sqlite(sqlite_desk) as db:
+        db.execute("UPDATE events SET data = 'not json' WHERE stream = ? AND seq = 2", (broken,))
+        db.execute("UPDATE events SET data = '[1]' WHERE stream = ? AND seq = 3", (broken,))
+        db.execute("UPDATE cases SET data = '{\"id\": 3}' WHERE id = ?", (listed,))
+    problems = sqlite_desk.verify(broken).problems
+    assert any("event 2: unreadable (stored event is not valid JSON" in p for p in problems)
+    assert any("event 3: unreadable (stored event is not a JSON object" in p for p in problems)
+    sqlite_desk._cache.clear()
+    with pytest.raises(IntegrityError, match="cannot read a case"):
+        sqlite_desk.case(listed)
+    assert any(
+        "replay failed" in p or "projection" in p for p in sqlite_desk.verify(listed).problems
+    )
+
+
+def test_streams_include_events_whose_row_was_lost(sqlite_desk: ServiceDesk) -> None:
+    kept = walk_to(sqlite_desk, "intake")
+    orphan = walk_to(sqlite_desk, "classified")
+    with _sqlite(sqlite_desk) as db:
+        db.execute("DELETE FROM cases WHERE id = ?", (orphan,))
+    assert list(sqlite_desk.store.streams()) == [kept, orphan]
+    assert sqlite_desk.verify(orphan).problems == ("the case has events but no projection row",)
+
+
+def test_merge_retries_when_another_desk_moved_a_stream(tmp_path: Path, clock: ManualClock) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    with (
+        ServiceDesk.open(url, clock=clock, entry_points=False) as a,
+        ServiceDesk.open(url, clock=clock, entry_points=False) as b,
+    ):
+        target = walk_to(a, "in_progress")
+        duplicate = walk_to(a, "classified")
+        b.note(duplicate, by="b", text="moved behind a's back")
+        b.note(target, by="b", text="this one too")
+        merged = a.merge(duplicate, into=target, by="agent:kim")
+        assert merged.state == "merged"
+        assert a.case(target).duplicates == (duplicate,)
+        assert a.verify(duplicate).ok
+        assert a.verify(target).ok
+
+
+def test_queries_validate_their_filters(desk: ServiceDesk) -> None:
+    walk_to(desk, "assigned")
+    assert desk.count(assignee="agent:kim", state="assigned") == 1
+    assert desk.count(priority="low") == 0
+    with pytest.raises(ValidationError, match="state: expected one of"):
+        desk.count(state="bogus")
+    with pytest.raises(ValidationError, match="limit: expected a whole number"):
+        list(desk.cases(limit=-1))
+    with pytest.raises(ValidationError, match="assignee: expected text, got int"):
+        list(desk.cases(assignee=5))  # type: ignore[arg-type]

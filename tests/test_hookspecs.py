@@ -263,3 +263,63 @@ def test_entry_point_plugin_is_discovered() -> None:
     assert desk.submit(requester="a/b@c.test", channel="web", subject="s").state == "intake"
     with pytest.raises(Exception, match="no installed plugin opens"):
         ServiceDesk.open("testplugin://x", entry_points=False)
+
+
+def test_automation_never_fails_a_committed_submit(
+    clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Confused:
+        @hookimpl
+        def classify(self, case: Case, policy: Policy) -> Classification | None:
+            return Classification(category="astrology", kind="incident", confidence=0.99)
+
+    class NonsenseRouter:
+        @hookimpl
+        def route(self, case: Case, policy: Policy) -> str | None:
+            return 42  # type: ignore[return-value]
+
+    trusting = load_policy(
+        {"automation": {"classify": True, "trust_intake": True, "prioritize": True, "route": True}}
+    )
+    for plugin, state in ((Confused(), "intake"), (NonsenseRouter(), "prioritized")):
+        desk = ServiceDesk.open(
+            "memory://",
+            policy=trusting if state != "intake" else AUTO,
+            clock=clock,
+            plugins=[plugin],
+            entry_points=False,
+        )
+        with caplog.at_level(logging.ERROR, logger="serviceflow.desk"):
+            case = desk.submit(
+                requester="a/b@c.test",
+                channel="web",
+                subject="s",
+                category="billing",
+                kind="incident",
+                impact="low",
+                urgency="low",
+            )
+        assert case.state == state
+        assert desk.count() == 1
+        assert desk.verify(case.id).ok
+    assert any("automation stopped" in r.message for r in caplog.records)
+
+
+def test_trust_intake_classifies_from_complete_intake_data(clock: ManualClock) -> None:
+    policy = load_policy(
+        {"automation": {"classify": True, "trust_intake": True, "prioritize": True}}
+    )
+    desk = ServiceDesk.open("memory://", policy=policy, clock=clock, entry_points=False)
+    full = desk.submit(
+        requester="a/b@c.test",
+        channel="web",
+        subject="s",
+        category="billing",
+        kind="incident",
+        impact="medium",
+        urgency="medium",
+    )
+    assert (full.state, full.priority) == ("prioritized", "medium")
+    assert desk.history(full.id)[1].event.by == "automation:intake"
+    partial = desk.submit(requester="a/b@c.test", channel="web", subject="s", category="billing")
+    assert partial.state == "intake"

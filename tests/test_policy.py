@@ -170,3 +170,38 @@ def test_sections_left_out_take_the_shipped_defaults() -> None:
     assert partial.priority == default.priority
     assert partial.automation.classify is True
     assert Policy() == default
+
+
+def test_policies_are_immutable_and_hashable() -> None:
+    policy = load_policy({"name": "x"})
+    with pytest.raises(TypeError):
+        policy.priority.matrix["high"]["high"] = "low"  # type: ignore[index]
+    assert default_policy().priority.matrix["high"]["high"] == "critical"
+    assert hash(default_policy()) == hash(load_policy({}))
+
+
+def test_a_policy_built_in_code_is_checked_when_a_desk_opens() -> None:
+    from serviceflow import ServiceDesk
+
+    with pytest.raises(PolicyError, match=r"\$\.channels: at least one channel is required"):
+        ServiceDesk.open("memory://", policy=Policy(channels=()), entry_points=False)
+
+
+def test_paths_text_and_wrong_types(tmp_path: Path) -> None:
+    conf = tmp_path / "mypolicy.conf"
+    conf.write_text('name = "conf"\n')
+    assert load_policy(str(conf)).name == "conf"
+    assert load_policy('name = "inline"').name == "inline"
+    with pytest.raises(PolicyError, match="expected a file path, TOML text or a mapping, got int"):
+        load_policy(123)  # type: ignore[arg-type]
+    with pytest.raises(PolicyError, match=r"\$\.priority\.matrix: expected a table, got str"):
+        load_policy(
+            {
+                "priority": {
+                    "levels": [{"name": "a"}],
+                    "impacts": [],
+                    "urgencies": [],
+                    "matrix": "none",
+                }
+            }
+        )

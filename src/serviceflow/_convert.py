@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any, TypeVar, get_args, get_origin
 
 import cattrs
@@ -56,6 +58,19 @@ def _structure_float(value: Any, _: type) -> float:
     return float(value)
 
 
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def canonical_json(data: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 as is: the same data always gives the same text."""
+    return _dumps(data)
+
+
+def iso(value: datetime) -> str:
+    """The text form of an instant: fixed width (microseconds), so text order is time order."""
+    return value.isoformat(timespec="microseconds")
+
+
 def _is_homogeneous_tuple(type_: Any) -> bool:
     args = get_args(type_)
     return get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
@@ -76,8 +91,31 @@ def _no_bare_strings(type_: Any, conv: cattrs.Converter) -> Callable[[Any, Any],
 
 
 converter.register_structure_hook_factory(_is_homogeneous_tuple, _no_bare_strings)
+
+
+def _is_mapping(type_: Any) -> bool:
+    return get_origin(type_) is Mapping
+
+
+def _read_only(type_: Any, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """Policy mappings are read-only views: a frozen policy must not change under a desk."""
+    key, value = get_args(type_)
+    inner = conv.get_structure_hook(dict[key, value])  # type: ignore[valid-type]
+
+    def structure(data: Any, _: Any) -> Any:
+        if not isinstance(data, Mapping):
+            raise ValidationError("table", [f"expected a table, got {type(data).__name__}"])
+        return MappingProxyType(inner(data, dict[key, value]))  # type: ignore[valid-type]
+
+    return structure
+
+
+converter.register_structure_hook_factory(_is_mapping, _read_only)
+converter.register_unstructure_hook(
+    MappingProxyType, lambda m: {k: converter.unstructure(v) for k, v in m.items()}
+)
 converter.register_structure_hook(datetime, _structure_datetime)
-converter.register_unstructure_hook(datetime, lambda d: d.isoformat(timespec="microseconds"))
+converter.register_unstructure_hook(datetime, iso)
 converter.register_structure_hook(timedelta, lambda v, _: parse_duration(v))
 converter.register_unstructure_hook(timedelta, format_duration)
 converter.register_structure_hook(str, _structure_str)

@@ -78,6 +78,11 @@ def _replacer() -> Callable[..., Case]:
 replace = _replacer()
 
 
+def client_actor(requester: str) -> str:
+    """How a requester is named as an actor: ``client:jane@acme.test``."""
+    return f"client:{requester.rpartition('/')[2]}"
+
+
 def requester_group(requester: str) -> str | None:
     """``acme`` for ``acme/jane@acme.test``, ``None`` when no group is given."""
     group, sep, _ = requester.rpartition("/")

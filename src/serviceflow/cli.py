@@ -12,6 +12,7 @@ from typing import Any
 try:
     import click
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 except ImportError as _missing:  # pragma: no cover - exercised only without the extra
     _MISSING: ImportError | None = _missing
@@ -50,24 +51,33 @@ if _MISSING is None:
             try:
                 return super().invoke(ctx)
             except ServiceflowError as exc:
-                err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+                err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
                 raise SystemExit(1) from None
 
     def table(*columns: str, title: str | None = None, show_header: bool = True) -> Table:
         """A table whose cells fold rather than truncate: ids and messages stay whole."""
-        made = Table(title=title, show_header=show_header)
+        made = Table(title=escape(title) if title else None, show_header=show_header)
         for column in columns:
             made.add_column(column, overflow="fold", no_wrap=column == "id")
         return made
+
+    def add_row(into: Table, *cells: object) -> None:
+        """Add user data as plain text: a subject like '[/x]' is text, not markup."""
+        into.add_row(*(escape(str(cell)) for cell in cells))
 
     def store_url(db: str) -> str:
         """A ``--db`` value as a store URL: URLs pass through, paths become SQLite files."""
         return db if "://" in db else f"sqlite:///{db}"
 
-    def open_desk(ctx: click.Context) -> ServiceDesk:
+    def open_desk(ctx: click.Context, *, existing: bool = True) -> ServiceDesk:
+        """The desk of ``--db``; commands that only read refuse to create a new file."""
         options = ctx.find_root().params
-        policy: Policy | None = load_policy(options["policy"]) if options["policy"] else None
-        return ServiceDesk.open(store_url(options["db"]), policy=policy)
+        db = options["db"]
+        if existing and "://" not in db and not Path(db).exists():
+            raise click.ClickException(f"no database at {db} (run `serviceflow demo` or pass --db)")
+        path = options["policy"]
+        policy: Policy | None = load_policy(Path(path)) if path else None
+        return ServiceDesk.open(store_url(db), policy=policy)
 
     @click.group(cls=_Cli)
     @click.option(
@@ -102,7 +112,8 @@ if _MISSING is None:
                 return
             mark = "[red]refused[/]" if step.refused else f"[cyan]{step.state}[/]"
             console.print(
-                f"[dim]{step.at:%a %H:%M}[/] [bold]{step.label:>3}[/] {mark:<28} {step.text}",
+                f"[dim]{step.at:%a %H:%M}[/] [bold]{step.label:>3}[/] {mark:<28} "
+                f"{escape(step.text)}",
                 soft_wrap=True,
             )
 
@@ -110,7 +121,7 @@ if _MISSING is None:
             summary = run_demo(desk, clock, show)
         states = table("state", "cases", title="Summary")
         for state, count in summary.by_state.items():
-            states.add_row(state, str(count))
+            add_row(states, state, count)
         console.print()
         console.print(states)
         median = summary.median_resolution_hours
@@ -136,7 +147,8 @@ if _MISSING is None:
         """Validate FILE; list every problem with its path."""
         loaded = load_policy(Path(file))
         console.print(
-            f"[green]ok[/] {file}: policy {loaded.name!r}, version {loaded.version}, "
+            f"[green]ok[/] {escape(file)}: policy {escape(repr(loaded.name))}, "
+            f"version {loaded.version}, "
             f"{len(loaded.priority.levels)} priorities, {len(loaded.categories)} categories, "
             f"{len(loaded.tiers)} tiers"
         )
@@ -167,8 +179,9 @@ if _MISSING is None:
                     for k, v in _fields(event).items()
                     if k not in {"at", "by", "policy"} and v not in (None, "")
                 }
-                events.add_row(
-                    str(recorded.seq),
+                add_row(
+                    events,
+                    recorded.seq,
                     f"{event.at:%Y-%m-%d %H:%M}",
                     event.TYPE.removeprefix("case."),
                     event.by,
@@ -188,7 +201,8 @@ if _MISSING is None:
         with open_desk(ctx) as desk:
             listing = table("id", "state", "priority", "assignee", "requester", "subject")
             for found in desk.cases(state=states or None, assignee=assignee, limit=limit):
-                listing.add_row(
+                add_row(
+                    listing,
                     found.id,
                     found.state,
                     found.priority or "",
@@ -210,7 +224,8 @@ if _MISSING is None:
                 result = desk.verify(case_id)
                 if not result.ok:
                     bad += 1
-                    console.print(f"[red]FAIL[/] {case_id}: " + "; ".join(result.problems))
+                    problems = "; ".join(result.problems)
+                    console.print(f"[red]FAIL[/] {escape(case_id)}: {escape(problems)}")
             console.print(f"{len(ids) - bad}/{len(ids)} cases verified")
             if bad:
                 raise SystemExit(1)
@@ -241,5 +256,5 @@ if _MISSING is None:
         for name, value in _fields(found).items():
             if value not in (None, "", ()):
                 shown = value.isoformat() if hasattr(value, "isoformat") else value
-                fields.add_row(name, str(shown))
+                add_row(fields, name, shown)
         console.print(fields)

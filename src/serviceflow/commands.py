@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from attrs import frozen
+import re
+from typing import get_args, get_type_hints
+
+from attrs import fields, frozen
 
 
 @frozen(kw_only=True)
@@ -77,7 +80,7 @@ class RequestInfo(Command):
 
 @frozen(kw_only=True)
 class ClientReply(Command):
-    """Record a message from the client."""
+    """Record a message from the client; an empty ``by`` means the requester."""
 
     message: str
 
@@ -105,7 +108,7 @@ class Reject(Command):
 
 @frozen(kw_only=True)
 class Confirm(Command):
-    """The client confirms the resolution."""
+    """The client confirms the resolution; an empty ``by`` means the requester."""
 
     comment: str = ""
 
@@ -141,3 +144,69 @@ class AddNote(Command):
     """Add an internal note."""
 
     text: str
+
+
+CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+"""What a case id may look like: safe in URLs, file names, notification keys and logs."""
+_CLIENT_DEFAULT = (Submit, ClientReply, Confirm)
+
+
+def shape_problems(command: Command) -> list[str]:
+    """Every field of the wrong type, every unencodable text, a malformed id, a blank actor.
+
+    Checked before anything else, so nothing that could not be stored and read back
+    ever reaches the log.
+    """
+    problems = [
+        problem
+        for name, kinds, optional in _field_types(type(command))
+        if (problem := _field_problem(name, getattr(command, name), kinds, optional))
+    ]
+    if isinstance(command.case_id, str) and not problems:
+        if isinstance(command, Submit) and not CASE_ID.fullmatch(command.case_id):
+            problems.append(
+                f"case_id: {command.case_id!r} is not a valid id "
+                "(1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit)"
+            )
+        if isinstance(command, Merge) and not CASE_ID.fullmatch(command.into):
+            problems.append(f"into: {command.into!r} is not a valid case id")
+    blank = isinstance(command.by, str) and not command.by.strip()
+    if blank and not isinstance(command, _CLIENT_DEFAULT):
+        problems.append("by: required: name who does this (e.g. 'agent:kim')")
+    return problems
+
+
+_FIELD_TYPES: dict[type[Command], tuple[tuple[str, tuple[type, ...], bool], ...]] = {}
+
+
+def _field_types(cls: type[Command]) -> tuple[tuple[str, tuple[type, ...], bool], ...]:
+    """Each field's name, accepted types and whether ``None`` is allowed (cached per class)."""
+    known = _FIELD_TYPES.get(cls)
+    if known is not None:
+        return known
+    hints = get_type_hints(cls)
+    rows = []
+    for attribute in fields(cls):
+        args = get_args(hints[attribute.name]) or (hints[attribute.name],)
+        kinds = tuple(t for t in args if t is not type(None))
+        rows.append((attribute.name, kinds, type(None) in args))
+    _FIELD_TYPES[cls] = tuple(rows)
+    return _FIELD_TYPES[cls]
+
+
+_KIND_NAMES = {str: "text", float: "a number", int: "an integer"}
+
+
+def _field_problem(name: str, value: object, kinds: tuple[type, ...], optional: bool) -> str:
+    if value is None:
+        return "" if optional else f"{name}: required"
+    wanted = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
+    numeric = float in kinds and isinstance(value, int | float)
+    if isinstance(value, bool) or not (isinstance(value, kinds) or numeric):
+        return f"{name}: expected {wanted}, got {type(value).__name__} {value!r:.60}"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{name}: text contains characters that cannot be stored (lone surrogates)"
+    return ""

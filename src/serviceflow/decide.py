@@ -10,22 +10,27 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from attrs import evolve as evolve_command
+
 from serviceflow import commands as cmd
 from serviceflow import events as ev
-from serviceflow.case import Case, requester_group
+from serviceflow.case import Case, client_actor, requester_group
 from serviceflow.errors import NotFound, ValidationError
 from serviceflow.evolve import evolve
-from serviceflow.lifecycle import VALIDATED, Subject, fire
+from serviceflow.lifecycle import DESTINATIONS, MERGED, VALIDATED, Subject, fire
 from serviceflow.policy import Policy
 from serviceflow.priority import decide_priority
 
 C = TypeVar("C", bound=cmd.Command)
+ABSORB = "absorb"
+Handler = Callable[[Case, Any, Policy, datetime], list[ev.Event]]
 
 
 def decide(
     case: Case | None, command: cmd.Command, policy: Policy, now: datetime
 ) -> list[ev.Event]:
     """The events that ``command`` produces on ``case`` (``None`` for a new case)."""
+    _check_shape(command)
     if isinstance(command, cmd.Submit):
         if case is not None:
             raise ValidationError(
@@ -48,19 +53,37 @@ def decide_merge(
     source: Case, target: Case | None, command: cmd.Merge, policy: Policy, now: datetime
 ) -> tuple[list[ev.Event], list[ev.Event]]:
     """Events for merging duplicate ``source`` into ``target``: one list per stream."""
+    _check_shape(command)
     if command.into == source.id:
         raise ValidationError(
             f"cannot merge case {source.id}", ["a case cannot be merged into itself"]
         )
     if target is None:
         raise NotFound("case", command.into)
+    if target.state == MERGED:
+        raise ValidationError(
+            f"cannot merge case {source.id} into {target.id}",
+            [f"into: {target.id} was itself merged into {target.merged_into}; merge into that"],
+        )
     fire(Subject(source, policy, now), "merge")
-    fire(Subject(target, policy, now), "absorb")
+    if (ABSORB, target.state) not in DESTINATIONS:
+        raise ValidationError(
+            f"cannot merge case {source.id} into {target.id}",
+            [f"into: case {target.id} is {target.state}; duplicates go into a live case"],
+        )
+    fire(Subject(target, policy, now), ABSORB)
     meta = _meta(command, policy, now)
     return [ev.Merged(into=target.id, **meta)], [ev.DuplicateMerged(duplicate=source.id, **meta)]
 
 
-# --- command handlers ----------------------------------------------------------------------
+# --- checks --------------------------------------------------------------------------------
+
+
+def _check_shape(command: cmd.Command) -> None:
+    problems = cmd.shape_problems(command)
+    if problems:
+        name = type(command).__name__.lower()
+        raise ValidationError(f"cannot {name} case {command.case_id!r:.80}", problems)
 
 
 def _meta(command: cmd.Command, policy: Policy, now: datetime) -> dict[str, Any]:
@@ -84,9 +107,17 @@ def _check(case_id: str, verb: str, problems: list[str]) -> None:
         raise ValidationError(f"cannot {verb} case {case_id}", problems)
 
 
+def _as_client(case: Case, c: C) -> C:
+    """Commands the client sends name the requester when no actor is given."""
+    return c if c.by.strip() else evolve_command(c, by=client_actor(case.requester))
+
+
+# --- command handlers ----------------------------------------------------------------------
+
+
 def _submit(c: cmd.Submit, policy: Policy, now: datetime) -> ev.Submitted:
     problems: list[str] = []
-    _required(problems, case_id=c.case_id, requester=c.requester, subject=c.subject, by=c.by)
+    _required(problems, requester=c.requester, subject=c.subject)
     _known(problems, "channel", c.channel, policy.channels)
     _known(problems, "category", c.category, policy.category_map)
     _known(problems, "kind", c.kind, policy.kinds)
@@ -105,7 +136,9 @@ def _submit(c: cmd.Submit, policy: Policy, now: datetime) -> ev.Submitted:
         kind=c.kind,
         impact=c.impact,
         urgency=c.urgency,
-        **_meta(c, policy, now),
+        at=now,
+        by=c.by.strip() or client_actor(c.requester),
+        policy=policy.version,
     )
 
 
@@ -138,34 +171,19 @@ def _prioritize(case: Case, c: cmd.Prioritize, policy: Policy, now: datetime) ->
         _required(problems, reason=c.reason)
     _check(case.id, "prioritize", problems)
     fire(Subject(case, policy, now), "prioritize")
-    meta = _meta(c, policy, now)
+    impact, urgency = c.impact or case.impact, c.urgency or case.urgency
     if c.priority is not None:
         assert c.reason is not None
-        return [
-            ev.Prioritized(
-                priority=c.priority,
-                impact=c.impact,
-                urgency=c.urgency,
-                rule="manual",
-                reason=c.reason.strip(),
-                **meta,
-            )
-        ]
-    decision = decide_priority(
-        policy,
-        impact=c.impact or case.impact,
-        urgency=c.urgency or case.urgency,
-        category=case.category,
-        tier=case.tier,
-    )
+        priority, rule, reason = c.priority, "manual", c.reason.strip()
+    else:
+        decision = decide_priority(
+            policy, impact=impact, urgency=urgency, category=case.category, tier=case.tier
+        )
+        priority, rule, reason = decision.priority, decision.rule, decision.reason
+    meta = _meta(c, policy, now)
     return [
         ev.Prioritized(
-            priority=decision.priority,
-            impact=c.impact or case.impact,
-            urgency=c.urgency or case.urgency,
-            rule=decision.rule,
-            reason=decision.reason,
-            **meta,
+            priority=priority, impact=impact, urgency=urgency, rule=rule, reason=reason, **meta
         )
     ]
 
@@ -180,25 +198,21 @@ def _assign(case: Case, c: cmd.Assign, policy: Policy, now: datetime) -> list[ev
     return [ev.Assigned(assignee=c.to, previous=case.assignee, **_meta(c, policy, now))]
 
 
-def _message(
-    trigger: str, event_type: Callable[..., ev.Event]
-) -> Callable[[Case, Any, Policy, datetime], list[ev.Event]]:
+def _text(
+    trigger: str, event_type: Callable[..., ev.Event], field: str, *, client: bool = False
+) -> Handler:
+    """A command whose one required text becomes the event's field of the same name."""
+
     def handle(case: Case, c: Any, policy: Policy, now: datetime) -> list[ev.Event]:
+        if client:
+            c = _as_client(case, c)
         problems: list[str] = []
-        _required(problems, message=c.message)
+        _required(problems, **{field: getattr(c, field)})
         _check(case.id, trigger.replace("_", " "), problems)
         fire(Subject(case, policy, now), trigger)
-        return [event_type(message=c.message, **_meta(c, policy, now))]
+        return [event_type(**{field: getattr(c, field)}, **_meta(c, policy, now))]
 
     return handle
-
-
-def _resolve(case: Case, c: cmd.Resolve, policy: Policy, now: datetime) -> list[ev.Event]:
-    problems: list[str] = []
-    _required(problems, resolution=c.resolution)
-    _check(case.id, "resolve", problems)
-    fire(Subject(case, policy, now), "resolve")
-    return [ev.Resolved(resolution=c.resolution, **_meta(c, policy, now))]
 
 
 def _close_if_done(
@@ -218,6 +232,7 @@ def _validate(case: Case, c: cmd.Validate, policy: Policy, now: datetime) -> lis
 
 
 def _confirm(case: Case, c: cmd.Confirm, policy: Policy, now: datetime) -> list[ev.Event]:
+    c = _as_client(case, c)
     fire(Subject(case, policy, now), "confirm")
     first = ev.Confirmed(comment=c.comment, **_meta(c, policy, now))
     return _close_if_done(case, first, c, policy, now)
@@ -229,41 +244,20 @@ def _close(case: Case, c: cmd.Close, policy: Policy, now: datetime) -> list[ev.E
     return [ev.Closed(reason=reason, **_meta(c, policy, now))]
 
 
-def _with_reason(
-    trigger: str, event_type: Callable[..., ev.Event]
-) -> Callable[[Case, Any, Policy, datetime], list[ev.Event]]:
-    def handle(case: Case, c: Any, policy: Policy, now: datetime) -> list[ev.Event]:
-        problems: list[str] = []
-        _required(problems, reason=c.reason)
-        _check(case.id, trigger, problems)
-        fire(Subject(case, policy, now), trigger)
-        return [event_type(reason=c.reason, **_meta(c, policy, now))]
-
-    return handle
-
-
-def _note(case: Case, c: cmd.AddNote, policy: Policy, now: datetime) -> list[ev.Event]:
-    problems: list[str] = []
-    _required(problems, text=c.text)
-    _check(case.id, "add a note to", problems)
-    fire(Subject(case, policy, now), "note")
-    return [ev.NoteAdded(text=c.text, **_meta(c, policy, now))]
-
-
-_HANDLERS: dict[type[cmd.Command], Callable[[Case, Any, Policy, datetime], list[ev.Event]]] = {
+_HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.Classify: _classify,
     cmd.Prioritize: _prioritize,
     cmd.Assign: _assign,
-    cmd.Acknowledge: _message("acknowledge", ev.Acknowledged),
-    cmd.Reply: _message("reply", ev.Replied),
-    cmd.RequestInfo: _message("request_info", ev.InfoRequested),
-    cmd.ClientReply: _message("client_reply", ev.ClientReplied),
-    cmd.Resolve: _resolve,
+    cmd.Acknowledge: _text("acknowledge", ev.Acknowledged, "message"),
+    cmd.Reply: _text("reply", ev.Replied, "message"),
+    cmd.RequestInfo: _text("request_info", ev.InfoRequested, "message"),
+    cmd.ClientReply: _text("client_reply", ev.ClientReplied, "message", client=True),
+    cmd.Resolve: _text("resolve", ev.Resolved, "resolution"),
     cmd.Validate: _validate,
-    cmd.Reject: _with_reason("reject", ev.ValidationRejected),
+    cmd.Reject: _text("reject", ev.ValidationRejected, "reason"),
     cmd.Confirm: _confirm,
     cmd.Close: _close,
-    cmd.Reopen: _with_reason("reopen", ev.Reopened),
-    cmd.Cancel: _with_reason("cancel", ev.Cancelled),
-    cmd.AddNote: _note,
+    cmd.Reopen: _text("reopen", ev.Reopened, "reason"),
+    cmd.Cancel: _text("cancel", ev.Cancelled, "reason"),
+    cmd.AddNote: _text("note", ev.NoteAdded, "text"),
 }

@@ -21,7 +21,7 @@ from attrs import frozen
 from serviceflow import commands as cmd
 from serviceflow import events as ev
 from serviceflow.case import Case
-from serviceflow.clock import Clock, SystemClock
+from serviceflow.clock import Clock, SystemClock, require_aware
 from serviceflow.decide import decide, decide_merge
 from serviceflow.errors import (
     ConcurrencyConflict,
@@ -34,9 +34,9 @@ from serviceflow.errors import (
 from serviceflow.evolve import evolve
 from serviceflow.ids import new_case_id
 from serviceflow.lifecycle import CLASSIFIED, INTAKE, PRIORITIZED, STATES, VALIDATED
-from serviceflow.messages import Notification
+from serviceflow.messages import Classification, Notification
 from serviceflow.plugins import plugin_manager
-from serviceflow.policy import Policy, default_policy
+from serviceflow.policy import Policy, check_policy, default_policy
 from serviceflow.priority import decide_priority
 from serviceflow.serialization import (
     GENESIS,
@@ -47,7 +47,14 @@ from serviceflow.serialization import (
     encode_event,
     iso,
 )
-from serviceflow.store import CaseQuery, CaseRow, EventRecord, Store, StreamWrite
+from serviceflow.store import (
+    INDEXED_COLUMNS,
+    CaseQuery,
+    CaseRow,
+    EventRecord,
+    Store,
+    StreamWrite,
+)
 
 log = logging.getLogger("serviceflow.desk")
 
@@ -93,12 +100,12 @@ class ServiceDesk:
         new_id: Callable[[datetime], str] = new_case_id,
     ) -> None:
         self.store = store
-        self.policy = policy if policy is not None else default_policy()
+        self.policy = check_policy(policy) if policy is not None else default_policy()
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.plugins = plugins if plugins is not None else plugin_manager()
         self._new_id = new_id
         self._cache: OrderedDict[str, tuple[Case, str]] = OrderedDict()
-        self.store.save_policy(self.policy.version, self.policy.document(), iso(self.clock.now()))
+        self.store.save_policy(self.policy.version, self.policy.document(), iso(self._now()))
 
     @classmethod
     def open(
@@ -166,7 +173,7 @@ class ServiceDesk:
             "impact": impact,
             "urgency": urgency,
             "tier": tier,
-            "by": by or _client(requester),
+            "by": by or "",
         }
         if case_id is not None:
             case = self.execute(cmd.Submit(case_id=case_id, **fields))
@@ -231,9 +238,8 @@ class ServiceDesk:
         return self.execute(cmd.RequestInfo(case_id=case_id, by=by, message=message))
 
     def client_replied(self, case_id: str, *, message: str, by: str | None = None) -> Case:
-        """Record the client's message; a waiting case goes back to work."""
-        actor = by or _client(self.case(case_id).requester)
-        return self.execute(cmd.ClientReply(case_id=case_id, by=actor, message=message))
+        """Record the client's message (``by``: the requester by default); resumes waiting."""
+        return self.execute(cmd.ClientReply(case_id=case_id, by=by or "", message=message))
 
     def resolve(self, case_id: str, *, by: str, resolution: str) -> Case:
         """Deliver the resolution (only after the case was acknowledged)."""
@@ -248,9 +254,8 @@ class ServiceDesk:
         return self.execute(cmd.Reject(case_id=case_id, by=by, reason=reason))
 
     def confirm(self, case_id: str, *, by: str | None = None, comment: str = "") -> Case:
-        """The client confirms; closes the case if it was validated."""
-        actor = by or _client(self.case(case_id).requester)
-        return self.execute(cmd.Confirm(case_id=case_id, by=actor, comment=comment))
+        """The client (``by`` defaults to the requester) confirms; closes a validated case."""
+        return self.execute(cmd.Confirm(case_id=case_id, by=by or "", comment=comment))
 
     def close_case(self, case_id: str, *, by: str = "system") -> Case:
         """Close a validated case that is confirmed or past its auto-confirm window."""
@@ -273,8 +278,11 @@ class ServiceDesk:
         return self.execute(cmd.AddNote(case_id=case_id, by=by, text=text))
 
     def auto_confirm(self) -> list[Case]:
-        """Close every validated case whose client stayed silent past the auto-confirm window."""
-        now = self.clock.now()
+        """Close every validated case whose client stayed silent past the auto-confirm window.
+
+        The window counts from the resolution; cases that changed meanwhile are skipped.
+        """
+        now = self._now()
         window = self.policy.lifecycle.auto_confirm_after
         due = [
             case.id
@@ -283,100 +291,152 @@ class ServiceDesk:
             and case.resolved_at is not None
             and now - case.resolved_at >= window
         ]
-        return [
-            self.execute(cmd.Close(case_id=case_id, by="system:auto-confirm")) for case_id in due
-        ]
+        closed = []
+        for case_id in due:
+            try:
+                closed.append(self.execute(cmd.Close(case_id=case_id, by="system:auto-confirm")))
+            except ServiceflowError:
+                log.warning("auto-confirm skipped case %s: it changed meanwhile", case_id)
+        return closed
 
     def execute(self, command: cmd.Command, *, expected_version: int | None = None) -> Case:
         """Run any command; retries on a concurrent write unless ``expected_version`` is given.
 
         With ``expected_version``, a case that moved on raises ``ConcurrencyConflict``.
         """
-        if isinstance(command, cmd.Merge):
-            return self._merge(command, expected_version)
+        _check_id(command.case_id)
         attempt, fresh = 0, False
         while True:
-            case, head, cached = self._latest(command.case_id, fresh=fresh)
             try:
-                _expect(command.case_id, case, expected_version)
-                events = decide(case, command, self.policy, self.clock.now())
-            except ServiceflowError:
-                if cached and self._moved_on(command.case_id, case):
-                    fresh = True
-                    continue
-                raise
-            after, write = self._prepare(command.case_id, case, head, events)
-            try:
-                self.store.append((write,))
+                return self._attempt(command, expected_version, fresh=fresh)
+            except _Stale:
+                fresh = True
             except ConcurrencyConflict:
-                self._cache.pop(command.case_id, None)
+                self._forget(command)
                 attempt += 1
-                if expected_version is not None or attempt >= _RETRIES or case is None:
+                submit = isinstance(command, cmd.Submit)
+                if expected_version is not None or attempt >= _RETRIES or submit:
                     raise
                 fresh = True
-                continue
-            self._remember(after, write.row.head)
-            self._published(after, events, write.events)
-            return after
 
-    def _merge(self, command: cmd.Merge, expected_version: int | None) -> Case:
-        source, source_head = self._current(command.case_id)
+    def _attempt(self, command: cmd.Command, expected_version: int | None, *, fresh: bool) -> Case:
+        """Decide on the latest known state and append; raise ``_Stale`` to decide again."""
+        now = self._now()
+        case, head, cached = self._latest(command.case_id, fresh=fresh)
+        writes: list[tuple[Case, Sequence[ev.Event], StreamWrite]] = []
+        try:
+            _expect(command.case_id, case, expected_version)
+            if isinstance(command, cmd.Merge):
+                writes += self._decide_merge(command, case, head, now, fresh=fresh)
+            else:
+                events = decide(case, command, self.policy, now)
+                writes.append(self._prepare(command.case_id, case, head, events))
+        except ServiceflowError:
+            if cached and self._stale(command, case):
+                raise _Stale from None
+            raise
+        self.store.append([write for _, _, write in writes])
+        for after, _, write in writes:
+            self._remember(after, write.row.head)
+        for after, published, write in writes:
+            self._published(after, published, write.events)
+        return writes[0][0]
+
+    def _decide_merge(
+        self, command: cmd.Merge, source: Case | None, head: str, now: datetime, *, fresh: bool
+    ) -> list[tuple[Case, Sequence[ev.Event], StreamWrite]]:
+        """The writes of a merge: the duplicate's stream and the target's, in one append."""
         if source is None:
             raise NotFound("case", command.case_id)
-        _expect(command.case_id, source, expected_version)
-        target, target_head = self._current(command.into)
-        source_events, target_events = decide_merge(
-            source, target, command, self.policy, self.clock.now()
-        )
+        _check_id(command.into)
+        target, target_head, _ = self._latest(command.into, fresh=fresh)
+        source_events, target_events = decide_merge(source, target, command, self.policy, now)
         assert target is not None
-        source_after, source_write = self._prepare(source.id, source, source_head, source_events)
-        target_after, target_write = self._prepare(target.id, target, target_head, target_events)
-        self.store.append((source_write, target_write))
-        self._remember(source_after, source_write.row.head)
-        self._remember(target_after, target_write.row.head)
-        self._published(source_after, source_events, source_write.events)
-        self._published(target_after, target_events, target_write.events)
-        return source_after
+        return [
+            self._prepare(source.id, source, head, source_events),
+            self._prepare(target.id, target, target_head, target_events),
+        ]
+
+    def _stale(self, command: cmd.Command, case: Case | None) -> bool:
+        """Was a refusal decided on cached state that the store has since moved past?"""
+        if self._moved_on(command.case_id, case):
+            return True
+        if isinstance(command, cmd.Merge) and command.into in self._cache:
+            return self._moved_on(command.into, self._cache[command.into][0])
+        return False
+
+    def _forget(self, command: cmd.Command) -> None:
+        self._cache.pop(command.case_id, None)
+        if isinstance(command, cmd.Merge):
+            self._cache.pop(command.into, None)
 
     def _automate(self, case: Case) -> Case:
-        """Classify → prioritize → route as far as the policy allows, each its own event."""
+        """Classify → prioritize → route as far as the policy allows, each its own event.
+
+        The case is already committed: a stage that needs a person, or a plugin that
+        fails or answers nonsense, stops automation (logged) but never fails the submit.
+        """
         auto = self.policy.automation
         impact, urgency = case.impact, case.urgency
-        if auto.classify and case.state == INTAKE:
-            proposals = [p for p in self.plugins.hook.classify(case=case, policy=self.policy) if p]
-            best = max(proposals, key=lambda p: p.confidence, default=None)
-            if best is None or best.confidence < auto.confidence_threshold:
-                return case
-            impact, urgency = best.impact or impact, best.urgency or urgency
-            case = self.classify(
-                case.id,
-                by=f"automation:{best.source}",
-                category=best.category,
-                kind=best.kind,
-                confidence=best.confidence,
-            )
-        if auto.prioritize and case.state == CLASSIFIED:
-            try:
-                decide_priority(
-                    self.policy,
-                    impact=impact,
-                    urgency=urgency,
-                    category=case.category,
-                    tier=case.tier,
+        try:
+            if auto.classify and case.state == INTAKE:
+                best = self._best_classification(case)
+                if best is None:
+                    return case
+                impact, urgency = best.impact or impact, best.urgency or urgency
+                case = self.classify(
+                    case.id,
+                    by=f"automation:{best.source}",
+                    category=best.category,
+                    kind=best.kind,
+                    confidence=best.confidence,
                 )
-            except ValidationError:
-                return case
-            case = self.prioritize(case.id, by="automation:matrix", impact=impact, urgency=urgency)
-        if auto.route and case.state == PRIORITIZED:
-            owner = self.plugins.hook.route(case=case, policy=self.policy)
-            if owner:
-                case = self.assign(case.id, to=owner, by="automation:router")
+            if auto.prioritize and case.state == CLASSIFIED:
+                try:
+                    decide_priority(
+                        self.policy,
+                        impact=impact,
+                        urgency=urgency,
+                        category=case.category,
+                        tier=case.tier,
+                    )
+                except ValidationError:
+                    return case
+                case = self.prioritize(
+                    case.id, by="automation:matrix", impact=impact, urgency=urgency
+                )
+            if auto.route and case.state == PRIORITIZED:
+                owner = self.plugins.hook.route(case=case, policy=self.policy)
+                if owner:
+                    case = self.assign(case.id, to=owner, by="automation:router")
+        except Exception:
+            log.exception("automation stopped for case %s; it waits for a person", case.id)
         return case
+
+    def _best_classification(self, case: Case) -> Classification | None:
+        """The most confident proposal above the threshold; intake data counts if trusted."""
+        auto = self.policy.automation
+        proposals = [
+            p
+            for p in self.plugins.hook.classify(case=case, policy=self.policy)
+            if isinstance(p, Classification)
+        ]
+        if auto.trust_intake and case.category is not None and case.kind is not None:
+            proposals.append(
+                Classification(
+                    category=case.category, kind=case.kind, confidence=1.0, source="intake"
+                )
+            )
+        best = max(proposals, key=lambda p: p.confidence, default=None)
+        if best is None or best.confidence < auto.confidence_threshold:
+            return None
+        return best
 
     # --- reading -----------------------------------------------------------------------
 
     def case(self, case_id: str) -> Case:
         """The case as it stands now."""
+        _check_id(case_id)
         case, _ = self._current(case_id)
         if case is None:
             raise NotFound("case", case_id)
@@ -394,15 +454,8 @@ class ServiceDesk:
         limit: int | None = None,
     ) -> Iterator[Case]:
         """Cases matching every given filter, oldest first, streamed (memory stays flat)."""
-        states = None if state is None else ((state,) if isinstance(state, str) else tuple(state))
-        unknown = [s for s in states or () if s not in STATES]
-        if unknown:
-            raise ValidationError(
-                "cannot list cases",
-                [f"state: expected one of {', '.join(STATES)}, got {unknown[0]!r}"],
-            )
-        query = CaseQuery(
-            states=states,
+        query = _query(
+            state=state,
             priority=priority,
             category=category,
             assignee=assignee,
@@ -412,13 +465,30 @@ class ServiceDesk:
         )
         return (self._decode(row) for row in self.store.query(query))
 
-    def count(self, *, state: str | Iterable[str] | None = None) -> int:
-        """How many cases are in ``state`` (any state when ``None``)."""
-        states = None if state is None else ((state,) if isinstance(state, str) else tuple(state))
-        return self.store.count(CaseQuery(states=states))
+    def count(
+        self,
+        *,
+        state: str | Iterable[str] | None = None,
+        priority: str | None = None,
+        category: str | None = None,
+        assignee: str | None = None,
+        requester: str | None = None,
+        channel: str | None = None,
+    ) -> int:
+        """How many cases match every given filter."""
+        query = _query(
+            state=state,
+            priority=priority,
+            category=category,
+            assignee=assignee,
+            requester=requester,
+            channel=channel,
+        )
+        return self.store.count(query)
 
     def history(self, case_id: str) -> list[RecordedEvent]:
         """Every event of the case, in order, with its hash-chain link."""
+        _check_id(case_id)
         records = self.store.read(case_id)
         if not records:
             raise NotFound("case", case_id)
@@ -435,7 +505,14 @@ class ServiceDesk:
         return case
 
     def verify(self, case_id: str) -> Verification:
-        """Check the stream: contiguous order, hash chain, readable events, projection match."""
+        """Check the stream: contiguous order, hash chain, readable events, projection match.
+
+        Detects edited, deleted, reordered or relinked events and a projection (document or
+        indexed columns) that disagrees with its events. It cannot detect a stream rewritten
+        whole with a recomputed chain: the chain guards against accidents and casual edits,
+        not against someone who rewrites the file with the same algorithm.
+        """
+        _check_id(case_id)
         records = self.store.read(case_id)
         if not records:
             raise NotFound("case", case_id)
@@ -453,14 +530,34 @@ class ServiceDesk:
             if row.head != last.hash:
                 problems.append("projection head hash does not match the last event")
             if not problems:
-                try:
-                    if self.replay(case_id) != self._decode(row):
-                        problems.append("replaying the events does not give the stored projection")
-                except ServiceflowError as exc:
-                    problems.append(f"replay failed: {exc}")
+                problems.extend(self._projection_problems(case_id, row))
         return Verification(case_id, len(records), tuple(problems))
 
+    def _projection_problems(self, case_id: str, row: CaseRow) -> list[str]:
+        """Replay the events and compare with the stored document and its indexed columns."""
+        try:
+            replayed = self.replay(case_id)
+            stored = row.snapshot if isinstance(row.snapshot, Case) else decode_case(row.data or "")
+        except ServiceflowError as exc:
+            return [f"replay failed: {exc}"]
+        problems = []
+        if replayed != stored:
+            problems.append("replaying the events does not give the stored projection")
+        expected = _row(replayed, row.head, keep=False)
+        columns = [
+            name
+            for name in (*INDEXED_COLUMNS, "requester", "channel", "submitted_at", "updated_at")
+            if getattr(expected, name) != getattr(row, name)
+        ]
+        if columns:
+            problems.append(f"indexed columns disagree with the events: {', '.join(columns)}")
+        return problems
+
     # --- internals ---------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        """The clock's time, checked: aware, and in UTC (text order must be time order)."""
+        return require_aware(self.clock.now(), f"{type(self.clock).__name__}.now()")
 
     def _current(self, case_id: str) -> tuple[Case | None, str]:
         """The case as the store holds it now."""
@@ -513,37 +610,23 @@ class ServiceDesk:
 
     def _prepare(
         self, stream: str, case: Case | None, head: str, events: Sequence[ev.Event]
-    ) -> tuple[Case, StreamWrite]:
+    ) -> tuple[Case, Sequence[ev.Event], StreamWrite]:
         expected = case.version if case is not None else 0
         records = []
         prev = head
         after = case
-        at = ""
         for event in events:
             after = evolve(after, event)
             data = encode_event(event)
             digest = chain_hash(prev, stream, after.version, data)
-            at = iso(event.at)
-            records.append(EventRecord(stream, after.version, event.TYPE, at, data, prev, digest))
+            records.append(
+                EventRecord(stream, after.version, event.TYPE, iso(event.at), data, prev, digest)
+            )
             prev = digest
         assert after is not None
-        keep = self.store.keeps_objects
-        row = CaseRow(
-            after.id,
-            after.state,
-            after.version,
-            prev,
-            after.requester,
-            after.channel,
-            after.priority,
-            after.category,
-            after.assignee,
-            iso(after.submitted_at) if case is None else "",
-            at,
-            None if keep else encode_case(after),
-            after if keep else None,
-        )
-        return after, StreamWrite(stream, expected, tuple(records), row, _changed(case, after))
+        row = _row(after, prev, keep=self.store.keeps_objects)
+        write = StreamWrite(stream, expected, tuple(records), row, _changed(case, after))
+        return after, events, write
 
     def _published(
         self, case: Case, events: Sequence[ev.Event], records: Sequence[EventRecord]
@@ -557,13 +640,76 @@ class ServiceDesk:
                     _call_each(hook.notify, notification=_notification(case, event, record))
 
 
-_INDEXED = ("state", "priority", "category", "assignee")
+def _row(case: Case, head: str, *, keep: bool) -> CaseRow:
+    """The stored form of a case: indexed columns plus the object or its JSON document."""
+    return CaseRow(
+        case.id,
+        case.state,
+        case.version,
+        head,
+        case.requester,
+        case.channel,
+        case.priority,
+        case.category,
+        case.assignee,
+        iso(case.submitted_at),
+        iso(case.updated_at),
+        None if keep else encode_case(case),
+        case if keep else None,
+    )
 
 
 def _changed(before: Case | None, after: Case) -> frozenset[str]:
     if before is None:
-        return frozenset(_INDEXED)
-    return frozenset(c for c in _INDEXED if getattr(before, c) != getattr(after, c))
+        return INDEXED_COLUMNS
+    return frozenset(c for c in INDEXED_COLUMNS if getattr(before, c) != getattr(after, c))
+
+
+class _Stale(Exception):  # noqa: N818 - internal signal, never escapes execute
+    """A refusal was decided on cached state that the store has moved past."""
+
+
+def _check_id(case_id: object) -> None:
+    if not isinstance(case_id, str):
+        raise ValidationError(
+            "invalid case id", [f"expected text, got {type(case_id).__name__} {case_id!r:.60}"]
+        )
+
+
+def _query(
+    *,
+    state: str | Iterable[str] | None,
+    priority: str | None,
+    category: str | None,
+    assignee: str | None,
+    requester: str | None,
+    channel: str | None,
+    limit: int | None = None,
+) -> CaseQuery:
+    """A store query from the desk's filters, refusing states and limits that cannot match."""
+    states = None if state is None else ((state,) if isinstance(state, str) else tuple(state))
+    problems = [
+        f"state: expected one of {', '.join(STATES)}, got {s!r}"
+        for s in states or ()
+        if s not in STATES
+    ]
+    filters = {
+        "priority": priority,
+        "category": category,
+        "assignee": assignee,
+        "requester": requester,
+        "channel": channel,
+    }
+    problems += [
+        f"{name}: expected text, got {type(value).__name__}"
+        for name, value in filters.items()
+        if value is not None and not isinstance(value, str)
+    ]
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        problems.append(f"limit: expected a whole number ≥ 0, got {limit!r}")
+    if problems:
+        raise ValidationError("cannot query cases", problems)
+    return CaseQuery(states=states, limit=limit, **filters)
 
 
 def _expect(case_id: str, case: Case | None, expected: int | None) -> None:
@@ -571,10 +717,6 @@ def _expect(case_id: str, case: Case | None, expected: int | None) -> None:
         actual = case.version if case is not None else 0
         if actual != expected:
             raise ConcurrencyConflict(case_id, expected, actual)
-
-
-def _client(requester: str) -> str:
-    return f"client:{requester.rpartition('/')[2]}"
 
 
 def _call_each(hook: Any, **kwargs: Any) -> None:

@@ -191,10 +191,14 @@ def _destinations() -> dict[tuple[str, str], str]:
 DESTINATIONS = _destinations()
 """``(trigger, state) -> next state`` for every allowed pair; evolve folds with it."""
 
+INTERNAL_TRIGGERS = frozenset({"absorb"})
+"""Triggers the desk fires on its own (the target side of a merge), never asked for."""
+
 ALLOWED: dict[str, tuple[str, ...]] = {
-    state: tuple(sorted({t for (t, s) in DESTINATIONS if s == state})) for state in STATES
+    state: tuple(sorted({t for (t, s) in DESTINATIONS if s == state} - INTERNAL_TRIGGERS))
+    for state in STATES
 }
-"""The triggers allowed in each state (before guards)."""
+"""The triggers a caller may ask for in each state (before guards)."""
 
 _TRIGGERS = {name: MACHINE.events[name] for name in {spec.trigger for spec in TRANSITIONS}}
 

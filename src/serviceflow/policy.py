@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
@@ -14,7 +13,7 @@ from typing import Any
 
 from attrs import field, frozen
 
-from serviceflow._convert import converter, structure_checked
+from serviceflow._convert import canonical_json, converter, structure_checked
 from serviceflow.errors import PolicyError
 
 
@@ -34,7 +33,7 @@ class PriorityPolicy:
     levels: tuple[PriorityLevel, ...]
     impacts: tuple[str, ...]
     urgencies: tuple[str, ...]
-    matrix: dict[str, dict[str, str]]
+    matrix: Mapping[str, Mapping[str, str]] = field(hash=False)
 
     @cached_property
     def names(self) -> tuple[str, ...]:
@@ -78,6 +77,7 @@ class AutomationPolicy:
     """Which intake stages run without a person, and how sure a classifier must be."""
 
     classify: bool = False
+    trust_intake: bool = False
     prioritize: bool = False
     route: bool = False
     confidence_threshold: float = 0.8
@@ -132,12 +132,14 @@ class Policy:
 
     def document(self) -> str:
         """The canonical JSON form of this policy (what the version hashes and stores keep)."""
-        data = converter.unstructure(self)
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return canonical_json(converter.unstructure(self))
 
 
 def load_policy(source: str | Path | Mapping[str, Any] | None = None) -> Policy:
     """Load a policy from a TOML file, TOML text, or a mapping; ``None`` gives the default.
+
+    A ``str`` is TOML text when it contains a newline, ``=`` or ``[``; otherwise it is a path
+    (pass a ``Path`` to be explicit).
 
     Every problem is reported at once, each with its path, in one ``PolicyError``.
     """
@@ -145,6 +147,11 @@ def load_policy(source: str | Path | Mapping[str, Any] | None = None) -> Policy:
         return default_policy()
     if isinstance(source, Mapping):
         return _from_mapping(source, where="policy")
+    if not isinstance(source, str | Path):
+        raise PolicyError(
+            "cannot load a policy",
+            [f"expected a file path, TOML text or a mapping, got {type(source).__name__}"],
+        )
     text, where = _read_source(source)
     try:
         data = tomllib.loads(text)
@@ -154,7 +161,7 @@ def load_policy(source: str | Path | Mapping[str, Any] | None = None) -> Policy:
 
 
 def _read_source(source: str | Path) -> tuple[str, str]:
-    if isinstance(source, Path) or ("\n" not in source and source.endswith(".toml")):
+    if isinstance(source, Path) or not ("\n" in source or "=" in source or "[" in source):
         path = Path(source)
         try:
             return path.read_text(encoding="utf-8"), str(path)
@@ -170,6 +177,14 @@ def _from_mapping(data: Mapping[str, Any], where: str) -> Policy:
     problems = list(_semantic_problems(policy))
     if problems:
         raise PolicyError(f"{where} is invalid", problems)
+    return policy
+
+
+def check_policy(policy: Policy) -> Policy:
+    """Run the checks types cannot express on a policy built in code; return it if sound."""
+    problems = list(_semantic_problems(policy))
+    if problems:
+        raise PolicyError(f"policy {policy.name!r} is invalid", problems)
     return policy
 
 

@@ -50,6 +50,10 @@ class CaseRow:
     snapshot: object | None = None
 
 
+INDEXED_COLUMNS = frozenset({"state", "priority", "category", "assignee"})
+"""Projection columns that carry an index; a store may rewrite only those that changed."""
+
+
 @frozen
 class StreamWrite:
     """Events to append to one stream whose current version must be ``expected``.
@@ -62,7 +66,7 @@ class StreamWrite:
     expected: int
     events: tuple[EventRecord, ...]
     row: CaseRow
-    changed: frozenset[str] = frozenset({"state", "priority", "category", "assignee"})
+    changed: frozenset[str] = INDEXED_COLUMNS
 
 
 @frozen

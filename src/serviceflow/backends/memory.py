@@ -6,7 +6,6 @@ import threading
 from collections.abc import Iterator, Sequence
 
 import pluggy
-from attrs import evolve
 
 from serviceflow.errors import ConcurrencyConflict
 from serviceflow.store import CaseQuery, CaseRow, EventRecord, Store, StreamWrite
@@ -35,11 +34,7 @@ class MemoryStore:
                     raise ConcurrencyConflict(write.stream, write.expected, current)
             for write in writes:
                 self._events.setdefault(write.stream, []).extend(write.events)
-                self._rows[write.stream] = (
-                    write.row
-                    if write.expected == 0
-                    else evolve(write.row, submitted_at=self._rows[write.stream].submitted_at)
-                )
+                self._rows[write.stream] = write.row
 
     def read(self, stream: str) -> list[EventRecord]:
         """A copy of the stream's events."""
@@ -97,6 +92,6 @@ def _matches(row: CaseRow, q: CaseQuery) -> bool:
 @hookimpl
 def open_store(url: str) -> Store | None:
     """Open ``memory://`` stores."""
-    if url == "memory://" or url.startswith("memory://"):
+    if url.startswith("memory://"):
         return MemoryStore(url)
     return None

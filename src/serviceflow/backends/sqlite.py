@@ -12,12 +12,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pluggy
 
-from serviceflow.errors import ConcurrencyConflict, StoreError
+from serviceflow.errors import ConcurrencyConflict, ServiceflowError, StoreError
 from serviceflow.store import CaseQuery, CaseRow, EventRecord, Store, StreamWrite
 
 hookimpl = pluggy.HookimplMarker("serviceflow")
@@ -136,10 +137,10 @@ class SQLiteStore:
             for write in writes
             for e in write.events
         ]
-        with self._lock:
+        with self._lock, self._errors("append"):
             db = self._db
-            db.execute("BEGIN IMMEDIATE")
             try:
+                db.execute("BEGIN IMMEDIATE")
                 if len(events) == 1:
                     db.execute(_INSERT_EVENT, events[0])
                 else:
@@ -147,9 +148,9 @@ class SQLiteStore:
                 for write in writes:
                     self._write_row(write)
                 db.execute("COMMIT")
-            except sqlite3.IntegrityError:
+            except sqlite3.IntegrityError as exc:
                 db.execute("ROLLBACK")
-                raise self._conflict(writes) from None
+                raise self._conflict(writes, exc) from None
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
@@ -182,18 +183,34 @@ class SQLiteStore:
         if cursor.rowcount != 1:
             raise sqlite3.IntegrityError(f"case {row.id} is not at version {write.expected}")
 
-    def _conflict(self, writes: Sequence[StreamWrite]) -> ConcurrencyConflict:
+    def _conflict(
+        self, writes: Sequence[StreamWrite], exc: sqlite3.IntegrityError
+    ) -> ServiceflowError:
+        """A stream moved on (a conflict), or the file disagrees with itself (a store error)."""
         for write in writes:
             actual = self._db.execute(
                 "SELECT COALESCE(MAX(seq), 0) FROM events WHERE stream = ?", (write.stream,)
             ).fetchone()[0]
             if actual != write.expected:
                 return ConcurrencyConflict(write.stream, write.expected, actual)
-        return ConcurrencyConflict(writes[0].stream, writes[0].expected)
+        return StoreError(
+            f"{self.url}: cannot append to {writes[0].stream!r}: {exc} "
+            "(the cases table disagrees with the events; run `serviceflow verify`)"
+        )
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Turn sqlite3's own errors (locked, closed, disk full, corrupt) into StoreError."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise
+            raise StoreError(f"{self.url}: {doing} failed: {exc}") from None
 
     def read(self, stream: str) -> list[EventRecord]:
         """The stream's events in order."""
-        with self._lock:
+        with self._lock, self._errors("read"):
             rows = self._db.execute(
                 "SELECT stream, seq, type, at, data, prev, hash FROM events "
                 "WHERE stream = ? ORDER BY seq",
@@ -203,7 +220,7 @@ class SQLiteStore:
 
     def load(self, stream: str) -> CaseRow | None:
         """The case's row, or ``None``."""
-        with self._lock:
+        with self._lock, self._errors("load"):
             row = self._db.execute(
                 f"SELECT {_ROW_COLUMNS} FROM cases WHERE id = ?", (stream,)
             ).fetchone()
@@ -220,7 +237,7 @@ class SQLiteStore:
                 f"SELECT {_ROW_COLUMNS} FROM cases WHERE {where} "
                 "AND (submitted_at, id) > (?, ?) ORDER BY submitted_at, id LIMIT ?"
             )
-            with self._lock:
+            with self._lock, self._errors("query"):
                 rows = self._db.execute(sql, (*params, *after, page)).fetchall()
             for row in rows:
                 yield CaseRow(*row)
@@ -233,19 +250,30 @@ class SQLiteStore:
     def count(self, query: CaseQuery) -> int:
         """Number of matching rows."""
         where, params = _where(query)
-        with self._lock:
+        with self._lock, self._errors("count"):
             return int(
                 self._db.execute(f"SELECT COUNT(*) FROM cases WHERE {where}", params).fetchone()[0]
             )
 
     def streams(self) -> Iterator[str]:
-        """Case ids by submission time, paged."""
-        for row in self.query(CaseQuery()):
-            yield row.id
+        """Every stream that has events (even one whose row was lost), oldest first, paged."""
+        after = -1
+        while True:
+            with self._lock, self._errors("list streams"):
+                rows = self._db.execute(
+                    "SELECT stream, MIN(position) AS first FROM events GROUP BY stream "
+                    "HAVING first > ? ORDER BY first LIMIT ?",
+                    (after, _PAGE),
+                ).fetchall()
+            for stream, _ in rows:
+                yield str(stream)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][1]
 
     def save_policy(self, version: str, document: str, at: str) -> None:
         """Keep a policy document (first writer wins)."""
-        with self._lock:
+        with self._lock, self._errors("save policy"):
             self._db.execute(
                 "INSERT OR IGNORE INTO policies (version, document, stored_at) VALUES (?, ?, ?)",
                 (version, document, at),
@@ -253,7 +281,7 @@ class SQLiteStore:
 
     def load_policy(self, version: str) -> str | None:
         """A stored policy document."""
-        with self._lock:
+        with self._lock, self._errors("load policy"):
             row = self._db.execute(
                 "SELECT document FROM policies WHERE version = ?", (version,)
             ).fetchone()
