@@ -204,19 +204,19 @@ class SQLiteDeskMachine(DeskMachine):
     url_kind = "sqlite"
 
 
+def _budget(examples: int, steps: int) -> settings:
+    """Runs of ``steps`` commands; SQLite gets fewer runs, as each command hits the disk."""
+    return settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
 TestMemoryDesk = DeskMachine.TestCase
-TestMemoryDesk.settings = settings(
-    max_examples=80,
-    stateful_step_count=50,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+TestMemoryDesk.settings = _budget(80, 50)
 TestSQLiteDesk = SQLiteDeskMachine.TestCase
-TestSQLiteDesk.settings = settings(
-    max_examples=30,
-    stateful_step_count=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+TestSQLiteDesk.settings = _budget(30, 40)
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")

@@ -1,6 +1,9 @@
 """serviceflow: one standard lifecycle for every client request, over an auditable event log.
 
-The public API is re-exported here; everything else is private to the package.
+The public API is re-exported here. Plugin authors also use ``serviceflow.store`` (the store
+contract) and ``serviceflow.hookspecs``; ``serviceflow.commands`` and
+``serviceflow.events`` hold the types that ``ServiceDesk.execute`` and ``history`` use.
+Modules starting with ``_`` are private.
 """
 
 from __future__ import annotations

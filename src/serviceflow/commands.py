@@ -158,20 +158,20 @@ def shape_problems(command: Command) -> list[str]:
     ever reaches the log.
     """
     problems = [
-        problem
+        _field_problem(name, value, kinds, optional)
         for name, kinds, optional in _field_types(type(command))
-        if (problem := _field_problem(name, getattr(command, name), kinds, optional))
+        if not _fits(value := getattr(command, name), kinds, optional)
     ]
-    if isinstance(command.case_id, str) and not problems:
-        if isinstance(command, Submit) and not CASE_ID.fullmatch(command.case_id):
-            problems.append(
-                f"case_id: {command.case_id!r} is not a valid id "
-                "(1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit)"
-            )
-        if isinstance(command, Merge) and not CASE_ID.fullmatch(command.into):
-            problems.append(f"into: {command.into!r} is not a valid case id")
-    blank = isinstance(command.by, str) and not command.by.strip()
-    if blank and not isinstance(command, _CLIENT_DEFAULT):
+    if problems:
+        return problems
+    if isinstance(command, Submit) and not CASE_ID.fullmatch(command.case_id):
+        problems.append(
+            f"case_id: {command.case_id!r} is not a valid id "
+            "(1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit)"
+        )
+    if isinstance(command, Merge) and not CASE_ID.fullmatch(command.into):
+        problems.append(f"into: {command.into!r} is not a valid case id")
+    if not command.by.strip() and not isinstance(command, _CLIENT_DEFAULT):
         problems.append("by: required: name who does this (e.g. 'agent:kim')")
     return problems
 
@@ -194,19 +194,34 @@ def _field_types(cls: type[Command]) -> tuple[tuple[str, tuple[type, ...], bool]
     return _FIELD_TYPES[cls]
 
 
+def _fits(value: object, kinds: tuple[type, ...], optional: bool) -> bool:
+    """The fast path: right type, and text that UTF-8 can store."""
+    if value is None:
+        return optional
+    if type(value) is str:
+        return str in kinds and (value.isascii() or _storable(value))
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, kinds) or (float in kinds and isinstance(value, int))
+
+
+def _storable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 _KIND_NAMES = {str: "text", float: "a number", int: "an integer"}
 
 
 def _field_problem(name: str, value: object, kinds: tuple[type, ...], optional: bool) -> str:
+    """Why ``value`` does not fit (only called when it does not)."""
     if value is None:
-        return "" if optional else f"{name}: required"
+        return f"{name}: required"
+    if isinstance(value, str) and str in kinds:
+        return f"{name}: text contains characters that cannot be stored (lone surrogates)"
+    # a value of the wrong type, including text where a number belongs
     wanted = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
-    numeric = float in kinds and isinstance(value, int | float)
-    if isinstance(value, bool) or not (isinstance(value, kinds) or numeric):
-        return f"{name}: expected {wanted}, got {type(value).__name__} {value!r:.60}"
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return f"{name}: text contains characters that cannot be stored (lone surrogates)"
-    return ""
+    return f"{name}: expected {wanted}, got {type(value).__name__} {value!r:.60}"

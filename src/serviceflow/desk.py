@@ -619,13 +619,13 @@ class ServiceDesk:
             after = evolve(after, event)
             data = encode_event(event)
             digest = chain_hash(prev, stream, after.version, data)
-            records.append(
-                EventRecord(stream, after.version, event.TYPE, iso(event.at), data, prev, digest)
-            )
+            at = iso(event.at)
+            records.append(EventRecord(stream, after.version, event.TYPE, at, data, prev, digest))
             prev = digest
         assert after is not None
         row = _row(after, prev, keep=self.store.keeps_objects)
-        write = StreamWrite(stream, expected, tuple(records), row, _changed(case, after))
+        changed = INDEXED_COLUMNS if self.store.keeps_objects else _changed(case, after)
+        write = StreamWrite(stream, expected, tuple(records), row, changed)
         return after, events, write
 
     def _published(
