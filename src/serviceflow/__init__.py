@@ -8,6 +8,7 @@ Modules starting with ``_`` are private.
 
 from __future__ import annotations
 
+from serviceflow.calendar import BusinessCalendar, always_open, business_calendar
 from serviceflow.case import Case
 from serviceflow.clock import Clock, ManualClock, SystemClock
 from serviceflow.desk import RecordedEvent, ServiceDesk, Verification
@@ -30,6 +31,7 @@ from serviceflow.policy import Policy, default_policy, load_policy
 __version__ = "0.1.0"
 
 __all__ = [
+    "BusinessCalendar",
     "Case",
     "Classification",
     "Clock",
@@ -51,6 +53,8 @@ __all__ = [
     "ValidationError",
     "Verification",
     "__version__",
+    "always_open",
+    "business_calendar",
     "default_policy",
     "hookimpl",
     "load_policy",
