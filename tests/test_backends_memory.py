@@ -37,6 +37,6 @@ def test_query_order_limit_and_count() -> None:
     assert [r.id for r in store.query(CaseQuery())] == ["C1", "C2", "C3"]
     assert [r.id for r in store.query(CaseQuery(limit=2))] == ["C1", "C2"]
     assert store.count(CaseQuery(states=("closed",))) == 0
-    assert list(store.streams()) == ["C3", "C1", "C2"]
+    assert list(store.streams()) == ["C1", "C2", "C3"]
     store.save_policy("v", "doc", "t")
     assert store.load_policy("v") == "doc"

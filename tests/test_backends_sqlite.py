@@ -136,3 +136,10 @@ def test_an_orphaned_row_is_a_store_error_not_a_conflict(tmp_path: Path) -> None
     store._db.execute("DELETE FROM events WHERE stream = 'A'")
     with pytest.raises(StoreError, match="the cases table disagrees with the events"):
         store.append([_write("A", 0)])
+
+
+def test_streams_page_by_id_over_many_streams(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "d.db"), synchronous="off")
+    ids = [f"S{i:05d}" for i in range(1203)]
+    store.append([_write(i, 0) for i in reversed(ids)])
+    assert list(store.streams()) == ids

@@ -84,7 +84,7 @@ def test_errors_are_one_clear_line_and_exit_1(runner: CliRunner, tmp_path: Path)
     runner.invoke(cli, ["--db", db, "demo", "--quiet"])
     result = runner.invoke(cli, ["--db", db, "case", "show", "NOPE"])
     assert result.exit_code == 1
-    assert "error: case 'NOPE' does not exist" in result.output
+    assert "Error: case 'NOPE' does not exist" in result.output
     odd = runner.invoke(cli, ["--db", db, "case", "show", "[/x]"])
     assert odd.exit_code == 1
     assert "case '[/x]' does not exist" in odd.output
@@ -110,3 +110,14 @@ def test_diagram(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "l.md"
     assert runner.invoke(cli, ["diagram", "--output", str(out)]).exit_code == 0
     assert out.read_text() == lifecycle.markdown()
+
+
+def test_odd_file_names_are_printed_as_text(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "a["
+    folder.mkdir()
+    db = str(folder / "b].db")  # the path reads 'a[/b].db': a closing markup tag
+    result = runner.invoke(cli, ["--db", db, "demo", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "a[/b].db" in result.output
+    out = str(folder / "l].md")
+    assert runner.invoke(cli, ["diagram", "--output", out]).exit_code == 0

@@ -46,3 +46,8 @@ def test_good_commands_have_no_problems() -> None:
     assert cmd.shape_problems(cmd.Confirm(case_id="C1", by="")) == []
     submit = cmd.Submit(case_id="EXT-1", by="", requester="a/b@c", channel="web", subject="s")
     assert cmd.shape_problems(submit) == []
+
+
+def test_every_shape_problem_is_listed() -> None:
+    problems = cmd.shape_problems(cmd.Assign(case_id="C1", by="", to=123))  # type: ignore[arg-type]
+    assert [p.partition(":")[0] for p in problems] == ["to", "by"]

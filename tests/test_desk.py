@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from serviceflow import (
 )
 from serviceflow.backends.memory import MemoryStore
 from serviceflow.commands import AddNote
+from serviceflow.store import StreamWrite
 
 from .conftest import walk_to
 
@@ -362,3 +363,55 @@ def test_queries_validate_their_filters(desk: ServiceDesk) -> None:
         list(desk.cases(limit=-1))
     with pytest.raises(ValidationError, match="assignee: expected text, got int"):
         list(desk.cases(assignee=5))  # type: ignore[arg-type]
+
+
+def test_a_stale_cached_merge_target_never_causes_a_refusal(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    with (
+        ServiceDesk.open(url, clock=clock, entry_points=False) as a,
+        ServiceDesk.open(url, clock=clock, entry_points=False) as b,
+    ):
+        target = walk_to(a, "closed")  # a's cache: closed
+        b.reopen(target, by="client:x", reason="again")
+        duplicate = walk_to(b, "intake")
+        assert a.merge(duplicate, into=target, by="agent:kim").state == "merged"
+        with pytest.raises(ValidationError, match="invalid case id"):
+            a.merge(duplicate, into=["x"], by="agent:kim")  # type: ignore[arg-type]
+
+
+def test_text_subclasses_are_checked_too(desk: ServiceDesk) -> None:
+    class Text(str):
+        pass
+
+    case = desk.submit(requester="a/b@c.test", channel="web", subject="s")
+    with pytest.raises(ValidationError, match="cannot be stored"):
+        desk.note(case.id, by="agent:kim", text=Text("bad \ud800"))
+
+
+def test_verify_all_finds_rows_whose_events_are_gone(sqlite_desk: ServiceDesk) -> None:
+    kept = walk_to(sqlite_desk, "intake")
+    hollow = walk_to(sqlite_desk, "intake")
+    with _sqlite(sqlite_desk) as db:
+        db.execute("DELETE FROM events WHERE stream = ?", (hollow,))
+    results = {r.case_id: r.problems for r in sqlite_desk.verify_all()}
+    assert results == {kept: (), hollow: ("the case has a projection row but no events",)}
+
+
+def test_auto_confirm_lets_store_failures_through(clock: ManualClock) -> None:
+    class Failing(MemoryStore):
+        broken = False
+
+        def append(self, writes: Sequence[StreamWrite]) -> None:
+            if self.broken:
+                raise StoreError("memory://: disk on fire")
+            super().append(writes)
+
+    store = Failing()
+    desk = ServiceDesk(store, clock=clock)
+    walk_to(desk, "validated")
+    clock.advance(hours=80)
+    store.broken = True
+    with pytest.raises(StoreError, match="disk on fire"):
+        desk.auto_confirm()

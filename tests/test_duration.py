@@ -45,3 +45,9 @@ def test_bad_durations_say_how_to_write_one(bad: object) -> None:
 def test_format_round_trips(seconds: int) -> None:
     value = timedelta(seconds=seconds)
     assert parse_duration(format_duration(value)) == value
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_format_round_trips_to_the_microsecond(micros: int) -> None:
+    value = timedelta(microseconds=micros)
+    assert parse_duration(format_duration(value)) == value

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from serviceflow import Policy, PolicyError, default_policy, load_policy
@@ -205,3 +206,20 @@ def test_paths_text_and_wrong_types(tmp_path: Path) -> None:
                 }
             }
         )
+
+
+def test_policies_survive_pickle_and_copy_and_stay_read_only() -> None:
+    import copy
+    import pickle
+
+    from serviceflow.policy import Category
+
+    policy = load_policy(EXAMPLE)
+    for clone in (pickle.loads(pickle.dumps(policy)), copy.deepcopy(policy)):
+        assert clone == policy
+        assert clone.version == policy.version
+    with pytest.raises(TypeError):
+        policy.category_map["outage"] = Category("outage")  # type: ignore[index]
+    built = Policy(priority=attrs.evolve(policy.priority, matrix={"high": {"high": "low"}}))
+    with pytest.raises(TypeError):
+        built.priority.matrix["high"]["high"] = "critical"  # type: ignore[index]

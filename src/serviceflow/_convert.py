@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from types import MappingProxyType
 from typing import Any, TypeVar, get_args, get_origin
 
 import cattrs
@@ -16,6 +15,7 @@ from cattrs.v import format_exception as cattrs_format_exception
 from serviceflow.clock import require_aware
 from serviceflow.duration import format_duration, parse_duration
 from serviceflow.errors import ServiceflowError, ValidationError
+from serviceflow.readonly import ReadOnlyMap
 
 T = TypeVar("T")
 
@@ -105,14 +105,14 @@ def _read_only(type_: Any, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
     def structure(data: Any, _: Any) -> Any:
         if not isinstance(data, Mapping):
             raise ValidationError("table", [f"expected a table, got {type(data).__name__}"])
-        return MappingProxyType(inner(data, dict[key, value]))  # type: ignore[valid-type]
+        return ReadOnlyMap(inner(data, dict[key, value]))  # type: ignore[valid-type]
 
     return structure
 
 
 converter.register_structure_hook_factory(_is_mapping, _read_only)
 converter.register_unstructure_hook(
-    MappingProxyType, lambda m: {k: converter.unstructure(v) for k, v in m.items()}
+    ReadOnlyMap, lambda m: {k: converter.unstructure(v) for k, v in m.items()}
 )
 converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_unstructure_hook(datetime, iso)

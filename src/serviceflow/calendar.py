@@ -28,7 +28,6 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,6 +35,7 @@ from attrs import field, frozen
 
 from serviceflow.clock import require_aware
 from serviceflow.errors import ValidationError
+from serviceflow.readonly import ReadOnlyMap
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY = 86_400
@@ -72,6 +72,10 @@ class _Year:
         return self.starts[j] + amount - self.before[j]
 
 
+def _read_only_special(special: Mapping[date, Hours]) -> Mapping[date, Hours]:
+    return ReadOnlyMap(special)
+
+
 @frozen
 class BusinessCalendar:
     """When a desk is open; see the module docstring for the conventions."""
@@ -80,7 +84,7 @@ class BusinessCalendar:
     zone: str
     week: tuple[Hours, ...]
     holidays: frozenset[date] = frozenset()
-    special: Mapping[date, Hours] = field(factory=lambda: MappingProxyType({}), hash=False)
+    special: Mapping[date, Hours] = field(factory=ReadOnlyMap, converter=_read_only_special)
     country: str | None = None
     subdivision: str | None = None
     _years: dict[int, _Year] = field(init=False, factory=dict, eq=False, repr=False, hash=False)
@@ -288,7 +292,7 @@ def business_calendar(
         zone,
         parsed_week,
         parsed_holidays,
-        MappingProxyType(parsed_special),
+        parsed_special,
         country,
         subdivision,
     )

@@ -51,19 +51,21 @@ if _MISSING is None:
             try:
                 return super().invoke(ctx)
             except ServiceflowError as exc:
-                err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+                err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
                 raise SystemExit(1) from None
 
     def table(*columns: str, title: str | None = None, show_header: bool = True) -> Table:
         """A table whose cells fold rather than truncate: ids and messages stay whole."""
         made = Table(title=escape(title) if title else None, show_header=show_header)
         for column in columns:
-            made.add_column(column, overflow="fold", no_wrap=column == "id")
+            made.add_column(column, overflow="fold", no_wrap=column in _NO_WRAP)
         return made
 
     def add_row(into: Table, *cells: object) -> None:
         """Add user data as plain text: a subject like '[/x]' is text, not markup."""
         into.add_row(*(escape(str(cell)) for cell in cells))
+
+    _NO_WRAP = frozenset({"id", "state", "priority", "#", "cases"})
 
     def store_url(db: str) -> str:
         """A ``--db`` value as a store URL: URLs pass through, paths become SQLite files."""
@@ -105,15 +107,14 @@ if _MISSING is None:
         url = store_url(ctx.find_root().params["db"])
         desk, clock = demo_desk(url)
         if not quiet:
-            console.print(f"[bold]A day at the desk[/] — writing to {url}\n")
+            console.print(f"[bold]A day at the desk[/] — writing to {escape(url)}\n")
 
         def show(step: DemoStep) -> None:
             if quiet:
                 return
-            mark = "[red]refused[/]" if step.refused else f"[cyan]{step.state}[/]"
+            mark = f"[red]{'refused':<18}[/]" if step.refused else f"[cyan]{step.state:<18}[/]"
             console.print(
-                f"[dim]{step.at:%a %H:%M}[/] [bold]{step.label:>3}[/] {mark:<28} "
-                f"{escape(step.text)}",
+                f"[dim]{step.at:%a %H:%M}[/] [bold]{step.label:>3}[/] {mark} {escape(step.text)}",
                 soft_wrap=True,
             )
 
@@ -132,9 +133,10 @@ if _MISSING is None:
         )
         if median is not None:
             console.print(f"Median time to resolution: {median:.1f} h (calendar time).")
+        db = escape(ctx.find_root().params["db"])
         console.print(
-            f"Inspect: serviceflow --db {ctx.find_root().params['db']} cases; "
-            "serviceflow history ID; serviceflow case show ID"
+            f"Inspect: serviceflow --db {db} cases; serviceflow --db {db} history ID; "
+            f"serviceflow --db {db} case show ID"
         )
 
     @cli.group()
@@ -218,15 +220,15 @@ if _MISSING is None:
     def verify(ctx: click.Context, case_ids: tuple[str, ...]) -> None:
         """Check hash chains and projections (all cases when no ID is given)."""
         with open_desk(ctx) as desk:
-            ids = case_ids or tuple(desk.store.streams())
-            bad = 0
-            for case_id in ids:
-                result = desk.verify(case_id)
+            results = [desk.verify(i) for i in case_ids] if case_ids else desk.verify_all()
+            checked = bad = 0
+            for result in results:
+                checked += 1
                 if not result.ok:
                     bad += 1
                     problems = "; ".join(result.problems)
-                    console.print(f"[red]FAIL[/] {escape(case_id)}: {escape(problems)}")
-            console.print(f"{len(ids) - bad}/{len(ids)} cases verified")
+                    console.print(f"[red]FAIL[/] {escape(result.case_id)}: {escape(problems)}")
+            console.print(f"{checked - bad}/{checked} cases verified")
             if bad:
                 raise SystemExit(1)
 
@@ -244,7 +246,7 @@ if _MISSING is None:
         text = lifecycle.markdown() if fmt == "markdown" else lifecycle.mermaid() + "\n"
         if output:
             Path(output).write_text(text, encoding="utf-8")
-            console.print(f"wrote {output}")
+            console.print(f"wrote {escape(output)}")
         else:
             click.echo(text, nl=False)
 
@@ -256,5 +258,6 @@ if _MISSING is None:
         for name, value in _fields(found).items():
             if value not in (None, "", ()):
                 shown = value.isoformat() if hasattr(value, "isoformat") else value
+                shown = ", ".join(shown) if isinstance(shown, tuple) else shown
                 add_row(fields, name, shown)
         console.print(fields)

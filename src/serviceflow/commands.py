@@ -162,16 +162,18 @@ def shape_problems(command: Command) -> list[str]:
         for name, kinds, optional in _field_types(type(command))
         if not _fits(value := getattr(command, name), kinds, optional)
     ]
-    if problems:
+    bad = {p.partition(":")[0] for p in problems}
+    if "case_id" in bad:
         return problems
     if isinstance(command, Submit) and not CASE_ID.fullmatch(command.case_id):
         problems.append(
             f"case_id: {command.case_id!r} is not a valid id "
             "(1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit)"
         )
-    if isinstance(command, Merge) and not CASE_ID.fullmatch(command.into):
+    if isinstance(command, Merge) and "into" not in bad and not CASE_ID.fullmatch(command.into):
         problems.append(f"into: {command.into!r} is not a valid case id")
-    if not command.by.strip() and not isinstance(command, _CLIENT_DEFAULT):
+    blank = "by" not in bad and not command.by.strip()
+    if blank and not isinstance(command, _CLIENT_DEFAULT):
         problems.append("by: required: name who does this (e.g. 'agent:kim')")
     return problems
 
@@ -198,7 +200,7 @@ def _fits(value: object, kinds: tuple[type, ...], optional: bool) -> bool:
     """The fast path: right type, and text that UTF-8 can store."""
     if value is None:
         return optional
-    if type(value) is str:
+    if isinstance(value, str):
         return str in kinds and (value.isascii() or _storable(value))
     if isinstance(value, bool):
         return False

@@ -9,6 +9,7 @@ logged, never raised: the change is already committed).
 from __future__ import annotations
 
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -26,6 +27,7 @@ from serviceflow.decide import decide, decide_merge
 from serviceflow.errors import (
     ConcurrencyConflict,
     IntegrityError,
+    InvalidTransition,
     NotFound,
     ServiceflowError,
     StoreError,
@@ -105,6 +107,7 @@ class ServiceDesk:
         self.plugins = plugins if plugins is not None else plugin_manager()
         self._new_id = new_id
         self._cache: OrderedDict[str, tuple[Case, str]] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self.store.save_policy(self.policy.version, self.policy.document(), iso(self._now()))
 
     @classmethod
@@ -295,7 +298,7 @@ class ServiceDesk:
         for case_id in due:
             try:
                 closed.append(self.execute(cmd.Close(case_id=case_id, by="system:auto-confirm")))
-            except ServiceflowError:
+            except (InvalidTransition, ConcurrencyConflict, ValidationError):
                 log.warning("auto-confirm skipped case %s: it changed meanwhile", case_id)
         return closed
 
@@ -305,6 +308,8 @@ class ServiceDesk:
         With ``expected_version``, a case that moved on raises ``ConcurrencyConflict``.
         """
         _check_id(command.case_id)
+        if isinstance(command, cmd.Merge):
+            _check_id(command.into)
         attempt, fresh = 0, False
         while True:
             try:
@@ -348,8 +353,7 @@ class ServiceDesk:
         """The writes of a merge: the duplicate's stream and the target's, in one append."""
         if source is None:
             raise NotFound("case", command.case_id)
-        _check_id(command.into)
-        target, target_head, _ = self._latest(command.into, fresh=fresh)
+        target, target_head = self._current(command.into)  # always fresh: no stale refusals
         source_events, target_events = decide_merge(source, target, command, self.policy, now)
         assert target is not None
         return [
@@ -359,16 +363,13 @@ class ServiceDesk:
 
     def _stale(self, command: cmd.Command, case: Case | None) -> bool:
         """Was a refusal decided on cached state that the store has since moved past?"""
-        if self._moved_on(command.case_id, case):
-            return True
-        if isinstance(command, cmd.Merge) and command.into in self._cache:
-            return self._moved_on(command.into, self._cache[command.into][0])
-        return False
+        return self._moved_on(command.case_id, case)
 
     def _forget(self, command: cmd.Command) -> None:
-        self._cache.pop(command.case_id, None)
-        if isinstance(command, cmd.Merge):
-            self._cache.pop(command.into, None)
+        with self._cache_lock:
+            self._cache.pop(command.case_id, None)
+            if isinstance(command, cmd.Merge):
+                self._cache.pop(command.into, None)
 
     def _automate(self, case: Case) -> Case:
         """Classify → prioritize → route as far as the policy allows, each its own event.
@@ -515,7 +516,9 @@ class ServiceDesk:
         _check_id(case_id)
         records = self.store.read(case_id)
         if not records:
-            raise NotFound("case", case_id)
+            if self.store.load(case_id) is None:
+                raise NotFound("case", case_id)
+            return Verification(case_id, 0, ("the case has a projection row but no events",))
         problems = list(_chain_problems(case_id, records))
         row = self.store.load(case_id)
         if row is None:
@@ -532,6 +535,16 @@ class ServiceDesk:
             if not problems:
                 problems.extend(self._projection_problems(case_id, row))
         return Verification(case_id, len(records), tuple(problems))
+
+    def verify_all(self) -> Iterator[Verification]:
+        """Verify every stream, and every projection row even if its events are gone."""
+        seen: set[str] = set()
+        for stream in self.store.streams():
+            seen.add(stream)
+            yield self.verify(stream)
+        for row in self.store.query(CaseQuery()):
+            if row.id not in seen:
+                yield self.verify(row.id)
 
     def _projection_problems(self, case_id: str, row: CaseRow) -> list[str]:
         """Replay the events and compare with the stored document and its indexed columns."""
@@ -574,7 +587,8 @@ class ServiceDesk:
         re-checked against the store (``_moved_on``) before it is raised.
         """
         if not fresh:
-            cached = self._cache.get(case_id)
+            with self._cache_lock:
+                cached = self._cache.get(case_id)
             if cached is not None:
                 return cached[0], cached[1], True
         case, head = self._current(case_id)
@@ -585,13 +599,15 @@ class ServiceDesk:
         row = self.store.load(case_id)
         stale = row is not None and (case is None or row.version != case.version)
         if stale:
-            self._cache.pop(case_id, None)
+            with self._cache_lock:
+                self._cache.pop(case_id, None)
         return stale
 
     def _decode(self, row: CaseRow) -> Case:
         if isinstance(row.snapshot, Case):
             return row.snapshot
-        cached = self._cache.get(row.id)
+        with self._cache_lock:
+            cached = self._cache.get(row.id)
         if cached is not None and cached[0].version == row.version and cached[1] == row.head:
             return cached[0]
         if row.data is None:
@@ -602,11 +618,12 @@ class ServiceDesk:
         """Keep the last versions we wrote (bounded LRU) so the next command skips a read."""
         if self.store.keeps_objects:
             return
-        cache = self._cache
-        cache[case.id] = (case, head)
-        cache.move_to_end(case.id)
-        if len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
+        with self._cache_lock:
+            cache = self._cache
+            cache[case.id] = (case, head)
+            cache.move_to_end(case.id)
+            if len(cache) > _CACHE_SIZE:
+                cache.popitem(last=False)
 
     def _prepare(
         self, stream: str, case: Case | None, head: str, events: Sequence[ev.Event]

@@ -35,15 +35,18 @@ def parse_duration(value: str | int | float | timedelta) -> timedelta:
 
 def format_duration(value: timedelta) -> str:
     """Render a duration compactly (``"3d 4h"``) in the same syntax ``parse_duration`` reads."""
-    total = int(value.total_seconds())
-    if total == 0:
+    micros = value // timedelta(microseconds=1)
+    total, fraction = divmod(micros, 1_000_000)
+    if micros == 0:
         return "0s"
     parts = []
     for unit, size in _UNITS.items():
         if unit == "w":
             continue
         count, total = divmod(total, size)
-        if count:
+        if unit == "s" and fraction:
+            parts.append(f"{count}.{fraction:06d}".rstrip("0") + "s")
+        elif count:
             parts.append(f"{count}{unit}")
     return " ".join(parts)
 

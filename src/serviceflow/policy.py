@@ -15,6 +15,7 @@ from attrs import field, frozen
 
 from serviceflow._convert import canonical_json, converter, structure_checked
 from serviceflow.errors import PolicyError
+from serviceflow.readonly import ReadOnlyMap, freeze_nested
 
 
 @frozen
@@ -33,7 +34,7 @@ class PriorityPolicy:
     levels: tuple[PriorityLevel, ...]
     impacts: tuple[str, ...]
     urgencies: tuple[str, ...]
-    matrix: Mapping[str, Mapping[str, str]] = field(hash=False)
+    matrix: Mapping[str, Mapping[str, str]] = field(converter=freeze_nested)
 
     @cached_property
     def names(self) -> tuple[str, ...]:
@@ -113,14 +114,14 @@ class Policy:
         return hashlib.sha256(self.document().encode()).hexdigest()[:16]
 
     @cached_property
-    def category_map(self) -> dict[str, Category]:
-        """Categories by name."""
-        return {c.name: c for c in self.categories}
+    def category_map(self) -> Mapping[str, Category]:
+        """Categories by name (read-only)."""
+        return ReadOnlyMap({c.name: c for c in self.categories})
 
     @cached_property
-    def tier_map(self) -> dict[str, Tier]:
-        """Tiers by name."""
-        return {t.name: t for t in self.tiers}
+    def tier_map(self) -> Mapping[str, Tier]:
+        """Tiers by name (read-only)."""
+        return ReadOnlyMap({t.name: t for t in self.tiers})
 
     def tier_for(self, requester_group: str | None) -> str:
         """The tier a requester group is served in, or the default tier."""

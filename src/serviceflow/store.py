@@ -110,7 +110,7 @@ class Store(Protocol):
         ...
 
     def streams(self) -> Iterator[str]:
-        """Every stream id, in order of creation."""
+        """Every stream that has events, sorted by id."""
         ...
 
     def save_policy(self, version: str, document: str, at: str) -> None:

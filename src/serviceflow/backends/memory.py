@@ -62,9 +62,9 @@ class MemoryStore:
             return sum(1 for row in self._rows.values() if _matches(row, query))
 
     def streams(self) -> Iterator[str]:
-        """Stream ids in creation order."""
+        """Stream ids, sorted (the order every store uses)."""
         with self._lock:
-            return iter(list(self._events))
+            return iter(sorted(self._events))
 
     def save_policy(self, version: str, document: str, at: str) -> None:
         """Keep the first document stored under ``version``."""

@@ -256,20 +256,19 @@ class SQLiteStore:
             )
 
     def streams(self) -> Iterator[str]:
-        """Every stream that has events (even one whose row was lost), oldest first, paged."""
-        after = -1
+        """Every stream that has events (even one whose row was lost), by id, paged."""
+        after = ""
         while True:
             with self._lock, self._errors("list streams"):
                 rows = self._db.execute(
-                    "SELECT stream, MIN(position) AS first FROM events GROUP BY stream "
-                    "HAVING first > ? ORDER BY first LIMIT ?",
+                    "SELECT DISTINCT stream FROM events WHERE stream > ? ORDER BY stream LIMIT ?",
                     (after, _PAGE),
                 ).fetchall()
-            for stream, _ in rows:
+            for (stream,) in rows:
                 yield str(stream)
             if len(rows) < _PAGE:
                 return
-            after = rows[-1][1]
+            after = rows[-1][0]
 
     def save_policy(self, version: str, document: str, at: str) -> None:
         """Keep a policy document (first writer wins)."""

@@ -1,0 +1,50 @@
+"""Read-only mappings for frozen types: a frozen policy or calendar must not change under a desk.
+
+Unlike ``types.MappingProxyType`` these can be pickled (policies travel to worker
+processes), copied and hashed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class ReadOnlyMap(Mapping[K, V], Generic[K, V]):
+    """A mapping with no way to change it after it is built."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[K, V] | None = None) -> None:
+        self._data: dict[K, V] = dict(data or {})
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self._data) == dict(other.items())
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __repr__(self) -> str:
+        return f"ReadOnlyMap({self._data!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ReadOnlyMap, (self._data,))
+
+
+def freeze_nested(data: Mapping[Any, Any]) -> ReadOnlyMap[Any, Any]:
+    """A read-only copy of ``data``, with mappings inside it made read-only too."""
+    return ReadOnlyMap(
+        {k: freeze_nested(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+    )
