@@ -31,12 +31,15 @@ from serviceflow import (
     InvalidTransition,
     ManualClock,
     NotFound,
+    Policy,
     ServiceDesk,
     ValidationError,
 )
+from serviceflow.events import SlaBreached, SlaWarned
 from serviceflow.lifecycle import CLOSED
 
 from .conftest import START
+from .test_sla import policy as sla_policy
 
 DOCUMENTED = (InvalidTransition, ValidationError, NotFound, ConcurrencyConflict)
 
@@ -115,13 +118,14 @@ class DeskMachine(RuleBasedStateMachine):
     """Drives one desk with random commands, ticks of the clock and auto-confirm runs."""
 
     url_kind = "memory"
+    policy: Policy | None = None
 
     def __init__(self) -> None:
         super().__init__()
         self.folder = tempfile.mkdtemp(prefix="serviceflow-machine-")
         url = "memory://" if self.url_kind == "memory" else f"sqlite:///{self.folder}/desk.db"
         self.clock = ManualClock(START)
-        self.desk = ServiceDesk.open(url, clock=self.clock, entry_points=False)
+        self.desk = ServiceDesk.open(url, policy=self.policy, clock=self.clock, entry_points=False)
         self.ids: list[str] = []
 
     cases = Bundle("cases")
@@ -204,6 +208,39 @@ class SQLiteDeskMachine(DeskMachine):
     url_kind = "sqlite"
 
 
+class SlaDeskMachine(DeskMachine):
+    """The same desk with service levels, where time passing fires warnings and breaches."""
+
+    policy = sla_policy()
+
+    @rule(hours=st.integers(min_value=1, max_value=8))
+    def time_passes_and_tick(self, hours: int) -> None:
+        self.clock.advance(timedelta(hours=hours))
+        self.tick()
+
+    @rule()
+    def tick(self) -> None:
+        for recorded in self.desk.tick():
+            assert isinstance(recorded.event, SlaWarned | SlaBreached)
+            event(f"tick fired {type(recorded.event).__name__}")
+
+    @precondition(lambda self: bool(self.ids))
+    @invariant()
+    def sla_events_fire_once(self) -> None:
+        for case_id in self.ids:
+            fired = [
+                (
+                    type(r.event).__name__,
+                    r.event.metric,
+                    r.event.cycle,
+                    getattr(r.event, "threshold", None),
+                )
+                for r in self.desk.history(case_id)
+                if isinstance(r.event, SlaWarned | SlaBreached)
+            ]
+            assert len(fired) == len(set(fired)), fired
+
+
 def _budget(examples: int, steps: int) -> settings:
     """Runs of ``steps`` commands; SQLite gets fewer runs, as each command hits the disk."""
     return settings(
@@ -218,5 +255,7 @@ TestMemoryDesk = DeskMachine.TestCase
 TestMemoryDesk.settings = _budget(80, 50)
 TestSQLiteDesk = SQLiteDeskMachine.TestCase
 TestSQLiteDesk.settings = _budget(30, 40)
+TestSlaDesk = SlaDeskMachine.TestCase
+TestSlaDesk.settings = _budget(60, 40)
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")

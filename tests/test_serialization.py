@@ -56,6 +56,9 @@ SAMPLES: list[ev.Event] = [
     ev.Merged(into="C2", **META),
     ev.DuplicateMerged(duplicate="C3", **META),
     ev.NoteAdded(text="internal", **META),
+    ev.SlaApplied(level="gold", reason="'gold' matches priority critical", **META),
+    ev.SlaWarned(metric="resolution", cycle=1, threshold=0.75, **META),
+    ev.SlaBreached(metric="first_response", cycle=2, **META),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar, get_args, get_origin
 
 import cattrs
@@ -114,6 +114,21 @@ converter.register_structure_hook_factory(_is_mapping, _read_only)
 converter.register_unstructure_hook(
     ReadOnlyMap, lambda m: {k: converter.unstructure(v) for k, v in m.items()}
 )
+
+
+def _structure_date(value: Any, _: type) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValidationError("date", [f"expected a date like 2026-12-25, got {value!r}"])
+
+
+converter.register_structure_hook(date, _structure_date)
+converter.register_unstructure_hook(date, date.isoformat)
 converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_unstructure_hook(datetime, iso)
 converter.register_structure_hook(timedelta, lambda v, _: parse_duration(v))

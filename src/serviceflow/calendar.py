@@ -264,7 +264,7 @@ def business_calendar(
     week: Mapping[str, Sequence[str]],
     *,
     holidays: Iterable[date | str] = (),
-    special: Mapping[date | str, Sequence[str]] | None = None,
+    special: Mapping[date, Sequence[str]] | Mapping[str, Sequence[str]] | None = None,
     country: str | None = None,
     subdivision: str | None = None,
 ) -> BusinessCalendar:
@@ -273,6 +273,10 @@ def business_calendar(
     Days left out are closed; ``"24:00"`` is allowed as an end. Every problem is listed.
     """
     problems: list[str] = []
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        problems.append(f"zone: unknown time zone {zone!r} (use an IANA name like Europe/Paris)")
     unknown = sorted(set(week) - set(DAYS))
     if unknown:
         problems.append(f"week: unknown day(s) {', '.join(unknown)} (use {', '.join(DAYS)})")

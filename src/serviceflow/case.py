@@ -41,6 +41,7 @@ class Case:
     transfer_count: int = 0
     merged_into: str | None = None
     duplicates: tuple[str, ...] = ()
+    sla: str | None = None
 
     @property
     def requester_group(self) -> str | None:

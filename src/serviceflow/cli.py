@@ -32,12 +32,15 @@ def main() -> None:
 
 
 if _MISSING is None:
+    from datetime import timedelta
+
     from attrs import asdict
 
     from serviceflow import lifecycle
     from serviceflow.case import Case
     from serviceflow.demo import DemoStep, demo_desk, run_demo
     from serviceflow.desk import ServiceDesk
+    from serviceflow.duration import format_duration
     from serviceflow.errors import ServiceflowError
     from serviceflow.policy import Policy, load_policy
 
@@ -213,6 +216,77 @@ if _MISSING is None:
                     found.subject,
                 )
             console.print(listing)
+
+    @cli.command()
+    @click.argument("case_id")
+    @click.pass_context
+    def sla(ctx: click.Context, case_id: str) -> None:
+        """Explain every SLA clock of a case: target, consumed, remaining, due, segments."""
+        with open_desk(ctx) as desk:
+            report = desk.sla(case_id)
+            if not report.clocks:
+                console.print(f"case {escape(case_id)}: {escape(report.note)}")
+                return
+            console.print(
+                f"case {escape(case_id)}: service level {escape(str(report.level))}, "
+                f"calendar {escape(str(report.calendar))}, at {report.at:%Y-%m-%d %H:%M} UTC"
+            )
+            clocks = table("metric", "cycle", "status", "target", "consumed", "remaining", "due")
+            for clock in report.clocks:
+                add_row(
+                    clocks,
+                    clock.metric,
+                    clock.cycle,
+                    clock.status,
+                    format_duration(clock.target),
+                    format_duration(clock.consumed),
+                    _signed(clock.remaining),
+                    f"{clock.due:%Y-%m-%d %H:%M}" if clock.due else "",
+                )
+            console.print(clocks)
+            spans = table("metric", "cycle", "from", "to", "counted", "paused in")
+            for clock in report.clocks:
+                for segment in clock.segments:
+                    end = f"{segment.end:%m-%d %H:%M}" if segment.end else "now"
+                    add_row(
+                        spans,
+                        clock.metric,
+                        clock.cycle,
+                        f"{segment.start:%m-%d %H:%M}",
+                        end,
+                        format_duration(segment.counted),
+                        "",
+                    )
+                for pause in clock.pauses:
+                    end = f"{pause.end:%m-%d %H:%M}" if pause.end else "now"
+                    add_row(
+                        spans,
+                        clock.metric,
+                        clock.cycle,
+                        f"{pause.start:%m-%d %H:%M}",
+                        end,
+                        "",
+                        pause.state,
+                    )
+            console.print(spans)
+
+    @cli.command()
+    @click.pass_context
+    def tick(ctx: click.Context) -> None:
+        """Fire the SLA warnings and breaches that are due now (run it from a scheduler)."""
+        with open_desk(ctx) as desk:
+            fired = desk.tick()
+            for recorded in fired:
+                event = recorded.event
+                detail = getattr(event, "threshold", None)
+                what = f"{event.TYPE} {getattr(event, 'metric', '')}"
+                console.print(
+                    f"{escape(recorded.case_id)}: {what}" + (f" {detail:.0%}" if detail else "")
+                )
+            console.print(f"{len(fired)} SLA events fired")
+
+    def _signed(value: timedelta) -> str:
+        return format_duration(value) if value >= timedelta(0) else "-" + format_duration(-value)
 
     @cli.command()
     @click.argument("case_ids", nargs=-1)

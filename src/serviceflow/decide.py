@@ -16,10 +16,19 @@ from serviceflow import commands as cmd
 from serviceflow import events as ev
 from serviceflow.case import Case, client_actor, requester_group
 from serviceflow.errors import NotFound, ValidationError
-from serviceflow.evolve import evolve
-from serviceflow.lifecycle import DESTINATIONS, MERGED, VALIDATED, Subject, fire
+from serviceflow.evolve import evolve, fold
+from serviceflow.lifecycle import (
+    CANCELLED,
+    CLOSED,
+    DESTINATIONS,
+    MERGED,
+    VALIDATED,
+    Subject,
+    fire,
+)
 from serviceflow.policy import Policy
 from serviceflow.priority import decide_priority
+from serviceflow.sla_policy import ServiceLevel
 
 C = TypeVar("C", bound=cmd.Command)
 ABSORB = "absorb"
@@ -36,7 +45,7 @@ def decide(
             raise ValidationError(
                 f"cannot submit case {command.case_id}", ["the case already exists"]
             )
-        return [_submit(command, policy, now)]
+        return _with_service_level(None, [_submit(command, policy, now)], policy)
     if case is None:
         raise NotFound("case", command.case_id)
     if isinstance(command, cmd.Merge):
@@ -46,7 +55,43 @@ def decide(
         raise ValidationError(
             "unknown command", [f"{type(command).__name__} is not a case command"]
         )
-    return handler(case, command, policy, now)
+    return _with_service_level(case, handler(case, command, policy, now), policy)
+
+
+def _with_service_level(
+    case: Case | None, events: list[ev.Event], policy: Policy
+) -> list[ev.Event]:
+    """Add ``SlaApplied`` when the events change which service level holds for the case."""
+    if not policy.sla or not events:
+        return events
+    after = fold(events, case)
+    if after is None or after.state in (CANCELLED, MERGED, CLOSED):
+        return events
+    level = policy.service_level(after)
+    name = level.name if level is not None else None
+    if name == after.sla:
+        return events
+    last = events[-1]
+    reason = _level_reason(after, level)
+    return [
+        *events,
+        ev.SlaApplied(level=name, reason=reason, at=last.at, by=last.by, policy=policy.version),
+    ]
+
+
+def _level_reason(case: Case, level: ServiceLevel | None) -> str:
+    if level is None:
+        return "no service level matches"
+    if level.when.is_fallback:
+        return f"{level.name!r} is the fallback"
+    facts = [
+        f"{name} {getattr(case, name)}"
+        for name in ("priority", "tier", "category", "kind", "channel")
+        if getattr(level.when, name)
+    ]
+    if level.when.requester_group:
+        facts.append(f"requester group {case.requester_group}")
+    return f"{level.name!r} matches " + ", ".join(facts)
 
 
 def decide_merge(

@@ -49,6 +49,9 @@ from serviceflow.serialization import (
     encode_event,
     iso,
 )
+from serviceflow.sla import SlaReport, decide_sla
+from serviceflow.sla import report as sla_report
+from serviceflow.sla import timers as sla_timers
 from serviceflow.store import (
     INDEXED_COLUMNS,
     CaseQuery,
@@ -56,6 +59,7 @@ from serviceflow.store import (
     EventRecord,
     Store,
     StreamWrite,
+    TimerRecord,
 )
 
 log = logging.getLogger("serviceflow.desk")
@@ -301,6 +305,62 @@ class ServiceDesk:
             except (InvalidTransition, ConcurrencyConflict, ValidationError):
                 log.warning("auto-confirm skipped case %s: it changed meanwhile", case_id)
         return closed
+
+    def tick(self, now: datetime | None = None, *, limit: int = 10_000) -> list[RecordedEvent]:
+        """Fire every SLA warning and breach due by ``now`` (default: the clock), each once.
+
+        Due timers come from the store's index, so the cost grows with what is due, not
+        with the number of open cases. Observers see the events like any others.
+        """
+        at = require_aware(now, "tick(now)") if now is not None else self._now()
+        due = self.store.due_timers(iso(at), limit)
+        fired: list[RecordedEvent] = []
+        for case_id in dict.fromkeys(timer.case_id for timer in due):
+            fired += self._check_sla(case_id, at)
+        return fired
+
+    def sla(self, case_id: str, *, at: datetime | None = None) -> SlaReport:
+        """Every SLA clock of the case: target, consumed, remaining, due, and the segments."""
+        moment = require_aware(at, "sla(at)") if at is not None else self._now()
+        return sla_report(case_id, [r.event for r in self.history(case_id)], self.policy, moment)
+
+    def _check_sla(self, case_id: str, at: datetime) -> list[RecordedEvent]:
+        for attempt in range(_RETRIES):
+            case, head = self._current(case_id)
+            if case is None:
+                return []
+            history = self._decoded_history(case_id)
+            events = decide_sla(history, self.policy, at)
+            if not events:
+                self.store.set_timers(case_id, self._timers(case_id, history, at))
+                return []
+            after, _, write = self._prepare(case_id, case, head, events)
+            try:
+                self.store.append([write])
+            except ConcurrencyConflict:
+                if attempt == _RETRIES - 1:
+                    raise
+                continue
+            self._remember(after, write.row.head)
+            self._published(after, events, write.events)
+            return [
+                RecordedEvent(case_id, r.seq, e, r.hash, r.prev)
+                for e, r in zip(events, write.events, strict=True)
+            ]
+        return []  # pragma: no cover - the loop either returns or raises
+
+    def _decoded_history(self, case_id: str) -> list[ev.Event]:
+        return [decode_event(r.data) for r in self.store.read(case_id)]
+
+    def _timers(
+        self, case_id: str, history: Sequence[ev.Event], now: datetime
+    ) -> tuple[TimerRecord, ...]:
+        """The SLA timers of a case whose events are ``history``, as the store keeps them."""
+        report = sla_report(case_id, history, self.policy, now)
+        return tuple(
+            TimerRecord(iso(t.due), case_id, t.metric, t.cycle, t.kind)
+            for t in sla_timers(report, self.policy)
+        )
 
     def execute(self, command: cmd.Command, *, expected_version: int | None = None) -> Case:
         """Run any command; retries on a concurrent write unless ``expected_version`` is given.
@@ -642,7 +702,11 @@ class ServiceDesk:
         assert after is not None
         row = _row(after, prev, keep=self.store.keeps_objects)
         changed = INDEXED_COLUMNS if self.store.keeps_objects else _changed(case, after)
-        write = StreamWrite(stream, expected, tuple(records), row, changed)
+        timers = None
+        if self.policy.sla:
+            history = [*self._decoded_history(stream), *events] if case is not None else events
+            timers = self._timers(stream, history, events[-1].at)
+        write = StreamWrite(stream, expected, tuple(records), row, changed, timers)
         return after, events, write
 
     def _published(

@@ -228,6 +228,40 @@ class NoteAdded(Event):
     text: str
 
 
+@frozen(kw_only=True)
+class SlaApplied(Event):
+    """The service level that holds for the case changed (at intake, or after triage)."""
+
+    TYPE = "case.sla_applied"
+    TRIGGER = "sla"
+
+    level: str | None
+    reason: str
+
+
+@frozen(kw_only=True)
+class SlaWarned(Event):
+    """A clock consumed ``threshold`` of its target (recorded once per threshold and cycle)."""
+
+    TYPE = "case.sla_warned"
+    TRIGGER = "sla"
+
+    metric: str
+    cycle: int
+    threshold: float
+
+
+@frozen(kw_only=True)
+class SlaBreached(Event):
+    """A clock consumed its whole target (recorded once per cycle)."""
+
+    TYPE = "case.sla_breached"
+    TRIGGER = "sla"
+
+    metric: str
+    cycle: int
+
+
 CaseEvent = (
     Submitted
     | Classified
@@ -247,6 +281,9 @@ CaseEvent = (
     | Merged
     | DuplicateMerged
     | NoteAdded
+    | SlaApplied
+    | SlaWarned
+    | SlaBreached
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -270,5 +307,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Merged,
         DuplicateMerged,
         NoteAdded,
+        SlaApplied,
+        SlaWarned,
+        SlaBreached,
     )
 }

@@ -114,4 +114,7 @@ _CHANGES: dict[type[ev.Event], Callable[[Case, Any], dict[str, Any]]] = {
     ev.Merged: lambda c, e: {"merged_into": e.into},
     ev.DuplicateMerged: lambda c, e: {"duplicates": (*c.duplicates, e.duplicate)},
     ev.NoteAdded: lambda c, e: _NOTHING,
+    ev.SlaApplied: lambda c, e: {"sla": e.level},
+    ev.SlaWarned: lambda c, e: _NOTHING,
+    ev.SlaBreached: lambda c, e: _NOTHING,
 }

@@ -19,36 +19,49 @@ from transitions import EventData, Machine
 from serviceflow.case import Case
 from serviceflow.errors import InvalidTransition
 from serviceflow.policy import Policy
-
-INTAKE = "intake"
-CLASSIFIED = "classified"
-PRIORITIZED = "prioritized"
-ASSIGNED = "assigned"
-IN_PROGRESS = "in_progress"
-WAITING_ON_CLIENT = "waiting_on_client"
-RESOLVED = "resolved"
-VALIDATED = "validated"
-CLOSED = "closed"
-CANCELLED = "cancelled"
-MERGED = "merged"
-
-STATES: tuple[str, ...] = (
-    INTAKE,
-    CLASSIFIED,
-    PRIORITIZED,
+from serviceflow.states import (
     ASSIGNED,
-    IN_PROGRESS,
-    WAITING_ON_CLIENT,
-    RESOLVED,
-    VALIDATED,
-    CLOSED,
     CANCELLED,
+    CLASSIFIED,
+    CLOSED,
+    FINAL_STATES,
+    IN_PROGRESS,
+    INTAKE,
     MERGED,
+    OPEN_STATES,
+    PRIORITIZED,
+    RESOLVED,
+    STATES,
+    VALIDATED,
+    WAITING_ON_CLIENT,
 )
-OPEN_STATES: tuple[str, ...] = STATES[:6]
-"""States in which work on the case is still to be done."""
-FINAL_STATES: frozenset[str] = frozenset({CANCELLED, MERGED})
-"""States no trigger leaves."""
+
+__all__ = [
+    "ALLOWED",
+    "ASSIGNED",
+    "CANCELLED",
+    "CLASSIFIED",
+    "CLOSED",
+    "DESTINATIONS",
+    "FINAL_STATES",
+    "INTAKE",
+    "IN_PROGRESS",
+    "MACHINE",
+    "MERGED",
+    "OPEN_STATES",
+    "PRIORITIZED",
+    "RESOLVED",
+    "STATES",
+    "VALIDATED",
+    "WAITING_ON_CLIENT",
+    "Subject",
+    "describe",
+    "fire",
+    "guard_docs",
+    "markdown",
+    "mermaid",
+    "next_state",
+]
 
 
 class Subject:
@@ -154,6 +167,7 @@ TRANSITIONS: tuple[TransitionSpec, ...] = (
     TransitionSpec("merge", _LIVE, MERGED, doc="duplicate of another case"),
     TransitionSpec("absorb", (*_LIVE, *_AFTER_RESOLUTION), None, doc="a duplicate merged in"),
     TransitionSpec("note", (*_LIVE, *_AFTER_RESOLUTION), None, doc="internal note"),
+    TransitionSpec("sla", (*_LIVE, *_AFTER_RESOLUTION), None, doc="service level events"),
 )
 
 
@@ -191,8 +205,8 @@ def _destinations() -> dict[tuple[str, str], str]:
 DESTINATIONS = _destinations()
 """``(trigger, state) -> next state`` for every allowed pair; evolve folds with it."""
 
-INTERNAL_TRIGGERS = frozenset({"absorb"})
-"""Triggers the desk fires on its own (the target side of a merge), never asked for."""
+INTERNAL_TRIGGERS = frozenset({"absorb", "sla"})
+"""Triggers the desk fires on its own (a merge's target side, SLA events), never asked for."""
 
 ALLOWED: dict[str, tuple[str, ...]] = {
     state: tuple(sorted({t for (t, s) in DESTINATIONS if s == state} - INTERNAL_TRIGGERS))

@@ -14,8 +14,15 @@ from typing import Any
 from attrs import field, frozen
 
 from serviceflow._convert import canonical_json, converter, structure_checked
+from serviceflow.calendar import BusinessCalendar
+from serviceflow.case import Case
 from serviceflow.errors import PolicyError
 from serviceflow.readonly import ReadOnlyMap, freeze_nested
+from serviceflow.sla_policy import CalendarSpec, ServiceLevel, calendars_of, sla_problems
+
+
+def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return ReadOnlyMap(value)
 
 
 @frozen
@@ -107,6 +114,8 @@ class Policy:
     default_tier: str = "standard"
     lifecycle: LifecyclePolicy = field(factory=lambda: default_policy().lifecycle)
     automation: AutomationPolicy = field(factory=lambda: default_policy().automation)
+    calendars: Mapping[str, CalendarSpec] = field(factory=ReadOnlyMap, converter=_read_only)
+    sla: tuple[ServiceLevel, ...] = ()
 
     @cached_property
     def version(self) -> str:
@@ -122,6 +131,19 @@ class Policy:
     def tier_map(self) -> Mapping[str, Tier]:
         """Tiers by name (read-only)."""
         return ReadOnlyMap({t.name: t for t in self.tiers})
+
+    @cached_property
+    def calendar_map(self) -> Mapping[str, BusinessCalendar]:
+        """The named calendars, built, plus the built-in ``24/7``."""
+        return ReadOnlyMap(calendars_of(self.calendars))
+
+    def service_level(self, case: Case) -> ServiceLevel | None:
+        """The first service level whose conditions match ``case`` (``None`` without SLAs)."""
+        return next((level for level in self.sla if level.when.matches(case)), None)
+
+    def level_named(self, name: str | None) -> ServiceLevel | None:
+        """The service level called ``name`` in this policy, if any."""
+        return next((level for level in self.sla if level.name == name), None)
 
     def tier_for(self, requester_group: str | None) -> str:
         """The tier a requester group is served in, or the default tier."""
@@ -252,6 +274,15 @@ def _semantic_problems(policy: Policy) -> Iterator[str]:
             seen_groups[group] = tier.name
     if not 0.0 <= policy.automation.confidence_threshold <= 1.0:
         yield "$.automation.confidence_threshold: must be between 0 and 1"
+    allowed_values = {
+        "priority": names,
+        "tier": tuple(tier_names),
+        "category": tuple(c.name for c in policy.categories),
+        "kind": policy.kinds,
+        "channel": policy.channels,
+        "requester_group": (),
+    }
+    yield from sla_problems(policy.sla, policy.calendars, allowed_values)
 
 
 def _duplicates(path: str, values: Any) -> Iterator[str]:

@@ -50,6 +50,17 @@ class CaseRow:
     snapshot: object | None = None
 
 
+@frozen(order=True)
+class TimerRecord:
+    """A moment when a case's SLA clock needs looking at (a warning or a breach)."""
+
+    due: str
+    case_id: str
+    metric: str
+    cycle: int
+    kind: str
+
+
 INDEXED_COLUMNS = frozenset({"state", "priority", "category", "assignee"})
 """Projection columns that carry an index; a store may rewrite only those that changed."""
 
@@ -67,6 +78,8 @@ class StreamWrite:
     events: tuple[EventRecord, ...]
     row: CaseRow
     changed: frozenset[str] = INDEXED_COLUMNS
+    timers: tuple[TimerRecord, ...] | None = None
+    """The case's SLA timers after this write; ``None`` leaves the stored ones as they are."""
 
 
 @frozen
@@ -111,6 +124,14 @@ class Store(Protocol):
 
     def streams(self) -> Iterator[str]:
         """Every stream that has events, sorted by id."""
+        ...
+
+    def due_timers(self, now: str, limit: int) -> list[TimerRecord]:
+        """Up to ``limit`` timers due at or before ``now``, earliest first (not removed)."""
+        ...
+
+    def set_timers(self, case_id: str, timers: Sequence[TimerRecord]) -> None:
+        """Replace a case's timers outside a command (repairs; normally ``append`` does it)."""
         ...
 
     def save_policy(self, version: str, document: str, at: str) -> None:

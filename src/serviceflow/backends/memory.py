@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections.abc import Iterator, Sequence
 
 import pluggy
 
 from serviceflow.errors import ConcurrencyConflict
-from serviceflow.store import CaseQuery, CaseRow, EventRecord, Store, StreamWrite
+from serviceflow.store import CaseQuery, CaseRow, EventRecord, Store, StreamWrite, TimerRecord
 
 hookimpl = pluggy.HookimplMarker("serviceflow")
 
@@ -23,6 +24,8 @@ class MemoryStore:
         self._events: dict[str, list[EventRecord]] = {}
         self._rows: dict[str, CaseRow] = {}
         self._policies: dict[str, str] = {}
+        self._timers: dict[str, frozenset[TimerRecord]] = {}
+        self._due: list[TimerRecord] = []
         self._lock = threading.Lock()
 
     def append(self, writes: Sequence[StreamWrite]) -> None:
@@ -35,6 +38,35 @@ class MemoryStore:
             for write in writes:
                 self._events.setdefault(write.stream, []).extend(write.events)
                 self._rows[write.stream] = write.row
+                if write.timers is not None:
+                    self._replace_timers(write.stream, write.timers)
+
+    def _replace_timers(self, case_id: str, timers: Sequence[TimerRecord]) -> None:
+        current = frozenset(timers)
+        old = self._timers.pop(case_id, frozenset())
+        if current:
+            self._timers[case_id] = current
+        for timer in current - old:
+            heapq.heappush(self._due, timer)
+
+    def due_timers(self, now: str, limit: int) -> list[TimerRecord]:
+        """Pop due heap entries, drop the outdated ones, push the live ones back."""
+        with self._lock:
+            found: list[TimerRecord] = []
+            seen: set[TimerRecord] = set()
+            while self._due and self._due[0].due <= now and len(found) < limit:
+                timer = heapq.heappop(self._due)
+                if timer in self._timers.get(timer.case_id, ()) and timer not in seen:
+                    found.append(timer)
+                    seen.add(timer)
+            for timer in found:
+                heapq.heappush(self._due, timer)
+            return found
+
+    def set_timers(self, case_id: str, timers: Sequence[TimerRecord]) -> None:
+        """Replace a case's timers."""
+        with self._lock:
+            self._replace_timers(case_id, timers)
 
     def read(self, stream: str) -> list[EventRecord]:
         """A copy of the stream's events."""

@@ -19,11 +19,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pluggy
 
 from serviceflow.errors import ConcurrencyConflict, ServiceflowError, StoreError
-from serviceflow.store import CaseQuery, CaseRow, EventRecord, Store, StreamWrite
+from serviceflow.store import CaseQuery, CaseRow, EventRecord, Store, StreamWrite, TimerRecord
 
 hookimpl = pluggy.HookimplMarker("serviceflow")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: events, cases, policies. 2: SLA timers."""
 _SYNC_MODES = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTRA"}
 
 _SCHEMA = """
@@ -57,6 +58,15 @@ CREATE INDEX IF NOT EXISTS cases_assignee ON cases (assignee, state);
 CREATE INDEX IF NOT EXISTS cases_priority ON cases (priority, state);
 CREATE INDEX IF NOT EXISTS cases_category ON cases (category, state);
 CREATE INDEX IF NOT EXISTS cases_requester ON cases (requester, submitted_at);
+CREATE TABLE IF NOT EXISTS timers (
+    case_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    cycle INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    PRIMARY KEY (case_id, metric, cycle, kind)
+);
+CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at);
 CREATE TABLE IF NOT EXISTS policies (
     version TEXT PRIMARY KEY,
     document TEXT NOT NULL,
@@ -147,6 +157,8 @@ class SQLiteStore:
                     db.executemany(_INSERT_EVENT, events)
                 for write in writes:
                     self._write_row(write)
+                    if write.timers is not None:
+                        self._write_timers(write.stream, write.timers)
                 db.execute("COMMIT")
             except sqlite3.IntegrityError as exc:
                 db.execute("ROLLBACK")
@@ -182,6 +194,35 @@ class SQLiteStore:
         )
         if cursor.rowcount != 1:
             raise sqlite3.IntegrityError(f"case {row.id} is not at version {write.expected}")
+
+    def _write_timers(self, case_id: str, timers: Sequence[TimerRecord]) -> None:
+        self._db.execute("DELETE FROM timers WHERE case_id = ?", (case_id,))
+        if timers:
+            self._db.executemany(
+                "INSERT INTO timers (case_id, metric, cycle, kind, due_at) VALUES (?, ?, ?, ?, ?)",
+                [(t.case_id, t.metric, t.cycle, t.kind, t.due) for t in timers],
+            )
+
+    def due_timers(self, now: str, limit: int) -> list[TimerRecord]:
+        """Due timers from the ``due_at`` index: cost grows with what is due, not with all."""
+        with self._lock, self._errors("read timers"):
+            rows = self._db.execute(
+                "SELECT due_at, case_id, metric, cycle, kind FROM timers "
+                "WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+                (now, limit),
+            ).fetchall()
+        return [TimerRecord(*row) for row in rows]
+
+    def set_timers(self, case_id: str, timers: Sequence[TimerRecord]) -> None:
+        """Replace a case's timers in a transaction of their own."""
+        with self._lock, self._errors("write timers"):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._write_timers(case_id, timers)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     def _conflict(
         self, writes: Sequence[StreamWrite], exc: sqlite3.IntegrityError

@@ -1,0 +1,412 @@
+"""SLA clocks: a pure fold of a case's events into ledgers of running time, and their report.
+
+Each metric is a clock with explicit rules (pauses are the defaults; policies change them):
+
+- first response: starts at submission, stops at the first public reply, never pauses;
+- next reply: starts at a client message (when none is pending), stops at the next public
+  reply, never pauses;
+- periodic update: starts when the priority becomes critical and restarts at every public
+  message; stops at resolution or when the priority is no longer critical; pauses while
+  waiting on the client;
+- resolution: starts at submission, stops at resolution, pauses while waiting on the client.
+
+Closing, cancelling or merging stops every clock. On reopen the resolution clock (and any
+metric with a ``reopen`` rule) resumes its consumed budget, resets it, or starts a new
+cycle, whose predecessor keeps its outcome.
+
+A clock stores only *when* it ran (segments of wall time). What those segments are worth
+is computed when reported, with the calendar and targets of the service level now in
+force, so a policy or calendar change applied and replayed gives the right answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from attrs import frozen
+
+from serviceflow import events as ev
+from serviceflow.calendar import BusinessCalendar
+from serviceflow.case import Case
+from serviceflow.evolve import evolve
+from serviceflow.policy import Policy
+from serviceflow.sla_policy import (
+    FIRST_RESPONSE,
+    METRICS,
+    NEXT_REPLY,
+    PERIODIC_UPDATE,
+    RESOLUTION,
+    MetricTarget,
+    ServiceLevel,
+)
+from serviceflow.states import CANCELLED, CLOSED, MERGED, RESOLVED, VALIDATED
+
+CRITICAL = "critical"
+_AGENT_REPLIES = (ev.Acknowledged, ev.Replied, ev.InfoRequested, ev.Resolved)
+_ENDS = (ev.Closed, ev.Cancelled, ev.Merged)
+_DONE_STATES = frozenset({RESOLVED, VALIDATED, CLOSED, CANCELLED, MERGED})
+
+
+@frozen
+class Segment:
+    """A stretch of wall time during which the clock ran, and what it counted for."""
+
+    start: datetime
+    end: datetime | None
+    counted: timedelta
+
+
+@frozen
+class Pause:
+    """A stretch during which the clock stood still, and the state that held it."""
+
+    start: datetime
+    end: datetime | None
+    state: str
+
+
+@frozen
+class ClockReport:
+    """One cycle of one metric: its target, what it consumed, when it is due, and why."""
+
+    metric: str
+    cycle: int
+    status: str
+    target: timedelta
+    time: str
+    consumed: timedelta
+    remaining: timedelta
+    due: datetime | None
+    started_at: datetime
+    stopped_at: datetime | None
+    warned: tuple[float, ...]
+    breach_recorded: bool
+    segments: tuple[Segment, ...]
+    pauses: tuple[Pause, ...]
+
+    @property
+    def active(self) -> bool:
+        """Running or paused (not yet met, breached-and-stopped or ended)."""
+        return self.stopped_at is None
+
+
+@frozen
+class SlaReport:
+    """Every clock of a case at ``at``, under its service level (``None`` without SLAs)."""
+
+    case_id: str
+    level: str | None
+    calendar: str | None
+    at: datetime
+    clocks: tuple[ClockReport, ...]
+    note: str = ""
+
+    def current(self, metric: str) -> ClockReport | None:
+        """The latest cycle of ``metric``."""
+        cycles = [c for c in self.clocks if c.metric == metric]
+        return cycles[-1] if cycles else None
+
+
+@frozen
+class Timer:
+    """A moment at which a clock crosses a warning threshold or its target."""
+
+    metric: str
+    cycle: int
+    kind: str
+    due: datetime
+
+
+class _Cycle:
+    """The mutable ledger of one cycle while folding (never leaves this module)."""
+
+    __slots__ = ("breached", "cycle", "pauses", "segments", "started", "stopped", "warned")
+
+    def __init__(self, cycle: int, at: datetime) -> None:
+        self.cycle = cycle
+        self.started = at
+        self.segments: list[list[datetime | None]] = [[at, None]]
+        self.pauses: list[list[datetime | str | None]] = []
+        self.stopped: datetime | None = None
+        self.warned: set[float] = set()
+        self.breached = False
+
+    @property
+    def running(self) -> bool:
+        return self.stopped is None and self.segments[-1][1] is None if self.segments else False
+
+    def pause(self, at: datetime, state: str) -> None:
+        if self.running:
+            self.segments[-1][1] = at
+            self.pauses.append([at, None, state])
+
+    def resume(self, at: datetime) -> None:
+        if self.stopped is None and not self.running:
+            if self.pauses and self.pauses[-1][1] is None:
+                self.pauses[-1][1] = at
+            self.segments.append([at, None])
+
+    def stop(self, at: datetime) -> None:
+        if self.stopped is not None:
+            return
+        if self.running:
+            self.segments[-1][1] = at
+        elif self.pauses and self.pauses[-1][1] is None:
+            self.pauses[-1][1] = at
+        self.stopped = at
+
+
+def ledgers(events: Iterable[ev.Event], level: ServiceLevel) -> dict[str, list[_Cycle]]:
+    """Fold ``events`` into clock cycles for the metrics ``level`` has targets for."""
+    ledger = _Ledger(level.targets)
+    for event in events:
+        ledger.apply(event)
+    return ledger.clocks
+
+
+class _Ledger:
+    """The clocks of one case while its events are folded."""
+
+    def __init__(self, targets: Mapping[str, MetricTarget]) -> None:
+        self.targets = targets
+        self.clocks: dict[str, list[_Cycle]] = {m: [] for m in METRICS if m in targets}
+        self.case: Case | None = None
+
+    def apply(self, event: ev.Event) -> None:
+        before = self.case.state if self.case is not None else None
+        case = self.case = evolve(self.case, event)
+        at, state, critical = event.at, case.state, case.priority == CRITICAL
+        live = state not in _DONE_STATES
+        if isinstance(event, ev.Submitted):
+            self.start(FIRST_RESPONSE, at, state)
+            self.start(RESOLUTION, at, state)
+        elif isinstance(event, _AGENT_REPLIES):
+            for metric in (FIRST_RESPONSE, NEXT_REPLY, PERIODIC_UPDATE):
+                self.stop(metric, at)
+            if critical and live:
+                self.start(PERIODIC_UPDATE, at, state)
+            if isinstance(event, ev.Resolved):
+                self.stop(RESOLUTION, at)
+        elif isinstance(event, ev.ClientReplied) and live:
+            self.start(NEXT_REPLY, at, state)
+        elif isinstance(event, ev.Prioritized):
+            if critical and live:
+                self.start(PERIODIC_UPDATE, at, state)
+            elif not critical:
+                self.stop(PERIODIC_UPDATE, at)
+        elif isinstance(event, ev.Reopened):
+            _reopen(self.clocks, self.targets, at)
+            if critical:
+                self.start(PERIODIC_UPDATE, at, state)
+        elif isinstance(event, _ENDS):
+            for metric in self.clocks:
+                self.stop(metric, at)
+        elif isinstance(event, ev.SlaWarned | ev.SlaBreached):
+            _mark(self.clocks, event)
+        if state != before:
+            self.state_changed(at, state)
+
+    def start(self, metric: str, at: datetime, state: str) -> None:
+        cycles = self.clocks.get(metric)
+        if cycles is None or (cycles and cycles[-1].stopped is None):
+            return
+        cycle = _Cycle(len(cycles) + 1, at)
+        cycles.append(cycle)
+        if state in self.targets[metric].pauses(metric):
+            cycle.pause(at, state)
+
+    def stop(self, metric: str, at: datetime) -> None:
+        cycles = self.clocks.get(metric)
+        if cycles:
+            cycles[-1].stop(at)
+
+    def state_changed(self, at: datetime, state: str) -> None:
+        for metric, cycles in self.clocks.items():
+            if cycles and cycles[-1].stopped is None:
+                if state in self.targets[metric].pauses(metric):
+                    cycles[-1].pause(at, state)
+                else:
+                    cycles[-1].resume(at)
+
+
+def _reopen(
+    clocks: dict[str, list[_Cycle]], targets: Mapping[str, MetricTarget], at: datetime
+) -> None:
+    """Apply each metric's reopen rule to its last cycle (``ignore`` leaves it alone)."""
+    for metric, cycles in clocks.items():
+        mode = targets[metric].on_reopen(metric)
+        if not cycles or mode == "ignore":
+            continue
+        last = cycles[-1]
+        if mode == "new_cycle":
+            last.stop(at)
+            cycles.append(_Cycle(len(cycles) + 1, at))
+        elif mode == "reset":
+            cycles[-1] = _Cycle(last.cycle, at)
+        else:
+            last.stopped = None
+            last.segments.append([at, None])
+
+
+def _mark(clocks: dict[str, list[_Cycle]], event: ev.SlaWarned | ev.SlaBreached) -> None:
+    for cycle in clocks.get(event.metric, ()):
+        if cycle.cycle == event.cycle:
+            if isinstance(event, ev.SlaWarned):
+                cycle.warned.add(event.threshold)
+            else:
+                cycle.breached = True
+
+
+def report(case_id: str, events: Sequence[ev.Event], policy: Policy, now: datetime) -> SlaReport:
+    """Every clock of the case at ``now``, with the segments and pauses that made it."""
+    name = _level_name(events)
+    level = policy.level_named(name)
+    if level is None:
+        note = f"service level {name!r} is not in the policy" if name else "no service level"
+        return SlaReport(case_id, name, None, now, (), note)
+    calendar = policy.calendar_map[level.calendar]
+    clocks = []
+    for metric, cycles in ledgers(events, level).items():
+        target = level.targets[metric]
+        for cycle in cycles:
+            clocks.append(_clock_report(metric, cycle, target, calendar, now))
+    return SlaReport(case_id, level.name, level.calendar, now, tuple(clocks))
+
+
+def timers(sla: SlaReport, policy: Policy) -> list[Timer]:
+    """The next warning and breach moments of every clock that is running now."""
+    level = policy.level_named(sla.level)
+    if level is None:
+        return []
+    due: list[Timer] = []
+    for clock in sla.clocks:
+        if clock.status != "running":
+            continue
+        target = level.targets[clock.metric]
+        for threshold in target.warnings:
+            if threshold not in clock.warned:
+                at = _when_consumed(clock, target.within * threshold, policy, level)
+                due.append(Timer(clock.metric, clock.cycle, f"warning:{threshold:g}", at))
+        if not clock.breach_recorded and clock.due is not None:
+            due.append(Timer(clock.metric, clock.cycle, "breach", clock.due))
+    return due
+
+
+def decide_sla(
+    events: Sequence[ev.Event], policy: Policy, now: datetime, by: str = "system:sla"
+) -> list[ev.Event]:
+    """Warnings and breaches that are due at ``now`` and not yet recorded (each once)."""
+    case_id = _case_id(events)
+    sla = report(case_id, events, policy, now)
+    level = policy.level_named(sla.level)
+    if level is None:
+        return []
+    out: list[ev.Event] = []
+    meta: dict[str, Any] = {"at": now, "by": by, "policy": policy.version}
+    for clock in sla.clocks:
+        if clock.status not in ("running", "paused", "breached") or clock.stopped_at is not None:
+            continue
+        target = level.targets[clock.metric]
+        for threshold in target.warnings:
+            if threshold not in clock.warned and clock.consumed >= target.within * threshold:
+                out.append(
+                    ev.SlaWarned(
+                        metric=clock.metric, cycle=clock.cycle, threshold=threshold, **meta
+                    )
+                )
+        if not clock.breach_recorded and clock.consumed >= target.within:
+            out.append(ev.SlaBreached(metric=clock.metric, cycle=clock.cycle, **meta))
+    return out
+
+
+def choose_level(case: Case, policy: Policy) -> ServiceLevel | None:
+    """The service level for ``case`` now (the first whose conditions match)."""
+    return policy.service_level(case)
+
+
+def _clock_report(
+    metric: str, cycle: _Cycle, target: MetricTarget, calendar: BusinessCalendar, now: datetime
+) -> ClockReport:
+    segments = []
+    consumed = timedelta(0)
+    for start, end in cycle.segments:
+        assert isinstance(start, datetime)
+        stop = end if isinstance(end, datetime) else now
+        counted = _measure(target, calendar, start, min(stop, now)) if start < now else timedelta(0)
+        consumed += counted
+        segments.append(Segment(start, end if isinstance(end, datetime) else None, counted))
+    pauses = tuple(
+        Pause(p[0], p[1] if isinstance(p[1], datetime) else None, str(p[2]))  # type: ignore[arg-type]
+        for p in cycle.pauses
+    )
+    remaining = target.within - consumed
+    running = cycle.stopped is None and bool(cycle.segments) and cycle.segments[-1][1] is None
+    due = None
+    if running:
+        open_start = cycle.segments[-1][0]
+        assert isinstance(open_start, datetime)
+        before = consumed - segments[-1].counted
+        due = _advance(target, calendar, open_start, target.within - before)
+    if cycle.stopped is not None:
+        status = "met" if consumed <= target.within else "breached"
+    elif consumed >= target.within:
+        status = "breached"
+    else:
+        status = "running" if running else "paused"
+    return ClockReport(
+        metric=metric,
+        cycle=cycle.cycle,
+        status=status,
+        target=target.within,
+        time=target.time,
+        consumed=consumed,
+        remaining=remaining,
+        due=due,
+        started_at=cycle.started,
+        stopped_at=cycle.stopped,
+        warned=tuple(sorted(cycle.warned)),
+        breach_recorded=cycle.breached,
+        segments=tuple(segments),
+        pauses=pauses,
+    )
+
+
+def _measure(
+    target: MetricTarget, calendar: BusinessCalendar, a: datetime, b: datetime
+) -> timedelta:
+    return calendar.between(a, b) if target.time == "business" else b - a
+
+
+def _advance(
+    target: MetricTarget, calendar: BusinessCalendar, start: datetime, amount: timedelta
+) -> datetime:
+    if amount <= timedelta(0):
+        return start
+    return calendar.add(start, amount) if target.time == "business" else start + amount
+
+
+def _when_consumed(
+    clock: ClockReport, amount: timedelta, policy: Policy, level: ServiceLevel
+) -> datetime:
+    """When a running clock will have consumed ``amount`` in total."""
+    target = level.targets[clock.metric]
+    calendar = policy.calendar_map[level.calendar]
+    open_segment = clock.segments[-1]
+    before = clock.consumed - open_segment.counted
+    return _advance(target, calendar, open_segment.start, amount - before)
+
+
+def _level_name(events: Iterable[ev.Event]) -> str | None:
+    name = None
+    for event in events:
+        if isinstance(event, ev.SlaApplied):
+            name = event.level
+    return name
+
+
+def _case_id(events: Sequence[ev.Event]) -> str:
+    first = events[0]
+    assert isinstance(first, ev.Submitted)
+    return first.case_id

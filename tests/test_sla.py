@@ -1,0 +1,361 @@
+"""SLA clocks end to end: targets, pauses, reopen rules, switches, warnings and breaches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from serviceflow import ManualClock, Policy, PolicyError, ServiceDesk, hookimpl, load_policy
+from serviceflow import events as ev
+from serviceflow.case import Case
+
+WEEK = ("mon", "tue", "wed", "thu", "fri")
+
+
+def policy(**resolution: Any) -> Policy:
+    """Critical cases on 24/7, everything else on a Berlin office calendar (Mon-Fri 09-17)."""
+    return load_policy(
+        {
+            "calendars": {
+                "office": {"zone": "Europe/Berlin", "week": {d: ["09:00-17:00"] for d in WEEK}},
+                "eu2": {"zone": "Europe/Berlin", "week": {d: ["08:00-18:00"] for d in WEEK}},
+            },
+            "sla": [
+                {
+                    "name": "critical",
+                    "when": {"priority": ["critical"]},
+                    "targets": {
+                        "first_response": {"within": "15m"},
+                        "periodic_update": {"within": "1h"},
+                        "resolution": {"within": "4h", "time": "calendar"},
+                    },
+                },
+                {
+                    "name": "zammad-eu2",
+                    "when": {"category": ["access"]},
+                    "calendar": "eu2",
+                    "targets": {
+                        "first_response": {"within": "60m"},
+                        "next_reply": {"within": "120m"},
+                        "resolution": {"within": "180m"},
+                    },
+                },
+                {
+                    "name": "standard",
+                    "calendar": "office",
+                    "targets": {
+                        "first_response": {"within": "1h"},
+                        "next_reply": {"within": "3h"},
+                        "resolution": {"within": "4h", **resolution},
+                    },
+                },
+            ],
+        }
+    )
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'sla.db'}"
+
+
+def desk_at(
+    url: str, when: datetime, sla_policy: Policy | None = None, **kw: Any
+) -> tuple[ServiceDesk, ManualClock]:
+    clock = ManualClock(when)
+    return ServiceDesk.open(
+        url, policy=sla_policy or policy(), clock=clock, entry_points=False, **kw
+    ), clock
+
+
+THURSDAY = datetime(2013, 3, 21, 9, 30, tzinfo=UTC)  # 10:30 in Berlin
+
+
+def test_zammad_first_response_in_and_diff(url: str) -> None:
+    """zammad/zammad test/unit/ticket_sla_test.rb, 'test sla 2' on calendar 'EU 2'.
+
+    Created 09:30 UTC; first response target 60 min, solution 180 min. Zammad expects the
+    first response due 10:30 UTC, the solution due 12:30 UTC, and a first response given at
+    14:00 UTC to show first_response_in_min 270 and first_response_diff_in_min -210.
+    """
+    desk, clock = desk_at(url, THURSDAY)
+    case = desk.submit(requester="a/b@c.test", channel="email", subject="s", category="access")
+    report = desk.sla(case.id)
+    assert report.level == "zammad-eu2"
+    first = report.current("first_response")
+    resolution = report.current("resolution")
+    assert first is not None
+    assert resolution is not None
+    assert first.due == datetime(2013, 3, 21, 10, 30, tzinfo=UTC)
+    assert resolution.due == datetime(2013, 3, 21, 12, 30, tzinfo=UTC)
+    desk.classify(case.id, kind="incident", by="agent:kim")
+    desk.prioritize(case.id, impact="low", urgency="low", by="agent:kim")
+    desk.assign(case.id, to="agent:kim", by="lead:ana")
+    clock.set(datetime(2013, 3, 21, 14, 0, tzinfo=UTC))
+    desk.acknowledge(case.id, by="agent:kim", message="Sorry for the wait")
+    first = desk.sla(case.id).current("first_response")
+    assert first is not None
+    assert first.consumed == timedelta(minutes=270)
+    assert first.remaining == timedelta(minutes=-210)
+    assert first.status == "breached"
+
+
+def test_level_is_an_event_and_reprioritising_switches_targets(url: str) -> None:
+    desk, _ = desk_at(url, THURSDAY)
+    case = desk.submit(requester="a/b@c.test", channel="email", subject="Site down")
+    applied = [r.event for r in desk.history(case.id) if isinstance(r.event, ev.SlaApplied)]
+    assert [(e.level, e.reason) for e in applied] == [("standard", "'standard' is the fallback")]
+    first = desk.sla(case.id).current("first_response")
+    assert first is not None
+    assert first.target == timedelta(hours=1)
+    desk.classify(case.id, category="outage", kind="incident", by="agent:kim")
+    critical = desk.prioritize(case.id, impact="high", urgency="high", by="agent:kim")
+    assert critical.sla == "critical"
+    switch = desk.history(case.id)[-1].event
+    assert isinstance(switch, ev.SlaApplied)
+    assert switch.reason == "'critical' matches priority critical"
+    report = desk.sla(case.id)
+    first = report.current("first_response")
+    assert first is not None
+    assert first.target == timedelta(minutes=15)
+    assert first.due == THURSDAY + timedelta(minutes=15), "the new target counts from intake"
+    assert report.current("periodic_update") is not None
+
+
+def test_waiting_on_the_client_pauses_resolution_across_a_weekend(url: str) -> None:
+    friday = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)  # 16:00 Berlin
+    desk, clock = desk_at(url, friday)
+    case_id = _working(desk)
+    desk.request_info(case_id, by="agent:kim", message="Which browser?")
+    clock.set(datetime(2026, 3, 9, 10, 0, tzinfo=UTC))  # Monday 11:00 Berlin
+    desk.client_replied(case_id, message="All of them")
+    clock.advance(minutes=30)
+    resolution = desk.sla(case_id).current("resolution")
+    assert resolution is not None
+    assert resolution.consumed == timedelta(minutes=30), "only Monday's 30 min after the reply"
+    assert [p.state for p in resolution.pauses] == ["waiting_on_client"]
+    assert resolution.status == "running"
+    assert resolution.due == datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
+
+
+def _working(desk: ServiceDesk) -> str:
+    case = desk.submit(
+        requester="a/b@c.test", channel="email", subject="s", category="billing", kind="incident"
+    )
+    desk.classify(case.id, by="agent:kim")
+    desk.prioritize(case.id, impact="low", urgency="low", by="agent:kim")
+    desk.assign(case.id, to="agent:kim", by="lead:ana")
+    desk.acknowledge(case.id, by="agent:kim", message="On it")
+    return case.id
+
+
+def test_tick_fires_each_warning_and_the_breach_once(url: str) -> None:
+    seen: list[str] = []
+
+    class Observer:
+        @hookimpl
+        def observe(self, case: Case, events: Sequence[ev.Event]) -> None:
+            seen.extend(
+                e.TYPE for e in events if e.TYPE.startswith("case.sla_w") or "breach" in e.TYPE
+            )
+
+    monday = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # 09:00 Berlin: opening
+    desk, clock = desk_at(url, monday, plugins=[Observer()])
+    case_id = _working(desk)
+    assert desk.tick() == []
+    clock.set(monday + timedelta(hours=2, minutes=1))
+    fired = desk.tick()
+    assert [(type(r.event).__name__, getattr(r.event, "threshold", None)) for r in fired] == [
+        ("SlaWarned", 0.5)
+    ]
+    assert desk.tick() == [], "a warning fires once"
+    clock.set(monday + timedelta(hours=5))
+    kinds = [(type(r.event).__name__, getattr(r.event, "threshold", None)) for r in desk.tick()]
+    assert kinds == [("SlaWarned", 0.75), ("SlaWarned", 0.9), ("SlaBreached", None)]
+    assert desk.tick() == []
+    assert seen == ["case.sla_warned", "case.sla_warned", "case.sla_warned", "case.sla_breached"]
+    resolution = desk.sla(case_id).current("resolution")
+    assert resolution is not None
+    assert resolution.warned == (0.5, 0.75, 0.9)
+    assert resolution.breach_recorded
+    assert desk.verify(case_id).ok
+
+
+def test_tick_only_looks_at_what_is_due(url: str) -> None:
+    monday = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    desk, clock = desk_at(url, monday)
+    ids = [_working(desk) for _ in range(5)]
+    clock.advance(minutes=1)
+    late = _working(desk)
+    due = desk.store.due_timers((monday + timedelta(hours=2, seconds=1)).isoformat(), 100)
+    assert {t.case_id for t in due} == set(ids)
+    assert late not in {t.case_id for t in due}
+    assert {t.kind for t in due} == {"warning:0.5"}
+
+
+@pytest.mark.parametrize(
+    ("mode", "consumed", "cycles"),
+    [
+        ("resume", timedelta(hours=2, minutes=30), 1),
+        ("reset", timedelta(minutes=30), 1),
+        ("new_cycle", timedelta(minutes=30), 2),
+    ],
+)
+def test_reopen_rules(mode: str, consumed: timedelta, cycles: int) -> None:
+    monday = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    desk, clock = desk_at("memory://", monday, policy(reopen=mode))
+    case_id = _working(desk)
+    clock.advance(hours=2)
+    desk.resolve(case_id, by="agent:kim", resolution="Fixed")
+    desk.validate(case_id, by="qa:lee")
+    desk.confirm(case_id)
+    clock.advance(days=1)
+    desk.reopen(case_id, by="client:b@c.test", reason="Still broken")
+    clock.advance(minutes=30)
+    report = desk.sla(case_id)
+    resolution = report.current("resolution")
+    assert resolution is not None
+    assert resolution.consumed == consumed
+    assert len([c for c in report.clocks if c.metric == "resolution"]) == cycles
+    if mode == "new_cycle":
+        assert report.clocks[[c.metric for c in report.clocks].index("resolution")].status == "met"
+
+
+def test_next_reply_cycles_and_periodic_updates(url: str) -> None:
+    desk, clock = desk_at(url, THURSDAY)
+    case_id = _working(desk)
+    desk.request_info(case_id, by="agent:kim", message="?")
+    clock.advance(minutes=10)
+    desk.client_replied(case_id, message="answer one")
+    clock.advance(minutes=20)
+    desk.reply(case_id, by="agent:kim", message="thanks")
+    clock.advance(minutes=5)
+    desk.client_replied(case_id, message="answer two")
+    report = desk.sla(case_id)
+    cycles = [c for c in report.clocks if c.metric == "next_reply"]
+    assert [(c.cycle, c.status) for c in cycles] == [(1, "met"), (2, "running")]
+    assert cycles[0].consumed == timedelta(minutes=20)
+    critical = desk.submit(
+        requester="a/b@c.test", channel="email", subject="down", category="outage", kind="incident"
+    )
+    desk.classify(critical.id, by="agent:kim")
+    desk.prioritize(critical.id, impact="high", urgency="high", by="agent:kim")
+    desk.assign(critical.id, to="agent:kim", by="lead:ana")
+    clock.advance(minutes=50)
+    desk.acknowledge(critical.id, by="agent:kim", message="On it")
+    clock.advance(minutes=40)
+    desk.reply(critical.id, by="agent:kim", message="Update")
+    updates = [c for c in desk.sla(critical.id).clocks if c.metric == "periodic_update"]
+    assert [c.status for c in updates] == ["met", "met", "running"]
+
+
+def test_closing_cancelling_and_merging_stop_every_clock(url: str) -> None:
+    desk, clock = desk_at(url, THURSDAY)
+    case = desk.submit(requester="a/b@c.test", channel="email", subject="s")
+    clock.advance(minutes=5)
+    desk.cancel(case.id, by="client:b@c.test", reason="never mind")
+    report = desk.sla(case.id)
+    assert all(not c.active for c in report.clocks)
+    assert {c.status for c in report.clocks} == {"met"}
+    assert desk.store.due_timers("9999", 10) == []
+
+
+def test_a_case_outside_every_service_level_has_no_clocks() -> None:
+    desk = ServiceDesk.open("memory://", entry_points=False)
+    case = desk.submit(requester="a/b@c.test", channel="email", subject="s")
+    report = desk.sla(case.id)
+    assert (report.level, report.clocks, report.note) == (None, (), "no service level")
+    assert [r.event.TYPE for r in desk.history(case.id)] == ["case.submitted"]
+
+
+def _bad(sla: list[dict[str, Any]], calendars: dict[str, Any] | None = None) -> Iterator[str]:
+    with pytest.raises(PolicyError) as info:
+        load_policy({"sla": sla, "calendars": calendars or {}})
+    yield from info.value.problems
+
+
+def test_sla_policy_problems_are_listed_with_paths() -> None:
+    problems = list(
+        _bad(
+            [
+                {
+                    "name": "a",
+                    "when": {"priority": ["urgent"]},
+                    "calendar": "mars",
+                    "targets": {
+                        "first_reply": {"within": "1h"},
+                        "resolution": {
+                            "within": "0s",
+                            "time": "wall",
+                            "warnings": [0.9, 0.5],
+                            "pause_in": ["asleep"],
+                            "reopen": "forget",
+                        },
+                    },
+                },
+                {"name": "a", "when": {"tier": ["premium"]}, "targets": {}},
+            ],
+            {"office": {"zone": "Nowhere/City", "week": {"mon": ["9-5"]}}},
+        )
+    )
+    assert "$.sla[1]: the last service level must have no conditions (the fallback)" in problems
+    assert "$.sla[0].calendar: expected one of 24/7, office, got 'mars'" in problems
+    assert (
+        "$.sla[0].when.priority: expected one of critical, high, medium, low, got 'urgent'"
+        in problems
+    )
+    assert any(p.startswith("$.sla[0].targets.first_reply: unknown metric") for p in problems)
+    assert "$.sla[0].targets.resolution.within: must be longer than zero" in problems
+    assert (
+        "$.sla[0].targets.resolution.time: expected one of business, calendar, got 'wall'"
+        in problems
+    )
+    assert (
+        "$.sla[0].targets.resolution.warnings: fractions between 0 and 1, ascending, no repeats"
+        in problems
+    )
+    assert any(
+        p.startswith("$.sla[0].targets.resolution.pause_in: expected states") for p in problems
+    )
+    assert any(
+        p.startswith("$.sla[0].targets.resolution.reopen: expected one of") for p in problems
+    )
+    assert "$.sla[1].name: 'a' is listed twice" in problems
+    assert (
+        "$.sla[1].targets: at least one metric is required "
+        "(first_response, next_reply, periodic_update, resolution)" in problems
+    )
+    assert any(p.startswith("$.calendars.office.zone: unknown time zone") for p in problems)
+    assert "$.calendars.office.week.mon[0]: expected 'HH:MM-HH:MM', got '9-5'" in problems
+
+
+def test_cli_explains_clocks_and_ticks(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from serviceflow.cli import cli
+
+    db = tmp_path / "d.db"
+    policy_file = tmp_path / "p.toml"
+    policy_file.write_text(
+        '[calendars.office]\nzone = "Europe/Berlin"\n'
+        'week = { mon = ["09:00-17:00"], tue = ["09:00-17:00"] }\n'
+        '[[sla]]\nname = "standard"\ncalendar = "office"\n'
+        '[sla.targets.resolution]\nwithin = "1h"\n'
+    )
+    desk, _ = desk_at(
+        f"sqlite:///{db}", datetime(2026, 3, 9, 8, 0, tzinfo=UTC), load_policy(policy_file)
+    )
+    case_id = _working(desk)
+    desk.close()
+    runner = CliRunner(env={"COLUMNS": "200"})
+    shown = runner.invoke(cli, ["--db", str(db), "--policy", str(policy_file), "sla", case_id])
+    assert shown.exit_code == 0, shown.output
+    assert "service level standard, calendar office" in shown.output
+    assert "resolution" in shown.output
+    ticked = runner.invoke(cli, ["--db", str(db), "--policy", str(policy_file), "tick"])
+    assert ticked.exit_code == 0, ticked.output
+    assert "SLA events fired" in ticked.output
