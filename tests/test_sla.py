@@ -359,3 +359,83 @@ def test_cli_explains_clocks_and_ticks(tmp_path: Path) -> None:
     ticked = runner.invoke(cli, ["--db", str(db), "--policy", str(policy_file), "tick"])
     assert ticked.exit_code == 0, ticked.output
     assert "SLA events fired" in ticked.output
+
+
+def test_reapplying_a_policy_recomputes_due_dates_and_records_it(url: str) -> None:
+    monday = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    desk, clock = desk_at(url, monday)
+    working = _working(desk)
+    done = _working(desk)
+    desk.resolve(done, by="agent:kim", resolution="r")
+    desk.validate(done, by="qa:lee")
+    desk.confirm(done)
+    clock.advance(hours=1)
+    before = desk.sla(working).current("resolution")
+    assert before is not None
+    assert before.due == monday + timedelta(hours=4)
+    stricter = policy(within="2h")
+    touched = desk.reapply_policy(stricter)
+    assert [c.id for c in touched] == [working]
+    last = desk.history(working)[-1].event
+    assert isinstance(last, ev.SlaApplied)
+    assert last.policy == stricter.version
+    assert last.reason.startswith("policy ")
+    after = desk.sla(working).current("resolution")
+    assert after is not None
+    assert after.due == monday + timedelta(hours=2)
+    assert after.consumed == timedelta(hours=1), "the ledger is kept, only the target changed"
+    due = desk.store.due_timers((monday + timedelta(hours=1, minutes=1)).isoformat(), 10)
+    assert [t.kind for t in due] == ["warning:0.5"]
+    assert desk.verify(working).ok
+    assert desk.store.load_policy(stricter.version) == stricter.document()
+
+
+@pytest.mark.parametrize(
+    ("created", "due", "why"),
+    [
+        (
+            datetime(2026, 12, 25, 10, 0, tzinfo=UTC),
+            datetime(2026, 12, 28, 9, 0, tzinfo=UTC),
+            "created on a holiday (Christmas, and the weekend after it)",
+        ),
+        (
+            datetime(2026, 3, 9, 5, 0, tzinfo=UTC),
+            datetime(2026, 3, 9, 9, 0, tzinfo=UTC),
+            "created before opening",
+        ),
+        (
+            datetime(2026, 3, 9, 16, 0, tzinfo=UTC),
+            datetime(2026, 3, 10, 9, 0, tzinfo=UTC),
+            "created exactly at closing (17:00 Berlin)",
+        ),
+        (
+            datetime(2026, 3, 27, 16, 0, tzinfo=UTC),
+            datetime(2026, 3, 30, 8, 0, tzinfo=UTC),
+            "at Friday closing (17:00 CET), due Monday 10:00 CEST across the spring switch",
+        ),
+    ],
+)
+def test_first_response_edges(created: datetime, due: datetime, why: str) -> None:
+    holiday_policy = load_policy(
+        {
+            "calendars": {
+                "office": {
+                    "zone": "Europe/Berlin",
+                    "week": {d: ["09:00-17:00"] for d in WEEK},
+                    "holidays": ["2026-12-25"],
+                }
+            },
+            "sla": [
+                {
+                    "name": "standard",
+                    "calendar": "office",
+                    "targets": {"first_response": {"within": "1h"}},
+                }
+            ],
+        }
+    )
+    desk, _ = desk_at("memory://", created, holiday_policy)
+    case = desk.submit(requester="a/b@c.test", channel="email", subject="s")
+    first = desk.sla(case.id).current("first_response")
+    assert first is not None
+    assert first.due == due, why

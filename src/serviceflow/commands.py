@@ -140,6 +140,13 @@ class Merge(Command):
 
 
 @frozen(kw_only=True)
+class ApplyServiceLevel(Command):
+    """Record the service level the current policy gives the case (after a policy change)."""
+
+    reason: str
+
+
+@frozen(kw_only=True)
 class AddNote(Command):
     """Add an internal note."""
 

@@ -289,6 +289,17 @@ def _close(case: Case, c: cmd.Close, policy: Policy, now: datetime) -> list[ev.E
     return [ev.Closed(reason=reason, **_meta(c, policy, now))]
 
 
+def _apply_level(
+    case: Case, c: cmd.ApplyServiceLevel, policy: Policy, now: datetime
+) -> list[ev.Event]:
+    """Always an event, even when the level keeps its name: its targets may have changed."""
+    fire(Subject(case, policy, now), "sla")
+    level = policy.service_level(case)
+    name = level.name if level is not None else None
+    reason = f"{c.reason}; {_level_reason(case, level)}"
+    return [ev.SlaApplied(level=name, reason=reason, **_meta(c, policy, now))]
+
+
 _HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.Classify: _classify,
     cmd.Prioritize: _prioritize,
@@ -305,4 +316,5 @@ _HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.Reopen: _text("reopen", ev.Reopened, "reason"),
     cmd.Cancel: _text("cancel", ev.Cancelled, "reason"),
     cmd.AddNote: _text("note", ev.NoteAdded, "text"),
+    cmd.ApplyServiceLevel: _apply_level,
 }

@@ -35,7 +35,15 @@ from serviceflow.errors import (
 )
 from serviceflow.evolve import evolve
 from serviceflow.ids import new_case_id
-from serviceflow.lifecycle import CLASSIFIED, INTAKE, PRIORITIZED, STATES, VALIDATED
+from serviceflow.lifecycle import (
+    CLASSIFIED,
+    INTAKE,
+    OPEN_STATES,
+    PRIORITIZED,
+    RESOLVED,
+    STATES,
+    VALIDATED,
+)
 from serviceflow.messages import Classification, Notification
 from serviceflow.plugins import plugin_manager
 from serviceflow.policy import Policy, check_policy, default_policy
@@ -318,6 +326,24 @@ class ServiceDesk:
         for case_id in dict.fromkeys(timer.case_id for timer in due):
             fired += self._check_sla(case_id, at)
         return fired
+
+    def reapply_policy(self, policy: Policy, *, by: str = "system:policy") -> list[Case]:
+        """Make ``policy`` the desk's policy and apply its service levels to open cases.
+
+        Every open (or resolved, not yet closed) case records the level now in force as an
+        event, and its due dates are recomputed from its ledger in the same transaction.
+        Returns the cases it touched.
+        """
+        old = self.policy.version
+        self.policy = check_policy(policy)
+        self.store.save_policy(self.policy.version, self.policy.document(), iso(self._now()))
+        live = (*OPEN_STATES, RESOLVED, VALIDATED)
+        ids = [c.id for c in self.cases(state=live) if c.sla is not None or self.policy.sla]
+        reason = f"policy {old} replaced by {self.policy.version}"
+        return [
+            self.execute(cmd.ApplyServiceLevel(case_id=case_id, by=by, reason=reason))
+            for case_id in ids
+        ]
 
     def sla(self, case_id: str, *, at: datetime | None = None) -> SlaReport:
         """Every SLA clock of the case: target, consumed, remaining, due, and the segments."""
@@ -703,7 +729,7 @@ class ServiceDesk:
         row = _row(after, prev, keep=self.store.keeps_objects)
         changed = INDEXED_COLUMNS if self.store.keeps_objects else _changed(case, after)
         timers = None
-        if self.policy.sla:
+        if self.policy.sla or (case is not None and case.sla is not None):
             history = [*self._decoded_history(stream), *events] if case is not None else events
             timers = self._timers(stream, history, events[-1].at)
         write = StreamWrite(stream, expected, tuple(records), row, changed, timers)
