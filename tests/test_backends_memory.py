@@ -40,3 +40,27 @@ def test_query_order_limit_and_count() -> None:
     assert list(store.streams()) == ["C1", "C2", "C3"]
     store.save_policy("v", "doc", "t")
     assert store.load_policy("v") == "doc"
+
+
+def test_firing_a_replaced_timer_is_a_conflict() -> None:
+    _fired_timer_contract(MemoryStore())
+
+
+def _fired_timer_contract(store: Store) -> None:
+    """A write may fire only timers stored exactly as read; otherwise nothing is written."""
+    import attrs
+
+    from serviceflow.store import TimerRecord
+
+    timer = TimerRecord("2026-01-01T10:00:00.000000+00:00", "A", "resolution", 1, "breach", 1)
+    first = attrs.evolve(_write("A", 0), timers=(timer,))
+    store.append([first])
+    assert store.due_timers("2026-01-02", 10) == [timer]
+    stale = attrs.evolve(timer, version=7)
+    with pytest.raises(ConcurrencyConflict):
+        store.append([attrs.evolve(_write("A", 1), fired=(stale,))])
+    assert [r.seq for r in store.read("A")] == [1]
+    store.append([attrs.evolve(_write("A", 1), fired=(timer,))])
+    assert store.due_timers("2026-01-02", 10) == []
+    with pytest.raises(ConcurrencyConflict):
+        store.append([attrs.evolve(_write("A", 2), fired=(timer,))])

@@ -143,3 +143,9 @@ def test_streams_page_by_id_over_many_streams(tmp_path: Path) -> None:
     ids = [f"S{i:05d}" for i in range(1203)]
     store.append([_write(i, 0) for i in reversed(ids)])
     assert list(store.streams()) == ids
+
+
+def test_firing_a_replaced_timer_is_a_conflict(tmp_path: Path) -> None:
+    from .test_backends_memory import _fired_timer_contract
+
+    _fired_timer_contract(SQLiteStore(str(tmp_path / "d.db")))

@@ -37,6 +37,7 @@ from serviceflow import (
 )
 from serviceflow.events import SlaBreached, SlaWarned
 from serviceflow.lifecycle import CLOSED
+from serviceflow.sla import decide_sla
 
 from .conftest import START
 from .test_sla import policy as sla_policy
@@ -223,6 +224,11 @@ class SlaDeskMachine(DeskMachine):
         for recorded in self.desk.tick():
             assert isinstance(recorded.event, SlaWarned | SlaBreached)
             event(f"tick fired {type(recorded.event).__name__}")
+        now = self.clock.now()
+        for case_id in self.ids:
+            history = [r.event for r in self.desk.history(case_id)]
+            left = decide_sla(history, self.desk.policy, now)
+            assert left == [], f"tick left due SLA events unrecorded: {left}"
 
     @precondition(lambda self: bool(self.ids))
     @invariant()

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 from attrs import frozen
@@ -57,7 +57,7 @@ from serviceflow.serialization import (
     encode_event,
     iso,
 )
-from serviceflow.sla import SlaReport, decide_sla
+from serviceflow.sla import SlaReport
 from serviceflow.sla import report as sla_report
 from serviceflow.sla import timers as sla_timers
 from serviceflow.store import (
@@ -73,6 +73,8 @@ from serviceflow.store import (
 log = logging.getLogger("serviceflow.desk")
 
 _RETRIES = 5
+_TICK_BATCH = 500
+_RECOMPUTE = object()
 _CACHE_SIZE = 2048
 
 
@@ -318,14 +320,70 @@ class ServiceDesk:
         """Fire every SLA warning and breach due by ``now`` (default: the clock), each once.
 
         Due timers come from the store's index, so the cost grows with what is due, not
-        with the number of open cases. Observers see the events like any others.
+        with the number of open cases. A stored timer is exact (it is rewritten by every
+        write that changes the clocks), so firing needs no replay: the event it names is
+        recorded and the timer removed in the same transaction, a batch of cases at a time.
         """
         at = require_aware(now, "tick(now)") if now is not None else self._now()
-        due = self.store.due_timers(iso(at), limit)
+        by_case: dict[str, list[TimerRecord]] = {}
+        for timer in self.store.due_timers(iso(at), limit):
+            by_case.setdefault(timer.case_id, []).append(timer)
         fired: list[RecordedEvent] = []
-        for case_id in dict.fromkeys(timer.case_id for timer in due):
-            fired += self._check_sla(case_id, at)
+        ids = list(by_case)
+        for start in range(0, len(ids), _TICK_BATCH):
+            batch = [self._fire_timers(i, by_case[i], at) for i in ids[start : start + _TICK_BATCH]]
+            fired += self._commit_fired([b for b in batch if b is not None])
         return fired
+
+    def _fire_timers(
+        self, case_id: str, timers: list[TimerRecord], at: datetime
+    ) -> tuple[Case, Sequence[ev.Event], StreamWrite] | None:
+        """The write that records a case's due timers (``None`` if the case is gone).
+
+        Whether the timers are still current is checked by the store in the append: a
+        timer replaced meanwhile makes it a conflict, and the case is skipped.
+        """
+        case, head = self._current(case_id)
+        if case is None:
+            return None
+        live = sorted(timers, key=lambda t: (t.due, t.kind))
+        meta: dict[str, Any] = {"at": at, "by": "system:sla", "policy": self.policy.version}
+        events: list[ev.Event] = [
+            ev.SlaBreached(metric=t.metric, cycle=t.cycle, **meta)
+            if t.kind == "breach"
+            else ev.SlaWarned(
+                metric=t.metric, cycle=t.cycle, threshold=float(t.kind.partition(":")[2]), **meta
+            )
+            for t in live
+        ]
+        return self._prepare(case_id, case, head, events, timers=None, fired=tuple(live))
+
+    def _commit_fired(
+        self, batch: list[tuple[Case, Sequence[ev.Event], StreamWrite]]
+    ) -> list[RecordedEvent]:
+        """Append a batch in one transaction; on a conflict, case by case, skipping stale ones."""
+        if not batch:
+            return []
+        try:
+            self.store.append([write for _, _, write in batch])
+            done = batch
+        except ConcurrencyConflict:
+            done = []
+            for item in batch:
+                try:
+                    self.store.append([item[2]])
+                    done.append(item)
+                except ConcurrencyConflict:
+                    log.info("tick skipped case %s: it changed meanwhile", item[0].id)
+        recorded: list[RecordedEvent] = []
+        for after, events, write in done:
+            self._remember(after, write.row.head)
+            self._published(after, events, write.events)
+            recorded += [
+                RecordedEvent(after.id, r.seq, e, r.hash, r.prev)
+                for e, r in zip(events, write.events, strict=True)
+            ]
+        return recorded
 
     def reapply_policy(self, policy: Policy, *, by: str = "system:policy") -> list[Case]:
         """Make ``policy`` the desk's policy and apply its service levels to open cases.
@@ -350,41 +408,16 @@ class ServiceDesk:
         moment = require_aware(at, "sla(at)") if at is not None else self._now()
         return sla_report(case_id, [r.event for r in self.history(case_id)], self.policy, moment)
 
-    def _check_sla(self, case_id: str, at: datetime) -> list[RecordedEvent]:
-        for attempt in range(_RETRIES):
-            case, head = self._current(case_id)
-            if case is None:
-                return []
-            history = self._decoded_history(case_id)
-            events = decide_sla(history, self.policy, at)
-            if not events:
-                self.store.set_timers(case_id, self._timers(case_id, history, at))
-                return []
-            after, _, write = self._prepare(case_id, case, head, events)
-            try:
-                self.store.append([write])
-            except ConcurrencyConflict:
-                if attempt == _RETRIES - 1:
-                    raise
-                continue
-            self._remember(after, write.row.head)
-            self._published(after, events, write.events)
-            return [
-                RecordedEvent(case_id, r.seq, e, r.hash, r.prev)
-                for e, r in zip(events, write.events, strict=True)
-            ]
-        return []  # pragma: no cover - the loop either returns or raises
-
     def _decoded_history(self, case_id: str) -> list[ev.Event]:
         return [decode_event(r.data) for r in self.store.read(case_id)]
 
     def _timers(
-        self, case_id: str, history: Sequence[ev.Event], now: datetime
+        self, case_id: str, history: Sequence[ev.Event], now: datetime, version: int
     ) -> tuple[TimerRecord, ...]:
         """The SLA timers of a case whose events are ``history``, as the store keeps them."""
         report = sla_report(case_id, history, self.policy, now)
         return tuple(
-            TimerRecord(iso(t.due), case_id, t.metric, t.cycle, t.kind)
+            TimerRecord(iso(t.due), case_id, t.metric, t.cycle, t.kind, version)
             for t in sla_timers(report, self.policy)
         )
 
@@ -712,8 +745,16 @@ class ServiceDesk:
                 cache.popitem(last=False)
 
     def _prepare(
-        self, stream: str, case: Case | None, head: str, events: Sequence[ev.Event]
+        self,
+        stream: str,
+        case: Case | None,
+        head: str,
+        events: Sequence[ev.Event],
+        *,
+        timers: tuple[TimerRecord, ...] | object | None = _RECOMPUTE,
+        fired: tuple[TimerRecord, ...] = (),
     ) -> tuple[Case, Sequence[ev.Event], StreamWrite]:
+        """Fold, encode and chain ``events``; the timers are recomputed unless given."""
         expected = case.version if case is not None else 0
         records = []
         prev = head
@@ -728,11 +769,13 @@ class ServiceDesk:
         assert after is not None
         row = _row(after, prev, keep=self.store.keeps_objects)
         changed = INDEXED_COLUMNS if self.store.keeps_objects else _changed(case, after)
-        timers = None
-        if self.policy.sla or (case is not None and case.sla is not None):
+        new_timers: tuple[TimerRecord, ...] | None = None
+        if timers is not _RECOMPUTE:
+            new_timers = cast("tuple[TimerRecord, ...] | None", timers)
+        elif self.policy.sla or (case is not None and case.sla is not None):
             history = [*self._decoded_history(stream), *events] if case is not None else events
-            timers = self._timers(stream, history, events[-1].at)
-        write = StreamWrite(stream, expected, tuple(records), row, changed, timers)
+            new_timers = self._timers(stream, history, events[-1].at, after.version)
+        write = StreamWrite(stream, expected, tuple(records), row, changed, new_timers, fired)
         return after, events, write
 
     def _published(

@@ -276,13 +276,20 @@ def report(case_id: str, events: Sequence[ev.Event], policy: Policy, now: dateti
 
 
 def timers(sla: SlaReport, policy: Policy) -> list[Timer]:
-    """The next warning and breach moments of every clock that is running now."""
+    """The warning and breach moments still to record for every clock running now.
+
+    A clock already past its target still gets its moments (in the past), so the next
+    ``tick`` records what it missed.
+    """
     level = policy.level_named(sla.level)
     if level is None:
         return []
     due: list[Timer] = []
     for clock in sla.clocks:
-        if clock.status != "running":
+        running = (
+            clock.stopped_at is None and bool(clock.segments) and clock.segments[-1].end is None
+        )
+        if not running:  # overdue clocks count: their moments are past, the next tick fires them
             continue
         target = level.targets[clock.metric]
         for threshold in target.warnings:

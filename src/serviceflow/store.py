@@ -52,13 +52,18 @@ class CaseRow:
 
 @frozen(order=True)
 class TimerRecord:
-    """A moment when a case's SLA clock needs looking at (a warning or a breach)."""
+    """A moment when a case's SLA clock crosses a warning threshold or its target.
+
+    ``version`` is the case version the timer set was computed at: a write that changes
+    the clocks replaces the whole set, so a timer still stored with its version is valid.
+    """
 
     due: str
     case_id: str
     metric: str
     cycle: int
     kind: str
+    version: int = 0
 
 
 INDEXED_COLUMNS = frozenset({"state", "priority", "category", "assignee"})
@@ -80,6 +85,9 @@ class StreamWrite:
     changed: frozenset[str] = INDEXED_COLUMNS
     timers: tuple[TimerRecord, ...] | None = None
     """The case's SLA timers after this write; ``None`` leaves the stored ones as they are."""
+    fired: tuple[TimerRecord, ...] = ()
+    """Timers this write fires: each must still be stored as given, and is removed; if one is
+    gone (the case's timers were replaced meanwhile), the append is a conflict."""
 
 
 @frozen

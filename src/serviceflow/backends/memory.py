@@ -35,11 +35,17 @@ class MemoryStore:
                 current = len(self._events.get(write.stream, ()))
                 if current != write.expected:
                     raise ConcurrencyConflict(write.stream, write.expected, current)
+                stored = self._timers.get(write.stream, frozenset())
+                if any(timer not in stored for timer in write.fired):
+                    raise ConcurrencyConflict(write.stream, write.expected, current)
             for write in writes:
                 self._events.setdefault(write.stream, []).extend(write.events)
                 self._rows[write.stream] = write.row
                 if write.timers is not None:
                     self._replace_timers(write.stream, write.timers)
+                elif write.fired:
+                    left = self._timers.get(write.stream, frozenset()) - set(write.fired)
+                    self._replace_timers(write.stream, tuple(left))
 
     def _replace_timers(self, case_id: str, timers: Sequence[TimerRecord]) -> None:
         current = frozenset(timers)

@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS timers (
     cycle INTEGER NOT NULL,
     kind TEXT NOT NULL,
     due_at TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (case_id, metric, cycle, kind)
 );
 CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at);
@@ -159,10 +160,15 @@ class SQLiteStore:
                     self._write_row(write)
                     if write.timers is not None:
                         self._write_timers(write.stream, write.timers)
+                    for timer in write.fired:
+                        self._fire_timer(timer)
                 db.execute("COMMIT")
             except sqlite3.IntegrityError as exc:
                 db.execute("ROLLBACK")
                 raise self._conflict(writes, exc) from None
+            except ConcurrencyConflict:
+                db.execute("ROLLBACK")
+                raise
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
@@ -199,15 +205,26 @@ class SQLiteStore:
         self._db.execute("DELETE FROM timers WHERE case_id = ?", (case_id,))
         if timers:
             self._db.executemany(
-                "INSERT INTO timers (case_id, metric, cycle, kind, due_at) VALUES (?, ?, ?, ?, ?)",
-                [(t.case_id, t.metric, t.cycle, t.kind, t.due) for t in timers],
+                "INSERT INTO timers (case_id, metric, cycle, kind, due_at, version) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(t.case_id, t.metric, t.cycle, t.kind, t.due, t.version) for t in timers],
             )
+
+    def _fire_timer(self, timer: TimerRecord) -> None:
+        """Remove a fired timer; if it is no longer stored as read, the case moved on."""
+        cursor = self._db.execute(
+            "DELETE FROM timers WHERE case_id = ? AND metric = ? AND cycle = ? AND kind = ? "
+            "AND version = ?",
+            (timer.case_id, timer.metric, timer.cycle, timer.kind, timer.version),
+        )
+        if cursor.rowcount != 1:
+            raise ConcurrencyConflict(timer.case_id, timer.version)
 
     def due_timers(self, now: str, limit: int) -> list[TimerRecord]:
         """Due timers from the ``due_at`` index: cost grows with what is due, not with all."""
         with self._lock, self._errors("read timers"):
             rows = self._db.execute(
-                "SELECT due_at, case_id, metric, cycle, kind FROM timers "
+                "SELECT due_at, case_id, metric, cycle, kind, version FROM timers "
                 "WHERE due_at <= ? ORDER BY due_at LIMIT ?",
                 (now, limit),
             ).fetchall()
