@@ -14,13 +14,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
+from report import Row, print_table, section
 
 from serviceflow import Case, ManualClock, ServiceDesk, default_policy
 from serviceflow.backends.sqlite import _SCHEMA
@@ -64,18 +64,6 @@ class Sizes:
 
 FULL = Sizes(3, 30_000, 3_000, 1_500, 1_000, 100_000, 5_000, 200, 2.0)
 QUICK = Sizes(3, 10_000, 1_000, 500, 1_000, 10_000, 2_000, 50, 0.5)
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of the results table."""
-
-    figure: str
-    value: str
-    baseline: str
-    ratio: str
-    target: str
-    met: str
 
 
 # --- lifecycle driven through the desk ------------------------------------------------------
@@ -410,15 +398,6 @@ def _run_child(cases: int, folder: Path, sizes: Sizes) -> dict[str, float]:
 # --- the run -------------------------------------------------------------------------------
 
 
-@contextmanager
-def _section(title: str) -> Iterator[None]:
-    """Announce a section and how long it took, so a slow phase is visible while it runs."""
-    print(f"… {title}", flush=True)
-    began = time.perf_counter()
-    yield
-    print(f"  done in {time.perf_counter() - began:.1f} s", flush=True)
-
-
 def _ratio_row(figure: str, value: float, baseline: str, base: float, unit: str) -> Row:
     """A table row for a rate judged by its ratio to a same-run baseline."""
     ratio = value / base
@@ -432,24 +411,11 @@ def _ratio_row(figure: str, value: float, baseline: str, base: float, unit: str)
     )
 
 
-def _print_table(rows: list[Row]) -> None:
-    """Print rows as an aligned plain-text table (no rich, so output pastes anywhere)."""
-    header = Row("figure", "value", "baseline", "ratio", "target", "met")
-    table = [header, *rows]
-    names = list(Row.__dataclass_fields__)
-    widths = [max(len(getattr(r, name)) for r in table) for name in names]
-    for i, row in enumerate(table):
-        cells = [getattr(row, name).ljust(w) for name, w in zip(names, widths, strict=True)]
-        print(" | ".join(cells).rstrip())
-        if i == 0:
-            print("-+-".join("-" * w for w in widths))
-
-
 def main_run(sizes: Sizes) -> None:
     """Measure every figure with its baseline and print the table."""
     rows: list[Row] = []
     print(f"serviceflow engine benchmark: python {sys.version.split()[0]}, {os.cpu_count()} cpus")
-    with _section("1+2. transitions triggers vs desk commands on memory://"):
+    with section("1+2. transitions triggers vs desk commands on memory://"):
         triggers = len(TRIGGERS) * sizes.trigger_cycles
         commands = COMMANDS_PER_CASE * sizes.memory_cases
         _trigger_cycles(sizes.trigger_cycles // 10)()
@@ -464,7 +430,7 @@ def main_run(sizes: Sizes) -> None:
     with tempfile.TemporaryDirectory(prefix="sf-bench-") as tmp:
         folder = Path(tmp)
         for synchronous in ("full", "normal"):
-            with _section(f"3. sqlite synchronous={synchronous}: raw inserts vs desk commands"):
+            with section(f"3. sqlite synchronous={synchronous}: raw inserts vs desk commands"):
                 cases = _calibrated_cases(folder, synchronous, sizes)
                 commands = COMMANDS_PER_CASE * cases
                 raw = _raw_rows(commands)
@@ -494,7 +460,7 @@ def main_run(sizes: Sizes) -> None:
             )
         results: dict[int, dict[str, float]] = {}
         for cases in (sizes.rss_small, sizes.rss_large):
-            with _section(
+            with section(
                 f"4. RSS child: {cases:,} cases (bulk load synchronous=off), "
                 f"then {sizes.rss_workload:,} commands at synchronous=normal, full listing, "
                 f"{sizes.rss_verify} verifies"
@@ -519,7 +485,7 @@ def main_run(sizes: Sizes) -> None:
         )
     )
     print()
-    _print_table(rows)
+    print_table(rows)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,10 +14,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from report import Row, print_table, section
 
 from serviceflow import ManualClock, Policy, ServiceDesk, load_policy
 from serviceflow.calendar import BusinessCalendar, business_calendar
@@ -57,27 +58,6 @@ class Sizes:
 
 FULL = Sizes(1_000_000, 1_000_000, 10_000, 2, 5)
 QUICK = Sizes(100_000, 100_000, 1_000, 3, 5)
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of the results table."""
-
-    figure: str
-    value: str
-    baseline: str
-    ratio: str
-    target: str
-    met: str
-
-
-@contextmanager
-def _section(title: str) -> Iterator[None]:
-    """Announce a section and how long it took, so a slow phase is visible while it runs."""
-    print(f"… {title}", flush=True)
-    began = time.perf_counter()
-    yield
-    print(f"  done in {time.perf_counter() - began:.1f} s", flush=True)
 
 
 def _timed(run: Callable[[], object]) -> float:
@@ -143,7 +123,7 @@ def redue_rows(sizes: Sizes) -> list[Row]:
     calendar = realistic()
     for year in (2025, 2026, 2027):  # build each year's intervals once, outside the timings
         calendar.between(datetime(year, 1, 1, tzinfo=UTC), datetime(year, 12, 31, tzinfo=UTC))
-    with _section(f"1. new due dates of {sizes.cases:,} open cases after a policy change"):
+    with section(f"1. new due dates of {sizes.cases:,} open cases after a policy change"):
         ledgers = open_ledgers(sizes.cases, rng)
         print(
             f"  ledgers: consumed uniform in [0, {OLD_TARGET}) business, open segment started "
@@ -272,7 +252,7 @@ def _counts(db: sqlite3.Connection, now: str) -> tuple[int, int]:
 def prepare_store(folder: Path, sizes: Sizes) -> tuple[Path, dict[str, str]]:
     """A SQLite store with ``sizes.due`` real due cases and filler up to ``sizes.timers``."""
     path = folder / "tick.db"
-    with _section(f"2. set-up: {sizes.due:,} real cases, filler to {sizes.timers:,} timers"):
+    with section(f"2. set-up: {sizes.due:,} real cases, filler to {sizes.timers:,} timers"):
         began = time.perf_counter()
         expected = create_due_cases(path, sizes.due)
         created = time.perf_counter() - began
@@ -382,7 +362,7 @@ def tick_rows(sizes: Sizes, *, profile: bool = False) -> list[Row]:
             files[synchronous] = path.with_name(f"tick-{synchronous}.db")
             shutil.copyfile(path, files[synchronous])
         for synchronous, file in files.items():
-            with _section(f"2. tick at synchronous={synchronous}: {label} timers"):
+            with section(f"2. tick at synchronous={synchronous}: {label} timers"):
                 store, raw, tick, again, found = _tick_once(
                     file, synchronous, sizes, expected, profile
                 )
@@ -418,19 +398,6 @@ def tick_rows(sizes: Sizes, *, profile: bool = False) -> list[Row]:
                 )
             )
     return rows
-
-
-def print_table(rows: list[Row]) -> None:
-    """Print rows as an aligned plain-text table (no rich, so output pastes anywhere)."""
-    header = Row("figure", "value", "baseline", "ratio", "target", "met")
-    table = [header, *rows]
-    names = list(Row.__dataclass_fields__)
-    widths = [max(len(getattr(r, name)) for r in table) for name in names]
-    for i, row in enumerate(table):
-        cells = [getattr(row, name).ljust(w) for name, w in zip(names, widths, strict=True)]
-        print(" | ".join(cells).rstrip())
-        if i == 0:
-            print("-+-".join("-" * w for w in widths))
 
 
 def main(argv: list[str] | None = None) -> None:

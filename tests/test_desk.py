@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -175,26 +175,33 @@ def test_expected_version_guards_against_lost_updates(desk: ServiceDesk) -> None
         desk.execute(cmd.AddNote(case_id=case_id, by="b", text="two"), expected_version=version)
 
 
-def test_two_desks_on_one_sqlite_file_never_lose_an_event(
-    tmp_path: Path, clock: ManualClock
-) -> None:
+@pytest.fixture
+def two_desks(tmp_path: Path, clock: ManualClock) -> Iterator[tuple[ServiceDesk, ServiceDesk]]:
+    """Two desks (think: two processes) on one SQLite file and one clock."""
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     with (
         ServiceDesk.open(url, clock=clock, entry_points=False) as a,
         ServiceDesk.open(url, clock=clock, entry_points=False) as b,
     ):
-        case_id = walk_to(a, "in_progress")
-        a.note(case_id, by="a", text="a1")  # a's cache now holds this version
-        b.note(case_id, by="b", text="b1")  # b moves the stream on behind a's back
-        a.note(case_id, by="a", text="a2")  # a's cached version is stale: retried fresh
-        b.request_info(case_id, by="b", message="?")
-        with pytest.raises(InvalidTransition, match="waiting_on_client"):
-            a.acknowledge(case_id, by="a", message="decided on fresh state, so refused")
-        texts = [getattr(r.event, "text", None) for r in a.history(case_id)]
-        assert [t for t in texts if t] == ["a1", "b1", "a2"]
-        assert a.verify(case_id).ok
-        assert b.verify(case_id).ok
-        assert a.case(case_id) == b.case(case_id)
+        yield a, b
+
+
+def test_two_desks_on_one_sqlite_file_never_lose_an_event(
+    two_desks: tuple[ServiceDesk, ServiceDesk],
+) -> None:
+    a, b = two_desks
+    case_id = walk_to(a, "in_progress")
+    a.note(case_id, by="a", text="a1")  # a's cache now holds this version
+    b.note(case_id, by="b", text="b1")  # b moves the stream on behind a's back
+    a.note(case_id, by="a", text="a2")  # a's cached version is stale: retried fresh
+    b.request_info(case_id, by="b", message="?")
+    with pytest.raises(InvalidTransition, match="waiting_on_client"):
+        a.acknowledge(case_id, by="a", message="decided on fresh state, so refused")
+    texts = [getattr(r.event, "text", None) for r in a.history(case_id)]
+    assert [t for t in texts if t] == ["a1", "b1", "a2"]
+    assert a.verify(case_id).ok
+    assert b.verify(case_id).ok
+    assert a.case(case_id) == b.case(case_id)
 
 
 def _sqlite(desk: ServiceDesk) -> sqlite3.Connection:
@@ -366,19 +373,15 @@ def test_queries_validate_their_filters(desk: ServiceDesk) -> None:
 
 
 def test_a_stale_cached_merge_target_never_causes_a_refusal(
-    tmp_path: Path, clock: ManualClock
+    two_desks: tuple[ServiceDesk, ServiceDesk],
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
-    with (
-        ServiceDesk.open(url, clock=clock, entry_points=False) as a,
-        ServiceDesk.open(url, clock=clock, entry_points=False) as b,
-    ):
-        target = walk_to(a, "closed")  # a's cache: closed
-        b.reopen(target, by="client:x", reason="again")
-        duplicate = walk_to(b, "intake")
-        assert a.merge(duplicate, into=target, by="agent:kim").state == "merged"
-        with pytest.raises(ValidationError, match="invalid case id"):
-            a.merge(duplicate, into=["x"], by="agent:kim")  # type: ignore[arg-type]
+    a, b = two_desks
+    target = walk_to(a, "closed")  # a's cache: closed
+    b.reopen(target, by="client:x", reason="again")
+    duplicate = walk_to(b, "intake")
+    assert a.merge(duplicate, into=target, by="agent:kim").state == "merged"
+    with pytest.raises(ValidationError, match="invalid case id"):
+        a.merge(duplicate, into=["x"], by="agent:kim")  # type: ignore[arg-type]
 
 
 def test_text_subclasses_are_checked_too(desk: ServiceDesk) -> None:

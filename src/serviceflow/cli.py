@@ -32,7 +32,7 @@ def main() -> None:
 
 
 if _MISSING is None:
-    from datetime import timedelta
+    from datetime import datetime, timedelta
 
     from attrs import asdict
 
@@ -43,6 +43,7 @@ if _MISSING is None:
     from serviceflow.duration import format_duration
     from serviceflow.errors import ServiceflowError
     from serviceflow.policy import Policy, load_policy
+    from serviceflow.sla import ClockReport
 
     console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False)
@@ -247,27 +248,16 @@ if _MISSING is None:
             spans = table("metric", "cycle", "from", "to", "counted", "paused in")
             for clock in report.clocks:
                 for segment in clock.segments:
-                    end = f"{segment.end:%m-%d %H:%M}" if segment.end else "now"
-                    add_row(
+                    span_row(
                         spans,
-                        clock.metric,
-                        clock.cycle,
-                        f"{segment.start:%m-%d %H:%M}",
-                        end,
+                        clock,
+                        segment.start,
+                        segment.end,
                         format_duration(segment.counted),
                         "",
                     )
                 for pause in clock.pauses:
-                    end = f"{pause.end:%m-%d %H:%M}" if pause.end else "now"
-                    add_row(
-                        spans,
-                        clock.metric,
-                        clock.cycle,
-                        f"{pause.start:%m-%d %H:%M}",
-                        end,
-                        "",
-                        pause.state,
-                    )
+                    span_row(spans, clock, pause.start, pause.end, "", pause.state)
             console.print(spans)
 
     @cli.command()
@@ -284,6 +274,13 @@ if _MISSING is None:
                     f"{escape(recorded.case_id)}: {what}" + (f" {detail:.0%}" if detail else "")
                 )
             console.print(f"{len(fired)} SLA events fired")
+
+    def span_row(
+        into: Table, clock: ClockReport, start: datetime, end: datetime | None, *rest: str
+    ) -> None:
+        """One stretch of a clock: when it ran (or stood still), and what it counted."""
+        until = f"{end:%m-%d %H:%M}" if end else "now"
+        add_row(into, clock.metric, clock.cycle, f"{start:%m-%d %H:%M}", until, *rest)
 
     def _signed(value: timedelta) -> str:
         return format_duration(value) if value >= timedelta(0) else "-" + format_duration(-value)
