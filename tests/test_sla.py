@@ -439,3 +439,32 @@ def test_first_response_edges(created: datetime, due: datetime, why: str) -> Non
     first = desk.sla(case.id).current("first_response")
     assert first is not None
     assert first.due == due, why
+
+
+def test_explanations_list_the_holidays_a_segment_skipped() -> None:
+    christmas = load_policy(
+        {
+            "calendars": {
+                "office": {
+                    "zone": "Europe/Berlin",
+                    "week": {d: ["09:00-17:00"] for d in WEEK},
+                    "holidays": ["2026-12-24", "2026-12-25"],
+                }
+            },
+            "sla": [
+                {
+                    "name": "standard",
+                    "calendar": "office",
+                    "targets": {"resolution": {"within": "3d"}},
+                }
+            ],
+        }
+    )
+    desk, clock = desk_at("memory://", datetime(2026, 12, 23, 15, 0, tzinfo=UTC), christmas)
+    case = desk.submit(requester="a/b@c.test", channel="email", subject="s")
+    clock.set(datetime(2026, 12, 29, 9, 0, tzinfo=UTC))
+    resolution = desk.sla(case.id).current("resolution")
+    assert resolution is not None
+    [segment] = resolution.segments
+    assert [d.isoformat() for d in segment.holidays] == ["2026-12-24", "2026-12-25"]
+    assert segment.counted == timedelta(hours=1 + 8 + 1)  # Wed 16-17, Mon, Tue 09-10 Berlin

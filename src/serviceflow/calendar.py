@@ -179,6 +179,18 @@ class BusinessCalendar:
             day += timedelta(days=1)
         raise ValidationError(f"calendar {self.name!r}", ["no business days ahead"])
 
+    def closed_days(self, a: datetime, b: datetime) -> tuple[date, ...]:
+        """Local dates from ``a`` to ``b`` that the week would open but a holiday closes."""
+        zone = self.tz
+        day = require_aware(a, "closed_days").astimezone(zone).date()
+        last = require_aware(b, "closed_days").astimezone(zone).date()
+        closed = []
+        while day <= last:
+            if self.week[day.weekday()] and not self.hours(day):
+                closed.append(day)
+            day += timedelta(days=1)
+        return tuple(closed)
+
     def hours(self, day: date) -> Hours:
         """The opening hours of a local date, after holidays and special dates."""
         special = self.special.get(day)

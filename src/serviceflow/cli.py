@@ -245,19 +245,14 @@ if _MISSING is None:
                     f"{clock.due:%Y-%m-%d %H:%M}" if clock.due else "",
                 )
             console.print(clocks)
-            spans = table("metric", "cycle", "from", "to", "counted", "paused in")
+            spans = table("metric", "cycle", "from", "to", "counted", "paused in", "holidays")
             for clock in report.clocks:
                 for segment in clock.segments:
-                    span_row(
-                        spans,
-                        clock,
-                        segment.start,
-                        segment.end,
-                        format_duration(segment.counted),
-                        "",
-                    )
+                    skipped = ", ".join(day.isoformat() for day in segment.holidays)
+                    counted = format_duration(segment.counted)
+                    span_row(spans, clock, segment.start, segment.end, counted, "", skipped)
                 for pause in clock.pauses:
-                    span_row(spans, clock, pause.start, pause.end, "", pause.state)
+                    span_row(spans, clock, pause.start, pause.end, "", pause.state, "")
             console.print(spans)
 
     @cli.command()

@@ -406,7 +406,8 @@ class ServiceDesk:
     def sla(self, case_id: str, *, at: datetime | None = None) -> SlaReport:
         """Every SLA clock of the case: target, consumed, remaining, due, and the segments."""
         moment = require_aware(at, "sla(at)") if at is not None else self._now()
-        return sla_report(case_id, [r.event for r in self.history(case_id)], self.policy, moment)
+        history = [r.event for r in self.history(case_id)]
+        return sla_report(case_id, history, self.policy, moment, explain=True)
 
     def _decoded_history(self, case_id: str) -> list[ev.Event]:
         return [decode_event(r.data) for r in self.store.read(case_id)]

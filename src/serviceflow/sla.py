@@ -22,7 +22,7 @@ force, so a policy or calendar change applied and replayed gives the right answe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from attrs import frozen
@@ -51,11 +51,13 @@ _DONE_STATES = frozenset({RESOLVED, VALIDATED, CLOSED, CANCELLED, MERGED})
 
 @frozen
 class Segment:
-    """A stretch of wall time during which the clock ran, and what it counted for."""
+    """A stretch during which the clock ran, what it counted for, and the holidays inside it
+    that counted nothing (listed in explanations only)."""
 
     start: datetime
     end: datetime | None
     counted: timedelta
+    holidays: tuple[date, ...] = ()
 
 
 @frozen
@@ -259,8 +261,18 @@ def _mark(clocks: dict[str, list[_Cycle]], event: ev.SlaWarned | ev.SlaBreached)
                 cycle.breached = True
 
 
-def report(case_id: str, events: Sequence[ev.Event], policy: Policy, now: datetime) -> SlaReport:
-    """Every clock of the case at ``now``, with the segments and pauses that made it."""
+def report(
+    case_id: str,
+    events: Sequence[ev.Event],
+    policy: Policy,
+    now: datetime,
+    *,
+    explain: bool = False,
+) -> SlaReport:
+    """Every clock of the case at ``now``, with the segments and pauses that made it.
+
+    With ``explain``, each business-time segment also lists the holidays it skipped.
+    """
     name = _level_name(events)
     level = policy.level_named(name)
     if level is None:
@@ -271,7 +283,7 @@ def report(case_id: str, events: Sequence[ev.Event], policy: Policy, now: dateti
     for metric, cycles in ledgers(events, level).items():
         target = level.targets[metric]
         for cycle in cycles:
-            clocks.append(_clock_report(metric, cycle, target, calendar, now))
+            clocks.append(_clock_report(metric, cycle, target, calendar, now, explain=explain))
     return SlaReport(case_id, level.name, level.calendar, now, tuple(clocks))
 
 
@@ -334,7 +346,13 @@ def choose_level(case: Case, policy: Policy) -> ServiceLevel | None:
 
 
 def _clock_report(
-    metric: str, cycle: _Cycle, target: MetricTarget, calendar: BusinessCalendar, now: datetime
+    metric: str,
+    cycle: _Cycle,
+    target: MetricTarget,
+    calendar: BusinessCalendar,
+    now: datetime,
+    *,
+    explain: bool,
 ) -> ClockReport:
     segments = []
     consumed = timedelta(0)
@@ -343,7 +361,14 @@ def _clock_report(
         stop = end if isinstance(end, datetime) else now
         counted = _measure(target, calendar, start, min(stop, now)) if start < now else timedelta(0)
         consumed += counted
-        segments.append(Segment(start, end if isinstance(end, datetime) else None, counted))
+        skipped = (
+            calendar.closed_days(start, min(stop, now))
+            if explain and target.time == "business" and start < now
+            else ()
+        )
+        segments.append(
+            Segment(start, end if isinstance(end, datetime) else None, counted, skipped)
+        )
     pauses = tuple(
         Pause(p[0], p[1] if isinstance(p[1], datetime) else None, str(p[2]))  # type: ignore[arg-type]
         for p in cycle.pauses
