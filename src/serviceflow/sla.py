@@ -288,28 +288,27 @@ def report(
 
 
 def timers(sla: SlaReport, policy: Policy) -> list[Timer]:
-    """The warning and breach moments still to record for every clock running now.
+    """The warning and breach moments still to record for every active clock.
 
-    A clock already past its target still gets its moments (in the past), so the next
-    ``tick`` records what it missed.
+    A running clock gets the moments it will reach (past ones too, if it is overdue). A
+    paused clock gets only the moments it had already reached when it paused, due at
+    the pause, so the next ``tick`` records them; the rest wait until it resumes.
     """
     level = policy.level_named(sla.level)
     if level is None:
         return []
     due: list[Timer] = []
     for clock in sla.clocks:
-        running = (
-            clock.stopped_at is None and bool(clock.segments) and clock.segments[-1].end is None
-        )
-        if not running:  # overdue clocks count: their moments are past, the next tick fires them
+        if clock.stopped_at is not None or not clock.segments:
             continue
         target = level.targets[clock.metric]
         for threshold in target.warnings:
-            if threshold not in clock.warned:
-                at = _when_consumed(clock, target.within * threshold, policy, level)
+            at = _moment(clock, target.within * threshold, policy, level)
+            if threshold not in clock.warned and at is not None:
                 due.append(Timer(clock.metric, clock.cycle, f"warning:{threshold:g}", at))
-        if not clock.breach_recorded and clock.due is not None:
-            due.append(Timer(clock.metric, clock.cycle, "breach", clock.due))
+        at = _moment(clock, target.within, policy, level)
+        if not clock.breach_recorded and at is not None:
+            due.append(Timer(clock.metric, clock.cycle, "breach", at))
     return due
 
 
@@ -417,6 +416,17 @@ def _advance(
     if amount <= timedelta(0):
         return start
     return calendar.add(start, amount) if target.time == "business" else start + amount
+
+
+def _moment(
+    clock: ClockReport, amount: timedelta, policy: Policy, level: ServiceLevel
+) -> datetime | None:
+    """When ``clock`` reaches ``amount`` consumed: ahead if running; if paused, the pause
+    (only if it already had); ``None`` if a paused clock has not reached it yet."""
+    last = clock.segments[-1]
+    if last.end is None:
+        return _when_consumed(clock, amount, policy, level)
+    return last.end if clock.consumed >= amount else None
 
 
 def _when_consumed(
