@@ -468,3 +468,161 @@ def test_explanations_list_the_holidays_a_segment_skipped() -> None:
     [segment] = resolution.segments
     assert [d.isoformat() for d in segment.holidays] == ["2026-12-24", "2026-12-25"]
     assert segment.counted == timedelta(hours=1 + 8 + 1)  # Wed 16-17, Mon, Tue 09-10 Berlin
+
+
+# --- regressions from review ---------------------------------------------------------------
+
+MON = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # 09:00 Berlin, the office opens
+
+
+def _kinds(recorded: Sequence[Any]) -> list[tuple[str, float | None]]:
+    return [(type(r.event).__name__, getattr(r.event, "threshold", None)) for r in recorded]
+
+
+def test_a_rejected_resolution_sets_the_clocks_running_again() -> None:
+    desk, clock = desk_at("memory://", MON)
+    case_id = _working(desk)
+    clock.advance(hours=1)
+    desk.resolve(case_id, by="agent:kim", resolution="r")
+    clock.advance(hours=1)
+    desk.reject(case_id, by="qa:lee", reason="not fixed")
+    clock.advance(hours=1)
+    resolution = desk.sla(case_id).current("resolution")
+    assert resolution is not None
+    assert (resolution.status, resolution.consumed) == ("running", timedelta(hours=2))
+    assert desk.store.due_timers("9999", 10), "timers are back for the running clock"
+
+
+def test_a_breach_is_recorded_even_if_the_clock_stops_before_the_next_tick(url: str) -> None:
+    desk, clock = desk_at(url, MON)
+    case = desk.submit(
+        requester="a/b@c.test", channel="email", subject="s", category="billing", kind="incident"
+    )
+    clock.advance(minutes=59)
+    assert _kinds(desk.tick()) == [("SlaWarned", 0.5), ("SlaWarned", 0.75), ("SlaWarned", 0.9)]
+    clock.advance(minutes=3)
+    desk.classify(case.id, by="agent:kim")
+    desk.prioritize(case.id, impact="low", urgency="low", by="agent:kim")
+    desk.assign(case.id, to="agent:kim", by="lead:ana")
+    desk.acknowledge(case.id, by="agent:kim", message="late")
+    assert _kinds(desk.tick()) == [("SlaBreached", None)]
+    first = desk.sla(case.id).current("first_response")
+    assert first is not None
+    assert (first.status, first.breach_recorded) == ("breached", True)
+    assert desk.tick() == []
+
+
+def test_on_time_means_at_or_before_the_due_instant_even_across_closed_hours() -> None:
+    desk, clock = desk_at("memory://", MON, policy(within="8h"))
+    late = _working(desk)
+    exact = _working(desk)
+    clock.set(MON + timedelta(hours=8))  # Monday 17:00 Berlin: the due instant, closing time
+    desk.resolve(exact, by="agent:kim", resolution="just in time")
+    clock.set(datetime(2026, 3, 10, 8, 0, tzinfo=UTC))  # Tuesday 09:00, no business time since
+    resolution = desk.sla(late).current("resolution")
+    assert resolution is not None
+    assert resolution.consumed == timedelta(hours=8)
+    assert resolution.status == "breached", "the due instant passed overnight"
+    desk.resolve(late, by="agent:kim", resolution="next morning")
+    done_late = desk.sla(late).current("resolution")
+    done_exact = desk.sla(exact).current("resolution")
+    assert done_late is not None
+    assert done_exact is not None
+    assert (done_late.status, done_exact.status) == ("breached", "met")
+
+
+def test_odd_thresholds_fire_once_and_warnings_come_before_the_breach() -> None:
+    thirds = load_policy(
+        {
+            "sla": [
+                {
+                    "name": "x",
+                    "targets": {"resolution": {"within": "3h", "warnings": [0.3333333333, 0.9]}},
+                }
+            ]
+        }
+    )
+    desk, clock = desk_at("memory://", MON, thirds)
+    case_id = _working(desk)
+    clock.advance(hours=1, minutes=1)
+    assert _kinds(desk.tick()) == [("SlaWarned", 0.3333333333)]
+    desk.note(case_id, by="agent:kim", text="a write recomputes the timers")
+    assert desk.tick() == []
+    desk.request_info(case_id, by="agent:kim", message="?")
+    clock.advance(hours=5)
+    desk.client_replied(case_id, message="!")
+    clock.advance(hours=3)
+    assert _kinds(desk.tick()) == [("SlaWarned", 0.9), ("SlaBreached", None)]
+
+
+def test_reset_starts_a_fresh_cycle_whose_warnings_fire_again_once() -> None:
+    desk, clock = desk_at("memory://", MON, policy(reopen="reset"))
+    case_id = _working(desk)
+    clock.advance(hours=2, minutes=1)
+    desk.tick()
+    desk.resolve(case_id, by="agent:kim", resolution="r")
+    desk.reopen(case_id, by="client:b@c.test", reason="again")
+    clock.advance(hours=2, minutes=1)
+    fired = desk.tick()
+    assert [(r.event.metric, r.event.cycle) for r in fired] == [("resolution", 2)]  # type: ignore[attr-defined]
+    warned = [
+        (r.event.cycle, r.event.threshold)
+        for r in desk.history(case_id)
+        if isinstance(r.event, ev.SlaWarned)
+    ]
+    assert len(warned) == len(set(warned))
+
+
+def test_periodic_updates_follow_the_most_urgent_priority_by_any_name() -> None:
+    numbered = load_policy(
+        {
+            "priority": {
+                "levels": [{"name": "P1"}, {"name": "P2"}],
+                "impacts": ["high", "low"],
+                "urgencies": ["high", "low"],
+                "matrix": {"high": {"high": "P1", "low": "P2"}, "low": {"high": "P2", "low": "P2"}},
+            },
+            "categories": [{"name": "outage"}],
+            "sla": [{"name": "x", "targets": {"periodic_update": {"within": "1h"}}}],
+        }
+    )
+    desk, _ = desk_at("memory://", MON, numbered)
+    case = desk.submit(
+        requester="a/b@c.test", channel="email", subject="s", category="outage", kind="incident"
+    )
+    desk.classify(case.id, by="agent:kim")
+    desk.prioritize(case.id, impact="high", urgency="high", by="agent:kim")
+    assert desk.sla(case.id).current("periodic_update") is not None
+
+
+def test_opening_with_a_changed_policy_says_how_to_recompute(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    desk, _ = desk_at(url, MON)
+    _working(desk)
+    desk.close()
+    with caplog.at_level(logging.WARNING, logger="serviceflow.desk"):
+        desk_at(url, MON, policy(within="1h"))[0].close()
+    assert any("reapply_policy" in r.message for r in caplog.records)
+
+
+def test_a_calendar_open_only_on_special_dates_refuses_quickly() -> None:
+    from serviceflow import ValidationError
+    from serviceflow.calendar import business_calendar
+
+    only = business_calendar("event", "UTC", {}, special={"2026-06-01": ["09:00-10:00"]})
+    with pytest.raises(ValidationError, match="no open time to fit"):
+        only.add(datetime(2026, 6, 1, 9, tzinfo=UTC), timedelta(hours=2))
+
+
+def test_an_explanation_at_a_past_moment_ignores_later_events() -> None:
+    desk, clock = desk_at("memory://", MON)
+    case_id = _working(desk)
+    clock.advance(hours=5)
+    desk.resolve(case_id, by="agent:kim", resolution="late")
+    earlier = desk.sla(case_id, at=MON + timedelta(hours=1)).current("resolution")
+    assert earlier is not None
+    assert (earlier.status, earlier.stopped_at) == ("running", None)

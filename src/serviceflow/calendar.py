@@ -43,6 +43,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _SEARCH_YEARS = 12
+_FIRST_US = (datetime(2, 1, 1, tzinfo=UTC) - _EPOCH) // _US
+_LAST_US = (datetime(9998, 12, 31, tzinfo=UTC) - _EPOCH) // _US
 
 Hours = tuple[tuple[int, int], ...]
 """Opening intervals of one day as ``(start, end)`` seconds after local midnight."""
@@ -146,7 +148,8 @@ class BusinessCalendar:
             return _instant(us)
         year = self._year_of(us)
         amount = year.open_before(us) + wanted
-        for _ in range(wanted // max(self._weekly_minimum(), 1) // 52 + _SEARCH_YEARS):
+        weekly = self._weekly_minimum()
+        for _ in range((wanted // (weekly * 52) if weekly else 0) + _SEARCH_YEARS):
             if amount <= year.total:
                 return _instant(year.instant_at(amount))
             amount -= year.total
@@ -183,7 +186,8 @@ class BusinessCalendar:
         """Local dates from ``a`` to ``b`` that the week would open but a holiday closes."""
         zone = self.tz
         day = require_aware(a, "closed_days").astimezone(zone).date()
-        last = require_aware(b, "closed_days").astimezone(zone).date()
+        end = require_aware(b, "closed_days")
+        last = (end - _US if end > a else end).astimezone(zone).date()
         closed = []
         while day <= last:
             if self.week[day.weekday()] and not self.hours(day):
@@ -203,6 +207,10 @@ class BusinessCalendar:
     # --- building ----------------------------------------------------------------------
 
     def _year_of(self, us: int) -> _Year:
+        if not _FIRST_US <= us < _LAST_US:
+            raise ValidationError(
+                f"calendar {self.name!r}", [f"{_instant(us)} is outside the years 2 to 9998"]
+            )
         year = _instant(us).year
         for candidate in (year, year - 1, year + 1):
             block = self._years.get(candidate) or self._build(candidate)

@@ -122,6 +122,13 @@ class ServiceDesk:
         self._new_id = new_id
         self._cache: OrderedDict[str, tuple[Case, str]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        if self.store.load_policy(self.policy.version) is None and any(self.store.streams()):
+            log.warning(
+                "policy %s is new to %s: stored SLA timers keep their old due dates until "
+                "desk.reapply_policy(policy) is called",
+                self.policy.version,
+                self.store.url,
+            )
         self.store.save_policy(self.policy.version, self.policy.document(), iso(self._now()))
 
     @classmethod
@@ -346,7 +353,7 @@ class ServiceDesk:
         case, head = self._current(case_id)
         if case is None:
             return None
-        live = sorted(timers, key=lambda t: (t.due, t.kind))
+        live = sorted(timers, key=_firing_order)
         meta: dict[str, Any] = {"at": at, "by": "system:sla", "policy": self.policy.version}
         events: list[ev.Event] = [
             ev.SlaBreached(metric=t.metric, cycle=t.cycle, **meta)
@@ -394,19 +401,31 @@ class ServiceDesk:
         """
         old = self.policy.version
         self.policy = check_policy(policy)
+        if self.store.load_policy(self.policy.version) is None and any(self.store.streams()):
+            log.warning(
+                "policy %s is new to %s: stored SLA timers keep their old due dates until "
+                "desk.reapply_policy(policy) is called",
+                self.policy.version,
+                self.store.url,
+            )
         self.store.save_policy(self.policy.version, self.policy.document(), iso(self._now()))
         live = (*OPEN_STATES, RESOLVED, VALIDATED)
         ids = [c.id for c in self.cases(state=live) if c.sla is not None or self.policy.sla]
         reason = f"policy {old} replaced by {self.policy.version}"
-        return [
-            self.execute(cmd.ApplyServiceLevel(case_id=case_id, by=by, reason=reason))
-            for case_id in ids
-        ]
+        touched = []
+        for case_id in ids:
+            try:
+                touched.append(
+                    self.execute(cmd.ApplyServiceLevel(case_id=case_id, by=by, reason=reason))
+                )
+            except (InvalidTransition, ConcurrencyConflict, ValidationError):
+                log.warning("reapply_policy skipped case %s: it changed meanwhile", case_id)
+        return touched
 
     def sla(self, case_id: str, *, at: datetime | None = None) -> SlaReport:
         """Every SLA clock of the case: target, consumed, remaining, due, and the segments."""
         moment = require_aware(at, "sla(at)") if at is not None else self._now()
-        history = [r.event for r in self.history(case_id)]
+        history = [r.event for r in self.history(case_id) if r.event.at <= moment]
         return sla_report(case_id, history, self.policy, moment, explain=True)
 
     def _decoded_history(self, case_id: str) -> list[ev.Event]:
@@ -789,6 +808,13 @@ class ServiceDesk:
             for event, record in zip(events, records, strict=True):
                 if event.PUBLIC:
                     _call_each(hook.notify, notification=_notification(case, event, record))
+
+
+def _firing_order(timer: TimerRecord) -> tuple[str, int, float]:
+    """Earliest first; at the same moment warnings by threshold, then the breach."""
+    if timer.kind == "breach":
+        return (timer.due, 1, 0.0)
+    return (timer.due, 0, float(timer.kind.partition(":")[2]))
 
 
 def _row(case: Case, head: str, *, keep: bool) -> CaseRow:

@@ -167,7 +167,7 @@ TRANSITIONS: tuple[TransitionSpec, ...] = (
     TransitionSpec("merge", _LIVE, MERGED, doc="duplicate of another case"),
     TransitionSpec("absorb", (*_LIVE, *_AFTER_RESOLUTION), None, doc="a duplicate merged in"),
     TransitionSpec("note", (*_LIVE, *_AFTER_RESOLUTION), None, doc="internal note"),
-    TransitionSpec("sla", (*_LIVE, *_AFTER_RESOLUTION), None, doc="service level events"),
+    TransitionSpec("sla", STATES, None, doc="service level facts, even after closure"),
 )
 
 

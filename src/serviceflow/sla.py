@@ -5,8 +5,9 @@ Each metric is a clock with explicit rules (pauses are the defaults; policies ch
 - first response: starts at submission, stops at the first public reply, never pauses;
 - next reply: starts at a client message (when none is pending), stops at the next public
   reply, never pauses;
-- periodic update: starts when the priority becomes critical and restarts at every public
-  message; stops at resolution or when the priority is no longer critical; pauses while
+- periodic update: starts when the priority becomes the policy's most urgent one ("critical"
+  in the default policy) and restarts at every public message; stops at resolution or
+  when the priority drops; pauses while
   waiting on the client;
 - resolution: starts at submission, stops at resolution, pauses while waiting on the client.
 
@@ -43,7 +44,8 @@ from serviceflow.sla_policy import (
 )
 from serviceflow.states import CANCELLED, CLOSED, MERGED, RESOLVED, VALIDATED
 
-CRITICAL = "critical"
+_TICK = timedelta(microseconds=1)
+"""A breach happens just after the due instant; exactly at it, the clock is on time."""
 _AGENT_REPLIES = (ev.Acknowledged, ev.Replied, ev.InfoRequested, ev.Resolved)
 _ENDS = (ev.Closed, ev.Cancelled, ev.Merged)
 _DONE_STATES = frozenset({RESOLVED, VALIDATED, CLOSED, CANCELLED, MERGED})
@@ -160,9 +162,14 @@ class _Cycle:
         self.stopped = at
 
 
-def ledgers(events: Iterable[ev.Event], level: ServiceLevel) -> dict[str, list[_Cycle]]:
-    """Fold ``events`` into clock cycles for the metrics ``level`` has targets for."""
-    ledger = _Ledger(level.targets)
+def ledgers(
+    events: Iterable[ev.Event], level: ServiceLevel, urgent: str = "critical"
+) -> dict[str, list[_Cycle]]:
+    """Fold ``events`` into clock cycles for the metrics ``level`` has targets for.
+
+    ``urgent`` is the priority that runs the periodic-update clock (the most urgent one).
+    """
+    ledger = _Ledger(level.targets, urgent)
     for event in events:
         ledger.apply(event)
     return ledger.clocks
@@ -171,15 +178,16 @@ def ledgers(events: Iterable[ev.Event], level: ServiceLevel) -> dict[str, list[_
 class _Ledger:
     """The clocks of one case while its events are folded."""
 
-    def __init__(self, targets: Mapping[str, MetricTarget]) -> None:
+    def __init__(self, targets: Mapping[str, MetricTarget], urgent: str) -> None:
         self.targets = targets
+        self.urgent = urgent
         self.clocks: dict[str, list[_Cycle]] = {m: [] for m in METRICS if m in targets}
         self.case: Case | None = None
 
     def apply(self, event: ev.Event) -> None:
         before = self.case.state if self.case is not None else None
         case = self.case = evolve(self.case, event)
-        at, state, critical = event.at, case.state, case.priority == CRITICAL
+        at, state, critical = event.at, case.state, case.priority == self.urgent
         live = state not in _DONE_STATES
         if isinstance(event, ev.Submitted):
             self.start(FIRST_RESPONSE, at, state)
@@ -198,7 +206,7 @@ class _Ledger:
                 self.start(PERIODIC_UPDATE, at, state)
             elif not critical:
                 self.stop(PERIODIC_UPDATE, at)
-        elif isinstance(event, ev.Reopened):
+        elif isinstance(event, ev.Reopened | ev.ValidationRejected):
             _reopen(self.clocks, self.targets, at)
             if critical:
                 self.start(PERIODIC_UPDATE, at, state)
@@ -214,7 +222,7 @@ class _Ledger:
         cycles = self.clocks.get(metric)
         if cycles is None or (cycles and cycles[-1].stopped is None):
             return
-        cycle = _Cycle(len(cycles) + 1, at)
+        cycle = _Cycle(cycles[-1].cycle + 1 if cycles else 1, at)
         cycles.append(cycle)
         if state in self.targets[metric].pauses(metric):
             cycle.pause(at, state)
@@ -244,9 +252,9 @@ def _reopen(
         last = cycles[-1]
         if mode == "new_cycle":
             last.stop(at)
-            cycles.append(_Cycle(len(cycles) + 1, at))
+            cycles.append(_Cycle(last.cycle + 1, at))
         elif mode == "reset":
-            cycles[-1] = _Cycle(last.cycle, at)
+            cycles[-1] = _Cycle(last.cycle + 1, at)  # a fresh number: its warnings fire anew
         else:
             last.stopped = None
             last.segments.append([at, None])
@@ -280,7 +288,7 @@ def report(
         return SlaReport(case_id, name, None, now, (), note)
     calendar = policy.calendar_map[level.calendar]
     clocks = []
-    for metric, cycles in ledgers(events, level).items():
+    for metric, cycles in ledgers(events, level, policy.priority.names[0]).items():
         target = level.targets[metric]
         for cycle in cycles:
             clocks.append(_clock_report(metric, cycle, target, calendar, now, explain=explain))
@@ -288,34 +296,42 @@ def report(
 
 
 def timers(sla: SlaReport, policy: Policy) -> list[Timer]:
-    """The warning and breach moments still to record for every active clock.
+    """The warning and breach moments still to record, so that ``tick`` records them once.
 
-    A running clock gets the moments it will reach (past ones too, if it is overdue). A
-    paused clock gets only the moments it had already reached when it paused, due at
-    the pause, so the next ``tick`` records them; the rest wait until it resumes.
+    - A running clock gets every moment ahead of it (past ones too, if it is overdue).
+    - A paused clock gets the moments it had already reached, due at the pause.
+    - A stopped clock gets only a breach it has not recorded (it stopped after its due
+      instant before anyone ticked), due then.
+    A breach is due just after the instant the target is reached: a reply at that very
+    instant is on time.
     """
     level = policy.level_named(sla.level)
     if level is None:
         return []
     due: list[Timer] = []
     for clock in sla.clocks:
-        if clock.stopped_at is not None or not clock.segments:
+        if not clock.segments:
             continue
         target = level.targets[clock.metric]
-        for threshold in target.warnings:
-            at = _moment(clock, target.within * threshold, policy, level)
-            if threshold not in clock.warned and at is not None:
-                due.append(Timer(clock.metric, clock.cycle, f"warning:{threshold:g}", at))
-        at = _moment(clock, target.within, policy, level)
-        if not clock.breach_recorded and at is not None:
-            due.append(Timer(clock.metric, clock.cycle, "breach", at))
+        if clock.stopped_at is None:
+            for threshold in target.warnings:
+                at = _moment(clock, target.within * threshold, policy, level)
+                if threshold not in clock.warned and at is not None:
+                    due.append(Timer(clock.metric, clock.cycle, f"warning:{threshold!r}", at))
+        if clock.breach_recorded or clock.due is None:
+            continue
+        running = clock.stopped_at is None and clock.segments[-1].end is None
+        if running or clock.status == "breached":
+            due.append(Timer(clock.metric, clock.cycle, "breach", clock.due + _TICK))
     return due
 
 
 def decide_sla(
     events: Sequence[ev.Event], policy: Policy, now: datetime, by: str = "system:sla"
 ) -> list[ev.Event]:
-    """Warnings and breaches that are due at ``now`` and not yet recorded (each once)."""
+    """The warnings and breaches due at ``now`` and not yet recorded (the history-based
+    reference for what ``tick`` records from timers): warnings of active clocks, breaches
+    of any clock past its due instant."""
     case_id = _case_id(events)
     sla = report(case_id, events, policy, now)
     level = policy.level_named(sla.level)
@@ -324,17 +340,16 @@ def decide_sla(
     out: list[ev.Event] = []
     meta: dict[str, Any] = {"at": now, "by": by, "policy": policy.version}
     for clock in sla.clocks:
-        if clock.status not in ("running", "paused", "breached") or clock.stopped_at is not None:
-            continue
         target = level.targets[clock.metric]
-        for threshold in target.warnings:
-            if threshold not in clock.warned and clock.consumed >= target.within * threshold:
-                out.append(
-                    ev.SlaWarned(
-                        metric=clock.metric, cycle=clock.cycle, threshold=threshold, **meta
+        if clock.stopped_at is None:
+            for threshold in target.warnings:
+                if threshold not in clock.warned and clock.consumed >= target.within * threshold:
+                    out.append(
+                        ev.SlaWarned(
+                            metric=clock.metric, cycle=clock.cycle, threshold=threshold, **meta
+                        )
                     )
-                )
-        if not clock.breach_recorded and clock.consumed >= target.within:
+        if not clock.breach_recorded and clock.status == "breached":
             out.append(ev.SlaBreached(metric=clock.metric, cycle=clock.cycle, **meta))
     return out
 
@@ -374,15 +389,15 @@ def _clock_report(
     )
     remaining = target.within - consumed
     running = cycle.stopped is None and bool(cycle.segments) and cycle.segments[-1][1] is None
-    due = None
-    if running:
-        open_start = cycle.segments[-1][0]
-        assert isinstance(open_start, datetime)
+    due = _crossing(segments, target, calendar) if consumed >= target.within else None
+    if running and due is None:
+        open_start = segments[-1].start
         before = consumed - segments[-1].counted
         due = _advance(target, calendar, open_start, target.within - before)
     if cycle.stopped is not None:
-        status = "met" if consumed <= target.within else "breached"
-    elif consumed >= target.within:
+        breached = due is not None and cycle.stopped > due
+        status = "breached" if breached else "met"
+    elif due is not None and now > due:
         status = "breached"
     else:
         status = "running" if running else "paused"
@@ -402,6 +417,18 @@ def _clock_report(
         segments=tuple(segments),
         pauses=pauses,
     )
+
+
+def _crossing(
+    segments: Sequence[Segment], target: MetricTarget, calendar: BusinessCalendar
+) -> datetime | None:
+    """The instant the clock's consumed time first reached its target, or ``None``."""
+    before = timedelta(0)
+    for segment in segments:
+        if before + segment.counted >= target.within:
+            return _advance(target, calendar, segment.start, target.within - before)
+        before += segment.counted
+    return None
 
 
 def _measure(
