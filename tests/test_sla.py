@@ -626,3 +626,22 @@ def test_an_explanation_at_a_past_moment_ignores_later_events() -> None:
     earlier = desk.sla(case_id, at=MON + timedelta(hours=1)).current("resolution")
     assert earlier is not None
     assert (earlier.status, earlier.stopped_at) == ("running", None)
+
+
+def test_two_desks_keep_timers_exact_with_cached_histories(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    a, clock = desk_at(url, MON)
+    b = ServiceDesk.open(url, policy=a.policy, clock=clock, entry_points=False)
+    case_id = _working(a)
+    clock.advance(minutes=20)
+    b.request_info(case_id, by="agent:sam", message="?")  # b pauses the clock behind a's back
+    clock.advance(minutes=40)
+    a.note(case_id, by="agent:kim", text="a decides on its cache, collides, retries fresh")
+    fresh = ServiceDesk.open(url, policy=a.policy, clock=clock, entry_points=False)
+    history = [r.event for r in fresh.history(case_id)]
+    version = fresh.case(case_id).version
+    expected = set(fresh._timers(case_id, history, clock.now(), version))
+    assert set(a.store.due_timers("9999", 100)) == expected
+    resolution = fresh.sla(case_id).current("resolution")
+    assert resolution is not None
+    assert (resolution.status, resolution.consumed) == ("paused", timedelta(minutes=20))

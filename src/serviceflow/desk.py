@@ -121,7 +121,9 @@ class ServiceDesk:
         self.plugins = plugins if plugins is not None else plugin_manager()
         self._new_id = new_id
         self._cache: OrderedDict[str, tuple[Case, str]] = OrderedDict()
+        self._histories: OrderedDict[str, tuple[int, tuple[ev.Event, ...]]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._pending: OrderedDict[tuple[str, int], list[ev.Event]] = OrderedDict()
         if self.store.load_policy(self.policy.version) is None and any(self.store.streams()):
             log.warning(
                 "policy %s is new to %s: stored SLA timers keep their old due dates until "
@@ -428,8 +430,20 @@ class ServiceDesk:
         history = [r.event for r in self.history(case_id) if r.event.at <= moment]
         return sla_report(case_id, history, self.policy, moment, explain=True)
 
-    def _decoded_history(self, case_id: str) -> list[ev.Event]:
+    def _decoded_history(self, case_id: str, version: int | None = None) -> list[ev.Event]:
+        """The case's events; from the bounded cache when it holds exactly ``version``."""
+        with self._cache_lock:
+            cached = self._histories.get(case_id)
+        if cached is not None and cached[0] == version:
+            return list(cached[1])
         return [decode_event(r.data) for r in self.store.read(case_id)]
+
+    def _remember_history(self, case_id: str, version: int, events: Sequence[ev.Event]) -> None:
+        with self._cache_lock:
+            self._histories[case_id] = (version, tuple(events))
+            self._histories.move_to_end(case_id)
+            if len(self._histories) > _CACHE_SIZE:
+                self._histories.popitem(last=False)
 
     def _timers(
         self, case_id: str, history: Sequence[ev.Event], now: datetime, version: int
@@ -482,6 +496,7 @@ class ServiceDesk:
         self.store.append([write for _, _, write in writes])
         for after, _, write in writes:
             self._remember(after, write.row.head)
+            self._keep_history(after.id, after.version)
         for after, published, write in writes:
             self._published(after, published, write.events)
         return writes[0][0]
@@ -503,6 +518,13 @@ class ServiceDesk:
     def _stale(self, command: cmd.Command, case: Case | None) -> bool:
         """Was a refusal decided on cached state that the store has since moved past?"""
         return self._moved_on(command.case_id, case)
+
+    def _keep_history(self, case_id: str, version: int) -> None:
+        """After a successful append, cache the history ``_prepare`` built for its timers."""
+        with self._cache_lock:
+            history = self._pending.pop((case_id, version), None)
+        if history is not None:
+            self._remember_history(case_id, version, history)
 
     def _forget(self, command: cmd.Command) -> None:
         with self._cache_lock:
@@ -793,8 +815,13 @@ class ServiceDesk:
         if timers is not _RECOMPUTE:
             new_timers = cast("tuple[TimerRecord, ...] | None", timers)
         elif self.policy.sla or (case is not None and case.sla is not None):
-            history = [*self._decoded_history(stream), *events] if case is not None else events
+            past = self._decoded_history(stream, case.version) if case is not None else []
+            history = [*past, *events]
             new_timers = self._timers(stream, history, events[-1].at, after.version)
+            with self._cache_lock:
+                self._pending[(stream, after.version)] = history
+                if len(self._pending) > _CACHE_SIZE:
+                    self._pending.popitem(last=False)
         write = StreamWrite(stream, expected, tuple(records), row, changed, new_timers, fired)
         return after, events, write
 

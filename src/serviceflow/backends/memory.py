@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 import threading
 from collections.abc import Iterator, Sequence
 
@@ -25,7 +26,8 @@ class MemoryStore:
         self._rows: dict[str, CaseRow] = {}
         self._policies: dict[str, str] = {}
         self._timers: dict[str, frozenset[TimerRecord]] = {}
-        self._due: list[TimerRecord] = []
+        self._due: list[tuple[str, int, TimerRecord]] = []
+        self._pushed = itertools.count()
         self._lock = threading.Lock()
 
     def append(self, writes: Sequence[StreamWrite]) -> None:
@@ -53,20 +55,20 @@ class MemoryStore:
         if current:
             self._timers[case_id] = current
         for timer in current - old:
-            heapq.heappush(self._due, timer)
+            heapq.heappush(self._due, (timer.due, next(self._pushed), timer))
 
     def due_timers(self, now: str, limit: int) -> list[TimerRecord]:
         """Pop due heap entries, drop the outdated ones, push the live ones back."""
         with self._lock:
             found: list[TimerRecord] = []
             seen: set[TimerRecord] = set()
-            while self._due and self._due[0].due <= now and len(found) < limit:
-                timer = heapq.heappop(self._due)
+            while self._due and self._due[0][0] <= now and len(found) < limit:
+                _, _, timer = heapq.heappop(self._due)
                 if timer in self._timers.get(timer.case_id, ()) and timer not in seen:
                     found.append(timer)
                     seen.add(timer)
             for timer in found:
-                heapq.heappush(self._due, timer)
+                heapq.heappush(self._due, (timer.due, next(self._pushed), timer))
             return found
 
     def set_timers(self, case_id: str, timers: Sequence[TimerRecord]) -> None:
