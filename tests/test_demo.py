@@ -35,6 +35,10 @@ def test_the_day_covers_every_path() -> None:
         assert path in texts
     assert sum(c.reopen_count for c in summary.cases) == 2
     assert summary.median_resolution_hours is not None
+    outcomes = {(metric, status): n for metric, status, n in summary.sla}
+    assert outcomes[("first_response", "met")] + outcomes[("first_response", "breached")] == 12
+    assert any("SLA breached" in s.text for s in steps)
+    assert any("SLA warning" in s.text for s in steps)
 
 
 def test_the_day_is_deterministic_but_for_ids() -> None:

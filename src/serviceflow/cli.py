@@ -5,6 +5,8 @@ Needs the ``cli`` extra (click and rich): ``pip install 'serviceflow[cli]'``.
 
 from __future__ import annotations
 
+import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ if _MISSING is None:
     from serviceflow.desk import ServiceDesk
     from serviceflow.duration import format_duration
     from serviceflow.errors import ServiceflowError
+    from serviceflow.events import SlaApplied
     from serviceflow.policy import Policy, load_policy
     from serviceflow.sla import ClockReport
 
@@ -75,8 +78,11 @@ if _MISSING is None:
         """A ``--db`` value as a store URL: URLs pass through, paths become SQLite files."""
         return db if "://" in db else f"sqlite:///{db}"
 
-    def open_desk(ctx: click.Context, *, existing: bool = True) -> ServiceDesk:
-        """The desk of ``--db``; commands that only read refuse to create a new file."""
+    def open_desk(ctx: click.Context, *, existing: bool = True, quiet: bool = True) -> ServiceDesk:
+        """The desk of ``--db``. Commands that only read refuse to create a new file and stay
+        quiet about a policy change (they write nothing it could affect)."""
+        if quiet:
+            logging.getLogger("serviceflow.desk").setLevel(logging.ERROR)
         options = ctx.find_root().params
         db = options["db"]
         if existing and "://" not in db and not Path(db).exists():
@@ -129,6 +135,11 @@ if _MISSING is None:
             add_row(states, state, count)
         console.print()
         console.print(states)
+        if summary.sla:
+            outcomes = table("SLA clock", "status", "cases", title="Service levels")
+            for metric, status, count in summary.sla:
+                add_row(outcomes, metric.replace("_", " "), status, count)
+            console.print(outcomes)
         median = summary.median_resolution_hours
         console.print(
             f"{len(summary.cases)} cases, {summary.events} events, "
@@ -140,7 +151,7 @@ if _MISSING is None:
         db = escape(ctx.find_root().params["db"])
         console.print(
             f"Inspect: serviceflow --db {db} cases; serviceflow --db {db} history ID; "
-            f"serviceflow --db {db} case show ID"
+            f"serviceflow --db {db} sla ID"
         )
 
     @cli.group()
@@ -225,6 +236,14 @@ if _MISSING is None:
         """Explain every SLA clock of a case: target, consumed, remaining, due, segments."""
         with open_desk(ctx) as desk:
             report = desk.sla(case_id)
+            recorded = _recorded_policy(desk, case_id) if not report.clocks else None
+            if recorded is not None:
+                console.print(
+                    f"(explained under policy {recorded.version}, the one that set its "
+                    "service level; pass --policy to use another)"
+                )
+                with ServiceDesk(desk.store, policy=recorded) as original:
+                    report = original.sla(case_id)
             if not report.clocks:
                 console.print(f"case {escape(case_id)}: {escape(report.note)}")
                 return
@@ -259,7 +278,7 @@ if _MISSING is None:
     @click.pass_context
     def tick(ctx: click.Context) -> None:
         """Fire the SLA warnings and breaches that are due now (run it from a scheduler)."""
-        with open_desk(ctx) as desk:
+        with open_desk(ctx, quiet=False) as desk:
             fired = desk.tick()
             for recorded in fired:
                 event = recorded.event
@@ -276,6 +295,16 @@ if _MISSING is None:
         """One stretch of a clock: when it ran (or stood still), and what it counted."""
         until = f"{end:%m-%d %H:%M}" if end else "now"
         add_row(into, clock.metric, clock.cycle, f"{start:%m-%d %H:%M}", until, *rest)
+
+    def _recorded_policy(desk: ServiceDesk, case_id: str) -> Policy | None:
+        """The stored policy under which the case's service level was last set, if any."""
+        versions = [
+            r.event.policy for r in desk.history(case_id) if isinstance(r.event, SlaApplied)
+        ]
+        document = desk.store.load_policy(versions[-1]) if versions else None
+        if document is None or versions[-1] == desk.policy.version:
+            return None
+        return load_policy(json.loads(document))
 
     def _signed(value: timedelta) -> str:
         return format_duration(value) if value >= timedelta(0) else "-" + format_duration(-value)

@@ -17,9 +17,44 @@ from serviceflow.case import Case
 from serviceflow.clock import ManualClock
 from serviceflow.desk import ServiceDesk
 from serviceflow.errors import ServiceflowError
+from serviceflow.policy import load_policy
 
 DAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 """Monday 2 March 2026, 08:00 UTC: the morning the demo starts."""
+
+_OFFICE = {day: ["08:00-18:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+DEMO_POLICY = load_policy(
+    {
+        "calendars": {"office": {"zone": "Europe/London", "week": _OFFICE, "country": "GB"}},
+        "sla": [
+            {
+                "name": "critical",
+                "when": {"priority": ["critical"]},
+                "targets": {
+                    "first_response": {"within": "15m"},
+                    "periodic_update": {"within": "1h"},
+                    "resolution": {"within": "4h", "time": "calendar"},
+                },
+            },
+            {
+                "name": "high",
+                "when": {"priority": ["high"]},
+                "calendar": "office",
+                "targets": {"first_response": {"within": "30m"}, "resolution": {"within": "8h"}},
+            },
+            {
+                "name": "standard",
+                "calendar": "office",
+                "targets": {
+                    "first_response": {"within": "1h"},
+                    "next_reply": {"within": "4h"},
+                    "resolution": {"within": "20h"},
+                },
+            },
+        ],
+    }
+)
+"""The default policy plus service levels on a London office calendar (08:00-18:00)."""
 
 
 @frozen
@@ -42,6 +77,8 @@ class DemoSummary:
     refusals: int
     verified: int
     resolution_hours: tuple[float, ...]
+    sla: tuple[tuple[str, str, int], ...] = ()
+    """``(metric, status, count)`` over every case's latest clock cycles."""
 
     @property
     def by_state(self) -> dict[str, int]:
@@ -64,6 +101,16 @@ class _Script:
 
     def at(self, hour: int, minute: int = 0, days: int = 0) -> None:
         self.clock.set(DAY + timedelta(days=days, hours=hour - DAY.hour, minutes=minute))
+        for recorded in self.desk.tick():
+            event = recorded.event
+            metric = str(getattr(event, "metric", "")).replace("_", " ")
+            threshold = getattr(event, "threshold", None)
+            text = (
+                f"SLA warning: {metric} at {threshold:.0%} of its target"
+                if threshold is not None
+                else f"SLA breached: {metric}"
+            )
+            self.say(self.desk.case(recorded.case_id), text)
 
     def new(self, label: str, **fields: str) -> str:
         case = self.desk.submit(**fields)
@@ -405,10 +452,18 @@ def run_demo(  # noqa: PLR0915 - a script reads best as one story
     hours = tuple(
         (c.resolved_at - c.submitted_at).total_seconds() / 3600 for c in cases if c.resolved_at
     )
-    return DemoSummary(cases, events, s.refusals, verified, hours)
+    outcomes: Counter[tuple[str, str]] = Counter()
+    for case in cases:
+        explained = d.sla(case.id)
+        for metric in sorted({c.metric for c in explained.clocks}):
+            latest = explained.current(metric)
+            if latest is not None:
+                outcomes[(metric, latest.status)] += 1
+    sla = tuple((metric, status, n) for (metric, status), n in sorted(outcomes.items()))
+    return DemoSummary(cases, events, s.refusals, verified, hours, sla)
 
 
 def demo_desk(url: str) -> tuple[ServiceDesk, ManualClock]:
     """A desk on ``url`` with a manual clock at the demo's morning."""
     clock = ManualClock(DAY)
-    return ServiceDesk.open(url, clock=clock), clock
+    return ServiceDesk.open(url, policy=DEMO_POLICY, clock=clock), clock

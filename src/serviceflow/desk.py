@@ -124,7 +124,8 @@ class ServiceDesk:
         self._histories: OrderedDict[str, tuple[int, tuple[ev.Event, ...]]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._pending: OrderedDict[tuple[str, int], list[ev.Event]] = OrderedDict()
-        if self.store.load_policy(self.policy.version) is None and any(self.store.streams()):
+        new = self.store.load_policy(self.policy.version) is None
+        if new and self.store.due_timers("9999-12-31", 1):
             log.warning(
                 "policy %s is new to %s: stored SLA timers keep their old due dates until "
                 "desk.reapply_policy(policy) is called",
@@ -403,7 +404,8 @@ class ServiceDesk:
         """
         old = self.policy.version
         self.policy = check_policy(policy)
-        if self.store.load_policy(self.policy.version) is None and any(self.store.streams()):
+        new = self.store.load_policy(self.policy.version) is None
+        if new and self.store.due_timers("9999-12-31", 1):
             log.warning(
                 "policy %s is new to %s: stored SLA timers keep their old due dates until "
                 "desk.reapply_policy(policy) is called",
