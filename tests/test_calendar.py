@@ -339,3 +339,19 @@ def test_agrees_with_minute_stepping(cal: BusinessCalendar, t: datetime, span: t
     assert cal.is_open(t) == (
         reference_between(cal, t, t + timedelta(minutes=1)) == timedelta(minutes=1)
     )
+
+
+def test_country_holidays_without_the_extra_say_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from serviceflow import calendar as cal_module
+
+    monkeypatch.setitem(sys.modules, "holidays", None)
+    monkeypatch.setattr(cal_module, "_HOLIDAYS", {})
+    with pytest.raises(ValidationError) as info:
+        business_calendar("gb", "Europe/London", weekdays("09:00-17:00"), country="GB")
+    assert info.value.problems == (
+        "country: 'GB' needs the extra: pip install 'serviceflow[holidays]'",
+    )

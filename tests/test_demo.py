@@ -49,3 +49,21 @@ def test_the_day_is_deterministic_but_for_ids() -> None:
         return [(s.at.isoformat(), s.label, s.state) for s in steps]
 
     assert story() == story()
+
+
+def test_the_demo_needs_no_optional_extra() -> None:
+    """The README's first command installs only the cli extra: no holidays package."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.modules['holidays'] = None\n"
+        "from serviceflow.demo import demo_desk, run_demo\n"
+        "desk, clock = demo_desk('memory://')\n"
+        "print(len(run_demo(desk, clock, lambda step: None).cases))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "12"

@@ -399,7 +399,7 @@ def _country_holidays(country: str, subdivision: str | None, year: int) -> froze
     except ImportError:
         raise ValidationError(
             "public holidays",
-            [f"country {country!r} needs the extra: pip install 'serviceflow[holidays]'"],
+            [f"country: {country!r} needs the extra: pip install 'serviceflow[holidays]'"],
         ) from None
     try:
         found = holidays.country_holidays(country, subdiv=subdivision, years=year)

@@ -23,9 +23,21 @@ DAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 """Monday 2 March 2026, 08:00 UTC: the morning the demo starts."""
 
 _OFFICE = {day: ["08:00-18:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+_BANK_HOLIDAYS = [
+    "2026-04-03",
+    "2026-04-06",
+    "2026-05-04",
+    "2026-05-25",
+    "2026-08-31",
+    "2026-12-25",
+    "2026-12-28",
+]
+"""England's 2026 bank holidays, listed so the demo needs no optional extra."""
 DEMO_POLICY = load_policy(
     {
-        "calendars": {"office": {"zone": "Europe/London", "week": _OFFICE, "country": "GB"}},
+        "calendars": {
+            "office": {"zone": "Europe/London", "week": _OFFICE, "holidays": _BANK_HOLIDAYS}
+        },
         "sla": [
             {
                 "name": "critical",
