@@ -12,6 +12,7 @@ from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.v import format_exception as cattrs_format_exception
 
+from serviceflow.calendar import as_date
 from serviceflow.clock import require_aware
 from serviceflow.duration import format_duration, parse_duration
 from serviceflow.errors import ServiceflowError, ValidationError
@@ -117,14 +118,10 @@ converter.register_unstructure_hook(
 
 
 def _structure_date(value: Any, _: type) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValidationError("date", [f"expected a date like 2026-12-25, got {value!r}"])
+    day = as_date(value)
+    if day is None:
+        raise ValidationError("date", [f"expected a date like 2026-12-25, got {value!r}"])
+    return day
 
 
 converter.register_structure_hook(date, _structure_date)

@@ -358,16 +358,23 @@ def _parse_hours(path: str, spans: Any, problems: list[str]) -> Hours:
     return tuple(hours)
 
 
-def _parse_date(path: str, raw: object, problems: list[str]) -> date | None:
+def as_date(raw: object) -> date | None:
+    """A date from a ``date`` or an ISO string (``2026-12-25``); ``None`` if it is neither."""
     if isinstance(raw, date) and not isinstance(raw, datetime):
         return raw
     if isinstance(raw, str):
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            pass
-    problems.append(f"{path}: expected a date like 2026-12-25, got {raw!r}")
+            return None
     return None
+
+
+def _parse_date(path: str, raw: object, problems: list[str]) -> date | None:
+    day = as_date(raw)
+    if day is None:
+        problems.append(f"{path}: expected a date like 2026-12-25, got {raw!r}")
+    return day
 
 
 def _problems(calendar: BusinessCalendar) -> Iterable[str]:

@@ -124,8 +124,12 @@ class ServiceDesk:
         self._histories: OrderedDict[str, tuple[int, tuple[ev.Event, ...]]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._pending: OrderedDict[tuple[str, int], list[ev.Event]] = OrderedDict()
+        self._store_policy(warn=True)
+
+    def _store_policy(self, *, warn: bool) -> None:
+        """Keep the desk's policy in the store; on open, say if stored timers predate it."""
         new = self.store.load_policy(self.policy.version) is None
-        if new and self.store.due_timers("9999-12-31", 1):
+        if warn and new and self.store.due_timers("9999-12-31", 1):
             log.warning(
                 "policy %s is new to %s: stored SLA timers keep their old due dates until "
                 "desk.reapply_policy(policy) is called",
@@ -404,15 +408,7 @@ class ServiceDesk:
         """
         old = self.policy.version
         self.policy = check_policy(policy)
-        new = self.store.load_policy(self.policy.version) is None
-        if new and self.store.due_timers("9999-12-31", 1):
-            log.warning(
-                "policy %s is new to %s: stored SLA timers keep their old due dates until "
-                "desk.reapply_policy(policy) is called",
-                self.policy.version,
-                self.store.url,
-            )
-        self.store.save_policy(self.policy.version, self.policy.document(), iso(self._now()))
+        self._store_policy(warn=False)
         live = (*OPEN_STATES, RESOLVED, VALIDATED)
         ids = [c.id for c in self.cases(state=live) if c.sla is not None or self.policy.sla]
         reason = f"policy {old} replaced by {self.policy.version}"

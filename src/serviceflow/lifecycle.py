@@ -60,7 +60,6 @@ __all__ = [
     "guard_docs",
     "markdown",
     "mermaid",
-    "next_state",
 ]
 
 
@@ -243,11 +242,6 @@ def _failed_guards(subject: Subject, trigger: str) -> str:
         if callable(cond.func) and not cond.func(data)
     ]
     return "; ".join(failed) or "a guard refused"
-
-
-def next_state(trigger: str, state: str) -> str:
-    """Where ``trigger`` leads from ``state``, for folding stored events (no guards)."""
-    return DESTINATIONS[(trigger, state)]
 
 
 # --- introspection -------------------------------------------------------------------------

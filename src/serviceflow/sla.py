@@ -354,11 +354,6 @@ def decide_sla(
     return out
 
 
-def choose_level(case: Case, policy: Policy) -> ServiceLevel | None:
-    """The service level for ``case`` now (the first whose conditions match)."""
-    return policy.service_level(case)
-
-
 def _clock_report(
     metric: str,
     cycle: _Cycle,

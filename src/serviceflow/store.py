@@ -138,10 +138,6 @@ class Store(Protocol):
         """Up to ``limit`` timers due at or before ``now``, earliest first (not removed)."""
         ...
 
-    def set_timers(self, case_id: str, timers: Sequence[TimerRecord]) -> None:
-        """Replace a case's timers outside a command (repairs; normally ``append`` does it)."""
-        ...
-
     def save_policy(self, version: str, document: str, at: str) -> None:
         """Keep a policy document under its version (idempotent)."""
         ...

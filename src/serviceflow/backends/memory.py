@@ -71,11 +71,6 @@ class MemoryStore:
                 heapq.heappush(self._due, (timer.due, next(self._pushed), timer))
             return found
 
-    def set_timers(self, case_id: str, timers: Sequence[TimerRecord]) -> None:
-        """Replace a case's timers."""
-        with self._lock:
-            self._replace_timers(case_id, timers)
-
     def read(self, stream: str) -> list[EventRecord]:
         """A copy of the stream's events."""
         return list(self._events.get(stream, ()))

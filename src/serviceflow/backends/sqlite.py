@@ -230,17 +230,6 @@ class SQLiteStore:
             ).fetchall()
         return [TimerRecord(*row) for row in rows]
 
-    def set_timers(self, case_id: str, timers: Sequence[TimerRecord]) -> None:
-        """Replace a case's timers in a transaction of their own."""
-        with self._lock, self._errors("write timers"):
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._write_timers(case_id, timers)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-
     def _conflict(
         self, writes: Sequence[StreamWrite], exc: sqlite3.IntegrityError
     ) -> ServiceflowError:
