@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from report import machine
+
 from serviceflow.calendar import BusinessCalendar, business_calendar
 
 HORIZONS = {"1 hour": 1, "1 day": 8, "1 week": 40, "1 month": 170, "1 year": 2000}
@@ -51,6 +53,7 @@ def main() -> None:
     seconds = 0.15 if parser.parse_args().quick else 0.6
     cal = realistic()
     start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    print(machine("calendar"))
     print(f"{'horizon':<9} {'add/s':>10} {'between/s':>10} {'naive add/s':>12} {'speed-up':>9}")
     adds = []
     for label, hours in HORIZONS.items():

@@ -6,7 +6,6 @@ import argparse
 import hashlib
 import itertools
 import json
-import os
 import random
 import resource
 import sqlite3
@@ -20,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
-from report import Row, print_table, section
+from report import Row, machine, print_table, section
 
 from serviceflow import Case, ManualClock, ServiceDesk, default_policy
 from serviceflow.backends.sqlite import _SCHEMA
@@ -414,7 +413,7 @@ def _ratio_row(figure: str, value: float, baseline: str, base: float, unit: str)
 def main_run(sizes: Sizes) -> None:
     """Measure every figure with its baseline and print the table."""
     rows: list[Row] = []
-    print(f"serviceflow engine benchmark: python {sys.version.split()[0]}, {os.cpu_count()} cpus")
+    print(machine("engine"))
     with section("1+2. transitions triggers vs desk commands on memory://"):
         triggers = len(TRIGGERS) * sizes.trigger_cycles
         commands = COMMANDS_PER_CASE * sizes.memory_cases

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
-import os
 import pstats
 import random
 import shutil
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from report import Row, print_table, section
+from report import Row, machine, print_table, section
 
 from serviceflow import ManualClock, Policy, ServiceDesk, load_policy
 from serviceflow.calendar import BusinessCalendar, business_calendar
@@ -409,7 +408,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    print(f"serviceflow SLA benchmark: python {sys.version.split()[0]}, {os.cpu_count()} cpus")
+    print(machine("SLA"))
     began = time.perf_counter()
     if args.profile:
         tick_rows(sizes, profile=True)

@@ -64,3 +64,17 @@ def _fired_timer_contract(store: Store) -> None:
     assert store.due_timers("2026-01-02", 10) == []
     with pytest.raises(ConcurrencyConflict):
         store.append([attrs.evolve(_write("A", 2), fired=(timer,))])
+
+
+def test_loads_many_rows_at_once() -> None:
+    _load_many_contract(MemoryStore())
+
+
+def _load_many_contract(store: Store) -> None:
+    """``load_many`` returns the rows that exist among the ids asked for, by id."""
+    ids = [f"C{i:04d}" for i in range(1203)]
+    store.append([_write(i, 0) for i in ids])
+    found = store.load_many([*ids[::2], "missing"])
+    assert sorted(found) == ids[::2]
+    assert found["C0002"] == store.load("C0002")
+    assert store.load_many([]) == {}

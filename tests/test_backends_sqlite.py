@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import attrs
 import pytest
 
 from serviceflow import ConcurrencyConflict, ServiceDesk, StoreError
 from serviceflow.backends.sqlite import SCHEMA_VERSION, SQLiteStore, open_store, parse_url
-from serviceflow.store import CaseQuery, CaseRow, EventRecord, StreamWrite
+from serviceflow.store import CaseQuery, CaseRow, EventRecord, StreamWrite, TimerRecord
 
 
 def test_urls() -> None:
@@ -149,3 +150,45 @@ def test_firing_a_replaced_timer_is_a_conflict(tmp_path: Path) -> None:
     from .test_backends_memory import _fired_timer_contract
 
     _fired_timer_contract(SQLiteStore(str(tmp_path / "d.db")))
+
+
+def test_loads_many_rows_at_once(tmp_path: Path) -> None:
+    from .test_backends_memory import _load_many_contract
+
+    _load_many_contract(SQLiteStore(str(tmp_path / "d.db"), synchronous="off"))
+
+
+def test_a_row_without_a_document_keeps_the_stored_one(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "d.db"))
+    store.append([attrs.evolve(_write("A", 0), row=attrs.evolve(_row("A", 1), data='{"d":1}'))])
+    moved = attrs.evolve(_row("A", 2), head="h2", updated_at="t2", data=None, state="ignored")
+    store.append([attrs.evolve(_write("A", 1), row=moved)])
+    row = store.load("A")
+    assert row is not None
+    assert (row.version, row.head, row.updated_at, row.data) == (2, "h2", "t2", '{"d":1}')
+    assert row.state == "intake", "a row without a document moves only version, head and time"
+    with pytest.raises(StoreError, match="a new case row needs its JSON document"):
+        store.append([attrs.evolve(_write("B", 0), row=attrs.evolve(_row("B", 1), data=None))])
+    stale = attrs.evolve(_write("A", 1), row=moved)
+    with pytest.raises(ConcurrencyConflict, match="stream 'A': expected version 1"):
+        store.append([stale])
+    assert store.load("B") is None
+    assert [r.seq for r in store.read("A")] == [1, 2]
+
+
+def test_a_batch_with_one_replaced_timer_names_its_case_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(str(tmp_path / "d.db"))
+    timers = {
+        i: TimerRecord("2026-01-01T10:00:00.000000+00:00", i, "resolution", 1, "breach", 1)
+        for i in ("A", "B", "C")
+    }
+    store.append([attrs.evolve(_write(i, 0), timers=(t,)) for i, t in timers.items()])
+    fired = [attrs.evolve(_write(i, 1), fired=(t,)) for i, t in timers.items()]
+    fired[1] = attrs.evolve(fired[1], fired=(attrs.evolve(timers["B"], version=9),))
+    with pytest.raises(ConcurrencyConflict, match="stream 'B'"):
+        store.append(fired)
+    assert len(store.due_timers("2026-01-02", 10)) == 3
+    assert [len(store.read(i)) for i in timers] == [1, 1, 1]
+    assert not store._db.in_transaction

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import attrs
 import pytest
 
 from serviceflow import IntegrityError
 from serviceflow import events as ev
-from serviceflow.evolve import evolve, fold
+from serviceflow.evolve import BOOKKEEPING, caught_up, evolve, fold
 
 from .conftest import START
 
@@ -52,3 +54,30 @@ def test_duplicates_accumulate() -> None:
     )
     assert case is not None
     assert case.duplicates == ("C2", "C3")
+
+
+def test_bookkeeping_events_move_only_the_version_and_time() -> None:
+    case = fold([SUBMITTED, ev.Classified(category="billing", kind="incident", **META)])
+    assert case is not None
+    later = {**META, "at": START + timedelta(hours=1), "policy": "newer"}
+    for event in (
+        ev.SlaWarned(metric="resolution", cycle=1, threshold=0.5, **later),
+        ev.SlaBreached(metric="resolution", cycle=1, **later),
+    ):
+        assert type(event) in BOOKKEEPING
+        after = evolve(case, event)
+        assert after == attrs.evolve(case, version=3, updated_at=START + timedelta(hours=1))
+
+
+def test_a_document_catches_up_with_its_row() -> None:
+    written = fold([SUBMITTED, ev.Classified(category="billing", kind="incident", **META)])
+    assert written is not None
+    later = {**META, "at": START + timedelta(minutes=5)}
+    bookkeeping = [
+        ev.SlaWarned(metric="resolution", cycle=1, threshold=0.5, **later),
+        ev.SlaBreached(metric="resolution", cycle=1, **later),
+    ]
+    assert caught_up(written, 4, later["at"]) == fold(bookkeeping, written)
+    assert caught_up(written, 2, START) is written
+    with pytest.raises(IntegrityError, match="document is at version 2, ahead of its row"):
+        caught_up(written, 1, START)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from serviceflow import ManualClock, Policy, PolicyError, ServiceDesk, hookimpl, load_policy
 from serviceflow import events as ev
 from serviceflow.case import Case
+from serviceflow.serialization import iso
 
 WEEK = ("mon", "tue", "wed", "thu", "fri")
 
@@ -645,3 +647,68 @@ def test_two_desks_keep_timers_exact_with_cached_histories(tmp_path: Path) -> No
     resolution = fresh.sla(case_id).current("resolution")
     assert resolution is not None
     assert (resolution.status, resolution.consumed) == ("paused", timedelta(minutes=20))
+
+
+def _working_on_sqlite(tmp_path: Path) -> tuple[str, ServiceDesk, ManualClock, str]:
+    """A SQLite desk at Monday 09:00 Berlin with one case in progress: url, desk, clock, id."""
+    url = f"sqlite:///{tmp_path / 'sla.db'}"
+    desk, clock = desk_at(url, datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
+    return url, desk, clock, _working(desk)
+
+
+def test_a_tick_moves_the_row_and_leaves_the_document(tmp_path: Path) -> None:
+    url, desk, clock, case_id = _working_on_sqlite(tmp_path)
+    monday = clock.now()
+    before = desk.store.load(case_id)
+    assert before is not None
+    clock.set(monday + timedelta(hours=5))
+    assert len(desk.tick()) == 4
+    row = desk.store.load(case_id)
+    assert row is not None
+    assert row.data == before.data, "warnings and breaches do not rewrite the document"
+    assert (row.version, row.updated_at) == (before.version + 4, iso(clock.now()))
+    other, _ = desk_at(url, clock.now())  # another process: nothing cached
+    for reader in (desk, other):
+        case = reader.case(case_id)
+        assert (case.version, case.updated_at) == (row.version, clock.now())
+        assert case == reader.replay(case_id)
+        assert [c.version for c in reader.cases()] == [row.version]
+        assert reader.verify(case_id).ok
+    other.tick(clock.now())
+    resolved = desk.resolve(case_id, by="agent:kim", resolution="Fixed")
+    assert resolved == other.case(case_id) == other.replay(case_id)
+    after = other.store.load(case_id)
+    assert after is not None
+    assert after.data != before.data
+    assert other.verify(case_id).ok
+
+
+def test_a_tick_by_another_desk_does_not_confuse_a_cached_one(tmp_path: Path) -> None:
+    url, desk, clock, case_id = _working_on_sqlite(tmp_path)
+    clock.advance(hours=3)
+    worker, _ = desk_at(url, clock.now())
+    cached = desk.case(case_id).version
+    assert len(worker.tick(clock.now())) == 2
+    note = desk.note(case_id, by="agent:kim", text="still on it")  # decided on a cached version
+    assert note.version == cached + 3
+    assert [r.event.TYPE for r in desk.history(case_id)][-2:] == [
+        "case.sla_warned",
+        "case.note_added",
+    ]
+    assert desk.verify(case_id).ok
+
+
+def test_verify_finds_a_document_left_behind_by_a_real_change(tmp_path: Path) -> None:
+    _, desk, _, case_id = _working_on_sqlite(tmp_path)
+    old = desk.store.load(case_id)
+    assert old is not None
+    desk.note(case_id, by="agent:kim", text="a real change")
+    db = sqlite3.connect(tmp_path / "sla.db")
+    with db:
+        db.execute("UPDATE cases SET data = ? WHERE id = ?", (old.data, case_id))
+    db.close()
+    problems = desk.verify(case_id).problems
+    assert problems == (
+        f"the stored document is at version {old.version}, but event {old.version + 1} "
+        "(case.note_added) changed the case after it",
+    )

@@ -22,6 +22,7 @@ from attrs import frozen
 from serviceflow import commands as cmd
 from serviceflow import events as ev
 from serviceflow.case import Case
+from serviceflow.chain import chain_records
 from serviceflow.clock import Clock, SystemClock, require_aware
 from serviceflow.decide import decide, decide_merge
 from serviceflow.errors import (
@@ -33,7 +34,8 @@ from serviceflow.errors import (
     StoreError,
     ValidationError,
 )
-from serviceflow.evolve import evolve
+from serviceflow.evolve import BOOKKEEPING_TYPES, caught_up, evolve, fold
+from serviceflow.firing import Firing
 from serviceflow.ids import new_case_id
 from serviceflow.lifecycle import (
     CLASSIFIED,
@@ -335,69 +337,87 @@ class ServiceDesk:
 
         Due timers come from the store's index, so the cost grows with what is due, not
         with the number of open cases. A stored timer is exact (it is rewritten by every
-        write that changes the clocks), so firing needs no replay: the event it names is
-        recorded and the timer removed in the same transaction, a batch of cases at a time.
+        write that changes the clocks), so firing needs no replay, nor even the case: its
+        events are bookkeeping, chained after the row's head and appended with the timer's
+        removal, a batch of cases per transaction.
         """
         at = require_aware(now, "tick(now)") if now is not None else self._now()
         by_case: dict[str, list[TimerRecord]] = {}
         for timer in self.store.due_timers(iso(at), limit):
             by_case.setdefault(timer.case_id, []).append(timer)
+        firing = Firing(at, self.policy.version)
         fired: list[RecordedEvent] = []
         ids = list(by_case)
         for start in range(0, len(ids), _TICK_BATCH):
-            batch = [self._fire_timers(i, by_case[i], at) for i in ids[start : start + _TICK_BATCH]]
-            fired += self._commit_fired([b for b in batch if b is not None])
+            rows = self.store.load_many(ids[start : start + _TICK_BATCH])
+            batch = [self._fire_timers(row, by_case[row.id], firing) for row in rows.values()]
+            fired += self._commit_fired(batch)
         return fired
 
-    def _fire_timers(
-        self, case_id: str, timers: list[TimerRecord], at: datetime
-    ) -> tuple[Case, Sequence[ev.Event], StreamWrite] | None:
-        """The write that records a case's due timers (``None`` if the case is gone).
+    def _fire_timers(self, row: CaseRow, timers: list[TimerRecord], firing: Firing) -> _Fired:
+        """The write that records a case's due timers after its stored row.
 
         Whether the timers are still current is checked by the store in the append: a
         timer replaced meanwhile makes it a conflict, and the case is skipped.
         """
-        case, head = self._current(case_id)
-        if case is None:
-            return None
-        live = sorted(timers, key=_firing_order)
-        meta: dict[str, Any] = {"at": at, "by": "system:sla", "policy": self.policy.version}
-        events: list[ev.Event] = [
-            ev.SlaBreached(metric=t.metric, cycle=t.cycle, **meta)
-            if t.kind == "breach"
-            else ev.SlaWarned(
-                metric=t.metric, cycle=t.cycle, threshold=float(t.kind.partition(":")[2]), **meta
-            )
-            for t in live
-        ]
-        return self._prepare(case_id, case, head, events, timers=None, fired=tuple(live))
+        live, events, records = firing.fire(row.id, row.version, row.head, timers)
+        head = records[-1].hash
+        after = None
+        if self.store.keeps_objects:
+            after = fold(events, self._decode(row))
+            assert after is not None
+            stored = _row(after, head, keep=True)
+        else:
+            stored = row.moved(records[-1].seq, head, records[-1].at)
+        write = StreamWrite(row.id, row.version, records, stored, frozenset(), None, live)
+        return _Fired(row, events, write, after)
 
-    def _commit_fired(
-        self, batch: list[tuple[Case, Sequence[ev.Event], StreamWrite]]
-    ) -> list[RecordedEvent]:
+    def _commit_fired(self, batch: list[_Fired]) -> list[RecordedEvent]:
         """Append a batch in one transaction; on a conflict, case by case, skipping stale ones."""
         if not batch:
             return []
         try:
-            self.store.append([write for _, _, write in batch])
+            self.store.append([item.write for item in batch])
             done = batch
         except ConcurrencyConflict:
             done = []
             for item in batch:
                 try:
-                    self.store.append([item[2]])
+                    self.store.append([item.write])
                     done.append(item)
                 except ConcurrencyConflict:
-                    log.info("tick skipped case %s: it changed meanwhile", item[0].id)
+                    log.info("tick skipped case %s: it changed meanwhile", item.row.id)
+        hook = self.plugins.hook
+        told = bool(hook.observe.get_hookimpls() or hook.notify.get_hookimpls())
         recorded: list[RecordedEvent] = []
-        for after, events, write in done:
-            self._remember(after, write.row.head)
-            self._published(after, events, write.events)
+        for item in done:
+            self._caught_up(item, told=told)
             recorded += [
-                RecordedEvent(after.id, r.seq, e, r.hash, r.prev)
-                for e, r in zip(events, write.events, strict=True)
+                RecordedEvent(r.stream, r.seq, e, r.hash, r.prev)
+                for e, r in zip(item.events, item.write.events, strict=True)
             ]
         return recorded
+
+    def _caught_up(self, item: _Fired, *, told: bool) -> None:
+        """After a tick's write: keep caches current and tell the plugins (who need the case)."""
+        row, write = item.row, item.write
+        with self._cache_lock:
+            cached = self._cache.pop(row.id, None)
+            history = self._histories.get(row.id)
+        if history is not None and history[0] == row.version:
+            self._remember_history(row.id, write.row.version, (*history[1], *item.events))
+        after = item.after
+        if after is None:
+            before = cached[0] if cached is not None and cached[1] == row.head else None
+            if before is None and told:
+                before = self._decode(row)
+            if before is None:
+                return
+            after = fold(item.events, before)
+            assert after is not None
+            self._remember(after, write.row.head)
+        if told:
+            self._published(after, item.events, write.events)
 
     def reapply_policy(self, policy: Policy, *, by: str = "system:policy") -> list[Case]:
         """Make ``policy`` the desk's policy and apply its service levels to open cases.
@@ -692,7 +712,7 @@ class ServiceDesk:
             if row.head != last.hash:
                 problems.append("projection head hash does not match the last event")
             if not problems:
-                problems.extend(self._projection_problems(case_id, row))
+                problems.extend(self._projection_problems(case_id, row, records))
         return Verification(case_id, len(records), tuple(problems))
 
     def verify_all(self) -> Iterator[Verification]:
@@ -705,14 +725,30 @@ class ServiceDesk:
             if row.id not in seen:
                 yield self.verify(row.id)
 
-    def _projection_problems(self, case_id: str, row: CaseRow) -> list[str]:
-        """Replay the events and compare with the stored document and its indexed columns."""
+    def _projection_problems(
+        self, case_id: str, row: CaseRow, records: Sequence[EventRecord]
+    ) -> list[str]:
+        """Replay the events and compare with the stored document and its indexed columns.
+
+        A document may lag behind the row by bookkeeping events only; any other event after
+        the document's version means the document was not rewritten when it should have been.
+        """
+        problems = []
         try:
             replayed = self.replay(case_id)
-            stored = row.snapshot if isinstance(row.snapshot, Case) else decode_case(row.data or "")
+            if isinstance(row.snapshot, Case):
+                stored = row.snapshot
+            else:
+                written = decode_case(row.data or "").version
+                missed = [r for r in records[written:] if r.type not in BOOKKEEPING_TYPES]
+                if missed:
+                    problems.append(
+                        f"the stored document is at version {written}, but event "
+                        f"{missed[0].seq} ({missed[0].type}) changed the case after it"
+                    )
+                stored = _stored_case(row)
         except ServiceflowError as exc:
             return [f"replay failed: {exc}"]
-        problems = []
         if replayed != stored:
             problems.append("replaying the events does not give the stored projection")
         expected = _row(replayed, row.head, keep=False)
@@ -769,9 +805,7 @@ class ServiceDesk:
             cached = self._cache.get(row.id)
         if cached is not None and cached[0].version == row.version and cached[1] == row.head:
             return cached[0]
-        if row.data is None:
-            raise StoreError(f"case {row.id}: the store returned neither a document nor a snapshot")
-        return decode_case(row.data)
+        return _stored_case(row)
 
     def _remember(self, case: Case, head: str) -> None:
         """Keep the last versions we wrote (bounded LRU) so the next command skips a read."""
@@ -796,18 +830,11 @@ class ServiceDesk:
     ) -> tuple[Case, Sequence[ev.Event], StreamWrite]:
         """Fold, encode and chain ``events``; the timers are recomputed unless given."""
         expected = case.version if case is not None else 0
-        records = []
-        prev = head
-        after = case
-        for event in events:
-            after = evolve(after, event)
-            data = encode_event(event)
-            digest = chain_hash(prev, stream, after.version, data)
-            at = iso(event.at)
-            records.append(EventRecord(stream, after.version, event.TYPE, at, data, prev, digest))
-            prev = digest
+        after = fold(events, case)
         assert after is not None
-        row = _row(after, prev, keep=self.store.keeps_objects)
+        items = [(e.TYPE, iso(e.at), encode_event(e)) for e in events]
+        records = chain_records(stream, expected, head, items)
+        row = _row(after, records[-1].hash if records else head, keep=self.store.keeps_objects)
         changed = INDEXED_COLUMNS if self.store.keeps_objects else _changed(case, after)
         new_timers: tuple[TimerRecord, ...] | None = None
         if timers is not _RECOMPUTE:
@@ -835,13 +862,6 @@ class ServiceDesk:
                     _call_each(hook.notify, notification=_notification(case, event, record))
 
 
-def _firing_order(timer: TimerRecord) -> tuple[str, int, float]:
-    """Earliest first; at the same moment warnings by threshold, then the breach."""
-    if timer.kind == "breach":
-        return (timer.due, 1, 0.0)
-    return (timer.due, 0, float(timer.kind.partition(":")[2]))
-
-
 def _row(case: Case, head: str, *, keep: bool) -> CaseRow:
     """The stored form of a case: indexed columns plus the object or its JSON document."""
     return CaseRow(
@@ -861,10 +881,31 @@ def _row(case: Case, head: str, *, keep: bool) -> CaseRow:
     )
 
 
+def _stored_case(row: CaseRow) -> Case:
+    """The case a row holds: its document, caught up with the row's version and time."""
+    if row.data is None:
+        raise StoreError(f"case {row.id}: the store returned neither a document nor a snapshot")
+    case = decode_case(row.data)
+    if case.version == row.version:
+        return case
+    return caught_up(case, row.version, datetime.fromisoformat(row.updated_at))
+
+
 def _changed(before: Case | None, after: Case) -> frozenset[str]:
     if before is None:
         return INDEXED_COLUMNS
     return frozenset(c for c in INDEXED_COLUMNS if getattr(before, c) != getattr(after, c))
+
+
+@frozen
+class _Fired:
+    """A tick's write for one case, with the row it follows and the events it records."""
+
+    row: CaseRow
+    events: Sequence[ev.Event]
+    write: StreamWrite
+    after: Case | None = None
+    """The case after the write, when the store keeps objects (and so needed it)."""
 
 
 class _Stale(Exception):  # noqa: N818 - internal signal, never escapes execute

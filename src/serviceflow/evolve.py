@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from serviceflow import events as ev
@@ -25,8 +26,32 @@ def evolve(case: Case | None, event: ev.Event) -> Case:
             f"case {case.id}: {event.TYPE} cannot follow state {case.state!r} "
             f"(version {case.version})"
         )
+    if type(event) in BOOKKEEPING:
+        return replace(case, state, case.version + 1, event.at, case.policy, _NOTHING)
     changes = _CHANGES[type(event)](case, event)
     return replace(case, state, case.version + 1, event.at, event.policy, changes)
+
+
+BOOKKEEPING: frozenset[type[ev.Event]] = frozenset({ev.SlaWarned, ev.SlaBreached})
+"""Events that record a fact about the case's clocks and change nothing else in the case:
+only its version and ``updated_at`` move (not even its policy or state), so a store may
+leave the case's document as it was and keep those two in the row (see ``caught_up``)."""
+
+BOOKKEEPING_TYPES = frozenset(e.TYPE for e in BOOKKEEPING)
+"""The stored ``type`` of each bookkeeping event."""
+
+
+def caught_up(case: Case, version: int, updated_at: datetime) -> Case:
+    """A case whose document was written at an earlier version, after the bookkeeping
+    events that followed it (the caller knows they were bookkeeping only)."""
+    if version < case.version:
+        raise IntegrityError(
+            f"case {case.id}: its document is at version {case.version}, ahead of its row "
+            f"({version})"
+        )
+    if version == case.version:
+        return case
+    return replace(case, case.state, version, updated_at, case.policy, _NOTHING)
 
 
 def fold(events: Iterable[ev.Event], case: Case | None = None) -> Case | None:
@@ -115,6 +140,4 @@ _CHANGES: dict[type[ev.Event], Callable[[Case, Any], dict[str, Any]]] = {
     ev.DuplicateMerged: lambda c, e: {"duplicates": (*c.duplicates, e.duplicate)},
     ev.NoteAdded: lambda c, e: _NOTHING,
     ev.SlaApplied: lambda c, e: {"sla": e.level},
-    ev.SlaWarned: lambda c, e: _NOTHING,
-    ev.SlaBreached: lambda c, e: _NOTHING,
 }

@@ -32,7 +32,9 @@ class CaseRow:
 
     ``data`` is the JSON document; ``snapshot`` the live object. Stores whose
     ``keeps_objects`` is true receive and return ``snapshot`` and may leave ``data`` unset;
-    others receive ``data``.
+    others receive ``data``. A document may lag behind the row's ``version`` and
+    ``updated_at`` by bookkeeping events (SLA warnings and breaches change nothing else), so
+    a write of only such events updates the row without a document (``data`` is ``None``).
     """
 
     id: str
@@ -48,6 +50,22 @@ class CaseRow:
     updated_at: str
     data: str | None = None
     snapshot: object | None = None
+
+    def moved(self, version: int, head: str, updated_at: str) -> CaseRow:
+        """This row after bookkeeping events: only version, head and time move; no document."""
+        return CaseRow(
+            self.id,
+            self.state,
+            version,
+            head,
+            self.requester,
+            self.channel,
+            self.priority,
+            self.category,
+            self.assignee,
+            self.submitted_at,
+            updated_at,
+        )
 
 
 @frozen(order=True)
@@ -120,6 +138,10 @@ class Store(Protocol):
 
     def load(self, stream: str) -> CaseRow | None:
         """The projection row of a case, or ``None``."""
+        ...
+
+    def load_many(self, streams: Sequence[str]) -> dict[str, CaseRow]:
+        """The rows of the cases that exist among ``streams``, by id."""
         ...
 
     def query(self, query: CaseQuery) -> Iterator[CaseRow]:

@@ -79,6 +79,11 @@ class MemoryStore:
         """The stored row, or ``None``."""
         return self._rows.get(stream)
 
+    def load_many(self, streams: Sequence[str]) -> dict[str, CaseRow]:
+        """The stored rows among ``streams``."""
+        rows = self._rows
+        return {s: rows[s] for s in streams if s in rows}
+
     def query(self, query: CaseQuery) -> Iterator[CaseRow]:
         """Matching rows by submission time, then id (the order every store uses)."""
         with self._lock:

@@ -142,12 +142,17 @@ class SQLiteStore:
                 raise
 
     def append(self, writes: Sequence[StreamWrite]) -> None:
-        """All writes in one ``BEGIN IMMEDIATE`` transaction; a stale version rolls back."""
+        """All writes in one ``BEGIN IMMEDIATE`` transaction; a stale version rolls back.
+
+        Statements of the same shape go to SQLite together (``executemany``), so a batch of
+        a tick's writes costs one call per kind of statement, not one per case.
+        """
         events = [
             (e.stream, e.seq, e.type, e.at, e.data, e.prev, e.hash)
             for write in writes
             for e in write.events
         ]
+        fired = [t for write in writes for t in write.fired]
         with self._lock, self._errors("append"):
             db = self._db
             try:
@@ -156,33 +161,53 @@ class SQLiteStore:
                     db.execute(_INSERT_EVENT, events[0])
                 else:
                     db.executemany(_INSERT_EVENT, events)
+                self._write_rows(writes)
                 for write in writes:
-                    self._write_row(write)
                     if write.timers is not None:
                         self._write_timers(write.stream, write.timers)
-                    for timer in write.fired:
-                        self._fire_timer(timer)
+                if fired and not self._fire_timers(fired):
+                    db.execute("ROLLBACK")
+                    raise self._stale_timer(fired)
                 db.execute("COMMIT")
             except sqlite3.IntegrityError as exc:
                 db.execute("ROLLBACK")
                 raise self._conflict(writes, exc) from None
             except ConcurrencyConflict:
-                db.execute("ROLLBACK")
                 raise
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
 
-    def _write_row(self, write: StreamWrite) -> None:
-        """Insert a new row, or update only what changed: setting an indexed column costs
-        an index rewrite even when its value stays the same."""
+    def _write_rows(self, writes: Sequence[StreamWrite]) -> None:
+        """Insert new rows; update the others where they are still at the expected version."""
+        db = self._db
+        new = [w.row for w in writes if w.expected == 0]
+        if any(row.data is None for row in new):
+            raise StoreError(f"{self.url}: a new case row needs its JSON document")
+        if new:
+            db.executemany(_INSERT_ROW, [_row_values(row) for row in new])
+        moved = [
+            (w.row.version, w.row.head, w.row.updated_at, w.row.id, w.expected)
+            for w in writes
+            if w.expected and w.row.data is None
+        ]
+        if moved:
+            cursor = db.executemany(
+                "UPDATE cases SET version = ?, head = ?, updated_at = ? "
+                "WHERE id = ? AND version = ?",
+                moved,
+            )
+            if cursor.rowcount != len(moved):
+                raise sqlite3.IntegrityError("a case row is not at its expected version")
+        for write in writes:
+            if write.expected and write.row.data is not None:
+                self._update_row(write)
+
+    def _update_row(self, write: StreamWrite) -> None:
+        """Update a row with its new document, and only the indexed columns that changed:
+        setting an indexed column costs an index rewrite even when its value stays the same."""
         row = write.row
-        if row.data is None:
-            raise StoreError(f"case {row.id}: the SQLite store needs the row's JSON document")
-        if write.expected == 0:
-            self._db.execute(_INSERT_ROW, _row_values(row, row.data))
-            return
         changed = [c for c in _INDEXED if c in write.changed]
         sets = "".join(f", {c} = ?" for c in changed)
         cursor = self._db.execute(
@@ -210,15 +235,26 @@ class SQLiteStore:
                 [(t.case_id, t.metric, t.cycle, t.kind, t.due, t.version) for t in timers],
             )
 
-    def _fire_timer(self, timer: TimerRecord) -> None:
-        """Remove a fired timer; if it is no longer stored as read, the case moved on."""
-        cursor = self._db.execute(
+    def _fire_timers(self, fired: Sequence[TimerRecord]) -> bool:
+        """Remove fired timers; ``False`` if one is no longer stored as read (its case moved on)."""
+        cursor = self._db.executemany(
             "DELETE FROM timers WHERE case_id = ? AND metric = ? AND cycle = ? AND kind = ? "
             "AND version = ?",
-            (timer.case_id, timer.metric, timer.cycle, timer.kind, timer.version),
+            [(t.case_id, t.metric, t.cycle, t.kind, t.version) for t in fired],
         )
-        if cursor.rowcount != 1:
-            raise ConcurrencyConflict(timer.case_id, timer.version)
+        return cursor.rowcount == len(fired)
+
+    def _stale_timer(self, fired: Sequence[TimerRecord]) -> ConcurrencyConflict:
+        """The conflict naming a case whose fired timer is gone or was replaced."""
+        for timer in fired:
+            stored = self._db.execute(
+                "SELECT version FROM timers WHERE case_id = ? AND metric = ? AND cycle = ? "
+                "AND kind = ?",
+                (timer.case_id, timer.metric, timer.cycle, timer.kind),
+            ).fetchone()
+            if stored is None or stored[0] != timer.version:
+                return ConcurrencyConflict(timer.case_id, timer.version)
+        return ConcurrencyConflict(fired[0].case_id, fired[0].version)
 
     def due_timers(self, now: str, limit: int) -> list[TimerRecord]:
         """Due timers from the ``due_at`` index: cost grows with what is due, not with all."""
@@ -272,6 +308,20 @@ class SQLiteStore:
                 f"SELECT {_ROW_COLUMNS} FROM cases WHERE id = ?", (stream,)
             ).fetchone()
         return CaseRow(*row) if row is not None else None
+
+    def load_many(self, streams: Sequence[str]) -> dict[str, CaseRow]:
+        """The rows among ``streams``, a page of ids per query."""
+        found: dict[str, CaseRow] = {}
+        for start in range(0, len(streams), _PAGE):
+            page = streams[start : start + _PAGE]
+            marks = ", ".join("?" * len(page))
+            with self._lock, self._errors("load"):
+                rows = self._db.execute(
+                    f"SELECT {_ROW_COLUMNS} FROM cases WHERE id IN ({marks})", tuple(page)
+                ).fetchall()
+            for row in rows:
+                found[row[0]] = CaseRow(*row)
+        return found
 
     def query(self, query: CaseQuery) -> Iterator[CaseRow]:
         """Matching rows by submission time, fetched a page at a time (bounded memory)."""
@@ -339,7 +389,7 @@ class SQLiteStore:
             self._db.close()
 
 
-def _row_values(row: CaseRow, data: str) -> tuple[object, ...]:
+def _row_values(row: CaseRow) -> tuple[object, ...]:
     return (
         row.id,
         row.state,
@@ -352,7 +402,7 @@ def _row_values(row: CaseRow, data: str) -> tuple[object, ...]:
         row.assignee,
         row.submitted_at,
         row.updated_at,
-        data,
+        row.data,
     )
 
 
