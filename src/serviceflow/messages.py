@@ -16,7 +16,9 @@ class Classification:
     confidence: float
     impact: str | None = None
     urgency: str | None = None
+    tags: tuple[str, ...] = ()
     source: str = "classifier"
+    reason: str = ""
 
 
 @frozen(kw_only=True)

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from attrs import field, frozen
 
 from serviceflow.calendar import BusinessCalendar, always_open, business_calendar
+from serviceflow.conditions import CaseCondition
 from serviceflow.errors import ValidationError
 from serviceflow.readonly import ReadOnlyMap
 from serviceflow.states import STATES, WAITING_ON_CLIENT
-
-if TYPE_CHECKING:
-    from serviceflow.case import Case
 
 FIRST_RESPONSE = "first_response"
 NEXT_REPLY = "next_reply"
@@ -81,37 +78,6 @@ class CalendarSpec:
 
 
 @frozen
-class SlaCondition:
-    """When a service level applies; an empty list means any value."""
-
-    priority: tuple[str, ...] = ()
-    tier: tuple[str, ...] = ()
-    category: tuple[str, ...] = ()
-    kind: tuple[str, ...] = ()
-    channel: tuple[str, ...] = ()
-    requester_group: tuple[str, ...] = ()
-
-    def matches(self, case: Case) -> bool:
-        """Does ``case`` meet every condition?"""
-        checks = (
-            (self.priority, case.priority),
-            (self.tier, case.tier),
-            (self.category, case.category),
-            (self.kind, case.kind),
-            (self.channel, case.channel),
-            (self.requester_group, case.requester_group),
-        )
-        return all(not allowed or value in allowed for allowed, value in checks)
-
-    @property
-    def is_fallback(self) -> bool:
-        """True when the condition matches every case."""
-        return not any(
-            (self.priority, self.tier, self.category, self.kind, self.channel, self.requester_group)
-        )
-
-
-@frozen
 class MetricTarget:
     """One clock's promise: ``within`` this much time, warned at these fractions."""
 
@@ -136,7 +102,7 @@ class ServiceLevel:
 
     name: str
     targets: Mapping[str, MetricTarget] = field(converter=_read_only)
-    when: SlaCondition = SlaCondition()
+    when: CaseCondition = field(factory=CaseCondition)
     calendar: str = ALWAYS
 
 
