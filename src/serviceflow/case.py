@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, cast
 
-from attrs import fields, frozen
+from attrs import field, fields, frozen
+
+from serviceflow.readonly import ReadOnlyMap, read_only
 
 
 @frozen(kw_only=True)
@@ -42,6 +44,10 @@ class Case:
     merged_into: str | None = None
     duplicates: tuple[str, ...] = ()
     sla: str | None = None
+    language: str | None = None
+    fields: Mapping[str, str] = field(factory=ReadOnlyMap, converter=read_only)
+    tags: tuple[str, ...] = ()
+    resolved_by: str | None = None
 
     @property
     def requester_group(self) -> str | None:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import get_args, get_type_hints
+from collections.abc import Mapping
+from typing import ClassVar, get_args, get_origin, get_type_hints
 
 from attrs import fields, frozen
+
+from serviceflow.readonly import ReadOnlyMap
 
 
 @frozen(kw_only=True)
 class Command:
-    """Fields common to every command."""
+    """Fields common to every command; ``NAME`` is how policies (roles, guardrails) name it."""
+
+    NAME: ClassVar[str] = ""
 
     case_id: str
     by: str
@@ -19,6 +24,8 @@ class Command:
 @frozen(kw_only=True)
 class Submit(Command):
     """Intake of a new request."""
+
+    NAME = "submit"
 
     requester: str
     channel: str
@@ -29,20 +36,27 @@ class Submit(Command):
     impact: str | None = None
     urgency: str | None = None
     tier: str | None = None
+    language: str | None = None
+    fields: Mapping[str, str] = ReadOnlyMap()
 
 
 @frozen(kw_only=True)
 class Classify(Command):
     """Set category and kind (``confidence`` when a classifier decided)."""
 
+    NAME = "classify"
+
     category: str | None = None
     kind: str | None = None
     confidence: float | None = None
+    tags: tuple[str, ...] = ()
 
 
 @frozen(kw_only=True)
 class Prioritize(Command):
     """Set priority from impact × urgency, or directly with a reason."""
+
+    NAME = "prioritize"
 
     impact: str | None = None
     urgency: str | None = None
@@ -54,12 +68,16 @@ class Prioritize(Command):
 class Assign(Command):
     """Route the case to an owner, or transfer it."""
 
+    NAME = "assign"
+
     to: str
 
 
 @frozen(kw_only=True)
 class Acknowledge(Command):
     """Send the first public reply."""
+
+    NAME = "acknowledge"
 
     message: str
 
@@ -68,12 +86,16 @@ class Acknowledge(Command):
 class Reply(Command):
     """Send a later public reply."""
 
+    NAME = "reply"
+
     message: str
 
 
 @frozen(kw_only=True)
 class RequestInfo(Command):
     """Ask the client for information; the case waits on the client."""
+
+    NAME = "request_info"
 
     message: str
 
@@ -82,12 +104,16 @@ class RequestInfo(Command):
 class ClientReply(Command):
     """Record a message from the client; an empty ``by`` means the requester."""
 
+    NAME = "client_reply"
+
     message: str
 
 
 @frozen(kw_only=True)
 class Resolve(Command):
     """Deliver the resolution."""
+
+    NAME = "resolve"
 
     resolution: str
 
@@ -96,12 +122,16 @@ class Resolve(Command):
 class Validate(Command):
     """Pass the quality check of the resolution."""
 
+    NAME = "validate"
+
     note: str = ""
 
 
 @frozen(kw_only=True)
 class Reject(Command):
     """Fail the quality check; the case returns to work."""
+
+    NAME = "reject"
 
     reason: str
 
@@ -110,6 +140,8 @@ class Reject(Command):
 class Confirm(Command):
     """The client confirms the resolution; an empty ``by`` means the requester."""
 
+    NAME = "confirm"
+
     comment: str = ""
 
 
@@ -117,10 +149,14 @@ class Confirm(Command):
 class Close(Command):
     """Close a validated case whose client confirmed or whose auto-confirm window passed."""
 
+    NAME = "close"
+
 
 @frozen(kw_only=True)
 class Reopen(Command):
     """Reopen after resolution, or after closure within the reopen window."""
+
+    NAME = "reopen"
 
     reason: str
 
@@ -129,12 +165,16 @@ class Reopen(Command):
 class Cancel(Command):
     """Cancel an unresolved case."""
 
+    NAME = "cancel"
+
     reason: str
 
 
 @frozen(kw_only=True)
 class Merge(Command):
     """Merge this case, a duplicate, into another case."""
+
+    NAME = "merge"
 
     into: str
 
@@ -143,12 +183,16 @@ class Merge(Command):
 class ApplyServiceLevel(Command):
     """Record the service level the current policy gives the case (after a policy change)."""
 
+    NAME = "apply_service_level"
+
     reason: str
 
 
 @frozen(kw_only=True)
 class AddNote(Command):
     """Add an internal note."""
+
+    NAME = "note"
 
     text: str
 
@@ -196,7 +240,11 @@ def _field_types(cls: type[Command]) -> tuple[tuple[str, tuple[type, ...], bool]
     hints = get_type_hints(cls)
     rows = []
     for attribute in fields(cls):
-        args = get_args(hints[attribute.name]) or (hints[attribute.name],)
+        hint = hints[attribute.name]
+        if get_origin(hint) in (Mapping, tuple):
+            rows.append((attribute.name, (get_origin(hint),), False))
+            continue
+        args = get_args(hint) or (hint,)
         kinds = tuple(t for t in args if t is not type(None))
         rows.append((attribute.name, kinds, type(None) in args))
     _FIELD_TYPES[cls] = tuple(rows)
@@ -211,6 +259,13 @@ def _fits(value: object, kinds: tuple[type, ...], optional: bool) -> bool:
         return str in kinds and (value.isascii() or _storable(value))
     if isinstance(value, bool):
         return False
+    if isinstance(value, Mapping):
+        return Mapping in kinds and all(
+            isinstance(k, str) and isinstance(v, str) and _storable(k) and _storable(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, tuple):
+        return tuple in kinds and all(isinstance(v, str) and _storable(v) for v in value)
     return isinstance(value, kinds) or (float in kinds and isinstance(value, int))
 
 
@@ -222,7 +277,13 @@ def _storable(text: str) -> bool:
     return True
 
 
-_KIND_NAMES = {str: "text", float: "a number", int: "an integer"}
+_KIND_NAMES: dict[type, str] = {
+    str: "text",
+    float: "a number",
+    int: "an integer",
+    Mapping: "a mapping of text to text",
+    tuple: "a tuple of texts",
+}
 
 
 def _field_problem(name: str, value: object, kinds: tuple[type, ...], optional: bool) -> str:
@@ -231,6 +292,14 @@ def _field_problem(name: str, value: object, kinds: tuple[type, ...], optional: 
         return f"{name}: required"
     if isinstance(value, str) and str in kinds:
         return f"{name}: text contains characters that cannot be stored (lone surrogates)"
+    if isinstance(value, Mapping) and Mapping in kinds:
+        return f"{name}: expected a mapping of text to text, got {dict(value)!r:.60}"
+    if isinstance(value, tuple) and tuple in kinds:
+        return f"{name}: expected a tuple of texts, got {value!r:.60}"
     # a value of the wrong type, including text where a number belongs
     wanted = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
     return f"{name}: expected {wanted}, got {type(value).__name__} {value!r:.60}"
+
+
+COMMANDS: dict[str, type[Command]] = {c.NAME: c for c in Command.__subclasses__()}
+"""Every command class by its ``NAME``."""

@@ -169,6 +169,10 @@ def _submit(c: cmd.Submit, policy: Policy, now: datetime) -> ev.Submitted:
     _known(problems, "impact", c.impact, policy.priority.impacts)
     _known(problems, "urgency", c.urgency, policy.priority.urgencies)
     _known(problems, "tier", c.tier, policy.tier_map)
+    if policy.languages:
+        _known(problems, "language", c.language, policy.languages)
+    elif c.language is not None and not c.language.strip():
+        problems.append("language: must not be blank (leave it out when unknown)")
     _check(c.case_id, "submit", problems)
     return ev.Submitted(
         case_id=c.case_id,
@@ -181,6 +185,8 @@ def _submit(c: cmd.Submit, policy: Policy, now: datetime) -> ev.Submitted:
         kind=c.kind,
         impact=c.impact,
         urgency=c.urgency,
+        language=c.language,
+        fields=c.fields,
         at=now,
         by=c.by.strip() or client_actor(c.requester),
         policy=policy.version,
@@ -199,12 +205,16 @@ def _classify(case: Case, c: cmd.Classify, policy: Policy, now: datetime) -> lis
     _known(problems, "kind", kind, policy.kinds)
     if c.confidence is not None and not 0.0 <= c.confidence <= 1.0:
         problems.append(f"confidence: must be between 0 and 1, got {c.confidence}")
+    problems.extend(f"tags: {t!r} is blank" for t in c.tags if not t.strip())
     _check(case.id, "classify", problems)
     fire(Subject(case, policy, now), "classify")
     assert category is not None
     assert kind is not None
     meta = _meta(c, policy, now)
-    return [ev.Classified(category=category, kind=kind, confidence=c.confidence, **meta)]
+    tags = tuple(dict.fromkeys(t.strip() for t in c.tags))
+    return [
+        ev.Classified(category=category, kind=kind, confidence=c.confidence, tags=tags, **meta)
+    ]
 
 
 def _prioritize(case: Case, c: cmd.Prioritize, policy: Policy, now: datetime) -> list[ev.Event]:
@@ -214,6 +224,8 @@ def _prioritize(case: Case, c: cmd.Prioritize, policy: Policy, now: datetime) ->
     if c.priority is not None:
         _known(problems, "priority", c.priority, policy.priority.names)
         _required(problems, reason=c.reason)
+    elif case.priority is not None and (c.reason is None or not c.reason.strip()):
+        problems.append(f"reason: required to change the priority ({case.priority}) already set")
     _check(case.id, "prioritize", problems)
     fire(Subject(case, policy, now), "prioritize")
     impact, urgency = c.impact or case.impact, c.urgency or case.urgency
@@ -225,6 +237,8 @@ def _prioritize(case: Case, c: cmd.Prioritize, policy: Policy, now: datetime) ->
             policy, impact=impact, urgency=urgency, category=case.category, tier=case.tier
         )
         priority, rule, reason = decision.priority, decision.rule, decision.reason
+        if c.reason is not None and c.reason.strip():
+            reason = f"{c.reason.strip()}: {reason}"
     meta = _meta(c, policy, now)
     return [
         ev.Prioritized(

@@ -7,10 +7,13 @@ shape; ``serialization`` upcasts older shapes when they are read back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar
 
-from attrs import frozen
+from attrs import field, frozen
+
+from serviceflow.readonly import ReadOnlyMap, read_only
 
 
 @frozen(kw_only=True)
@@ -44,6 +47,8 @@ class Submitted(Event):
     kind: str | None = None
     impact: str | None = None
     urgency: str | None = None
+    language: str | None = None
+    fields: Mapping[str, str] = field(factory=ReadOnlyMap, converter=read_only)
 
 
 @frozen(kw_only=True)
@@ -56,6 +61,7 @@ class Classified(Event):
     category: str
     kind: str
     confidence: float | None = None
+    tags: tuple[str, ...] = ()
 
 
 @frozen(kw_only=True)

@@ -78,12 +78,15 @@ def _submitted(e: ev.Submitted) -> Case:
         kind=e.kind,
         impact=e.impact,
         urgency=e.urgency,
+        language=e.language,
+        fields=e.fields,
     )
 
 
 _NOTHING: dict[str, Any] = {}
 _AFTER_WORK_RESUMES = {
     "resolved_at": None,
+    "resolved_by": None,
     "validated_at": None,
     "confirmed_at": None,
     "closed_at": None,
@@ -92,7 +95,8 @@ _AFTER_WORK_RESUMES = {
 
 
 def _classified(case: Case, e: Any) -> dict[str, Any]:
-    return {"category": e.category, "kind": e.kind}
+    tags = (*case.tags, *(t for t in e.tags if t not in case.tags))
+    return {"category": e.category, "kind": e.kind, "tags": tags}
 
 
 def _prioritized(case: Case, e: Any) -> dict[str, Any]:
@@ -114,7 +118,12 @@ def _acknowledged(case: Case, e: Any) -> dict[str, Any]:
 
 
 def _resolved(case: Case, e: Any) -> dict[str, Any]:
-    return {**_AFTER_WORK_RESUMES, "resolved_at": e.at, "resolution": e.resolution}
+    return {
+        **_AFTER_WORK_RESUMES,
+        "resolved_at": e.at,
+        "resolution": e.resolution,
+        "resolved_by": e.by,
+    }
 
 
 def _reopened(case: Case, e: Any) -> dict[str, Any]:

@@ -17,12 +17,8 @@ from serviceflow._convert import canonical_json, converter, structure_checked
 from serviceflow.calendar import BusinessCalendar
 from serviceflow.case import Case
 from serviceflow.errors import PolicyError
-from serviceflow.readonly import ReadOnlyMap, freeze_nested
+from serviceflow.readonly import ReadOnlyMap, freeze_nested, read_only
 from serviceflow.sla_policy import CalendarSpec, ServiceLevel, calendars_of, sla_problems
-
-
-def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return ReadOnlyMap(value)
 
 
 @frozen
@@ -112,9 +108,10 @@ class Policy:
     priority: PriorityPolicy = field(factory=lambda: default_policy().priority)
     tiers: tuple[Tier, ...] = field(factory=lambda: default_policy().tiers)
     default_tier: str = "standard"
+    languages: tuple[str, ...] = ()
     lifecycle: LifecyclePolicy = field(factory=lambda: default_policy().lifecycle)
     automation: AutomationPolicy = field(factory=lambda: default_policy().automation)
-    calendars: Mapping[str, CalendarSpec] = field(factory=ReadOnlyMap, converter=_read_only)
+    calendars: Mapping[str, CalendarSpec] = field(factory=ReadOnlyMap, converter=read_only)
     sla: tuple[ServiceLevel, ...] = ()
 
     @cached_property
@@ -223,6 +220,7 @@ def _semantic_problems(policy: Policy) -> Iterator[str]:
     yield from _duplicates("$.channels", policy.channels)
     yield from _duplicates("$.categories", [c.name for c in policy.categories])
     yield from _duplicates("$.tiers", [t.name for t in policy.tiers])
+    yield from _duplicates("$.languages", policy.languages)
     if not names:
         yield "$.priority.levels: at least one priority level is required"
     if not policy.kinds:

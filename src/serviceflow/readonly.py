@@ -43,6 +43,11 @@ class ReadOnlyMap(Mapping[K, V], Generic[K, V]):
         return (ReadOnlyMap, (self._data,))
 
 
+def read_only(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    """``value`` as a ``ReadOnlyMap`` (itself if it already is one): an attrs converter."""
+    return value if isinstance(value, ReadOnlyMap) else ReadOnlyMap(value)
+
+
 def freeze_nested(data: Mapping[Any, Any]) -> ReadOnlyMap[Any, Any]:
     """A read-only copy of ``data``, with mappings inside it made read-only too."""
     return ReadOnlyMap(

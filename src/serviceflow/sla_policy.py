@@ -16,7 +16,7 @@ from attrs import field, frozen
 from serviceflow.calendar import BusinessCalendar, always_open, business_calendar
 from serviceflow.conditions import CaseCondition
 from serviceflow.errors import ValidationError
-from serviceflow.readonly import ReadOnlyMap
+from serviceflow.readonly import ReadOnlyMap, read_only
 from serviceflow.states import STATES, WAITING_ON_CLIENT
 
 FIRST_RESPONSE = "first_response"
@@ -49,18 +49,14 @@ DEFAULT_PAUSES: Mapping[str, tuple[str, ...]] = ReadOnlyMap(
 )
 
 
-def _read_only(value: Mapping[str, object]) -> Mapping[str, object]:
-    return ReadOnlyMap(value)
-
-
 @frozen
 class CalendarSpec:
     """A calendar as written in a policy (see ``serviceflow.calendar``)."""
 
     zone: str = "UTC"
-    week: Mapping[str, tuple[str, ...]] = field(factory=ReadOnlyMap, converter=_read_only)
+    week: Mapping[str, tuple[str, ...]] = field(factory=ReadOnlyMap, converter=read_only)
     holidays: tuple[date, ...] = ()
-    special: Mapping[str, tuple[str, ...]] = field(factory=ReadOnlyMap, converter=_read_only)
+    special: Mapping[str, tuple[str, ...]] = field(factory=ReadOnlyMap, converter=read_only)
     country: str | None = None
     subdivision: str | None = None
 
@@ -101,7 +97,7 @@ class ServiceLevel:
     """A named set of targets for the cases its condition matches."""
 
     name: str
-    targets: Mapping[str, MetricTarget] = field(converter=_read_only)
+    targets: Mapping[str, MetricTarget] = field(converter=read_only)
     when: CaseCondition = field(factory=CaseCondition)
     calendar: str = ALWAYS
 

@@ -1,0 +1,719 @@
+"""Routing: agents and queues as policy data, and the strategies that pick a case's owner.
+
+A case goes to the first queue whose conditions match it; the last queue has no
+conditions and catches the rest (the fallback). The queue's strategy then picks one of
+its eligible agents:
+
+- ``skill``: the best match on the queue's skills (the case's category when the queue
+  names none), then the least loaded, then agent id order;
+- ``round_robin``: the first eligible agent after the queue's cursor, in agent id order;
+- ``least_loaded``: the lowest share of capacity in use on the case's channel, then the
+  fewest cases, then agent id order;
+- ``manual``: nobody; a person takes the case from the queue.
+
+An agent is eligible for a case when active, on shift (their calendar is open), not away,
+in the queue's team, serving the case's tier and language, below capacity on the case's
+channel, and at or above the queue's skill levels. When nobody is eligible, the case waits
+in its queue and the decision says why the candidates could not take it.
+
+Everything here is pure: loads, the round-robin cursor and the time come in as arguments.
+A `Roster` indexes a policy's agents once (team members in id order, skill → agents by
+level, capacity per channel), so a decision reads only the candidates its queue can use.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+
+from attrs import field, frozen
+
+from serviceflow.calendar import BusinessCalendar
+from serviceflow.clock import require_aware
+from serviceflow.conditions import CaseCondition
+from serviceflow.readonly import ReadOnlyMap
+
+SKILL = "skill"
+ROUND_ROBIN = "round_robin"
+LEAST_LOADED = "least_loaded"
+MANUAL = "manual"
+STRATEGIES = (SKILL, ROUND_ROBIN, LEAST_LOADED, MANUAL)
+ANY_CHANNEL = "*"
+"""The capacity key for every channel an agent's capacity does not name."""
+LOWEST_LEVEL, HIGHEST_LEVEL = 1, 5
+LISTED = 5
+"""A reason names up to this many candidates one by one; beyond that it counts causes."""
+CONDITIONS = ("priority", "tier", "category", "kind", "channel", "requester_group")
+
+
+def _read_only(value: Mapping[str, int]) -> Mapping[str, int]:
+    return ReadOnlyMap(value)
+
+
+@frozen
+class Absence:
+    """A time an agent is away (leave, training, sickness), from ``start`` up to ``end``."""
+
+    start: datetime
+    end: datetime
+
+
+@frozen
+class Agent:
+    """A person who can own cases: what they know and serve, and how many cases they take.
+
+    ``capacity`` maps a channel to the most open cases the agent holds on it at once;
+    ``"*"`` stands for every channel not named, and a channel with no entry is one the
+    agent does not serve. Empty ``languages`` or ``tiers`` mean all of them. ``calendar``
+    names the business calendar of the agent's shift (``None``: always on shift).
+    """
+
+    id: str
+    name: str = ""
+    teams: tuple[str, ...] = ()
+    skills: Mapping[str, int] = field(factory=ReadOnlyMap, converter=_read_only)
+    languages: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+    capacity: Mapping[str, int] = field(factory=ReadOnlyMap, converter=_read_only)
+    calendar: str | None = None
+    away: tuple[Absence, ...] = ()
+    active: bool = True
+
+    def capacity_on(self, channel: str) -> int | None:
+        """The most open cases this agent takes on ``channel`` (``None``: not at all)."""
+        limit = self.capacity.get(channel)
+        return self.capacity.get(ANY_CHANNEL) if limit is None else limit
+
+
+@frozen
+class Work:
+    """What routing needs to know of a case."""
+
+    case_id: str
+    channel: str
+    priority: str | None
+    category: str | None
+    kind: str | None
+    tier: str
+    language: str | None
+    requester_group: str | None
+
+
+@frozen
+class Queue:
+    """Where matching cases wait, who may take them (``team``) and how one is picked.
+
+    ``skills`` are required minimum levels; left empty, the ``skill`` strategy requires
+    the case's category as a skill (any level) when the case has one. ``scheduled``
+    marks a queue whose cases the desk routes in batches (low priority: scheduled
+    handling); routing itself decides whenever it is asked.
+    """
+
+    name: str
+    when: CaseCondition = field(factory=CaseCondition)
+    strategy: str = SKILL
+    team: str | None = None
+    skills: Mapping[str, int] = field(factory=ReadOnlyMap, converter=_read_only)
+    scheduled: bool = False
+
+    def matches(self, work: Work) -> bool:
+        """Does ``work`` meet every condition of this queue?"""
+        return all(
+            not allowed or getattr(work, name) in allowed
+            for name, allowed in zip(CONDITIONS, _condition_lists(self.when), strict=True)
+        )
+
+
+@frozen
+class Decision:
+    """The outcome of routing one case: its queue and its owner, or why it waits."""
+
+    queue: str
+    strategy: str
+    agent: str | None
+    reason: str
+    cursor: str | None = None
+
+
+def _condition_lists(when: CaseCondition) -> tuple[tuple[str, ...], ...]:
+    return (when.priority, when.tier, when.category, when.kind, when.channel, when.requester_group)
+
+
+FALLBACK = Queue(name="default")
+"""Where a case goes when no queue matches (only a roster without queues lets that happen)."""
+
+
+# --- the roster: agents and queues, indexed once -------------------------------------------
+
+
+class _Member:
+    """An agent as routing reads it: plain attributes, absences in UTC, a rank in id order."""
+
+    __slots__ = (
+        "active",
+        "agent",
+        "away",
+        "id",
+        "languages",
+        "rank",
+        "shift",
+        "skills",
+        "tiers",
+    )
+
+    def __init__(self, agent: Agent) -> None:
+        self.agent = agent
+        self.id = agent.id
+        self.rank = 0
+        self.active = agent.active
+        self.shift = agent.calendar
+        self.away = tuple(
+            (require_aware(a.start, "absence start"), require_aware(a.end, "absence end"))
+            for a in agent.away
+        )
+        self.tiers = frozenset(agent.tiers) if agent.tiers else None
+        self.languages = frozenset(agent.languages) if agent.languages else None
+        self.skills = dict(agent.skills)
+
+    def away_at(self, now: datetime) -> datetime | None:
+        """The end of the absence covering ``now``, if any."""
+        for start, end in self.away:
+            if start <= now < end:
+                return end
+        return None
+
+
+_Entry = tuple[_Member, tuple[str, str], int, int]
+"""A candidate on one channel: the member, its key in ``loads``, its capacity, its score."""
+
+
+class _Pool:
+    """The candidates of a queue for one skill requirement, best score first, then id order."""
+
+    __slots__ = ("_channels", "scored")
+
+    def __init__(self, scored: list[tuple[int, _Member]]) -> None:
+        self.scored = scored
+        self._channels: dict[str, tuple[tuple[_Entry, ...], list[int]]] = {}
+
+    def on(self, channel: str) -> tuple[tuple[_Entry, ...], list[int]]:
+        """The active candidates that take ``channel`` at all, and their ranks."""
+        found = self._channels.get(channel)
+        if found is None:
+            entries: list[_Entry] = []
+            for score, member in self.scored:
+                limit = member.agent.capacity_on(channel)
+                if member.active and limit:
+                    entries.append((member, (member.id, channel), limit, score))
+            # Bounded: the channels of cases are the policy's channels.
+            found = self._channels[channel] = (tuple(entries), [e[0].rank for e in entries])
+        return found
+
+
+_EMPTY = _Pool([])
+
+
+class _Plan:
+    """One queue, indexed: its condition checks, its members and its candidate pools."""
+
+    __slots__ = ("by_category", "checks", "members", "pool", "queue")
+
+    def __init__(
+        self,
+        queue: Queue,
+        members: tuple[_Member, ...],
+        by_skill: Mapping[str, list[_Member]],
+    ) -> None:
+        self.queue = queue
+        self.checks = tuple(
+            (name, frozenset(allowed))
+            for name, allowed in zip(CONDITIONS, _condition_lists(queue.when), strict=True)
+            if allowed
+        )
+        self.members = members
+        team = None if queue.team is None else {m.id for m in members}
+        self.pool = _pool(members, queue.skills, by_skill, team)
+        self.by_category: dict[str, _Pool] = {}
+        if queue.strategy == SKILL and not queue.skills:
+            for skill in by_skill:
+                pool = _pool(members, {skill: LOWEST_LEVEL}, by_skill, team)
+                if pool.scored:
+                    self.by_category[skill] = pool
+
+    def requirement(self, work: Work) -> Mapping[str, int]:
+        """The skill levels this queue asks of whoever takes ``work``."""
+        if self.queue.strategy == SKILL and not self.queue.skills and work.category is not None:
+            return {work.category: LOWEST_LEVEL}
+        return self.queue.skills
+
+    def pool_for(self, work: Work) -> _Pool:
+        """The candidates meeting the requirement for ``work``."""
+        if self.queue.strategy == SKILL and not self.queue.skills and work.category is not None:
+            return self.by_category.get(work.category, _EMPTY)
+        return self.pool
+
+
+def _pool(
+    members: tuple[_Member, ...],
+    requirement: Mapping[str, int],
+    by_skill: Mapping[str, list[_Member]],
+    team: set[str] | None,
+) -> _Pool:
+    """Members meeting ``requirement``, scored by the sum of their levels on it."""
+    if not requirement:
+        return _Pool([(0, m) for m in members])
+    if min(requirement.values()) >= LOWEST_LEVEL:
+        # Only agents holding the rarest required skill can qualify: start from its index.
+        rarest = min(requirement, key=lambda skill: len(by_skill.get(skill, ())))
+        among: Iterable[_Member] = (
+            m for m in by_skill.get(rarest, ()) if team is None or m.id in team
+        )
+    else:
+        among = members
+    scored = [
+        (sum(m.skills.get(skill, 0) for skill in requirement), m)
+        for m in among
+        if all(m.skills.get(skill, 0) >= level for skill, level in requirement.items())
+    ]
+    scored.sort(key=lambda pair: (-pair[0], pair[1].rank))
+    return _Pool(scored)
+
+
+class Roster:
+    """A policy's agents and queues, indexed once so that each decision reads few agents.
+
+    The roster trusts its input: check it with `routing_problems` first. An agent whose
+    calendar is unknown is never on shift; the first of two agents (or queues) sharing an
+    id (a name) wins.
+    """
+
+    def __init__(
+        self,
+        agents: Iterable[Agent],
+        queues: Iterable[Queue],
+        calendars: Mapping[str, BusinessCalendar],
+    ) -> None:
+        self.agents: tuple[Agent, ...] = tuple(agents)
+        self.queues: tuple[Queue, ...] = tuple(queues)
+        self._calendars = dict(calendars)
+        members: dict[str, _Member] = {}
+        for agent in self.agents:
+            members.setdefault(agent.id, _Member(agent))
+        ranked = tuple(sorted(members.values(), key=lambda m: m.id))
+        for rank, member in enumerate(ranked):
+            member.rank = rank
+        self._members = members
+        self._ranked = ranked
+        by_team: dict[str, list[_Member]] = {}
+        by_skill: dict[str, list[_Member]] = {}
+        for member in ranked:
+            for team in dict.fromkeys(member.agent.teams):
+                by_team.setdefault(team, []).append(member)
+            for skill in member.skills:
+                by_skill.setdefault(skill, []).append(member)
+        for skill, holders in by_skill.items():
+            holders.sort(key=lambda m: (-m.skills[skill], m.rank))
+        self._by_skill = by_skill
+        self._teams = {team: tuple(held) for team, held in by_team.items()}
+        plans: dict[str, _Plan] = {}
+        for queue in self.queues:
+            if queue.name not in plans:
+                plans[queue.name] = self._plan(queue)
+        self._plans = plans
+        self._order = tuple(plans[q.name] for q in self.queues if plans[q.name].queue is q)
+        self._fallback = self._plan(FALLBACK)
+        self._instant: tuple[datetime, dict[str, bool]] | None = None
+
+    def _plan(self, queue: Queue) -> _Plan:
+        members = self._ranked if queue.team is None else self._teams.get(queue.team, ())
+        return _Plan(queue, members, self._by_skill)
+
+    # --- public questions --------------------------------------------------------------
+
+    def agent(self, agent_id: str) -> Agent | None:
+        """The agent with this id, if the roster has one."""
+        member = self._members.get(agent_id)
+        return None if member is None else member.agent
+
+    def queue_for(self, work: Work) -> Queue | None:
+        """The first queue whose conditions match ``work``, in policy order."""
+        plan = self._match(work)
+        return None if plan is None else plan.queue
+
+    def available(self, agent_id: str, now: datetime) -> bool:
+        """Is the agent active, on shift and not away at ``now``?"""
+        member = self._members.get(agent_id)
+        if member is None or not member.active:
+            return False
+        now = require_aware(now, "routing time")
+        shift = member.shift
+        if shift is not None and not self._is_open(shift, now, self._opened(now)):
+            return False
+        return member.away_at(now) is None
+
+    def refusal(
+        self,
+        agent_id: str,
+        work: Work,
+        *,
+        loads: Mapping[tuple[str, str], int],
+        now: datetime,
+        queue: Queue | None = None,
+    ) -> str | None:
+        """Why this agent cannot take ``work`` now (in its queue), or ``None`` if they can."""
+        ask = self._ask(work, loads, now)
+        plan = self._plan_of(queue, work)
+        member = self._members.get(agent_id)
+        if member is None:
+            return f"{agent_id} is not an agent"
+        team = plan.queue.team
+        if team is not None and team not in member.agent.teams:
+            return f"{agent_id} is not in team {team}"
+        refused = self._refusal(member, ask, plan.requirement(work))
+        return None if refused is None else f"{agent_id} {refused[1]}"
+
+    def decide(
+        self,
+        work: Work,
+        *,
+        loads: Mapping[tuple[str, str], int],
+        now: datetime,
+        cursor: str | None = None,
+        queue: Queue | None = None,
+    ) -> Decision:
+        """Pick the owner of ``work`` in its queue (or in ``queue``), or say why it waits.
+
+        ``loads[(agent_id, channel)]`` is how many open cases the agent holds on that channel;
+        ``cursor`` is a round-robin queue's last pick (``Decision.cursor`` is the new one).
+        """
+        ask = self._ask(work, loads, now)
+        plan = self._plan_of(queue, work)
+        name, strategy = plan.queue.name, plan.queue.strategy
+        if strategy == MANUAL:
+            return Decision(name, strategy, None, f"queue {name} is manual: an agent takes it")
+        if strategy not in STRATEGIES:
+            return Decision(name, strategy, None, f"unknown strategy {strategy!r}", cursor)
+        entries, ranks = plan.pool_for(work).on(work.channel)
+        if strategy == ROUND_ROBIN:
+            last = None if cursor is None else self._members.get(cursor)
+            start = 0 if last is None else bisect_right(ranks, last.rank)
+            picked, skipped = self._rotate(entries, start, ask)
+        elif strategy == LEAST_LOADED:
+            picked, skipped = self._least_loaded(entries, ask), 0
+        else:
+            picked, skipped = self._best_match(entries, ask)
+        if picked is None:
+            kept = cursor if strategy == ROUND_ROBIN else None
+            return Decision(name, strategy, None, self._nobody(plan, ask), kept)
+        member, key, limit, _ = picked
+        load = f"load {loads.get(key, 0)}/{limit} on {work.channel}"
+        if strategy == ROUND_ROBIN:
+            after = "from the start" if last is None else f"after {cursor}"
+            others = f"; {skipped} before them cannot take it now" if skipped else ""
+            reason = f"{member.id}: next in turn {after}, {load}{others}"
+            return Decision(name, strategy, member.id, reason, member.id)
+        if strategy == LEAST_LOADED:
+            return Decision(name, strategy, member.id, f"{member.id}: least loaded, {load}")
+        requirement = plan.requirement(work)
+        if not requirement:
+            reason = f"{member.id}: no skill required, least loaded, {load}"
+            return Decision(name, strategy, member.id, reason)
+        levels = ", ".join(f"{skill} {member.skills[skill]}" for skill in sorted(requirement))
+        others = f"; {skipped} better matched cannot take it now" if skipped else ""
+        reason = f"{member.id}: best skill match ({levels}), {load}{others}"
+        return Decision(name, strategy, member.id, reason)
+
+    # --- the strategies ----------------------------------------------------------------
+
+    def _rotate(
+        self, entries: tuple[_Entry, ...], start: int, ask: _Ask
+    ) -> tuple[_Entry | None, int]:
+        """The first eligible candidate from position ``start`` on, cyclically, and how many
+        candidates were passed over."""
+        get = ask.loads.get
+        count = len(entries)
+        for turn in range(count):
+            entry = entries[(start + turn) % count]
+            if get(entry[1], 0) < entry[2] and self._free(entry[0], ask):
+                return entry, turn
+        return None, count
+
+    def _least_loaded(self, entries: tuple[_Entry, ...], ask: _Ask) -> _Entry | None:
+        """The eligible candidate with the lowest share of capacity in use, then fewest cases."""
+        get = ask.loads.get
+        best: _Entry | None = None
+        best_load = best_limit = 0
+        for entry in entries:
+            load, limit = get(entry[1], 0), entry[2]
+            if load >= limit:
+                continue
+            if best is not None:
+                # load/limit against best_load/best_limit, without division.
+                mine, theirs = load * best_limit, best_load * limit
+                if mine > theirs or (mine == theirs and load >= best_load):
+                    continue
+            if self._free(entry[0], ask):
+                best, best_load, best_limit = entry, load, limit
+                if load == 0:
+                    break
+        return best
+
+    def _best_match(self, entries: tuple[_Entry, ...], ask: _Ask) -> tuple[_Entry | None, int]:
+        """Among the eligible candidates with the best score, the least loaded; and how many
+        better scored candidates could not take the work."""
+        get = ask.loads.get
+        best: _Entry | None = None
+        best_load = best_limit = 0
+        passed: list[int] = []
+        for entry in entries:
+            if best is not None and entry[3] < best[3]:
+                break
+            load, limit = get(entry[1], 0), entry[2]
+            if load >= limit:
+                passed.append(entry[3])
+                continue
+            if best is not None:
+                mine, theirs = load * best_limit, best_load * limit
+                if mine > theirs or (mine == theirs and load >= best_load):
+                    continue
+            if not self._free(entry[0], ask):
+                passed.append(entry[3])
+                continue
+            best, best_load, best_limit = entry, load, limit
+            if load == 0:
+                break
+        if best is None:
+            return None, len(passed)
+        return best, sum(1 for score in passed if score > best[3])
+
+    # --- eligibility -------------------------------------------------------------------
+
+    def _free(self, member: _Member, ask: _Ask) -> bool:
+        """The rules a candidate pool leaves open: shift, absence, tier and language."""
+        shift = member.shift
+        if shift is not None:
+            is_open = ask.opened.get(shift)
+            if is_open is None:
+                is_open = self._is_open(shift, ask.now, ask.opened)
+            if not is_open:
+                return False
+        if member.away:
+            now = ask.now
+            for start, end in member.away:
+                if start <= now < end:
+                    return False
+        work = ask.work
+        if member.tiers is not None and work.tier not in member.tiers:
+            return False
+        language = work.language
+        return language is None or member.languages is None or language in member.languages
+
+    def _refusal(
+        self, member: _Member, ask: _Ask, requirement: Mapping[str, int]
+    ) -> tuple[str, str] | None:
+        """The first rule ``member`` fails for the work, as (cause, detail); lasting causes
+        come before passing ones, so a reason names first what waiting would not fix."""
+        work = ask.work
+        if not member.active:
+            return "inactive", "is inactive"
+        for skill in sorted(requirement):
+            level = requirement[skill]
+            if member.skills.get(skill, 0) < level:
+                return f"lacking skill {skill}>={level}", f"lacks skill {skill}>={level}"
+        if member.tiers is not None and work.tier not in member.tiers:
+            return f"not serving tier {work.tier}", f"does not serve tier {work.tier}"
+        language = work.language
+        if (
+            language is not None
+            and member.languages is not None
+            and language not in member.languages
+        ):
+            return f"not speaking {language}", f"does not speak {language}"
+        limit = member.agent.capacity_on(work.channel)
+        if limit is None:
+            return f"not taking {work.channel}", f"does not take {work.channel}"
+        back = member.away_at(ask.now)
+        if back is not None:
+            return "away", f"is away until {back.isoformat()}"
+        if member.shift is not None and not self._is_open(member.shift, ask.now, ask.opened):
+            return "off shift", "is off shift"
+        load = ask.loads.get((member.id, work.channel), 0)
+        if load >= limit:
+            return "at capacity", f"is at capacity ({work.channel} {load}/{limit})"
+        return None
+
+    def _nobody(self, plan: _Plan, ask: _Ask) -> str:
+        """Why no candidate of the queue can take the work: each one, or counts by cause."""
+        if not plan.members:
+            team = plan.queue.team
+            return "no candidates: no agents" + ("" if team is None else f" in team {team}")
+        requirement = plan.requirement(ask.work)
+        refused = [
+            (member.id, found)
+            for member in plan.members
+            if (found := self._refusal(member, ask, requirement))
+        ]
+        count = len(plan.members)
+        head = f"{count} candidate{'' if count == 1 else 's'}: "
+        if count <= LISTED:
+            return head + ", ".join(f"{agent} {detail}" for agent, (_, detail) in refused)
+        causes = Counter(cause for _, (cause, _) in refused)
+        return head + ", ".join(f"{n} {cause}" for cause, n in causes.most_common())
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _ask(self, work: Work, loads: Mapping[tuple[str, str], int], now: datetime) -> _Ask:
+        """The question of one decision, with the shifts known at its instant."""
+        now = require_aware(now, "routing time")
+        return _Ask(work, loads, now, self._opened(now))
+
+    def _opened(self, now: datetime) -> dict[str, bool]:
+        """Which shifts are open at ``now``: filled in as candidates need them, kept for one
+        instant (the decisions of one tick share it)."""
+        last = self._instant
+        if last is None or last[0] != now:
+            last = self._instant = (now, {})
+        return last[1]
+
+    def _match(self, work: Work) -> _Plan | None:
+        for plan in self._order:
+            for name, allowed in plan.checks:
+                if getattr(work, name) not in allowed:
+                    break
+            else:
+                return plan
+        return None
+
+    def _plan_of(self, queue: Queue | None, work: Work) -> _Plan:
+        if queue is None:
+            return self._match(work) or self._fallback
+        plan = self._plans.get(queue.name)
+        if plan is not None and (plan.queue is queue or plan.queue == queue):
+            return plan
+        return self._plan(queue)
+
+    def _is_open(self, shift: str, now: datetime, opened: dict[str, bool]) -> bool:
+        is_open = opened.get(shift)
+        if is_open is None:
+            calendar = self._calendars.get(shift)
+            is_open = opened[shift] = calendar is not None and calendar.is_open(now)
+        return is_open
+
+
+class _Ask:
+    """One routing question: the work, the loads and the instant (UTC), and the shifts open
+    then, filled in as candidates need them."""
+
+    __slots__ = ("loads", "now", "opened", "work")
+
+    def __init__(
+        self,
+        work: Work,
+        loads: Mapping[tuple[str, str], int],
+        now: datetime,
+        opened: dict[str, bool],
+    ) -> None:
+        self.work = work
+        self.loads = loads
+        self.now = now
+        self.opened = opened
+
+
+# --- policy checks -------------------------------------------------------------------------
+
+
+def routing_problems(
+    agents: Sequence[Agent],
+    queues: Sequence[Queue],
+    calendar_names: Collection[str],
+    allowed: Mapping[str, tuple[str, ...]],
+    *,
+    root: str = "$",
+) -> Iterator[str]:
+    """Problems types cannot express, each with its path; ``allowed`` names known values.
+
+    ``allowed`` may name ``priority``, ``tier``, ``category``, ``kind`` and ``channel``; a
+    missing or empty list is not checked. When any queue is defined, the last one must have
+    no conditions (the fallback) and no other may lack them.
+    """
+    tiers = allowed.get("tier", ())
+    channels = allowed.get("channel", ())
+    seen: set[str] = set()
+    for i, agent in enumerate(agents):
+        path = f"{root}.agents[{i}]"
+        if not agent.id.strip():
+            yield f"{path}.id: must not be blank"
+        elif agent.id in seen:
+            yield f"{path}.id: {agent.id!r} is listed twice"
+        seen.add(agent.id)
+        yield from _level_problems(f"{path}.skills", agent.skills)
+        for tier in agent.tiers:
+            if tiers and tier not in tiers:
+                yield f"{path}.tiers: expected one of {', '.join(tiers)}, got {tier!r}"
+        for channel, limit in agent.capacity.items():
+            if channels and channel != ANY_CHANNEL and channel not in channels:
+                options = ", ".join([*channels, ANY_CHANNEL])
+                yield f"{path}.capacity.{channel}: unknown channel (channels: {options})"
+            if limit < 0:
+                yield f"{path}.capacity.{channel}: must be 0 or more, got {limit}"
+        if agent.calendar is not None and agent.calendar not in calendar_names:
+            yield (
+                f"{path}.calendar: unknown calendar {agent.calendar!r} "
+                f"(calendars: {', '.join(calendar_names)})"
+            )
+        for j, absence in enumerate(agent.away):
+            yield from _absence_problems(f"{path}.away[{j}]", absence)
+    teams = sorted({team for agent in agents for team in agent.teams})
+    names: set[str] = set()
+    last = len(queues) - 1
+    for i, queue in enumerate(queues):
+        path = f"{root}.queues[{i}]"
+        if queue.name in names:
+            yield f"{path}.name: {queue.name!r} is listed twice"
+        names.add(queue.name)
+        if queue.strategy not in STRATEGIES:
+            options = ", ".join(STRATEGIES)
+            yield f"{path}.strategy: expected one of {options}, got {queue.strategy!r}"
+        if queue.team is not None and queue.team not in teams:
+            yield f"{path}.team: unknown team {queue.team!r} (teams: {', '.join(teams) or 'none'})"
+        yield from _level_problems(f"{path}.skills", queue.skills)
+        for condition in CONDITIONS:
+            known = allowed.get(condition, ())
+            for value in getattr(queue.when, condition):
+                if known and value not in known:
+                    yield (
+                        f"{path}.when.{condition}: expected one of {', '.join(known)}, "
+                        f"got {value!r}"
+                    )
+        if i == last and not queue.when.is_fallback:
+            yield f"{path}: the last queue must have no conditions (the fallback)"
+        if i < last and queue.when.is_fallback:
+            yield (
+                f"{path}: only the last queue may have no conditions "
+                "(the queues after it would never be used)"
+            )
+
+
+def _level_problems(path: str, levels: Mapping[str, int]) -> Iterator[str]:
+    for skill, level in levels.items():
+        if not LOWEST_LEVEL <= level <= HIGHEST_LEVEL:
+            yield (
+                f"{path}.{skill}: level must be between {LOWEST_LEVEL} and {HIGHEST_LEVEL}, "
+                f"got {level}"
+            )
+
+
+def _absence_problems(path: str, absence: Absence) -> Iterator[str]:
+    naive = False
+    for name in ("start", "end"):
+        value: datetime = getattr(absence, name)
+        if value.tzinfo is None or value.utcoffset() is None:
+            naive = True
+            yield f"{path}.{name}: {value.isoformat()} has no time zone (add one, e.g. +00:00)"
+    if not naive and absence.end <= absence.start:
+        yield (
+            f"{path}: ends at or before it starts "
+            f"({absence.start.isoformat()} to {absence.end.isoformat()})"
+        )
