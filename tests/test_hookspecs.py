@@ -40,7 +40,7 @@ AUTO = load_policy(
 
 def test_every_hookspec_has_a_one_line_doc() -> None:
     manager = plugin_manager(entry_points=False)
-    names = {"open_store", "classify", "route", "observe", "notify"}
+    names = {"open_store", "classify", "route", "guardrail", "observe", "notify"}
     assert {n for n in dir(manager.hook) if not n.startswith("_")} == names
     for name in names:
         doc = getattr(hookspecs, name).__doc__

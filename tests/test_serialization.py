@@ -35,9 +35,13 @@ SAMPLES: list[ev.Event] = [
         subject="Hi",
         tier="standard",
         category="billing",
+        language="fr",
+        fields={"plan": "gold"},
         **META,
     ),
-    ev.Classified(category="billing", kind="incident", confidence=0.9, **META),
+    ev.Classified(
+        category="billing", kind="incident", confidence=0.9, tags=("vip",), reason="r", **META
+    ),
     ev.Prioritized(
         priority="high", impact="medium", urgency="high", rule="matrix", reason="r", **META
     ),
@@ -59,6 +63,8 @@ SAMPLES: list[ev.Event] = [
     ev.SlaApplied(level="gold", reason="'gold' matches priority critical", **META),
     ev.SlaWarned(metric="resolution", cycle=1, threshold=0.75, **META),
     ev.SlaBreached(metric="first_response", cycle=2, **META),
+    ev.Refused(case_id="C1", command="resolve", rule="authority", reason="no", **META),
+    ev.TurnTaken(queue="billing", agent="agent:kim", case_id="C1", **META),
 ]
 
 

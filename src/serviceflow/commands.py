@@ -50,6 +50,7 @@ class Classify(Command):
     kind: str | None = None
     confidence: float | None = None
     tags: tuple[str, ...] = ()
+    reason: str | None = None
 
 
 @frozen(kw_only=True)

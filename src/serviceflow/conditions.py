@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from attrs import frozen
@@ -39,3 +40,14 @@ class CaseCondition:
         return not any(
             (self.priority, self.tier, self.category, self.kind, self.channel, self.requester_group)
         )
+
+
+def condition_problems(
+    path: str, condition: CaseCondition, known: Mapping[str, tuple[str, ...]]
+) -> Iterator[str]:
+    """Values a condition names that the policy does not know (``known``: allowed per fact;
+    an empty tuple allows anything)."""
+    for fact, allowed in known.items():
+        for value in getattr(condition, fact):
+            if allowed and value not in allowed:
+                yield f"{path}.{fact}: expected one of {', '.join(allowed)}, got {value!r}"

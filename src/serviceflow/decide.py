@@ -39,7 +39,7 @@ def decide(
     case: Case | None, command: cmd.Command, policy: Policy, now: datetime
 ) -> list[ev.Event]:
     """The events that ``command`` produces on ``case`` (``None`` for a new case)."""
-    _check_shape(command)
+    check_shape(command)
     if isinstance(command, cmd.Submit):
         if case is not None:
             raise ValidationError(
@@ -98,7 +98,7 @@ def decide_merge(
     source: Case, target: Case | None, command: cmd.Merge, policy: Policy, now: datetime
 ) -> tuple[list[ev.Event], list[ev.Event]]:
     """Events for merging duplicate ``source`` into ``target``: one list per stream."""
-    _check_shape(command)
+    check_shape(command)
     if command.into == source.id:
         raise ValidationError(
             f"cannot merge case {source.id}", ["a case cannot be merged into itself"]
@@ -124,7 +124,8 @@ def decide_merge(
 # --- checks --------------------------------------------------------------------------------
 
 
-def _check_shape(command: cmd.Command) -> None:
+def check_shape(command: cmd.Command) -> None:
+    """Refuse a malformed command (wrong types, bad ids, no actor) before anything else."""
     problems = cmd.shape_problems(command)
     if problems:
         name = type(command).__name__.lower()
@@ -212,9 +213,7 @@ def _classify(case: Case, c: cmd.Classify, policy: Policy, now: datetime) -> lis
     assert kind is not None
     meta = _meta(c, policy, now)
     tags = tuple(dict.fromkeys(t.strip() for t in c.tags))
-    return [
-        ev.Classified(category=category, kind=kind, confidence=c.confidence, tags=tags, **meta)
-    ]
+    return [ev.Classified(category=category, kind=kind, confidence=c.confidence, tags=tags, **meta)]
 
 
 def _prioritize(case: Case, c: cmd.Prioritize, policy: Policy, now: datetime) -> list[ev.Event]:

@@ -10,6 +10,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from attrs import frozen
 
@@ -124,8 +125,8 @@ class _Script:
             )
             self.say(self.desk.case(recorded.case_id), text)
 
-    def new(self, label: str, **fields: str) -> str:
-        case = self.desk.submit(**fields)
+    def new(self, label: str, **intake: Any) -> str:
+        case = self.desk.submit(**intake)
         self.labels[case.id] = label
         self.say(case, f"submitted by {case.requester} via {case.channel}: {case.subject!r}")
         return case.id

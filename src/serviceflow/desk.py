@@ -11,24 +11,28 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, cast
 
 import pluggy
 from attrs import frozen
 
+from serviceflow import audit
 from serviceflow import commands as cmd
 from serviceflow import events as ev
+from serviceflow.authority import acting, authorize
 from serviceflow.case import Case
 from serviceflow.chain import chain_records
 from serviceflow.clock import Clock, SystemClock, require_aware
-from serviceflow.decide import decide, decide_merge
+from serviceflow.decide import check_shape, decide, decide_merge
 from serviceflow.errors import (
     ConcurrencyConflict,
+    GuardrailViolation,
     IntegrityError,
     InvalidTransition,
+    NotAuthorized,
     NotFound,
     ServiceflowError,
     StoreError,
@@ -50,6 +54,7 @@ from serviceflow.messages import Classification, Notification
 from serviceflow.plugins import plugin_manager
 from serviceflow.policy import Policy, check_policy, default_policy
 from serviceflow.priority import decide_priority
+from serviceflow.readonly import ReadOnlyMap
 from serviceflow.serialization import (
     GENESIS,
     chain_hash,
@@ -192,11 +197,17 @@ class ServiceDesk:
         impact: str | None = None,
         urgency: str | None = None,
         tier: str | None = None,
+        language: str | None = None,
+        fields: Mapping[str, str] | None = None,
         by: str | None = None,
         case_id: str | None = None,
     ) -> Case:
-        """Intake a request; then run the automation the policy switches on."""
-        fields: dict[str, Any] = {
+        """Intake a request; then run the automation the policy switches on.
+
+        ``fields`` are the request's custom fields (text to text), which classification
+        rules can test; ``language`` is what routing matches against agents' languages.
+        """
+        intake: dict[str, Any] = {
             "requester": requester,
             "channel": channel,
             "subject": subject,
@@ -206,15 +217,17 @@ class ServiceDesk:
             "impact": impact,
             "urgency": urgency,
             "tier": tier,
+            "language": language,
+            "fields": ReadOnlyMap(fields) if isinstance(fields, Mapping) else fields or {},
             "by": by or "",
         }
         if case_id is not None:
-            case = self.execute(cmd.Submit(case_id=case_id, **fields))
+            case = self.execute(cmd.Submit(case_id=case_id, **intake))
         else:
             for _ in range(_RETRIES):
                 try:
                     case = self.execute(
-                        cmd.Submit(case_id=self._new_id(self.clock.now()), **fields)
+                        cmd.Submit(case_id=self._new_id(self.clock.now()), **intake)
                     )
                     break
                 except ConcurrencyConflict:
@@ -231,10 +244,18 @@ class ServiceDesk:
         category: str | None = None,
         kind: str | None = None,
         confidence: float | None = None,
+        tags: Sequence[str] = (),
+        reason: str | None = None,
     ) -> Case:
-        """Set category and kind (from intake data where not given)."""
+        """Set category and kind (from intake data where not given), with tags and why."""
         command = cmd.Classify(
-            case_id=case_id, by=by, category=category, kind=kind, confidence=confidence
+            case_id=case_id,
+            by=by,
+            category=category,
+            kind=kind,
+            confidence=confidence,
+            tags=tuple(tags) if isinstance(tags, list | tuple) else cast("tuple[str, ...]", tags),
+            reason=reason,
         )
         return self.execute(command)
 
@@ -405,7 +426,7 @@ class ServiceDesk:
             cached = self._cache.pop(row.id, None)
             history = self._histories.get(row.id)
         if history is not None and history[0] == row.version:
-            self._remember_history(row.id, write.row.version, (*history[1], *item.events))
+            self._remember_history(row.id, write.events[-1].seq, (*history[1], *item.events))
         after = item.after
         if after is None:
             before = cached[0] if cached is not None and cached[1] == row.head else None
@@ -415,7 +436,7 @@ class ServiceDesk:
                 return
             after = fold(item.events, before)
             assert after is not None
-            self._remember(after, write.row.head)
+            self._remember(after, write.events[-1].hash)
         if told:
             self._published(after, item.events, write.events)
 
@@ -502,22 +523,49 @@ class ServiceDesk:
         writes: list[tuple[Case, Sequence[ev.Event], StreamWrite]] = []
         try:
             _expect(command.case_id, case, expected_version)
+            check_shape(command)
+            authorize(case, command, self.policy.roles, self.policy.canned)
+            self._plugin_guardrails(case, command)
             if isinstance(command, cmd.Merge):
                 writes += self._decide_merge(command, case, head, now, fresh=fresh)
             else:
                 events = decide(case, command, self.policy, now)
                 writes.append(self._prepare(command.case_id, case, head, events))
-        except ServiceflowError:
+        except ServiceflowError as error:
             if cached and self._stale(command, case):
                 raise _Stale from None
+            if isinstance(error, NotAuthorized | GuardrailViolation):
+                actor = acting(case, command)
+                audit.record(
+                    self.store, audit.refusal(command, actor, error, now, self.policy.version)
+                )
             raise
         self.store.append([write for _, _, write in writes])
         for after, _, write in writes:
-            self._remember(after, write.row.head)
+            self._remember(after, write.events[-1].hash if write.events else head)
             self._keep_history(after.id, after.version)
         for after, published, write in writes:
             self._published(after, published, write.events)
         return writes[0][0]
+
+    def _plugin_guardrails(self, case: Case | None, command: cmd.Command) -> None:
+        """Ask every ``guardrail`` plugin; the first objection refuses the command.
+
+        A guardrail that fails refuses too: a line that cannot be checked is not crossed.
+        """
+        if case is None:
+            return
+        hook = self.plugins.hook.guardrail
+        for impl in hook.get_hookimpls():
+            kwargs = {"case": case, "command": command, "policy": self.policy}
+            try:
+                objection = impl.function(**{n: kwargs[n] for n in impl.argnames})
+            except Exception:
+                log.exception("guardrail plugin %s failed", impl.plugin_name)
+                objection = "the guardrail could not be checked (it failed; see the log)"
+            if objection:
+                action = f"{command.NAME} case {case.id}"
+                raise GuardrailViolation(impl.plugin_name, action, str(objection))
 
     def _decide_merge(
         self, command: cmd.Merge, source: Case | None, head: str, now: datetime, *, fresh: bool
@@ -570,6 +618,8 @@ class ServiceDesk:
                     category=best.category,
                     kind=best.kind,
                     confidence=best.confidence,
+                    tags=best.tags,
+                    reason=best.reason or None,
                 )
             if auto.prioritize and case.state == CLASSIFIED:
                 try:
@@ -684,6 +734,10 @@ class ServiceDesk:
         assert case is not None
         return case
 
+    def audit(self, day: date | None = None) -> list[ev.Refused]:
+        """The refused commands recorded on ``day`` (UTC; by default today by the clock)."""
+        return audit.read(self.store, day if day is not None else self._now().date())
+
     def verify(self, case_id: str) -> Verification:
         """Check the stream: contiguous order, hash chain, readable events, projection match.
 
@@ -694,6 +748,8 @@ class ServiceDesk:
         """
         _check_id(case_id)
         records = self.store.read(case_id)
+        if case_id.startswith(ev.DESK_STREAMS):
+            return Verification(case_id, len(records), tuple(_chain_problems(case_id, records)))
         if not records:
             if self.store.load(case_id) is None:
                 raise NotFound("case", case_id)

@@ -64,6 +64,16 @@ class NotAuthorized(ServiceflowError):  # noqa: N818
         super().__init__(f"{actor} may not {action}; needs {needed}")
 
 
+class GuardrailViolation(ServiceflowError):  # noqa: N818
+    """A command would cross a line the policy (or a plugin) says must never be crossed."""
+
+    def __init__(self, guardrail: str, action: str, reason: str) -> None:
+        self.guardrail = guardrail
+        self.action = action
+        self.reason = reason
+        super().__init__(f"guardrail {guardrail!r} refuses to {action}: {reason}")
+
+
 class ConcurrencyConflict(ServiceflowError):  # noqa: N818
     """Another writer appended to the stream first; reload and decide again."""
 

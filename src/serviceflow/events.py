@@ -62,6 +62,7 @@ class Classified(Event):
     kind: str
     confidence: float | None = None
     tags: tuple[str, ...] = ()
+    reason: str = ""
 
 
 @frozen(kw_only=True)
@@ -268,6 +269,38 @@ class SlaBreached(Event):
     cycle: int
 
 
+@frozen(kw_only=True)
+class Refused(Event):
+    """An actor was refused a command (authority or a guardrail); kept in the audit stream."""
+
+    TYPE = "audit.refused"
+
+    case_id: str
+    command: str
+    rule: str
+    reason: str
+
+
+@frozen(kw_only=True)
+class TurnTaken(Event):
+    """A round-robin queue gave a case to an agent: the queue's cursor, kept in its stream."""
+
+    TYPE = "queue.turn_taken"
+
+    queue: str
+    agent: str
+    case_id: str
+
+
+AUDIT = "audit:"
+"""Prefix of the audit streams, one per UTC day (``audit:2026-11-22``)."""
+QUEUE = "queue:"
+"""Prefix of the round-robin queues' streams (``queue:billing``)."""
+DESK_STREAMS = (AUDIT, QUEUE)
+"""Streams that belong to the desk, not to a case: chained like cases, with no projection."""
+
+DeskEvent = Refused | TurnTaken
+
 CaseEvent = (
     Submitted
     | Classified
@@ -316,5 +349,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SlaApplied,
         SlaWarned,
         SlaBreached,
+        Refused,
+        TurnTaken,
     )
 }

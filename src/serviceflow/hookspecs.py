@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pluggy
 
 from serviceflow.case import Case
+from serviceflow.commands import Command
 from serviceflow.events import Event
 from serviceflow.messages import Classification, Notification
 from serviceflow.policy import Policy
@@ -29,6 +30,11 @@ def classify(case: Case, policy: Policy) -> Classification | None:
 @hookspec(firstresult=True)
 def route(case: Case, policy: Policy) -> str | None:
     """Choose the owner of a prioritized case, or ``None`` to leave it in its queue."""
+
+
+@hookspec
+def guardrail(case: Case, command: Command, policy: Policy) -> str | None:
+    """Object to a command on a case (return why), or return ``None`` to let it through."""
 
 
 @hookspec

@@ -6,12 +6,12 @@ from collections.abc import Iterable
 
 import pluggy
 
-from serviceflow import hookspecs
+from serviceflow import classification, hookspecs
 from serviceflow.backends import memory, sqlite
 from serviceflow.errors import PluginError
 
 ENTRY_POINT_GROUP = "serviceflow"
-BUILTINS: tuple[object, ...] = (memory, sqlite)
+BUILTINS: tuple[object, ...] = (memory, sqlite, classification)
 
 
 def plugin_manager(

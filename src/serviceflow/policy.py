@@ -14,9 +14,13 @@ from typing import Any
 from attrs import field, frozen
 
 from serviceflow._convert import canonical_json, converter, structure_checked
+from serviceflow.authority import Role, authority_problems
 from serviceflow.calendar import BusinessCalendar
 from serviceflow.case import Case
+from serviceflow.classifier import ClassificationRule, classification_problems
+from serviceflow.conditions import condition_problems
 from serviceflow.errors import PolicyError
+from serviceflow.guardrails import Guardrail, guardrail_problems
 from serviceflow.readonly import ReadOnlyMap, freeze_nested, read_only
 from serviceflow.sla_policy import CalendarSpec, ServiceLevel, calendars_of, sla_problems
 
@@ -113,6 +117,10 @@ class Policy:
     automation: AutomationPolicy = field(factory=lambda: default_policy().automation)
     calendars: Mapping[str, CalendarSpec] = field(factory=ReadOnlyMap, converter=read_only)
     sla: tuple[ServiceLevel, ...] = ()
+    roles: tuple[Role, ...] = ()
+    canned: Mapping[str, str] = field(factory=ReadOnlyMap, converter=read_only)
+    guardrails: tuple[Guardrail, ...] = ()
+    classification: tuple[ClassificationRule, ...] = ()
 
     @cached_property
     def version(self) -> str:
@@ -212,7 +220,6 @@ def _semantic_problems(policy: Policy) -> Iterator[str]:
     """Rules that types alone cannot say: totality of the matrix, references by name."""
     pri = policy.priority
     names = pri.names
-    known = ", ".join(names)
     yield from _duplicates("$.priority.levels", names)
     yield from _duplicates("$.priority.impacts", pri.impacts)
     yield from _duplicates("$.priority.urgencies", pri.urgencies)
@@ -227,6 +234,17 @@ def _semantic_problems(policy: Policy) -> Iterator[str]:
         yield "$.kinds: at least one case kind is required"
     if not policy.channels:
         yield "$.channels: at least one channel is required"
+    yield from _matrix_problems(pri)
+    yield from _tier_problems(policy)
+    if not 0.0 <= policy.automation.confidence_threshold <= 1.0:
+        yield "$.automation.confidence_threshold: must be between 0 and 1"
+    yield from _section_problems(policy)
+
+
+def _matrix_problems(pri: PriorityPolicy) -> Iterator[str]:
+    """The matrix covers every impact × urgency with a known priority, and nothing else."""
+    names = pri.names
+    known = ", ".join(names)
     for impact in pri.matrix:
         if impact not in pri.impacts:
             yield f"$.priority.matrix.{impact}: unknown impact (impacts: {', '.join(pri.impacts)})"
@@ -248,6 +266,12 @@ def _semantic_problems(policy: Policy) -> Iterator[str]:
                 yield f"{path}: missing (the matrix must cover every impact × urgency)"
             elif value not in names:
                 yield f"{path}: expected one of {known}, got {value!r}"
+
+
+def _tier_problems(policy: Policy) -> Iterator[str]:
+    """Category priorities are known; tiers are known, raise within range, share no group."""
+    names = policy.priority.names
+    known = ", ".join(names)
     for i, category in enumerate(policy.categories):
         if category.priority is not None and category.priority not in names:
             yield (
@@ -270,17 +294,32 @@ def _semantic_problems(policy: Policy) -> Iterator[str]:
                     f"{seen_groups[group]!r}"
                 )
             seen_groups[group] = tier.name
-    if not 0.0 <= policy.automation.confidence_threshold <= 1.0:
-        yield "$.automation.confidence_threshold: must be between 0 and 1"
+
+
+def _section_problems(policy: Policy) -> Iterator[str]:
+    """The sections that refer to the policy's values by name: SLAs, roles, guardrails."""
     allowed_values = {
-        "priority": names,
-        "tier": tuple(tier_names),
+        "priority": policy.priority.names,
+        "tier": tuple(t.name for t in policy.tiers),
         "category": tuple(c.name for c in policy.categories),
         "kind": policy.kinds,
         "channel": policy.channels,
         "requester_group": (),
     }
     yield from sla_problems(policy.sla, policy.calendars, allowed_values)
+    categories = tuple(c.name for c in policy.categories)
+    yield from authority_problems(policy.roles, categories, policy.canned)
+    yield from guardrail_problems(policy.guardrails, tuple(r.name for r in policy.roles))
+    for i, rail in enumerate(policy.guardrails):
+        yield from condition_problems(f"$.guardrails[{i}].when", rail.when, allowed_values)
+    proposals = {
+        "category": allowed_values["category"],
+        "kind": policy.kinds,
+        "impact": policy.priority.impacts,
+        "urgency": policy.priority.urgencies,
+        "channel": policy.channels,
+    }
+    yield from classification_problems(policy.classification, proposals)
 
 
 def _duplicates(path: str, values: Any) -> Iterator[str]:

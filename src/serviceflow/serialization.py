@@ -20,7 +20,7 @@ from cattrs.strategies import configure_tagged_union
 from serviceflow._convert import canonical_json, converter, iso, structure_checked
 from serviceflow.case import Case
 from serviceflow.errors import IntegrityError, ServiceflowError
-from serviceflow.events import EVENT_TYPES, CaseEvent, Event
+from serviceflow.events import EVENT_TYPES, CaseEvent, DeskEvent, Event
 
 __all__ = [
     "GENESIS",
@@ -40,8 +40,10 @@ GENESIS = "0" * 64
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 _UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
+AnyEvent = CaseEvent | DeskEvent
+
 configure_tagged_union(
-    CaseEvent,
+    AnyEvent,
     converter,
     tag_generator=lambda cls: cast(type[Event], cls).TYPE,
     tag_name="type",
@@ -87,7 +89,7 @@ def decode_event(text: str) -> Event:
         )
     try:
         event = cast(
-            Event, structure_checked(data, cast(Any, CaseEvent), what=f"cannot read {kind} event")
+            Event, structure_checked(data, cast(Any, AnyEvent), what=f"cannot read {kind} event")
         )
     except ServiceflowError as exc:
         raise IntegrityError(str(exc)) from None

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from attrs import field, frozen
 
 from serviceflow.calendar import BusinessCalendar, always_open, business_calendar
-from serviceflow.conditions import CaseCondition
+from serviceflow.conditions import CaseCondition, condition_problems
 from serviceflow.errors import ValidationError
 from serviceflow.readonly import ReadOnlyMap, read_only
 from serviceflow.states import STATES, WAITING_ON_CLIENT
@@ -133,13 +133,7 @@ def sla_problems(
         if level.calendar != ALWAYS and level.calendar not in calendars:
             options = ", ".join([ALWAYS, *calendars])
             yield f"{path}.calendar: expected one of {options}, got {level.calendar!r}"
-        for condition, allowed in known.items():
-            for value in getattr(level.when, condition):
-                if allowed and value not in allowed:
-                    yield (
-                        f"{path}.when.{condition}: expected one of {', '.join(allowed)}, "
-                        f"got {value!r}"
-                    )
+        yield from condition_problems(f"{path}.when", level.when, known)
         if not level.targets:
             yield f"{path}.targets: at least one metric is required ({', '.join(METRICS)})"
         for metric, target in level.targets.items():

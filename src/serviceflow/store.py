@@ -99,7 +99,8 @@ class StreamWrite:
     stream: str
     expected: int
     events: tuple[EventRecord, ...]
-    row: CaseRow
+    row: CaseRow | None
+    """The case's new projection row; ``None`` for the desk's own streams (audit, queues)."""
     changed: frozenset[str] = INDEXED_COLUMNS
     timers: tuple[TimerRecord, ...] | None = None
     """The case's SLA timers after this write; ``None`` leaves the stored ones as they are."""
@@ -138,6 +139,10 @@ class Store(Protocol):
 
     def load(self, stream: str) -> CaseRow | None:
         """The projection row of a case, or ``None``."""
+        ...
+
+    def last(self, stream: str) -> EventRecord | None:
+        """The stream's last event (its head), or ``None`` if it has none."""
         ...
 
     def load_many(self, streams: Sequence[str]) -> dict[str, CaseRow]:

@@ -42,7 +42,8 @@ class MemoryStore:
                     raise ConcurrencyConflict(write.stream, write.expected, current)
             for write in writes:
                 self._events.setdefault(write.stream, []).extend(write.events)
-                self._rows[write.stream] = write.row
+                if write.row is not None:
+                    self._rows[write.stream] = write.row
                 if write.timers is not None:
                     self._replace_timers(write.stream, write.timers)
                 elif write.fired:
@@ -78,6 +79,11 @@ class MemoryStore:
     def load(self, stream: str) -> CaseRow | None:
         """The stored row, or ``None``."""
         return self._rows.get(stream)
+
+    def last(self, stream: str) -> EventRecord | None:
+        """The stream's last event, or ``None``."""
+        events = self._events.get(stream)
+        return events[-1] if events else None
 
     def load_many(self, streams: Sequence[str]) -> dict[str, CaseRow]:
         """The stored rows among ``streams``."""

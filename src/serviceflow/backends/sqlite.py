@@ -182,7 +182,7 @@ class SQLiteStore:
     def _write_rows(self, writes: Sequence[StreamWrite]) -> None:
         """Insert new rows; update the others where they are still at the expected version."""
         db = self._db
-        new = [w.row for w in writes if w.expected == 0]
+        new = [w.row for w in writes if w.expected == 0 and w.row is not None]
         if any(row.data is None for row in new):
             raise StoreError(f"{self.url}: a new case row needs its JSON document")
         if new:
@@ -190,7 +190,7 @@ class SQLiteStore:
         moved = [
             (w.row.version, w.row.head, w.row.updated_at, w.row.id, w.expected)
             for w in writes
-            if w.expected and w.row.data is None
+            if w.expected and w.row is not None and w.row.data is None
         ]
         if moved:
             cursor = db.executemany(
@@ -201,13 +201,12 @@ class SQLiteStore:
             if cursor.rowcount != len(moved):
                 raise sqlite3.IntegrityError("a case row is not at its expected version")
         for write in writes:
-            if write.expected and write.row.data is not None:
-                self._update_row(write)
+            if write.expected and write.row is not None and write.row.data is not None:
+                self._update_row(write, write.row)
 
-    def _update_row(self, write: StreamWrite) -> None:
+    def _update_row(self, write: StreamWrite, row: CaseRow) -> None:
         """Update a row with its new document, and only the indexed columns that changed:
         setting an indexed column costs an index rewrite even when its value stays the same."""
-        row = write.row
         changed = [c for c in _INDEXED if c in write.changed]
         sets = "".join(f", {c} = ?" for c in changed)
         cursor = self._db.execute(
@@ -308,6 +307,16 @@ class SQLiteStore:
                 f"SELECT {_ROW_COLUMNS} FROM cases WHERE id = ?", (stream,)
             ).fetchone()
         return CaseRow(*row) if row is not None else None
+
+    def last(self, stream: str) -> EventRecord | None:
+        """The stream's last event, from the ``(stream, seq)`` index."""
+        with self._lock, self._errors("read"):
+            row = self._db.execute(
+                "SELECT stream, seq, type, at, data, prev, hash FROM events "
+                "WHERE stream = ? ORDER BY seq DESC LIMIT 1",
+                (stream,),
+            ).fetchone()
+        return EventRecord(*row) if row is not None else None
 
     def load_many(self, streams: Sequence[str]) -> dict[str, CaseRow]:
         """The rows among ``streams``, a page of ids per query."""

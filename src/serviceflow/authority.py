@@ -1,0 +1,170 @@
+"""Authority ("commander's intent"): who may run which command on which topics.
+
+Roles are policy data. A role covers actors by name (``agent:ann``) or by prefix
+(``agent:*``), lists the commands it may run (``*``: all), may be limited to categories,
+and may be held to canned responses for every public message. The first role that covers
+an actor is theirs. The desk itself (``system:*``, ``automation:*``) is never refused, and
+clients (``client:…``) may act only on their own cases. A policy with no roles refuses
+nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from attrs import frozen
+
+from serviceflow import commands as cmd
+from serviceflow.case import Case, client_actor
+from serviceflow.errors import NotAuthorized
+
+INTERNAL = ("system:", "automation:")
+"""Actor prefixes of the desk itself: timers, automation, policy changes."""
+CLIENT = "client:"
+CLIENT_COMMANDS = frozenset({"submit", "client_reply", "confirm", "reopen"})
+"""What a client may do, on their own cases only."""
+_MESSAGES = {"acknowledge": "message", "reply": "message", "request_info": "message"}
+
+
+@frozen
+class Role:
+    """A set of actors and what they may do: commands, topics, and free or canned words."""
+
+    name: str
+    actors: tuple[str, ...]
+    may: tuple[str, ...] = ("*",)
+    categories: tuple[str, ...] = ()
+    canned_only: bool = False
+
+    def covers(self, actor: str) -> bool:
+        """Does this role hold ``actor`` (exact name, or a prefix written ``agent:*``)?"""
+        return any(
+            actor.startswith(pattern[:-1]) if pattern.endswith("*") else actor == pattern
+            for pattern in self.actors
+        )
+
+    def allows(self, command: str) -> bool:
+        """May this role run ``command`` at all?"""
+        return "*" in self.may or command in self.may
+
+
+def role_of(actor: str, roles: tuple[Role, ...]) -> Role | None:
+    """The first role that covers ``actor``."""
+    return next((role for role in roles if role.covers(actor)), None)
+
+
+def authorize(
+    case: Case | None,
+    command: cmd.Command,
+    roles: tuple[Role, ...],
+    canned: Mapping[str, str],
+) -> None:
+    """Refuse ``command`` with ``NotAuthorized`` unless its actor's role allows it on ``case``."""
+    actor, name = acting(case, command), command.NAME
+    if not roles or actor.startswith(INTERNAL):
+        return
+    if actor.startswith(CLIENT):
+        _authorize_client(case, command, actor)
+        return
+    role = role_of(actor, roles)
+    if role is None:
+        raise NotAuthorized(actor, name, f"a role that covers {actor} (roles: {_names(roles)})")
+    if not role.allows(name):
+        raise NotAuthorized(actor, name, _needed(roles, lambda r: r.allows(name), f"may {name}"))
+    topic = _topic(case, command)
+    if role.categories and topic is not None and topic not in role.categories:
+        raise NotAuthorized(
+            actor,
+            f"{name} a case in category {topic!r}",
+            _needed(roles, lambda r: r.allows(name) and _engages(r, topic), f"engages {topic}"),
+        )
+    field = _MESSAGES.get(name)
+    if role.canned_only and field is not None:
+        text = getattr(command, field)
+        if text not in canned.values():
+            listing = ", ".join(canned) or "none defined"
+            raise NotAuthorized(
+                actor,
+                f"{name} with words of their own (role {role.name!r} sends canned responses)",
+                f"one of the canned responses ({listing}) or a role without canned_only",
+            )
+
+
+def authority_problems(
+    roles: tuple[Role, ...], categories: tuple[str, ...], canned: Mapping[str, str]
+) -> Iterator[str]:
+    """Role names unique, commands and categories known, no role that covers nobody."""
+    seen: set[str] = set()
+    known = ", ".join(sorted(cmd.COMMANDS))
+    for i, role in enumerate(roles):
+        path = f"$.roles[{i}]"
+        if role.name in seen:
+            yield f"{path}.name: {role.name!r} is listed twice"
+        seen.add(role.name)
+        if not role.actors:
+            yield f"{path}.actors: at least one actor or prefix (e.g. 'agent:*') is required"
+        for pattern in role.actors:
+            if not pattern.strip() or pattern == "*":
+                yield f"{path}.actors: {pattern!r} would cover everyone; name a prefix"
+            elif pattern.startswith((*INTERNAL, CLIENT)):
+                yield f"{path}.actors: {pattern!r} is the desk itself or a client, not a role"
+        for command in role.may:
+            if command != "*" and command not in cmd.COMMANDS:
+                yield f"{path}.may: unknown command {command!r} (commands: {known})"
+        for category in role.categories:
+            if category not in categories:
+                yield (
+                    f"{path}.categories: unknown category {category!r} "
+                    f"(categories: {', '.join(categories)})"
+                )
+        if role.canned_only and not canned:
+            yield f"{path}.canned_only: the policy has no canned responses"
+    for name, text in canned.items():
+        if not text.strip():
+            yield f"$.canned.{name}: a canned response must not be empty"
+
+
+def acting(case: Case | None, command: cmd.Command) -> str:
+    """Who acts: clients' commands may leave ``by`` blank to mean the requester."""
+    if command.by.strip():
+        return command.by.strip()
+    if isinstance(command, cmd.Submit):
+        return client_actor(command.requester)
+    return client_actor(case.requester) if case is not None else ""
+
+
+def _authorize_client(case: Case | None, command: cmd.Command, actor: str) -> None:
+    name = command.NAME
+    if name not in CLIENT_COMMANDS:
+        raise NotAuthorized(actor, name, f"an agent's role (clients may {_listing()})")
+    if case is not None and client_actor(case.requester) != actor:
+        raise NotAuthorized(
+            actor, f"{name} case {case.id}", f"to be its requester ({case.requester})"
+        )
+
+
+def _topic(case: Case | None, command: cmd.Command) -> str | None:
+    """The category a command engages: the new one when classifying, else the case's."""
+    if isinstance(command, cmd.Classify) and command.category is not None:
+        return command.category
+    return case.category if case is not None else None
+
+
+def _engages(role: Role, topic: str) -> bool:
+    return not role.categories or topic in role.categories
+
+
+def _needed(roles: tuple[Role, ...], fits: Callable[[Role], bool], what: str) -> str:
+    """The roles that would allow what was refused, by name."""
+    names = [r.name for r in roles if fits(r)]
+    if not names:
+        return f"a role that {what} (no role in the policy does)"
+    return f"role {' or '.join(repr(n) for n in names)}"
+
+
+def _names(roles: tuple[Role, ...]) -> str:
+    return ", ".join(r.name for r in roles)
+
+
+def _listing() -> str:
+    return ", ".join(sorted(CLIENT_COMMANDS))

@@ -1,0 +1,161 @@
+"""Roles decide who may run which command on which topics; refusals say what would do."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from serviceflow import ManualClock, NotAuthorized, PolicyError, ServiceDesk, load_policy
+from serviceflow.authority import Role, authorize, role_of
+from serviceflow.commands import AddNote, Assign, Classify, ClientReply, Reply, Resolve
+
+from .conftest import walk_to
+
+ROLES = {
+    "canned": {"greeting": "Thank you, we are looking into it.", "pass_up": "Passed to a lead."},
+    "roles": [
+        {"name": "lead", "actors": ["lead:*"]},
+        {"name": "billing", "actors": ["agent:bill"], "categories": ["billing"]},
+        {
+            "name": "responder",
+            "actors": ["responder:*"],
+            "may": ["acknowledge", "reply", "note", "assign"],
+            "canned_only": True,
+        },
+        {"name": "agent", "actors": ["agent:*", "qa:*"]},
+    ],
+}
+
+
+def governed(clock: ManualClock, url: str = "memory://") -> ServiceDesk:
+    return ServiceDesk.open(url, policy=load_policy(ROLES), clock=clock, entry_points=False)
+
+
+def test_the_first_role_covering_an_actor_is_theirs() -> None:
+    roles = load_policy(ROLES).roles
+    assert [role_of(a, roles) for a in ("lead:ana", "agent:bill", "agent:bo")] == [
+        roles[0],
+        roles[1],
+        roles[3],
+    ]
+    assert role_of("stranger", roles) is None
+    assert Role("r", ("agent:*",)).covers("agent:")
+    assert not Role("r", ("agent",)).covers("agent:x")
+
+
+def test_without_roles_nobody_is_refused(clock: ManualClock) -> None:
+    desk = ServiceDesk.open("memory://", clock=clock, entry_points=False)
+    case_id = walk_to(desk, "assigned")
+    desk.note(case_id, by="anyone at all", text="fine")
+
+
+def test_an_actor_without_a_role_is_refused_and_told_which_roles_exist(clock: ManualClock) -> None:
+    desk = governed(clock)
+    case_id = walk_to(desk, "assigned")
+    with pytest.raises(NotAuthorized, match=r"stranger may not note; needs a role that covers"):
+        desk.note(case_id, by="stranger", text="hello")
+    assert desk.case(case_id).version == 4
+
+
+def test_a_role_limited_to_categories_is_refused_elsewhere(clock: ManualClock) -> None:
+    desk = governed(clock)
+    billing = walk_to(desk, "assigned")
+    access = walk_to(desk, "assigned", category="access")
+    desk.note(billing, by="agent:bill", text="mine")
+    with pytest.raises(NotAuthorized) as refused:
+        desk.note(access, by="agent:bill", text="not mine")
+    assert str(refused.value) == (
+        "agent:bill may not note a case in category 'access'; "
+        "needs role 'lead' or 'responder' or 'agent'"
+    )
+    with pytest.raises(NotAuthorized, match="classify a case in category 'access'"):
+        desk.classify(billing, by="agent:bill", category="access", kind="incident")
+
+
+def test_responders_send_canned_words_only_and_may_not_resolve(clock: ManualClock) -> None:
+    desk = governed(clock)
+    case_id = walk_to(desk, "assigned")
+    desk.acknowledge(case_id, by="responder:ray", message="Thank you, we are looking into it.")
+    with pytest.raises(NotAuthorized) as refused:
+        desk.reply(case_id, by="responder:ray", message="Try turning it off and on")
+    assert refused.value.needed == (
+        "one of the canned responses (greeting, pass_up) or a role without canned_only"
+    )
+    with pytest.raises(NotAuthorized, match="responder:ray may not resolve; needs role 'lead' or"):
+        desk.resolve(case_id, by="responder:ray", resolution="done")
+    passed = desk.assign(case_id, to="lead:ana", by="responder:ray")
+    assert passed.assignee == "lead:ana"
+
+
+def test_clients_act_only_on_their_own_cases(clock: ManualClock) -> None:
+    desk = governed(clock)
+    case_id = walk_to(desk, "waiting_on_client")
+    with pytest.raises(NotAuthorized, match="needs to be its requester"):
+        desk.client_replied(case_id, message="me too", by="client:mallory@evil.test")
+    with pytest.raises(NotAuthorized, match=r"client:jane@acme\.test may not note"):
+        desk.note(case_id, by="client:jane@acme.test", text="let me in")
+    assert desk.client_replied(case_id, message="here it is").state == "in_progress"
+
+
+def test_the_desk_itself_is_never_refused() -> None:
+    roles = load_policy(ROLES).roles
+    for actor in ("system:sla", "automation:router"):
+        authorize(None, AddNote(case_id="C1", by=actor, text="t"), roles, {})
+
+
+def test_pure_checks_cover_every_command_kind() -> None:
+    roles = load_policy(ROLES).roles
+    canned = load_policy(ROLES).canned
+    authorize(None, Assign(case_id="C", by="lead:ana", to="agent:kim"), roles, canned)
+    with pytest.raises(NotAuthorized):
+        authorize(None, Resolve(case_id="C", by="responder:x", resolution="r"), roles, canned)
+    authorize(None, Reply(case_id="C", by="responder:x", message=canned["pass_up"]), roles, canned)
+    authorize(None, Classify(case_id="C", by="agent:bill", category="billing"), roles, canned)
+    with pytest.raises(NotAuthorized, match="needs an agent's role"):
+        authorize(None, Resolve(case_id="C", by="client:a@b", resolution="r"), roles, canned)
+    authorize(None, ClientReply(case_id="C", by="client:a@b", message="m"), roles, canned)
+
+
+def test_role_problems_are_reported_with_paths() -> None:
+    with pytest.raises(PolicyError) as bad:
+        load_policy(
+            {
+                "roles": [
+                    {"name": "a", "actors": []},
+                    {"name": "a", "actors": ["*", "system:x"], "may": ["fly"]},
+                    {"name": "b", "actors": ["b:*"], "categories": ["nope"], "canned_only": True},
+                ],
+            }
+        )
+    assert bad.value.problems == (
+        "$.roles[0].actors: at least one actor or prefix (e.g. 'agent:*') is required",
+        "$.roles[1].name: 'a' is listed twice",
+        "$.roles[1].actors: '*' would cover everyone; name a prefix",
+        "$.roles[1].actors: 'system:x' is the desk itself or a client, not a role",
+        "$.roles[1].may: unknown command 'fly' (commands: acknowledge, apply_service_level, "
+        "assign, cancel, classify, client_reply, close, confirm, merge, note, prioritize, reject, "
+        "reopen, reply, request_info, resolve, submit, validate)",
+        "$.roles[2].categories: unknown category 'nope' "
+        "(categories: outage, billing, access, functional, howto)",
+        "$.roles[2].canned_only: the policy has no canned responses",
+    )
+
+
+def test_refusals_are_audited_and_change_no_case(clock: ManualClock) -> None:
+    desk = governed(clock)
+    case_id = walk_to(desk, "assigned")
+    before = desk.history(case_id)
+    with pytest.raises(NotAuthorized):
+        desk.resolve(case_id, by="responder:ray", resolution="done")
+    assert desk.history(case_id) == before
+    (refused,) = desk.audit(date(2026, 3, 2))
+    assert (refused.case_id, refused.command, refused.rule, refused.by) == (
+        case_id,
+        "resolve",
+        "authority",
+        "responder:ray",
+    )
+    assert refused.reason == (
+        "responder:ray may not resolve; needs role 'lead' or 'billing' or 'agent'"
+    )
