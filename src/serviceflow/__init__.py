@@ -14,6 +14,7 @@ from serviceflow.clock import Clock, ManualClock, SystemClock
 from serviceflow.desk import RecordedEvent, ServiceDesk, Verification
 from serviceflow.errors import (
     ConcurrencyConflict,
+    GuardrailViolation,
     IntegrityError,
     InvalidTransition,
     NotAuthorized,
@@ -27,15 +28,20 @@ from serviceflow.errors import (
 from serviceflow.hookspecs import hookimpl
 from serviceflow.messages import Classification, Notification
 from serviceflow.policy import Policy, default_policy, load_policy
+from serviceflow.priority import PriorityExplanation
+from serviceflow.routing import Agent, Decision, Queue
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Agent",
     "BusinessCalendar",
     "Case",
     "Classification",
     "Clock",
     "ConcurrencyConflict",
+    "Decision",
+    "GuardrailViolation",
     "IntegrityError",
     "InvalidTransition",
     "ManualClock",
@@ -45,6 +51,8 @@ __all__ = [
     "PluginError",
     "Policy",
     "PolicyError",
+    "PriorityExplanation",
+    "Queue",
     "RecordedEvent",
     "ServiceDesk",
     "ServiceflowError",

@@ -72,6 +72,8 @@ class Assign(Command):
     NAME = "assign"
 
     to: str
+    queue: str | None = None
+    reason: str | None = None
 
 
 @frozen(kw_only=True)

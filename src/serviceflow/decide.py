@@ -14,9 +14,11 @@ from attrs import evolve as evolve_command
 
 from serviceflow import commands as cmd
 from serviceflow import events as ev
+from serviceflow.authority import acting, role_of
 from serviceflow.case import Case, client_actor, requester_group
 from serviceflow.errors import NotFound, ValidationError
 from serviceflow.evolve import evolve, fold
+from serviceflow.guardrails import check_guardrails
 from serviceflow.lifecycle import (
     CANCELLED,
     CLOSED,
@@ -55,6 +57,7 @@ def decide(
         raise ValidationError(
             "unknown command", [f"{type(command).__name__} is not a case command"]
         )
+    check_case_guardrails(case, command, policy)
     return _with_service_level(case, handler(case, command, policy, now), policy)
 
 
@@ -99,6 +102,7 @@ def decide_merge(
 ) -> tuple[list[ev.Event], list[ev.Event]]:
     """Events for merging duplicate ``source`` into ``target``: one list per stream."""
     check_shape(command)
+    check_case_guardrails(source, command, policy)
     if command.into == source.id:
         raise ValidationError(
             f"cannot merge case {source.id}", ["a case cannot be merged into itself"]
@@ -130,6 +134,15 @@ def check_shape(command: cmd.Command) -> None:
     if problems:
         name = type(command).__name__.lower()
         raise ValidationError(f"cannot {name} case {command.case_id!r:.80}", problems)
+
+
+def check_case_guardrails(case: Case, command: cmd.Command, policy: Policy) -> None:
+    """Refuse with ``GuardrailViolation`` if a policy guardrail forbids ``command`` on ``case``."""
+    if not policy.guardrails:
+        return
+    role = role_of(acting(case, command), policy.roles)
+    name = role.name if role is not None else None
+    check_guardrails(case, command, policy.guardrails, name, policy.lacks_skill)
 
 
 def _meta(command: cmd.Command, policy: Policy, now: datetime) -> dict[str, Any]:
@@ -253,7 +266,11 @@ def _assign(case: Case, c: cmd.Assign, policy: Policy, now: datetime) -> list[ev
         problems.append(f"to: the case is already assigned to {c.to}")
     _check(case.id, "assign", problems)
     fire(Subject(case, policy, now), "assign")
-    return [ev.Assigned(assignee=c.to, previous=case.assignee, **_meta(c, policy, now))]
+    meta = _meta(c, policy, now)
+    reason = (c.reason or "").strip()
+    return [
+        ev.Assigned(assignee=c.to, previous=case.assignee, queue=c.queue, reason=reason, **meta)
+    ]
 
 
 def _text(

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, cast
 
@@ -26,7 +26,7 @@ from serviceflow.authority import acting, authorize
 from serviceflow.case import Case
 from serviceflow.chain import chain_records
 from serviceflow.clock import Clock, SystemClock, require_aware
-from serviceflow.decide import check_shape, decide, decide_merge
+from serviceflow.decide import check_case_guardrails, check_shape, decide, decide_merge
 from serviceflow.errors import (
     ConcurrencyConflict,
     GuardrailViolation,
@@ -42,19 +42,23 @@ from serviceflow.evolve import BOOKKEEPING_TYPES, caught_up, evolve, fold
 from serviceflow.firing import Firing
 from serviceflow.ids import new_case_id
 from serviceflow.lifecycle import (
+    ASSIGNED,
     CLASSIFIED,
+    IN_PROGRESS,
     INTAKE,
     OPEN_STATES,
     PRIORITIZED,
     RESOLVED,
     STATES,
     VALIDATED,
+    WAITING_ON_CLIENT,
 )
 from serviceflow.messages import Classification, Notification
 from serviceflow.plugins import plugin_manager
 from serviceflow.policy import Policy, check_policy, default_policy
-from serviceflow.priority import decide_priority
+from serviceflow.priority import PriorityExplanation, decide_priority, explain_priority
 from serviceflow.readonly import ReadOnlyMap
+from serviceflow.routing import FALLBACK, ROUND_ROBIN, Decision, work_of
 from serviceflow.serialization import (
     GENESIS,
     chain_hash,
@@ -83,6 +87,14 @@ _RETRIES = 5
 _TICK_BATCH = 500
 _RECOMPUTE = object()
 _CACHE_SIZE = 2048
+_AUTO_CONFIRM = "system:auto-confirm"
+_ROUTER = "automation:router"
+HELD = (ASSIGNED, IN_PROGRESS, WAITING_ON_CLIENT)
+"""States in which a case counts against its assignee's capacity."""
+_FREES_CAPACITY = (cmd.Resolve, cmd.Cancel, cmd.Merge)
+"""Commands after which an agent may hold fewer cases, so waiting cases are offered."""
+SCHEDULED = "scheduled"
+"""The priority-level response that marks batch (scheduled) processing."""
 
 
 @frozen
@@ -344,12 +356,13 @@ class ServiceDesk:
             if case.confirmed_at is None
             and case.resolved_at is not None
             and now - case.resolved_at >= window
+            and self._may_close(case)
         ]
         closed = []
         for case_id in due:
             try:
-                closed.append(self.execute(cmd.Close(case_id=case_id, by="system:auto-confirm")))
-            except (InvalidTransition, ConcurrencyConflict, ValidationError):
+                closed.append(self.execute(cmd.Close(case_id=case_id, by=_AUTO_CONFIRM)))
+            except (InvalidTransition, ConcurrencyConflict, ValidationError, GuardrailViolation):
                 log.warning("auto-confirm skipped case %s: it changed meanwhile", case_id)
         return closed
 
@@ -373,6 +386,8 @@ class ServiceDesk:
             rows = self.store.load_many(ids[start : start + _TICK_BATCH])
             batch = [self._fire_timers(row, by_case[row.id], firing) for row in rows.values()]
             fired += self._commit_fired(batch)
+        if self._routes_itself():
+            self.route_waiting()  # shifts may have started: waiting cases are offered again
         return fired
 
     def _fire_timers(self, row: CaseRow, timers: list[TimerRecord], firing: Firing) -> _Fired:
@@ -440,6 +455,15 @@ class ServiceDesk:
         if told:
             self._published(after, item.events, write.events)
 
+    def _may_close(self, case: Case) -> bool:
+        """Would the policy's guardrails let auto-confirm close ``case``? (Checked quietly:
+        a case that must wait for its client is not a refusal to audit at every run.)"""
+        try:
+            check_case_guardrails(case, cmd.Close(case_id=case.id, by=_AUTO_CONFIRM), self.policy)
+        except GuardrailViolation:
+            return False
+        return True
+
     def reapply_policy(self, policy: Policy, *, by: str = "system:policy") -> list[Case]:
         """Make ``policy`` the desk's policy and apply its service levels to open cases.
 
@@ -505,7 +529,10 @@ class ServiceDesk:
         attempt, fresh = 0, False
         while True:
             try:
-                return self._attempt(command, expected_version, fresh=fresh)
+                case = self._attempt(command, expected_version, fresh=fresh)
+                if isinstance(command, _FREES_CAPACITY) and self._routes_itself():
+                    self.route_waiting()
+                return case
             except _Stale:
                 fresh = True
             except ConcurrencyConflict:
@@ -638,7 +665,9 @@ class ServiceDesk:
             if auto.route and case.state == PRIORITIZED:
                 owner = self.plugins.hook.route(case=case, policy=self.policy)
                 if owner:
-                    case = self.assign(case.id, to=owner, by="automation:router")
+                    case = self.assign(case.id, to=owner, by=_ROUTER)
+                elif self._routes_itself() and not self._batched(case):
+                    case = self._routed(case)
         except Exception:
             log.exception("automation stopped for case %s; it waits for a person", case.id)
         return case
@@ -661,6 +690,137 @@ class ServiceDesk:
         if best is None or best.confidence < auto.confidence_threshold:
             return None
         return best
+
+    # --- routing -----------------------------------------------------------------------
+
+    def route(self, case_id: str, *, by: str = _ROUTER) -> Decision:
+        """Give a prioritized case to an agent by its queue's strategy, or say why it waits.
+
+        The load of each agent is read from the store; a round-robin queue's cursor is the
+        last ``queue.turn_taken`` event of its stream, appended with the assignment in one
+        transaction, so a restarted or second desk continues the same rotation.
+        """
+        _check_id(case_id)
+        for _ in range(_RETRIES):
+            case, head = self._current(case_id)
+            if case is None:
+                raise NotFound("case", case_id)
+            if case.state != PRIORITIZED:
+                raise ValidationError(
+                    f"cannot route case {case_id}",
+                    [f"state: only prioritized cases wait to be routed; this one is {case.state}"],
+                )
+            decision, writes = self._routing(case, head, self._now(), by)
+            if not writes:
+                return decision
+            try:
+                self.store.append([write for _, _, write in writes])
+            except ConcurrencyConflict:
+                continue
+            after, events, write = writes[0]
+            self._remember(after, write.events[-1].hash)
+            self._keep_history(after.id, after.version)
+            self._published(after, events, write.events)
+            return decision
+        raise ConcurrencyConflict(case_id, -1)
+
+    def _routing(
+        self, case: Case, head: str, now: datetime, by: str
+    ) -> tuple[Decision, list[tuple[Case, Sequence[ev.Event], StreamWrite]]]:
+        """The decision for ``case`` and, when someone takes it, the writes that record it."""
+        roster = self.policy.roster
+        work = work_of(case)
+        queue = roster.queue_for(work) or FALLBACK
+        stream = ev.QUEUE + queue.name
+        last = self.store.last(stream) if queue.strategy == ROUND_ROBIN else None
+        turn = decode_event(last.data) if last is not None else None
+        cursor = turn.agent if isinstance(turn, ev.TurnTaken) else None
+        loads = self.store.workload(HELD)
+        decision = roster.decide(work, loads=loads, now=now, cursor=cursor, queue=queue)
+        if decision.agent is None:
+            return decision, []
+        command = cmd.Assign(
+            case_id=case.id, by=by, to=decision.agent, queue=queue.name, reason=decision.reason
+        )
+        writes = [self._prepare(case.id, case, head, decide(case, command, self.policy, now))]
+        if queue.strategy == ROUND_ROBIN:
+            taken = ev.TurnTaken(
+                queue=queue.name,
+                agent=decision.agent,
+                case_id=case.id,
+                at=now,
+                by=by,
+                policy=self.policy.version,
+            )
+            version, prev = (last.seq, last.hash) if last is not None else (0, GENESIS)
+            item = (taken.TYPE, iso(now), encode_event(taken))
+            records = chain_records(stream, version, prev, [item])
+            writes.append((writes[0][0], [taken], StreamWrite(stream, version, records, None)))
+        return decision, writes
+
+    def route_waiting(self, *, scheduled: bool = False) -> list[Decision]:
+        """Offer every waiting (prioritized) case to its queue, most urgent first.
+
+        Cases of a ``scheduled`` queue whose priority level responds ``scheduled`` wait
+        for a run with ``scheduled=True`` (batch processing, e.g. twice a day).
+        """
+        decisions = []
+        for case in self._waiting():
+            if self._batched(case) and not scheduled:
+                continue
+            try:
+                decisions.append(self.route(case.id))
+            except (ValidationError, ConcurrencyConflict, GuardrailViolation) as exc:
+                log.info("routing skipped case %s: %s", case.id, exc)
+        return decisions
+
+    def queue(self, name: str) -> list[Case]:
+        """The cases waiting in queue ``name``: by priority, then SLA due time, then age."""
+        roster = self.policy.roster
+        known = [q.name for q in roster.queues] or [FALLBACK.name]
+        if name not in known:
+            raise NotFound("queue", name)
+        return [
+            c for c in self._waiting() if (roster.queue_for(work_of(c)) or FALLBACK).name == name
+        ]
+
+    def triage(self) -> list[Case]:
+        """Cases that wait for a person to classify or prioritize them, oldest first."""
+        return list(self.cases(state=(INTAKE, CLASSIFIED)))
+
+    def _waiting(self) -> list[Case]:
+        """Prioritized cases, most urgent first: priority, then SLA due time, then age."""
+        rank = self.policy.priority.rank
+        far = datetime.max.replace(tzinfo=UTC)
+
+        def key(case: Case) -> tuple[int, datetime, datetime, str]:
+            priority = rank(case.priority) if case.priority in self.policy.priority.names else 99
+            return (priority, self._due(case) or far, case.submitted_at, case.id)
+
+        return sorted(self.cases(state=PRIORITIZED), key=key)
+
+    def _due(self, case: Case) -> datetime | None:
+        """The earliest due time of the case's running SLA clocks (``None`` without SLAs)."""
+        if case.sla is None:
+            return None
+        report = self.sla(case.id)
+        return min((c.due for c in report.clocks if c.status == "running" and c.due), default=None)
+
+    def _routed(self, case: Case) -> Case:
+        """``case`` after the built-in routing offered it to its queue."""
+        return self.case(case.id) if self.route(case.id).agent is not None else case
+
+    def _routes_itself(self) -> bool:
+        """Does the desk route waiting cases on its own (automation on, agents known)?"""
+        return self.policy.automation.route and bool(self.policy.agents)
+
+    def _batched(self, case: Case) -> bool:
+        """Does ``case`` wait for scheduled (batch) processing in its queue?"""
+        queue = self.policy.roster.queue_for(work_of(case))
+        if queue is None or not queue.scheduled or case.priority is None:
+            return False
+        level = next(lv for lv in self.policy.priority.levels if lv.name == case.priority)
+        return level.response == SCHEDULED
 
     # --- reading -----------------------------------------------------------------------
 
@@ -733,6 +893,11 @@ class ServiceDesk:
             case = evolve(case, recorded.event)
         assert case is not None
         return case
+
+    def explain_priority(self, case_id: str) -> PriorityExplanation:
+        """Why the case has its priority: each decision, its rule (matrix, category, tier,
+        manual) and reason, who made it and when."""
+        return explain_priority(case_id, (r.event for r in self.history(case_id)))
 
     def audit(self, day: date | None = None) -> list[ev.Refused]:
         """The refused commands recorded on ``day`` (UTC; by default today by the clock)."""

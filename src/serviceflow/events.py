@@ -88,6 +88,8 @@ class Assigned(Event):
 
     assignee: str
     previous: str | None = None
+    queue: str | None = None
+    reason: str = ""
 
 
 @frozen(kw_only=True)

@@ -22,7 +22,8 @@ from serviceflow.conditions import condition_problems
 from serviceflow.errors import PolicyError
 from serviceflow.guardrails import Guardrail, guardrail_problems
 from serviceflow.readonly import ReadOnlyMap, freeze_nested, read_only
-from serviceflow.sla_policy import CalendarSpec, ServiceLevel, calendars_of, sla_problems
+from serviceflow.routing import Agent, Queue, Roster, queue_skills, routing_problems, work_of
+from serviceflow.sla_policy import ALWAYS, CalendarSpec, ServiceLevel, calendars_of, sla_problems
 
 
 @frozen
@@ -121,6 +122,8 @@ class Policy:
     canned: Mapping[str, str] = field(factory=ReadOnlyMap, converter=read_only)
     guardrails: tuple[Guardrail, ...] = ()
     classification: tuple[ClassificationRule, ...] = ()
+    agents: tuple[Agent, ...] = ()
+    queues: tuple[Queue, ...] = ()
 
     @cached_property
     def version(self) -> str:
@@ -141,6 +144,33 @@ class Policy:
     def calendar_map(self) -> Mapping[str, BusinessCalendar]:
         """The named calendars, built, plus the built-in ``24/7``."""
         return ReadOnlyMap(calendars_of(self.calendars))
+
+    @cached_property
+    def roster(self) -> Roster:
+        """The agents and queues, indexed for routing decisions (built once per policy)."""
+        return Roster(self.agents, self.queues, self.calendar_map)
+
+    def lacks_skill(self, agent_id: str, case: Case) -> str | None:
+        """Why ``agent_id`` lacks the skills ``case`` needs in its queue (``None``: has them).
+
+        An actor who is not one of the policy's agents has no skills to check against and
+        so lacks them, unless the policy lists no agents at all.
+        """
+        if not self.agents:
+            return None
+        roster = self.roster
+        agent = roster.agent(agent_id)
+        if agent is None:
+            return f"{agent_id} is not one of the policy's agents"
+        work = work_of(case)
+        queue = roster.queue_for(work)
+        needed = queue_skills(queue, work) if queue is not None else {}
+        missing = [
+            f"{skill}>={level}"
+            for skill, level in needed.items()
+            if agent.skills.get(skill, 0) < level
+        ]
+        return f"{agent_id} lacks skill {', '.join(missing)}" if missing else None
 
     def service_level(self, case: Case) -> ServiceLevel | None:
         """The first service level whose conditions match ``case`` (``None`` without SLAs)."""
@@ -320,6 +350,8 @@ def _section_problems(policy: Policy) -> Iterator[str]:
         "channel": policy.channels,
     }
     yield from classification_problems(policy.classification, proposals)
+    calendars = (ALWAYS, *policy.calendars)
+    yield from routing_problems(policy.agents, policy.queues, calendars, allowed_values)
 
 
 def _duplicates(path: str, values: Any) -> Iterator[str]:

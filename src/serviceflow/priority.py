@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from attrs import frozen
 
 from serviceflow.errors import ValidationError
+from serviceflow.events import Event, Prioritized
 from serviceflow.policy import Policy
 
 
@@ -54,3 +58,47 @@ def decide_priority(
         steps.append(f"tier {tier!r} raises it to {final}")
         rule = f"{rule}+tier"
     return PriorityDecision(final, rule, "; ".join(steps))
+
+
+@frozen
+class PriorityChange:
+    """One decision on a case's priority: what, by whom, when, under which rule, and why."""
+
+    at: datetime
+    by: str
+    priority: str
+    impact: str | None
+    urgency: str | None
+    rule: str
+    reason: str
+    policy: str
+
+
+@frozen
+class PriorityExplanation:
+    """A case's priority and every decision that led to it, oldest first."""
+
+    case_id: str
+    priority: str | None
+    changes: tuple[PriorityChange, ...]
+
+    def text(self) -> str:
+        """The explanation as lines a person reads."""
+        if not self.changes:
+            return f"case {self.case_id} has no priority yet"
+        lines = [f"case {self.case_id} is {self.priority}"]
+        lines += [
+            f"- {c.at.isoformat(timespec='seconds')} {c.by} set {c.priority} ({c.rule}): {c.reason}"
+            for c in self.changes
+        ]
+        return "\n".join(lines)
+
+
+def explain_priority(case_id: str, history: Iterable[Event]) -> PriorityExplanation:
+    """Why ``case_id`` has its priority: every ``Prioritized`` event of its history."""
+    changes = tuple(
+        PriorityChange(e.at, e.by, e.priority, e.impact, e.urgency, e.rule, e.reason, e.policy)
+        for e in history
+        if isinstance(e, Prioritized)
+    )
+    return PriorityExplanation(case_id, changes[-1].priority if changes else None, changes)

@@ -17,23 +17,27 @@ channel, and at or above the queue's skill levels. When nobody is eligible, the 
 in its queue and the decision says why the candidates could not take it.
 
 Everything here is pure: loads, the round-robin cursor and the time come in as arguments.
-A `Roster` indexes a policy's agents once (team members in id order, skill → agents by
-level, capacity per channel), so a decision reads only the candidates its queue can use.
+A `Roster` indexes a policy's agents once (each queue's candidates in id order, skill →
+agents by level, capacity per channel) and keeps a roll call of who is on duty until the
+next shift or absence boundary, so a decision reads only the on-duty candidates its queue
+can use. Only ``least_loaded`` must read the load of every such candidate.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from attrs import field, frozen
 
 from serviceflow.calendar import BusinessCalendar
+from serviceflow.case import Case
 from serviceflow.clock import require_aware
 from serviceflow.conditions import CaseCondition
-from serviceflow.readonly import ReadOnlyMap
+from serviceflow.errors import ValidationError
+from serviceflow.readonly import ReadOnlyMap, read_only
 
 SKILL = "skill"
 ROUND_ROBIN = "round_robin"
@@ -46,10 +50,9 @@ LOWEST_LEVEL, HIGHEST_LEVEL = 1, 5
 LISTED = 5
 """A reason names up to this many candidates one by one; beyond that it counts causes."""
 CONDITIONS = ("priority", "tier", "category", "kind", "channel", "requester_group")
-
-
-def _read_only(value: Mapping[str, int]) -> Mapping[str, int]:
-    return ReadOnlyMap(value)
+_HORIZON = timedelta(days=1)
+"""A roll call of who is on duty holds at most this long."""
+_US = timedelta(microseconds=1)
 
 
 @frozen
@@ -73,10 +76,10 @@ class Agent:
     id: str
     name: str = ""
     teams: tuple[str, ...] = ()
-    skills: Mapping[str, int] = field(factory=ReadOnlyMap, converter=_read_only)
+    skills: Mapping[str, int] = field(factory=ReadOnlyMap, converter=read_only)
     languages: tuple[str, ...] = ()
     tiers: tuple[str, ...] = ()
-    capacity: Mapping[str, int] = field(factory=ReadOnlyMap, converter=_read_only)
+    capacity: Mapping[str, int] = field(factory=ReadOnlyMap, converter=read_only)
     calendar: str | None = None
     away: tuple[Absence, ...] = ()
     active: bool = True
@@ -115,7 +118,7 @@ class Queue:
     when: CaseCondition = field(factory=CaseCondition)
     strategy: str = SKILL
     team: str | None = None
-    skills: Mapping[str, int] = field(factory=ReadOnlyMap, converter=_read_only)
+    skills: Mapping[str, int] = field(factory=ReadOnlyMap, converter=read_only)
     scheduled: bool = False
 
     def matches(self, work: Work) -> bool:
@@ -124,6 +127,28 @@ class Queue:
             not allowed or getattr(work, name) in allowed
             for name, allowed in zip(CONDITIONS, _condition_lists(self.when), strict=True)
         )
+
+
+def work_of(case: Case) -> Work:
+    """What routing needs to know of ``case``."""
+    return Work(
+        case.id,
+        case.channel,
+        case.priority,
+        case.category,
+        case.kind,
+        case.tier,
+        case.language,
+        case.requester_group,
+    )
+
+
+def queue_skills(queue: Queue, work: Work) -> Mapping[str, int]:
+    """The skill levels ``queue`` asks of whoever takes ``work``: its own, or for a skill
+    queue without any, the work's category at the lowest level."""
+    if queue.strategy == SKILL and not queue.skills and work.category is not None:
+        return {work.category: LOWEST_LEVEL}
+    return queue.skills
 
 
 @frozen
@@ -155,6 +180,7 @@ class _Member:
         "active",
         "agent",
         "away",
+        "capacity",
         "id",
         "languages",
         "rank",
@@ -176,6 +202,12 @@ class _Member:
         self.tiers = frozenset(agent.tiers) if agent.tiers else None
         self.languages = frozenset(agent.languages) if agent.languages else None
         self.skills = dict(agent.skills)
+        self.capacity = dict(agent.capacity)
+
+    def limit(self, channel: str) -> int | None:
+        """Like `Agent.capacity_on`, on a plain dict."""
+        limit = self.capacity.get(channel)
+        return self.capacity.get(ANY_CHANNEL) if limit is None else limit
 
     def away_at(self, now: datetime) -> datetime | None:
         """The end of the absence covering ``now``, if any."""
@@ -190,26 +222,65 @@ _Entry = tuple[_Member, tuple[str, str], int, int]
 
 
 class _Pool:
-    """The candidates of a queue for one skill requirement, best score first, then id order."""
+    """The candidates of a queue for one skill requirement: in id order, or for the skill
+    strategy best score first, then id order."""
 
-    __slots__ = ("_channels", "scored")
+    __slots__ = ("_channels", "_on_duty", "ranks", "scored", "static")
 
     def __init__(self, scored: list[tuple[int, _Member]]) -> None:
         self.scored = scored
-        self._channels: dict[str, tuple[tuple[_Entry, ...], list[int]]] = {}
+        self.ranks = frozenset(member.rank for _, member in scored)
+        self.static: Counter[str] | None = None
+        self._channels: dict[str, _Lane] = {}
+        self._on_duty: dict[str, tuple[_Duty, _Lane]] = {}
 
-    def on(self, channel: str) -> tuple[tuple[_Entry, ...], list[int]]:
-        """The active candidates that take ``channel`` at all, and their ranks."""
-        found = self._channels.get(channel)
-        if found is None:
+    def taking(self, channel: str) -> _Lane:
+        """The active candidates that take ``channel`` at all."""
+        lane = self._channels.get(channel)
+        if lane is None:
             entries: list[_Entry] = []
             for score, member in self.scored:
-                limit = member.agent.capacity_on(channel)
+                limit = member.limit(channel)
                 if member.active and limit:
                     entries.append((member, (member.id, channel), limit, score))
             # Bounded: the channels of cases are the policy's channels.
-            found = self._channels[channel] = (tuple(entries), [e[0].rank for e in entries])
-        return found
+            lane = self._channels[channel] = _Lane(tuple(entries))
+        return lane
+
+    def on_duty(self, channel: str, duty: _Duty) -> _Lane:
+        """The candidates that take ``channel`` and are on duty (kept while ``duty`` lasts)."""
+        found = self._on_duty.get(channel)
+        if found is None or found[0] is not duty:
+            on = duty.on
+            lane = _Lane(tuple(e for e in self.taking(channel).entries if e[0].rank in on))
+            found = self._on_duty[channel] = (duty, lane)
+        return found[1]
+
+
+class _Lane:
+    """Candidates on one channel in pool order, with their ranks and negated scores."""
+
+    __slots__ = ("entries", "ranks", "scores")
+
+    def __init__(self, entries: tuple[_Entry, ...]) -> None:
+        self.entries = entries
+        self.ranks = [entry[0].rank for entry in entries]
+        self.scores = [-entry[3] for entry in entries]
+
+
+class _Duty:
+    """Who is on duty (active, on shift, not away) from ``start`` until ``end``.
+
+    The set changes only at shift and absence boundaries, so every decision in between
+    shares it, and candidate lists filtered by it.
+    """
+
+    __slots__ = ("end", "on", "start")
+
+    def __init__(self, start: datetime, end: datetime, on: frozenset[int]) -> None:
+        self.start = start
+        self.end = end
+        self.on = on
 
 
 _EMPTY = _Pool([])
@@ -218,7 +289,7 @@ _EMPTY = _Pool([])
 class _Plan:
     """One queue, indexed: its condition checks, its members and its candidate pools."""
 
-    __slots__ = ("by_category", "checks", "members", "pool", "queue")
+    __slots__ = ("active", "by_category", "checks", "members", "pool", "queue")
 
     def __init__(
         self,
@@ -233,20 +304,20 @@ class _Plan:
             if allowed
         )
         self.members = members
+        self.active = sum(m.active for m in members)
         team = None if queue.team is None else {m.id for m in members}
-        self.pool = _pool(members, queue.skills, by_skill, team)
+        by_score = queue.strategy == SKILL
+        self.pool = _pool(members, queue.skills, by_skill, team, by_score=by_score)
         self.by_category: dict[str, _Pool] = {}
-        if queue.strategy == SKILL and not queue.skills:
+        if by_score and not queue.skills:
             for skill in by_skill:
-                pool = _pool(members, {skill: LOWEST_LEVEL}, by_skill, team)
+                pool = _pool(members, {skill: LOWEST_LEVEL}, by_skill, team, by_score=True)
                 if pool.scored:
                     self.by_category[skill] = pool
 
     def requirement(self, work: Work) -> Mapping[str, int]:
         """The skill levels this queue asks of whoever takes ``work``."""
-        if self.queue.strategy == SKILL and not self.queue.skills and work.category is not None:
-            return {work.category: LOWEST_LEVEL}
-        return self.queue.skills
+        return queue_skills(self.queue, work)
 
     def pool_for(self, work: Work) -> _Pool:
         """The candidates meeting the requirement for ``work``."""
@@ -260,8 +331,11 @@ def _pool(
     requirement: Mapping[str, int],
     by_skill: Mapping[str, list[_Member]],
     team: set[str] | None,
+    *,
+    by_score: bool,
 ) -> _Pool:
-    """Members meeting ``requirement``, scored by the sum of their levels on it."""
+    """Members meeting ``requirement``, scored by the sum of their levels on it, in id order
+    or (``by_score``) best score first, then id order."""
     if not requirement:
         return _Pool([(0, m) for m in members])
     if min(requirement.values()) >= LOWEST_LEVEL:
@@ -277,8 +351,45 @@ def _pool(
         for m in among
         if all(m.skills.get(skill, 0) >= level for skill, level in requirement.items())
     ]
-    scored.sort(key=lambda pair: (-pair[0], pair[1].rank))
+    scored.sort(key=lambda pair: (-pair[0] if by_score else 0, pair[1].rank))
     return _Pool(scored)
+
+
+def _serves(member: _Member, tier: str, language: str | None) -> bool:
+    """Does ``member`` serve this tier and speak this language (or list none)?"""
+    if member.tiers is not None and tier not in member.tiers:
+        return False
+    return language is None or member.languages is None or language in member.languages
+
+
+def _lacking(member: _Member, needs: tuple[tuple[str, int], ...]) -> str | None:
+    """The first required ``skill>=level`` (in skill order) that ``member`` lacks, if any."""
+    for skill, level in needs:
+        if member.skills.get(skill, 0) < level:
+            return f"{skill}>={level}"
+    return None
+
+
+def _shift_at(calendar: BusinessCalendar, now: datetime, end: datetime) -> tuple[bool, datetime]:
+    """Is ``calendar`` open at ``now``, and until when (at most ``end``) does that hold?"""
+    if not calendar.is_open(now):
+        try:
+            return False, min(calendar.next_open(now), end)
+        except ValidationError:  # never opens again
+            return False, end
+    span = end - now
+    if calendar.between(now, end) == span:
+        return True, end
+    # Open now, closed before ``end``: the open stretch is the longest fully open prefix.
+    low, high = 0, span // _US
+    while high - low > 1:
+        middle = (low + high) // 2
+        step = middle * _US
+        if calendar.between(now, now + step) == step:
+            low = middle
+        else:
+            high = middle
+    return True, now + low * _US
 
 
 class Roster:
@@ -324,7 +435,9 @@ class Roster:
         self._plans = plans
         self._order = tuple(plans[q.name] for q in self.queues if plans[q.name].queue is q)
         self._fallback = self._plan(FALLBACK)
-        self._instant: tuple[datetime, dict[str, bool]] | None = None
+        self._open_at: tuple[datetime, dict[str, bool]] | None = None
+        self._duty: _Duty | None = None
+        self._shift_names = sorted({m.shift for m in ranked if m.shift is not None})
 
     def _plan(self, queue: Queue) -> _Plan:
         members = self._ranked if queue.team is None else self._teams.get(queue.team, ())
@@ -371,7 +484,8 @@ class Roster:
         team = plan.queue.team
         if team is not None and team not in member.agent.teams:
             return f"{agent_id} is not in team {team}"
-        refused = self._refusal(member, ask, plan.requirement(work))
+        needs = tuple(sorted(plan.requirement(work).items()))
+        refused = self._refusal(member, ask, needs, detail=True)
         return None if refused is None else f"{agent_id} {refused[1]}"
 
     def decide(
@@ -386,7 +500,9 @@ class Roster:
         """Pick the owner of ``work`` in its queue (or in ``queue``), or say why it waits.
 
         ``loads[(agent_id, channel)]`` is how many open cases the agent holds on that channel;
-        ``cursor`` is a round-robin queue's last pick (``Decision.cursor`` is the new one).
+        ``cursor`` is a round-robin queue's last pick (``Decision.cursor`` is the new one, or
+        the same when nobody is picked). A ``queue`` that is not one of the roster's is
+        indexed for this call only.
         """
         ask = self._ask(work, loads, now)
         plan = self._plan_of(queue, work)
@@ -395,24 +511,30 @@ class Roster:
             return Decision(name, strategy, None, f"queue {name} is manual: an agent takes it")
         if strategy not in STRATEGIES:
             return Decision(name, strategy, None, f"unknown strategy {strategy!r}", cursor)
-        entries, ranks = plan.pool_for(work).on(work.channel)
+        pool = plan.pool_for(work)
+        lane = pool.on_duty(work.channel, self._duty_at(ask.now))
         if strategy == ROUND_ROBIN:
             last = None if cursor is None else self._members.get(cursor)
-            start = 0 if last is None else bisect_right(ranks, last.rank)
-            picked, skipped = self._rotate(entries, start, ask)
+            start = 0 if last is None else bisect_right(lane.ranks, last.rank)
+            picked = self._rotate(lane.entries, start, ask)
         elif strategy == LEAST_LOADED:
-            picked, skipped = self._least_loaded(entries, ask), 0
+            picked = self._least_loaded(lane.entries, ask)
         else:
-            picked, skipped = self._best_match(entries, ask)
+            picked = self._best_match(lane.entries, ask)
         if picked is None:
             kept = cursor if strategy == ROUND_ROBIN else None
-            return Decision(name, strategy, None, self._nobody(plan, ask), kept)
-        member, key, limit, _ = picked
+            return Decision(name, strategy, None, self._nobody(plan, pool, ask), kept)
+        member, key, limit, score = picked
         load = f"load {loads.get(key, 0)}/{limit} on {work.channel}"
+        every = pool.taking(work.channel)
         if strategy == ROUND_ROBIN:
-            after = "from the start" if last is None else f"after {cursor}"
-            others = f"; {skipped} before them cannot take it now" if skipped else ""
-            reason = f"{member.id}: next in turn {after}, {load}{others}"
+            # Everyone between the cursor and the pick, cyclically, could not take the work.
+            after = 0 if last is None else bisect_right(every.ranks, last.rank)
+            upto = bisect_left(every.ranks, member.rank)
+            passed = upto - after if upto >= after else len(every.ranks) - after + upto
+            turn = "from the start" if last is None else f"after {cursor}"
+            others = f"; {passed} before them cannot take it now" if passed else ""
+            reason = f"{member.id}: next in turn {turn}, {load}{others}"
             return Decision(name, strategy, member.id, reason, member.id)
         if strategy == LEAST_LOADED:
             return Decision(name, strategy, member.id, f"{member.id}: least loaded, {load}")
@@ -421,28 +543,31 @@ class Roster:
             reason = f"{member.id}: no skill required, least loaded, {load}"
             return Decision(name, strategy, member.id, reason)
         levels = ", ".join(f"{skill} {member.skills[skill]}" for skill in sorted(requirement))
-        others = f"; {skipped} better matched cannot take it now" if skipped else ""
+        # Every candidate scored higher could not take the work.
+        better = bisect_left(every.scores, -score)
+        others = f"; {better} better matched cannot take it now" if better else ""
         reason = f"{member.id}: best skill match ({levels}), {load}{others}"
         return Decision(name, strategy, member.id, reason)
 
-    # --- the strategies ----------------------------------------------------------------
+    # --- the strategies: each reads candidates on duty, in pool order ---------------------
 
-    def _rotate(
-        self, entries: tuple[_Entry, ...], start: int, ask: _Ask
-    ) -> tuple[_Entry | None, int]:
-        """The first eligible candidate from position ``start`` on, cyclically, and how many
-        candidates were passed over."""
+    @staticmethod
+    def _rotate(entries: tuple[_Entry, ...], start: int, ask: _Ask) -> _Entry | None:
+        """The first eligible candidate from position ``start`` on, cyclically."""
         get = ask.loads.get
+        tier, language = ask.work.tier, ask.work.language
         count = len(entries)
         for turn in range(count):
             entry = entries[(start + turn) % count]
-            if get(entry[1], 0) < entry[2] and self._free(entry[0], ask):
-                return entry, turn
-        return None, count
+            if get(entry[1], 0) < entry[2] and _serves(entry[0], tier, language):
+                return entry
+        return None
 
-    def _least_loaded(self, entries: tuple[_Entry, ...], ask: _Ask) -> _Entry | None:
+    @staticmethod
+    def _least_loaded(entries: tuple[_Entry, ...], ask: _Ask) -> _Entry | None:
         """The eligible candidate with the lowest share of capacity in use, then fewest cases."""
         get = ask.loads.get
+        tier, language = ask.work.tier, ask.work.language
         best: _Entry | None = None
         best_load = best_limit = 0
         for entry in entries:
@@ -454,113 +579,131 @@ class Roster:
                 mine, theirs = load * best_limit, best_load * limit
                 if mine > theirs or (mine == theirs and load >= best_load):
                     continue
-            if self._free(entry[0], ask):
+            if _serves(entry[0], tier, language):
                 best, best_load, best_limit = entry, load, limit
                 if load == 0:
                     break
         return best
 
-    def _best_match(self, entries: tuple[_Entry, ...], ask: _Ask) -> tuple[_Entry | None, int]:
-        """Among the eligible candidates with the best score, the least loaded; and how many
-        better scored candidates could not take the work."""
+    @staticmethod
+    def _best_match(entries: tuple[_Entry, ...], ask: _Ask) -> _Entry | None:
+        """Among the eligible candidates with the best score, the least loaded."""
         get = ask.loads.get
+        tier, language = ask.work.tier, ask.work.language
         best: _Entry | None = None
         best_load = best_limit = 0
-        passed: list[int] = []
         for entry in entries:
             if best is not None and entry[3] < best[3]:
                 break
             load, limit = get(entry[1], 0), entry[2]
             if load >= limit:
-                passed.append(entry[3])
                 continue
             if best is not None:
                 mine, theirs = load * best_limit, best_load * limit
                 if mine > theirs or (mine == theirs and load >= best_load):
                     continue
-            if not self._free(entry[0], ask):
-                passed.append(entry[3])
-                continue
-            best, best_load, best_limit = entry, load, limit
-            if load == 0:
-                break
-        if best is None:
-            return None, len(passed)
-        return best, sum(1 for score in passed if score > best[3])
+            if _serves(entry[0], tier, language):
+                best, best_load, best_limit = entry, load, limit
+                if load == 0:
+                    break
+        return best
 
     # --- eligibility -------------------------------------------------------------------
 
-    def _free(self, member: _Member, ask: _Ask) -> bool:
-        """The rules a candidate pool leaves open: shift, absence, tier and language."""
-        shift = member.shift
-        if shift is not None:
-            is_open = ask.opened.get(shift)
-            if is_open is None:
-                is_open = self._is_open(shift, ask.now, ask.opened)
-            if not is_open:
-                return False
-        if member.away:
-            now = ask.now
-            for start, end in member.away:
-                if start <= now < end:
-                    return False
-        work = ask.work
-        if member.tiers is not None and work.tier not in member.tiers:
-            return False
-        language = work.language
-        return language is None or member.languages is None or language in member.languages
-
     def _refusal(
-        self, member: _Member, ask: _Ask, requirement: Mapping[str, int]
+        self, member: _Member, ask: _Ask, needs: tuple[tuple[str, int], ...], *, detail: bool
     ) -> tuple[str, str] | None:
         """The first rule ``member`` fails for the work, as (cause, detail); lasting causes
-        come before passing ones, so a reason names first what waiting would not fix."""
-        work = ask.work
+        come before passing ones, so a reason names first what waiting would not fix. The
+        detail (with numbers and times) is only written when asked for."""
         if not member.active:
             return "inactive", "is inactive"
-        for skill in sorted(requirement):
-            level = requirement[skill]
-            if member.skills.get(skill, 0) < level:
-                return f"lacking skill {skill}>={level}", f"lacks skill {skill}>={level}"
+        lacking = _lacking(member, needs)
+        if lacking is not None:
+            return f"lacking skill {lacking}", f"lacks skill {lacking}"
+        work = ask.work
         if member.tiers is not None and work.tier not in member.tiers:
             return f"not serving tier {work.tier}", f"does not serve tier {work.tier}"
         language = work.language
-        if (
-            language is not None
-            and member.languages is not None
-            and language not in member.languages
-        ):
+        if not _serves(member, work.tier, language):
             return f"not speaking {language}", f"does not speak {language}"
-        limit = member.agent.capacity_on(work.channel)
+        channel = work.channel
+        limit = member.limit(channel)
         if limit is None:
-            return f"not taking {work.channel}", f"does not take {work.channel}"
+            return f"not taking {channel}", f"does not take {channel}"
         back = member.away_at(ask.now)
         if back is not None:
-            return "away", f"is away until {back.isoformat()}"
+            return "away", f"is away until {back.isoformat()}" if detail else ""
         if member.shift is not None and not self._is_open(member.shift, ask.now, ask.opened):
             return "off shift", "is off shift"
-        load = ask.loads.get((member.id, work.channel), 0)
+        load = ask.loads.get((member.id, channel), 0)
         if load >= limit:
-            return "at capacity", f"is at capacity ({work.channel} {load}/{limit})"
+            return "at capacity", f"is at capacity ({channel} {load}/{limit})" if detail else ""
         return None
 
-    def _nobody(self, plan: _Plan, ask: _Ask) -> str:
+    def _nobody(self, plan: _Plan, pool: _Pool, ask: _Ask) -> str:
         """Why no candidate of the queue can take the work: each one, or counts by cause."""
-        if not plan.members:
+        members = plan.members
+        if not members:
             team = plan.queue.team
             return "no candidates: no agents" + ("" if team is None else f" in team {team}")
-        requirement = plan.requirement(ask.work)
-        refused = [
-            (member.id, found)
-            for member in plan.members
-            if (found := self._refusal(member, ask, requirement))
-        ]
-        count = len(plan.members)
-        head = f"{count} candidate{'' if count == 1 else 's'}: "
-        if count <= LISTED:
-            return head + ", ".join(f"{agent} {detail}" for agent, (_, detail) in refused)
-        causes = Counter(cause for _, (cause, _) in refused)
-        return head + ", ".join(f"{n} {cause}" for cause, n in causes.most_common())
+        needs = tuple(sorted(plan.requirement(ask.work).items()))
+        head = f"{len(members)} candidate{'' if len(members) == 1 else 's'}: "
+        if len(members) <= LISTED:
+            refused = [(m.id, self._refusal(m, ask, needs, detail=True)) for m in members]
+            return head + ", ".join(f"{agent} {found[1]}" for agent, found in refused if found)
+        # Inactive members and those lacking skills stay so: count them once per pool.
+        static = pool.static
+        if pool is _EMPTY:  # nobody in the queue has the category's skill
+            static = Counter({f"lacking skill {needs[0][0]}>={needs[0][1]}": plan.active})
+            static["inactive"] = len(members) - plan.active
+        elif static is None:
+            static = pool.static = Counter(
+                "inactive" if not m.active else f"lacking skill {_lacking(m, needs)}"
+                for m in members
+                if not m.active or m.rank not in pool.ranks
+            )
+        causes = static.copy()
+        for _, member in pool.scored:
+            if member.active:
+                found = self._refusal(member, ask, needs, detail=False)
+                if found is not None:
+                    causes[found[0]] += 1
+        ordered = sorted((item for item in causes.items() if item[1]), key=lambda i: (-i[1], i[0]))
+        return head + ", ".join(f"{n} {cause}" for cause, n in ordered)
+
+    def _duty_at(self, now: datetime) -> _Duty:
+        """Who is on duty at ``now``: the last roll call while it holds, else a new one."""
+        duty = self._duty
+        if duty is None or not duty.start <= now < duty.end:
+            duty = self._duty = self._roll_call(now)
+        return duty
+
+    def _roll_call(self, now: datetime) -> _Duty:
+        """Who is on duty at ``now``, and until when nobody's shift or absence changes."""
+        end = now + _HORIZON
+        shifts: dict[str, bool] = {}
+        for shift in self._shift_names:
+            calendar = self._calendars.get(shift)
+            if calendar is None:
+                shifts[shift] = False
+                continue
+            shifts[shift], until = _shift_at(calendar, now, end)
+            end = min(end, until)
+        on: set[int] = set()
+        for member in self._ranked:
+            if not member.active or (member.shift is not None and not shifts[member.shift]):
+                continue
+            present = True
+            for start, back in member.away:
+                if start <= now < back:
+                    present = False
+                    end = min(end, back)
+                elif now < start:
+                    end = min(end, start)
+            if present:
+                on.add(member.rank)
+        return _Duty(now, end, frozenset(on))
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -572,9 +715,9 @@ class Roster:
     def _opened(self, now: datetime) -> dict[str, bool]:
         """Which shifts are open at ``now``: filled in as candidates need them, kept for one
         instant (the decisions of one tick share it)."""
-        last = self._instant
+        last = self._open_at
         if last is None or last[0] != now:
-            last = self._instant = (now, {})
+            last = self._open_at = (now, {})
         return last[1]
 
     def _match(self, work: Work) -> _Plan | None:

@@ -157,6 +157,10 @@ class Store(Protocol):
         """How many rows match ``query`` (ignoring its limit)."""
         ...
 
+    def workload(self, states: Sequence[str]) -> dict[tuple[str, str], int]:
+        """How many cases in ``states`` each assignee holds, per channel."""
+        ...
+
     def streams(self) -> Iterator[str]:
         """Every stream that has events, sorted by id."""
         ...

@@ -107,6 +107,16 @@ class MemoryStore:
         with self._lock:
             return sum(1 for row in self._rows.values() if _matches(row, query))
 
+    def workload(self, states: Sequence[str]) -> dict[tuple[str, str], int]:
+        """Assigned cases in ``states`` per (assignee, channel)."""
+        held: dict[tuple[str, str], int] = {}
+        with self._lock:
+            for row in self._rows.values():
+                if row.assignee is not None and row.state in states:
+                    key = (row.assignee, row.channel)
+                    held[key] = held.get(key, 0) + 1
+        return held
+
     def streams(self) -> Iterator[str]:
         """Stream ids, sorted (the order every store uses)."""
         with self._lock:

@@ -361,6 +361,17 @@ class SQLiteStore:
                 self._db.execute(f"SELECT COUNT(*) FROM cases WHERE {where}", params).fetchone()[0]
             )
 
+    def workload(self, states: Sequence[str]) -> dict[tuple[str, str], int]:
+        """Assigned cases in ``states`` per (assignee, channel), from the state index."""
+        marks = ", ".join("?" * len(states)) or "NULL"
+        with self._lock, self._errors("workload"):
+            rows = self._db.execute(
+                f"SELECT assignee, channel, COUNT(*) FROM cases WHERE state IN ({marks}) "
+                "AND assignee IS NOT NULL GROUP BY assignee, channel",
+                tuple(states),
+            ).fetchall()
+        return {(assignee, channel): count for assignee, channel, count in rows}
+
     def streams(self) -> Iterator[str]:
         """Every stream that has events (even one whose row was lost), by id, paged."""
         after = ""
