@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from serviceflow import ManualClock, NotAuthorized, PolicyError, ServiceDesk, load_policy
+from serviceflow import (
+    ManualClock,
+    NotAuthorized,
+    PolicyError,
+    ServiceDesk,
+    ServiceflowError,
+    load_policy,
+)
 from serviceflow.authority import Role, authorize, role_of
 from serviceflow.commands import AddNote, Assign, Classify, ClientReply, Reply, Resolve
 
@@ -159,3 +169,38 @@ def test_refusals_are_audited_and_change_no_case(clock: ManualClock) -> None:
     assert refused.reason == (
         "responder:ray may not resolve; needs role 'lead' or 'billing' or 'agent'"
     )
+
+
+STATES = ("intake", "classified", "prioritized", "assigned", "in_progress", "resolved", "closed")
+ATTEMPTS: dict[str, Callable[[ServiceDesk, str, str], object]] = {
+    "note": lambda d, c, a: d.note(c, by=a, text="t"),
+    "resolve": lambda d, c, a: d.resolve(c, by=a, resolution="r"),
+    "reply": lambda d, c, a: d.reply(c, by=a, message="words of my own"),
+    "assign": lambda d, c, a: d.assign(c, to="agent:zed", by=a),
+    "prioritize": lambda d, c, a: d.prioritize(c, by=a, priority="low", reason="why not"),
+    "cancel": lambda d, c, a: d.cancel(c, by=a, reason="r"),
+    "classify": lambda d, c, a: d.classify(c, by=a, category="access", kind="incident"),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(STATES),
+    st.sampled_from(sorted(ATTEMPTS)),
+    st.sampled_from(["stranger", "responder:ray", "agent:bill", "client:mallory@evil.test"]),
+)
+def test_no_refused_command_changes_any_case(state: str, attempt: str, actor: str) -> None:
+    desk = governed(ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
+    case_id = walk_to(desk, state, category="access")
+    before = (desk.case(case_id), desk.history(case_id))
+    refused = len(desk.audit(date(2026, 3, 2)))
+    try:
+        ATTEMPTS[attempt](desk, case_id, actor)
+    except NotAuthorized:
+        assert (desk.case(case_id), desk.history(case_id)) == before
+        assert len(desk.audit(date(2026, 3, 2))) == refused + 1
+    except ServiceflowError:
+        assert (desk.case(case_id), desk.history(case_id)) == before
+        assert len(desk.audit(date(2026, 3, 2))) == refused
+    else:
+        assert actor == "responder:ray" or actor.startswith("agent:"), "only a role acts"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -127,3 +128,70 @@ def test_odd_file_names_are_printed_as_text(runner: CliRunner, tmp_path: Path) -
     assert "a[/b].db" in result.output
     out = str(folder / "l].md")
     assert runner.invoke(cli, ["diagram", "--output", out]).exit_code == 0
+
+
+ROUTING_POLICY = """
+[automation]
+classify = true
+trust_intake = true
+prioritize = true
+route = true
+
+[[roles]]
+name = "agent"
+actors = ["agent:*"]
+
+[[agents]]
+id = "agent:ann"
+skills = { billing = 3 }
+capacity = { "*" = 1 }
+
+[[queues]]
+name = "billing"
+when = { category = ["billing"] }
+
+[[queues]]
+name = "rest"
+strategy = "manual"
+"""
+
+
+def test_route_queue_priority_and_audit(runner: CliRunner, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from serviceflow import NotAuthorized, ServiceDesk, load_policy
+
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text(ROUTING_POLICY)
+    db = tmp_path / "desk.db"
+    with ServiceDesk.open(f"sqlite:///{db}", policy=load_policy(policy_file)) as desk:
+        intake: dict[str, Any] = {
+            "channel": "email",
+            "kind": "incident",
+            "impact": "high",
+            "urgency": "high",
+        }
+        first = desk.submit(requester="a/b@c.test", subject="one", category="billing", **intake)
+        second = desk.submit(requester="a/b@c.test", subject="two", category="billing", **intake)
+        desk.submit(requester="a/b@c.test", subject="odd", channel="web")
+        with pytest.raises(NotAuthorized):
+            desk.note(first.id, by="stranger", text="hi")
+        assert desk.case(first.id).assignee == "agent:ann"
+    base = ["--db", str(db), "--policy", str(policy_file)]
+    waiting = runner.invoke(cli, [*base, "queue", "billing"])
+    assert waiting.exit_code == 0, waiting.output
+    assert second.id in waiting.output
+    triage = runner.invoke(cli, [*base, "queue"])
+    assert "odd" in triage.output
+    routed = runner.invoke(cli, [*base, "route"])
+    assert routed.exit_code == 0, routed.output
+    assert "0 of 1 waiting cases routed" in routed.output
+    assert "(waits)" in routed.output
+    explained = runner.invoke(cli, [*base, "priority", first.id])
+    assert "impact high × urgency high gives critical by the matrix" in explained.output
+    refused = runner.invoke(cli, [*base, "audit", datetime.now(UTC).date().isoformat()])
+    assert "stranger" in refused.output
+    assert "authority" in refused.output
+    bad = runner.invoke(cli, [*base, "audit", "yesterday"])
+    assert bad.exit_code == 2
+    assert "is not a date like 2026-03-02" in bad.output

@@ -138,4 +138,3 @@ def test_guardrail_problems_are_reported_with_paths() -> None:
     assert bad.value.problems[5] == (
         "$.guardrails[1].when.priority: expected one of critical, high, medium, low, got 'urgent'"
     )
-

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from attrs import evolve
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,6 +43,11 @@ CALENDARS: dict[str, BusinessCalendar] = {"paris": PARIS, "night": NIGHT}
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 """Monday 2 March 2026, 11:00 in Paris: the Paris shift is on, the night shift off."""
 H = timedelta(hours=1)
+
+
+def expected(*args: Any, **kwargs: Any) -> Decision:
+    """The decision expected for ``work()``'s case ``C1``."""
+    return evolve(Decision(*args, **kwargs), case_id="C1")
 
 
 def work(**changes: Any) -> Work:
@@ -262,7 +268,7 @@ def test_an_explicit_queue_overrides_matching() -> None:
     roster = Roster([agent("ann")], (vip, Queue("rest")), CALENDARS)
     assert roster.decide(work(), loads={}, now=NOW, queue=vip).strategy == "manual"
     decision = roster.decide(work(), loads={}, now=NOW, queue=other)
-    assert decision == Decision(
+    assert decision == expected(
         "other", "least_loaded", None, "no candidates: no agents in team nobody"
     )
 
@@ -279,7 +285,7 @@ def test_skill_picks_the_best_match_then_the_least_loaded_then_id_order() -> Non
         agent("eve", skills={"access": 5}),
     ]
     first = decide(team)
-    assert first == Decision(
+    assert first == expected(
         "desk", "skill", "agent:bob", "agent:bob: best skill match (billing 5), load 0/4 on email"
     )
     # bob 1/4 = 25 % beats cat and dan at 1/2 = 50 %.
@@ -360,7 +366,7 @@ def test_round_robin_takes_turns_in_id_order_after_the_cursor() -> None:
     unknown = roster.decide(work(), loads={}, now=NOW, cursor="agent:zed")
     assert unknown.reason == "agent:ann: next in turn from the start, load 0/5 on email"
     skipping = roster.decide(work(), loads={("agent:bob", "email"): 5}, now=NOW, cursor="agent:ann")
-    assert skipping == Decision(
+    assert skipping == expected(
         "rr",
         "round_robin",
         "agent:cat",
@@ -381,7 +387,7 @@ def test_round_robin_keeps_the_cursor_when_nobody_can_take_the_case() -> None:
     queue = Queue("rr", strategy="round_robin")
     full = {("agent:ann", "email"): 5}
     decision = decide([agent("ann")], queue, loads=full, cursor="agent:ann")
-    assert decision == Decision(
+    assert decision == expected(
         "rr",
         "round_robin",
         None,
@@ -398,7 +404,7 @@ def test_least_loaded_compares_shares_then_cases_then_ids() -> None:
         agent("cat", capacity={"email": 10}),
     ]
     loads = {("agent:ann", "email"): 1, ("agent:bob", "email"): 2, ("agent:cat", "email"): 4}
-    assert decide(team, queue, loads=loads) == Decision(
+    assert decide(team, queue, loads=loads) == expected(
         "ll", "least_loaded", "agent:cat", "agent:cat: least loaded, load 4/10 on email"
     )
     loads[("agent:cat", "email")] = 5
@@ -408,14 +414,14 @@ def test_least_loaded_compares_shares_then_cases_then_ids() -> None:
 
 def test_manual_queues_never_pick() -> None:
     decision = decide([agent("ann")], Queue("triage", strategy="manual"))
-    assert decision == Decision(
+    assert decision == expected(
         "triage", "manual", None, "queue triage is manual: an agent takes it"
     )
 
 
 def test_an_unknown_strategy_picks_nobody() -> None:
     decision = decide([agent("ann")], Queue("odd", strategy="lottery"), cursor="agent:ann")
-    assert decision == Decision("odd", "lottery", None, "unknown strategy 'lottery'", "agent:ann")
+    assert decision == expected("odd", "lottery", None, "unknown strategy 'lottery'", "agent:ann")
 
 
 # --- eligibility, one rule at a time -------------------------------------------------------
@@ -447,7 +453,7 @@ def test_each_eligibility_rule_refuses_with_its_reason(
     queue = Queue("billing", skills={"billing": 2})
     ann = agent("ann", **changes)
     decision = decide([ann], queue, loads=loads, language="fr")
-    assert decision == Decision("billing", "skill", None, f"1 candidate: agent:ann {reason}")
+    assert decision == expected("billing", "skill", None, f"1 candidate: agent:ann {reason}")
     roster = Roster([ann], (queue,), CALENDARS)
     refused = roster.refusal("agent:ann", work(language="fr"), loads=loads, now=NOW)
     assert refused == f"agent:ann {reason}"

@@ -1,4 +1,4 @@
-"""The ``serviceflow`` command: demo, policy check, case inspection, lifecycle diagram.
+"""The ``serviceflow`` command: demo, policy check, cases, SLAs, routing, audit, diagram.
 
 Needs the ``cli`` extra (click and rich): ``pip install 'serviceflow[cli]'``.
 """
@@ -34,7 +34,7 @@ def main() -> None:
 
 
 if _MISSING is None:
-    from datetime import datetime, timedelta
+    from datetime import date, datetime, timedelta
 
     from attrs import asdict
 
@@ -288,6 +288,79 @@ if _MISSING is None:
                     f"{escape(recorded.case_id)}: {what}" + (f" {detail:.0%}" if detail else "")
                 )
             console.print(f"{len(fired)} SLA events fired")
+
+    @cli.command()
+    @click.option("--scheduled", is_flag=True, help="also route the batched (scheduled) cases")
+    @click.pass_context
+    def route(ctx: click.Context, scheduled: bool) -> None:
+        """Offer every waiting case to its queue, most urgent first (say why one waits)."""
+        with open_desk(ctx, quiet=False) as desk:
+            listing = table("case", "queue", "strategy", "agent", "why")
+            decisions = desk.route_waiting(scheduled=scheduled)
+            for decision in decisions:
+                add_row(
+                    listing,
+                    decision.case_id,
+                    decision.queue,
+                    decision.strategy,
+                    decision.agent or "(waits)",
+                    decision.reason,
+                )
+            console.print(listing)
+            taken = sum(1 for d in decisions if d.agent)
+            console.print(f"{taken} of {len(decisions)} waiting cases routed")
+
+    @cli.command()
+    @click.argument("name", required=False)
+    @click.pass_context
+    def queue(ctx: click.Context, name: str | None) -> None:
+        """List the cases waiting in a queue (or, without a name, in triage)."""
+        with open_desk(ctx) as desk:
+            waiting = desk.queue(name) if name else desk.triage()
+            listing = table(
+                "id", "state", "priority", "submitted", "subject", title=name or "triage"
+            )
+            for found in waiting:
+                add_row(
+                    listing,
+                    found.id,
+                    found.state,
+                    found.priority or "",
+                    f"{found.submitted_at:%Y-%m-%d %H:%M}",
+                    found.subject,
+                )
+            console.print(listing)
+
+    @cli.command()
+    @click.argument("case_id")
+    @click.pass_context
+    def priority(ctx: click.Context, case_id: str) -> None:
+        """Explain a case's priority: every decision, its rule and its reason."""
+        with open_desk(ctx) as desk:
+            console.print(escape(desk.explain_priority(case_id).text()))
+
+    @cli.command()
+    @click.argument("day", required=False)
+    @click.pass_context
+    def audit(ctx: click.Context, day: str | None) -> None:
+        """List the commands refused on DAY (YYYY-MM-DD, UTC; default today)."""
+        try:
+            when = date.fromisoformat(day) if day else None
+        except ValueError:
+            raise click.BadParameter(f"{day!r} is not a date like 2026-03-02") from None
+        with open_desk(ctx) as desk:
+            listing = table("at", "actor", "command", "case", "rule", "reason")
+            for refused in desk.audit(when):
+                add_row(
+                    listing,
+                    f"{refused.at:%H:%M:%S}",
+                    refused.by,
+                    refused.command,
+                    refused.case_id,
+                    refused.rule,
+                    refused.reason,
+                )
+            console.print(listing)
 
     def span_row(
         into: Table, clock: ClockReport, start: datetime, end: datetime | None, *rest: str

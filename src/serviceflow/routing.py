@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from serviceflow.calendar import BusinessCalendar
 from serviceflow.case import Case
@@ -160,6 +160,7 @@ class Decision:
     agent: str | None
     reason: str
     cursor: str | None = None
+    case_id: str = ""
 
 
 def _condition_lists(when: CaseCondition) -> tuple[tuple[str, ...], ...]:
@@ -504,6 +505,18 @@ class Roster:
         the same when nobody is picked). A ``queue`` that is not one of the roster's is
         indexed for this call only.
         """
+        decision = self._decide(work, loads, now, cursor, queue)
+        return evolve(decision, case_id=work.case_id)
+
+    def _decide(
+        self,
+        work: Work,
+        loads: Mapping[tuple[str, str], int],
+        now: datetime,
+        cursor: str | None,
+        queue: Queue | None,
+    ) -> Decision:
+        """``decide`` without the case id (each outcome is built where it is found)."""
         ask = self._ask(work, loads, now)
         plan = self._plan_of(queue, work)
         name, strategy = plan.queue.name, plan.queue.strategy
