@@ -223,3 +223,31 @@ def test_policies_survive_pickle_and_copy_and_stay_read_only() -> None:
     built = Policy(priority=attrs.evolve(policy.priority, matrix={"high": {"high": "low"}}))
     with pytest.raises(TypeError):
         built.priority.matrix["high"]["high"] = "critical"  # type: ignore[index]
+
+
+def test_the_triage_guide_examples_make_one_valid_policy() -> None:
+    """Every TOML example of docs/triage.md loads, together, as a sound policy."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    guide = (Path(__file__).parent.parent / "docs" / "triage.md").read_text("utf-8")
+    merged: dict[str, Any] = {
+        "calendars": {"paris": {"zone": "Europe/Paris", "week": {"mon": ["09:00-17:00"]}}},
+        "categories": [{"name": n} for n in ("billing", "functional", "outage", "howto")],
+    }
+    blocks = re.findall(r"```toml\n(.*?)```", guide, flags=re.DOTALL)
+    assert len(blocks) == 4
+    for block in blocks:
+        for key, value in tomllib.loads(block).items():
+            if isinstance(value, list):
+                merged[key] = [*merged.get(key, []), *value]
+            elif isinstance(value, dict):
+                merged[key] = {**merged.get(key, {}), **value}
+            else:
+                merged[key] = value
+    policy = load_policy(merged)
+    assert [r.name for r in policy.roles] == ["lead", "billing", "responder", "agent"]
+    assert [q.name for q in policy.queues] == ["billing", "premium", "everything else"]
+    assert len(policy.guardrails) == 4
+    assert len(policy.classification) == 2
