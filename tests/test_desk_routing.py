@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from serviceflow import (
+    Agent,
     GuardrailViolation,
     ManualClock,
     NotFound,
@@ -16,6 +17,7 @@ from serviceflow import (
     ValidationError,
     load_policy,
 )
+from serviceflow.readonly import ReadOnlyMap
 
 MONDAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 in Paris
 
@@ -175,3 +177,21 @@ def test_triage_holds_what_automation_could_not_place() -> None:
     desk = routed_desk()
     unsure = desk.submit(requester="a/b@c.test", channel="web", subject="something odd")
     assert [c.id for c in desk.triage()] == [unsure.id]
+
+
+def test_agents_registered_at_run_time_take_waiting_cases() -> None:
+    desk = routed_desk()
+    ids = [intake(desk, "billing") for _ in range(5)]
+    assert desk.case(ids[4]).state == "prioritized"
+    before = desk.policy.version
+    policy = desk.register_agent(
+        Agent(id="agent:fay", skills=ReadOnlyMap({"billing": 3}), capacity=ReadOnlyMap({"*": 1}))
+    )
+    assert policy.version != before
+    assert desk.store.load_policy(policy.version) is not None
+    assert desk.case(ids[4]).assignee == "agent:fay"
+    desk.remove_agent("agent:fay")
+    assert desk.policy.roster.agent("agent:fay") is None
+    assert desk.case(ids[4]).assignee == "agent:fay", "cases they hold stay theirs"
+    with pytest.raises(NotFound, match="agent 'agent:fay' does not exist"):
+        desk.remove_agent("agent:fay")

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any, cast
 
 import pluggy
+from attrs import evolve as attrs_evolve
 from attrs import frozen
 
 from serviceflow import audit
@@ -58,7 +59,7 @@ from serviceflow.plugins import plugin_manager
 from serviceflow.policy import Policy, check_policy, default_policy
 from serviceflow.priority import PriorityExplanation, decide_priority, explain_priority
 from serviceflow.readonly import ReadOnlyMap
-from serviceflow.routing import FALLBACK, ROUND_ROBIN, Decision, work_of
+from serviceflow.routing import FALLBACK, ROUND_ROBIN, Agent, Decision, work_of
 from serviceflow.serialization import (
     GENESIS,
     chain_hash,
@@ -757,6 +758,29 @@ class ServiceDesk:
             records = chain_records(stream, version, prev, [item])
             writes.append((writes[0][0], [taken], StreamWrite(stream, version, records, None)))
         return decision, writes
+
+    def register_agent(self, agent: Agent) -> Policy:
+        """Add ``agent`` to the desk's roster (or replace the agent with its id) at run time.
+
+        Agents are policy data, so this makes a new policy version (checked, and stored like
+        any other): events record which roster was in force. Waiting cases are offered to
+        the new roster when the desk routes on its own. Returns the new policy.
+        """
+        agents = (*(a for a in self.policy.agents if a.id != agent.id), agent)
+        return self._with_agents(agents)
+
+    def remove_agent(self, agent_id: str) -> Policy:
+        """Take an agent off the roster at run time (cases they hold stay theirs)."""
+        if self.policy.roster.agent(agent_id) is None:
+            raise NotFound("agent", agent_id)
+        return self._with_agents(tuple(a for a in self.policy.agents if a.id != agent_id))
+
+    def _with_agents(self, agents: tuple[Agent, ...]) -> Policy:
+        self.policy = check_policy(attrs_evolve(self.policy, agents=agents))
+        self._store_policy(warn=False)
+        if self._routes_itself():
+            self.route_waiting()
+        return self.policy
 
     def route_waiting(self, *, scheduled: bool = False) -> list[Decision]:
         """Offer every waiting (prioritized) case to its queue, most urgent first.
