@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 from serviceflow import (
     ManualClock,
     NotAuthorized,
+    NotFound,
     PolicyError,
     ServiceDesk,
     ServiceflowError,
@@ -204,3 +207,48 @@ def test_no_refused_command_changes_any_case(state: str, attempt: str, actor: st
         assert len(desk.audit(date(2026, 3, 2))) == refused
     else:
         assert actor == "responder:ray" or actor.startswith("agent:"), "only a role acts"
+
+
+def test_reviewed_gaps_are_closed(clock: ManualClock) -> None:
+    desk = governed(clock)
+    billing = walk_to(desk, "in_progress")
+    outage = walk_to(desk, "assigned", category="outage")
+    with pytest.raises(NotAuthorized, match="merge a case in category 'outage'"):
+        desk.merge(billing, into=outage, by="agent:bill")
+    with pytest.raises(NotAuthorized, match="classify a case in category 'outage'"):
+        desk.classify(outage, by="agent:bill", category="billing", kind="incident")
+    scripted = {**ROLES, "roles": [{"name": "bot", "actors": ["bot:*"], "canned_only": True}]}
+    canned = load_policy(scripted)
+    with pytest.raises(NotAuthorized, match="resolve with words of their own"):
+        authorize(None, Resolve(case_id="C", by="bot:x", resolution="mine"), canned.roles, {})
+    with pytest.raises(NotAuthorized, match="needs to be that requester"):
+        desk.submit(
+            requester="acme/boss@acme.test",
+            channel="web",
+            subject="s",
+            by="client:mallory@evil.test",
+        )
+    with pytest.raises(NotFound):
+        desk.note("missing", by="stranger", text="t")
+    assert [r.command for r in desk.audit(date(2026, 3, 2))] == ["merge", "classify", "submit"]
+
+
+def test_refusals_by_two_desks_at_once_are_all_audited(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    first = governed(clock, url)
+    case_id = walk_to(first, "assigned")
+    second = governed(clock, url)
+
+    def refuse(desk: ServiceDesk) -> None:
+        for _ in range(15):
+            with pytest.raises(NotAuthorized):
+                desk.note(case_id, by="stranger", text="t")
+
+    threads = [threading.Thread(target=refuse, args=(d,)) for d in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(first.audit(date(2026, 3, 2))) == 30
+    assert first.verify("audit:2026-03-02").ok

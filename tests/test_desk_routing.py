@@ -12,11 +12,14 @@ from serviceflow import (
     Agent,
     GuardrailViolation,
     ManualClock,
+    NotAuthorized,
     NotFound,
     ServiceDesk,
     ValidationError,
+    hookimpl,
     load_policy,
 )
+from serviceflow.case import Case
 from serviceflow.readonly import ReadOnlyMap
 
 MONDAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 in Paris
@@ -195,3 +198,64 @@ def test_agents_registered_at_run_time_take_waiting_cases() -> None:
     assert desk.case(ids[4]).assignee == "agent:fay", "cases they hold stay theirs"
     with pytest.raises(NotFound, match="agent 'agent:fay' does not exist"):
         desk.remove_agent("agent:fay")
+
+
+def test_routing_is_a_command_like_any_other() -> None:
+    policy = {**ROUTING, "roles": [{"name": "viewer", "actors": ["viewer:*"], "may": ["note"]}]}
+    desk = ServiceDesk.open(
+        "memory://",
+        policy=load_policy({**policy, "automation": {**ROUTING["automation"], "route": False}}),
+        clock=ManualClock(MONDAY),
+        entry_points=False,
+    )
+    case_id = intake(desk, "billing")
+    with pytest.raises(NotAuthorized, match="viewer:v may not assign"):
+        desk.route(case_id, by="viewer:v")
+    assert [r.command for r in desk.audit()] == ["assign"]
+    assert desk.route(case_id).agent == "agent:ann"
+
+
+def test_a_failing_offer_never_fails_a_committed_command() -> None:
+    class Broken:
+        @hookimpl
+        def route(self, case: Case) -> str | None:
+            raise RuntimeError("router down")
+
+    desk = ServiceDesk.open(
+        "memory://",
+        policy=load_policy(ROUTING),
+        clock=ManualClock(MONDAY),
+        plugins=[Broken()],
+        entry_points=False,
+    )
+    case_id = intake(desk, "billing")
+    assert desk.case(case_id).state == "prioritized", "automation stopped, logged"
+    assert desk.cancel(case_id, by="agent:ann", reason="dup").state == "cancelled"
+    assert desk.tick() == []
+
+
+def test_without_queues_the_skill_guardrail_asks_what_routing_asks() -> None:
+    policy = load_policy(
+        {
+            "agents": [{"id": "agent:ann", "skills": {"billing": 1}, "capacity": {"*": 5}}],
+            "guardrails": [
+                {"name": "skills", "commands": ["assign"], "require": ["skilled_assignee"]}
+            ],
+        }
+    )
+    desk = ServiceDesk.open("memory://", policy=policy, clock=ManualClock(MONDAY))
+    case = desk.submit(requester="a/b@c.test", channel="web", subject="down", category="outage")
+    desk.classify(case.id, by="agent:ann", kind="incident")
+    desk.prioritize(case.id, by="agent:ann", impact="high", urgency="high")
+    with pytest.raises(GuardrailViolation, match="agent:ann lacks skill outage>=1"):
+        desk.assign(case.id, to="agent:ann", by="lead:ana")
+    decision = desk.route(case.id)
+    assert decision.agent is None
+    assert "lacking skill outage>=1" in decision.reason or "lacks skill" in decision.reason
+
+
+def test_ids_of_the_desks_own_streams_are_refused() -> None:
+    desk = routed_desk()
+    for reserved in ("queue:front", "audit:2026-03-02"):
+        with pytest.raises(ValidationError, match="name the desk's own streams"):
+            desk.submit(requester="a/b@c.test", channel="web", subject="s", case_id=reserved)

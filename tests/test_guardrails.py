@@ -138,3 +138,11 @@ def test_guardrail_problems_are_reported_with_paths() -> None:
     assert bad.value.problems[5] == (
         "$.guardrails[1].when.priority: expected one of critical, high, medium, low, got 'urgent'"
     )
+
+
+def test_four_eyes_sees_through_padded_names(clock: ManualClock) -> None:
+    desk = railed(clock)
+    case_id = walk_to(desk, "resolved")
+    with pytest.raises(GuardrailViolation, match="agent:kim resolved the case"):
+        desk.validate(case_id, by="agent:kim  ")
+    assert desk.history(case_id)[-1].event.by == "agent:kim", "actors are recorded stripped"

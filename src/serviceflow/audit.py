@@ -1,24 +1,21 @@
 """The audit streams: every refused command, one hash-chained stream per UTC day.
 
 A refusal changes no case, but who tried what, and why it was refused, is kept: an
-``audit.refused`` event in ``audit:YYYY-MM-DD``. Desks append concurrently with the same
-optimistic check as cases (a collision reads the new head and tries again).
+``audit.refused`` event in ``audit:YYYY-MM-DD``. Desks append concurrently: the head is
+read and the event appended in one store transaction (``Store.append_next``), so no
+refusal is lost to a race.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime
 
 from serviceflow import commands as cmd
 from serviceflow import events as ev
 from serviceflow.chain import chain_records
-from serviceflow.errors import ConcurrencyConflict, GuardrailViolation, NotAuthorized
+from serviceflow.errors import GuardrailViolation, NotAuthorized
 from serviceflow.serialization import GENESIS, decode_event, encode_event, iso
-from serviceflow.store import Store, StreamWrite
-
-log = logging.getLogger("serviceflow.audit")
-_ATTEMPTS = 20
+from serviceflow.store import EventRecord, Store
 
 
 def audit_stream(day: date) -> str:
@@ -47,25 +44,14 @@ def refusal(
 
 
 def record(store: Store, event: ev.Refused) -> None:
-    """Append ``event`` to its day's audit stream, after whatever other desks appended."""
+    """Append ``event`` at the end of its day's audit stream, after whatever is there."""
     stream = audit_stream(event.at.date())
     item = (event.TYPE, iso(event.at), encode_event(event))
-    for _ in range(_ATTEMPTS):
-        last = store.last(stream)
-        version, head = (last.seq, last.hash) if last is not None else (0, GENESIS)
-        try:
-            store.append(
-                [StreamWrite(stream, version, chain_records(stream, version, head, [item]), None)]
-            )
-            return
-        except ConcurrencyConflict:
-            continue
-    log.error(
-        "could not record refusal of %s on %s after %d attempts",
-        event.command,
-        event.case_id,
-        _ATTEMPTS,
-    )
+
+    def build(version: int, head: str | None) -> tuple[EventRecord, ...]:
+        return chain_records(stream, version, head or GENESIS, [item])
+
+    store.append_next(stream, build)
 
 
 def read(store: Store, day: date) -> list[ev.Refused]:

@@ -23,7 +23,13 @@ INTERNAL = ("system:", "automation:")
 CLIENT = "client:"
 CLIENT_COMMANDS = frozenset({"submit", "client_reply", "confirm", "reopen"})
 """What a client may do, on their own cases only."""
-_MESSAGES = {"acknowledge": "message", "reply": "message", "request_info": "message"}
+_MESSAGES = {
+    "acknowledge": "message",
+    "reply": "message",
+    "request_info": "message",
+    "resolve": "resolution",
+}
+"""The text field of each command whose event the client reads."""
 
 
 @frozen
@@ -71,8 +77,9 @@ def authorize(
         raise NotAuthorized(actor, name, f"a role that covers {actor} (roles: {_names(roles)})")
     if not role.allows(name):
         raise NotAuthorized(actor, name, _needed(roles, lambda r: r.allows(name), f"may {name}"))
-    topic = _topic(case, command)
-    if role.categories and topic is not None and topic not in role.categories:
+    outside = [t for t in _topics(case, command) if role.categories and t not in role.categories]
+    if outside:
+        topic = outside[0]
         raise NotAuthorized(
             actor,
             f"{name} a case in category {topic!r}",
@@ -137,17 +144,21 @@ def _authorize_client(case: Case | None, command: cmd.Command, actor: str) -> No
     name = command.NAME
     if name not in CLIENT_COMMANDS:
         raise NotAuthorized(actor, name, f"an agent's role (clients may {_listing()})")
+    if isinstance(command, cmd.Submit) and client_actor(command.requester) != actor:
+        raise NotAuthorized(actor, f"submit for {command.requester}", "to be that requester")
     if case is not None and client_actor(case.requester) != actor:
         raise NotAuthorized(
             actor, f"{name} case {case.id}", f"to be its requester ({case.requester})"
         )
 
 
-def _topic(case: Case | None, command: cmd.Command) -> str | None:
-    """The category a command engages: the new one when classifying, else the case's."""
-    if isinstance(command, cmd.Classify) and command.category is not None:
-        return command.category
-    return case.category if case is not None else None
+def _topics(case: Case | None, command: cmd.Command) -> list[str]:
+    """The categories a command engages: the case's, and the new one when classifying."""
+    topics = [case.category] if case is not None and case.category is not None else []
+    new = command.category if isinstance(command, cmd.Classify) else None
+    if new is not None and new not in topics:
+        topics.append(new)
+    return topics
 
 
 def _engages(role: Role, topic: str) -> bool:

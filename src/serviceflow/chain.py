@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from serviceflow.serialization import chain_hash
-from serviceflow.store import EventRecord
+from serviceflow.events import Event
+from serviceflow.serialization import GENESIS, chain_hash, encode_event, iso
+from serviceflow.store import EventRecord, StreamWrite
 
 
 def chain_records(
@@ -19,3 +20,12 @@ def chain_records(
         records.append(EventRecord(stream, seq, kind, at, data, prev, digest))
         prev = digest
     return tuple(records)
+
+
+def next_write(stream: str, last: EventRecord | None, event: Event) -> StreamWrite:
+    """A desk stream's write of ``event`` after ``last`` (its head as read; no projection)."""
+    version, head = (last.seq, last.hash) if last is not None else (0, GENESIS)
+    records = chain_records(
+        stream, version, head, [(event.TYPE, iso(event.at), encode_event(event))]
+    )
+    return StreamWrite(stream, version, records, None)

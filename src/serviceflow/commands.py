@@ -8,6 +8,7 @@ from typing import ClassVar, get_args, get_origin, get_type_hints
 
 from attrs import fields, frozen
 
+from serviceflow.events import DESK_STREAMS
 from serviceflow.readonly import ReadOnlyMap
 
 
@@ -223,6 +224,11 @@ def shape_problems(command: Command) -> list[str]:
         problems.append(
             f"case_id: {command.case_id!r} is not a valid id "
             "(1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit)"
+        )
+    elif isinstance(command, Submit) and command.case_id.startswith(DESK_STREAMS):
+        problems.append(
+            f"case_id: {command.case_id!r} starts with {', '.join(DESK_STREAMS)}, "
+            "which name the desk's own streams"
         )
     if isinstance(command, Merge) and "into" not in bad and not CASE_ID.fullmatch(command.into):
         problems.append(f"into: {command.into!r} is not a valid case id")

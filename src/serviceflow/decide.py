@@ -146,7 +146,7 @@ def check_case_guardrails(case: Case, command: cmd.Command, policy: Policy) -> N
 
 
 def _meta(command: cmd.Command, policy: Policy, now: datetime) -> dict[str, Any]:
-    return {"at": now, "by": command.by, "policy": policy.version}
+    return {"at": now, "by": command.by.strip(), "policy": policy.version}
 
 
 def _required(problems: list[str], **texts: str | None) -> None:

@@ -25,7 +25,7 @@ from serviceflow import commands as cmd
 from serviceflow import events as ev
 from serviceflow.authority import acting, authorize
 from serviceflow.case import Case
-from serviceflow.chain import chain_records
+from serviceflow.chain import chain_records, next_write
 from serviceflow.clock import Clock, SystemClock, require_aware
 from serviceflow.decide import check_case_guardrails, check_shape, decide, decide_merge
 from serviceflow.errors import (
@@ -59,7 +59,7 @@ from serviceflow.plugins import plugin_manager
 from serviceflow.policy import Policy, check_policy, default_policy
 from serviceflow.priority import PriorityExplanation, decide_priority, explain_priority
 from serviceflow.readonly import ReadOnlyMap
-from serviceflow.routing import FALLBACK, ROUND_ROBIN, Agent, Decision, work_of
+from serviceflow.routing import FALLBACK, PLUGIN, ROUND_ROBIN, Agent, Decision, work_of
 from serviceflow.serialization import (
     GENESIS,
     chain_hash,
@@ -387,8 +387,7 @@ class ServiceDesk:
             rows = self.store.load_many(ids[start : start + _TICK_BATCH])
             batch = [self._fire_timers(row, by_case[row.id], firing) for row in rows.values()]
             fired += self._commit_fired(batch)
-        if self._routes_itself():
-            self.route_waiting()  # shifts may have started: waiting cases are offered again
+        self._offer_waiting()  # shifts may have started: waiting cases are offered again
         return fired
 
     def _fire_timers(self, row: CaseRow, timers: list[TimerRecord], firing: Firing) -> _Fired:
@@ -531,8 +530,8 @@ class ServiceDesk:
         while True:
             try:
                 case = self._attempt(command, expected_version, fresh=fresh)
-                if isinstance(command, _FREES_CAPACITY) and self._routes_itself():
-                    self.route_waiting()
+                if isinstance(command, _FREES_CAPACITY):
+                    self._offer_waiting()
                 return case
             except _Stale:
                 fresh = True
@@ -548,33 +547,57 @@ class ServiceDesk:
         """Decide on the latest known state and append; raise ``_Stale`` to decide again."""
         now = self._now()
         case, head, cached = self._latest(command.case_id, fresh=fresh)
-        writes: list[tuple[Case, Sequence[ev.Event], StreamWrite]] = []
         try:
             _expect(command.case_id, case, expected_version)
-            check_shape(command)
-            authorize(case, command, self.policy.roles, self.policy.canned)
-            self._plugin_guardrails(case, command)
-            if isinstance(command, cmd.Merge):
-                writes += self._decide_merge(command, case, head, now, fresh=fresh)
-            else:
-                events = decide(case, command, self.policy, now)
-                writes.append(self._prepare(command.case_id, case, head, events))
+            writes = self._admitted(case, head, command, now, fresh=fresh)
         except ServiceflowError as error:
             if cached and self._stale(command, case):
                 raise _Stale from None
-            if isinstance(error, NotAuthorized | GuardrailViolation):
-                actor = acting(case, command)
-                audit.record(
-                    self.store, audit.refusal(command, actor, error, now, self.policy.version)
-                )
+            self._audited(case, command, error, now)
             raise
-        self.store.append([write for _, _, write in writes])
+        self._commit(writes)
+        return writes[0][0]
+
+    def _admitted(
+        self, case: Case | None, head: str, command: cmd.Command, now: datetime, *, fresh: bool
+    ) -> list[tuple[Case, Sequence[ev.Event], StreamWrite]]:
+        """The writes of ``command``, once its shape, its actor's authority and the
+        guardrail plugins have let it through, decided on ``case``."""
+        check_shape(command)
+        if case is None and not isinstance(command, cmd.Submit):
+            raise NotFound("case", command.case_id)
+        authorize(case, command, self.policy.roles, self.policy.canned)
+        self._plugin_guardrails(case, command)
+        if isinstance(command, cmd.Merge):
+            return self._decide_merge(command, case, head, now, fresh=fresh)
+        return [self._prepare(command.case_id, case, head, decide(case, command, self.policy, now))]
+
+    def _audited(
+        self, case: Case | None, command: cmd.Command, error: ServiceflowError, now: datetime
+    ) -> None:
+        """Record a refusal (authority or guardrail) in the audit; other errors are not
+        refusals. A failing audit is logged and never hides the refusal itself."""
+        if not isinstance(error, NotAuthorized | GuardrailViolation):
+            return
+        event = audit.refusal(command, acting(case, command), error, now, self.policy.version)
+        try:
+            audit.record(self.store, event)
+        except ServiceflowError:
+            log.exception("could not audit the refusal of %s on %s", command.NAME, command.case_id)
+
+    def _commit(
+        self,
+        writes: list[tuple[Case, Sequence[ev.Event], StreamWrite]],
+        extra: Sequence[StreamWrite] = (),
+    ) -> None:
+        """Append the writes (and ``extra`` desk-stream writes) at once; then cache, tell."""
+        self.store.append([write for _, _, write in writes] + list(extra))
         for after, _, write in writes:
-            self._remember(after, write.events[-1].hash if write.events else head)
+            assert write.row is not None
+            self._remember(after, write.row.head)
             self._keep_history(after.id, after.version)
         for after, published, write in writes:
             self._published(after, published, write.events)
-        return writes[0][0]
 
     def _plugin_guardrails(self, case: Case | None, command: cmd.Command) -> None:
         """Ask every ``guardrail`` plugin; the first objection refuses the command.
@@ -602,6 +625,8 @@ class ServiceDesk:
         if source is None:
             raise NotFound("case", command.case_id)
         target, target_head = self._current(command.into)  # always fresh: no stale refusals
+        if target is not None:  # the target's topic must be the actor's to engage too
+            authorize(target, command, self.policy.roles, self.policy.canned)
         source_events, target_events = decide_merge(source, target, command, self.policy, now)
         assert target is not None
         return [
@@ -663,12 +688,8 @@ class ServiceDesk:
                 case = self.prioritize(
                     case.id, by="automation:matrix", impact=impact, urgency=urgency
                 )
-            if auto.route and case.state == PRIORITIZED:
-                owner = self.plugins.hook.route(case=case, policy=self.policy)
-                if owner:
-                    case = self.assign(case.id, to=owner, by=_ROUTER)
-                elif self._routes_itself() and not self._batched(case):
-                    case = self._routed(case)
+            if auto.route and case.state == PRIORITIZED and not self._batched(case):
+                case = self._routed(case)
         except Exception:
             log.exception("automation stopped for case %s; it waits for a person", case.id)
         return case
@@ -695,40 +716,68 @@ class ServiceDesk:
     # --- routing -----------------------------------------------------------------------
 
     def route(self, case_id: str, *, by: str = _ROUTER) -> Decision:
-        """Give a prioritized case to an agent by its queue's strategy, or say why it waits.
+        """Give a prioritized case to an owner, or say why it waits.
 
-        The load of each agent is read from the store; a round-robin queue's cursor is the
-        last ``queue.turn_taken`` event of its stream, appended with the assignment in one
-        transaction, so a restarted or second desk continues the same rotation.
+        A ``route`` plugin that names an owner decides; otherwise the case's queue does, by
+        its strategy, with each agent's load read from the store. A round-robin queue's
+        cursor is the last ``queue.turn_taken`` event of its stream, appended with the
+        assignment in one transaction, so a restarted or second desk continues the same
+        rotation. The assignment is a command like any other: authority, guardrails and
+        the audit apply.
         """
         _check_id(case_id)
+        return self._route(case_id, by, None)
+
+    def _route(self, case_id: str, by: str, loads: dict[tuple[str, str], int] | None) -> Decision:
+        """``route``, with the loads of a pass over many cases kept current in ``loads``."""
+        version = 0
         for _ in range(_RETRIES):
             case, head = self._current(case_id)
             if case is None:
                 raise NotFound("case", case_id)
+            version = case.version
             if case.state != PRIORITIZED:
                 raise ValidationError(
                     f"cannot route case {case_id}",
                     [f"state: only prioritized cases wait to be routed; this one is {case.state}"],
                 )
-            decision, writes = self._routing(case, head, self._now(), by)
-            if not writes:
+            now = self._now()
+            decision, turn = self._decision(case, now, by, loads)
+            if decision.agent is None:
                 return decision
+            command = cmd.Assign(
+                case_id=case.id,
+                by=by,
+                to=decision.agent,
+                queue=decision.queue or None,
+                reason=decision.reason,
+            )
             try:
-                self.store.append([write for _, _, write in writes])
+                writes = self._admitted(case, head, command, now, fresh=True)
+            except ServiceflowError as error:
+                self._audited(case, command, error, now)
+                raise
+            try:
+                self._commit(writes, [turn] if turn is not None else [])
             except ConcurrencyConflict:
                 continue
-            after, events, write = writes[0]
-            self._remember(after, write.events[-1].hash)
-            self._keep_history(after.id, after.version)
-            self._published(after, events, write.events)
+            if loads is not None:
+                key = (decision.agent, case.channel)
+                loads[key] = loads.get(key, 0) + 1
             return decision
-        raise ConcurrencyConflict(case_id, -1)
+        raise ConcurrencyConflict(case_id, version)
 
-    def _routing(
-        self, case: Case, head: str, now: datetime, by: str
-    ) -> tuple[Decision, list[tuple[Case, Sequence[ev.Event], StreamWrite]]]:
-        """The decision for ``case`` and, when someone takes it, the writes that record it."""
+    def _decision(
+        self, case: Case, now: datetime, by: str, loads: dict[tuple[str, str], int] | None
+    ) -> tuple[Decision, StreamWrite | None]:
+        """Who takes ``case`` (a route plugin, else its queue), and a round-robin queue's turn."""
+        owner = self.plugins.hook.route(case=case, policy=self.policy)
+        if owner:
+            reason = f"{owner}: chosen by a route plugin"
+            return Decision("", PLUGIN, owner, reason, case_id=case.id), None
+        if not self.policy.agents:
+            reason = "no route plugin answered and the policy lists no agents"
+            return Decision("", PLUGIN, None, reason, case_id=case.id), None
         roster = self.policy.roster
         work = work_of(case)
         queue = roster.queue_for(work) or FALLBACK
@@ -736,28 +785,19 @@ class ServiceDesk:
         last = self.store.last(stream) if queue.strategy == ROUND_ROBIN else None
         turn = decode_event(last.data) if last is not None else None
         cursor = turn.agent if isinstance(turn, ev.TurnTaken) else None
-        loads = self.store.workload(HELD)
-        decision = roster.decide(work, loads=loads, now=now, cursor=cursor, queue=queue)
-        if decision.agent is None:
-            return decision, []
-        command = cmd.Assign(
-            case_id=case.id, by=by, to=decision.agent, queue=queue.name, reason=decision.reason
+        held = loads if loads is not None else self.store.workload(HELD)
+        decision = roster.decide(work, loads=held, now=now, cursor=cursor, queue=queue)
+        if decision.agent is None or queue.strategy != ROUND_ROBIN:
+            return decision, None
+        taken = ev.TurnTaken(
+            queue=queue.name,
+            agent=decision.agent,
+            case_id=case.id,
+            at=now,
+            by=by,
+            policy=self.policy.version,
         )
-        writes = [self._prepare(case.id, case, head, decide(case, command, self.policy, now))]
-        if queue.strategy == ROUND_ROBIN:
-            taken = ev.TurnTaken(
-                queue=queue.name,
-                agent=decision.agent,
-                case_id=case.id,
-                at=now,
-                by=by,
-                policy=self.policy.version,
-            )
-            version, prev = (last.seq, last.hash) if last is not None else (0, GENESIS)
-            item = (taken.TYPE, iso(now), encode_event(taken))
-            records = chain_records(stream, version, prev, [item])
-            writes.append((writes[0][0], [taken], StreamWrite(stream, version, records, None)))
-        return decision, writes
+        return decision, next_write(stream, last, taken)
 
     def register_agent(self, agent: Agent) -> Policy:
         """Add ``agent`` to the desk's roster (or replace the agent with its id) at run time.
@@ -778,25 +818,35 @@ class ServiceDesk:
     def _with_agents(self, agents: tuple[Agent, ...]) -> Policy:
         self.policy = check_policy(attrs_evolve(self.policy, agents=agents))
         self._store_policy(warn=False)
-        if self._routes_itself():
-            self.route_waiting()
+        self._offer_waiting()
         return self.policy
 
     def route_waiting(self, *, scheduled: bool = False) -> list[Decision]:
         """Offer every waiting (prioritized) case to its queue, most urgent first.
 
         Cases of a ``scheduled`` queue whose priority level responds ``scheduled`` wait
-        for a run with ``scheduled=True`` (batch processing, e.g. twice a day).
+        for a run with ``scheduled=True`` (batch processing, e.g. twice a day). The loads
+        are read once and kept current as the pass assigns cases.
         """
+        loads = self.store.workload(HELD)
         decisions = []
         for case in self._waiting():
             if self._batched(case) and not scheduled:
                 continue
             try:
-                decisions.append(self.route(case.id))
-            except (ValidationError, ConcurrencyConflict, GuardrailViolation) as exc:
+                decisions.append(self._route(case.id, _ROUTER, loads))
+            except ServiceflowError as exc:
                 log.info("routing skipped case %s: %s", case.id, exc)
         return decisions
+
+    def _offer_waiting(self) -> None:
+        """After a change that is already committed: offer waiting cases, never raising."""
+        if not self._routes_itself():
+            return
+        try:
+            self.route_waiting()
+        except Exception:
+            log.exception("offering waiting cases failed; they wait for the next offer")
 
     def queue(self, name: str) -> list[Case]:
         """The cases waiting in queue ``name``: by priority, then SLA due time, then age."""
@@ -815,20 +865,35 @@ class ServiceDesk:
     def _waiting(self) -> list[Case]:
         """Prioritized cases, most urgent first: priority, then SLA due time, then age."""
         rank = self.policy.priority.rank
+        names = self.policy.priority.names
         far = datetime.max.replace(tzinfo=UTC)
+        cases = list(self.cases(state=PRIORITIZED))
+        dues = self._dues(cases)
 
         def key(case: Case) -> tuple[int, datetime, datetime, str]:
-            priority = rank(case.priority) if case.priority in self.policy.priority.names else 99
-            return (priority, self._due(case) or far, case.submitted_at, case.id)
+            priority = rank(case.priority) if case.priority in names else len(names)
+            return (priority, dues.get(case.id) or far, case.submitted_at, case.id)
 
-        return sorted(self.cases(state=PRIORITIZED), key=key)
+        return sorted(cases, key=key)
 
-    def _due(self, case: Case) -> datetime | None:
-        """The earliest due time of the case's running SLA clocks (``None`` without SLAs)."""
-        if case.sla is None:
-            return None
-        report = self.sla(case.id)
-        return min((c.due for c in report.clocks if c.status == "running" and c.due), default=None)
+    def _dues(self, cases: Sequence[Case]) -> dict[str, datetime | None]:
+        """The earliest SLA due time of each case with a service level.
+
+        The stored breach timers give it in one query; only a case without one (overdue,
+        or no clock running) is asked of its ledger.
+        """
+        levelled = [c for c in cases if c.sla is not None]
+        timers = self.store.case_timers([c.id for c in levelled])
+        dues: dict[str, datetime | None] = {}
+        for case in levelled:
+            breaches = [t.due for t in timers.get(case.id, ()) if t.kind == "breach"]
+            if breaches:
+                dues[case.id] = datetime.fromisoformat(min(breaches))
+            else:
+                clocks = self.sla(case.id).clocks
+                running = [c.due for c in clocks if c.status == "running" and c.due is not None]
+                dues[case.id] = min(running, default=None)
+        return dues
 
     def _routed(self, case: Case) -> Case:
         """``case`` after the built-in routing offered it to its queue."""
@@ -836,15 +901,16 @@ class ServiceDesk:
 
     def _routes_itself(self) -> bool:
         """Does the desk route waiting cases on its own (automation on, agents known)?"""
-        return self.policy.automation.route and bool(self.policy.agents)
+        routers = self.policy.agents or self.plugins.hook.route.get_hookimpls()
+        return self.policy.automation.route and bool(routers)
 
     def _batched(self, case: Case) -> bool:
         """Does ``case`` wait for scheduled (batch) processing in its queue?"""
         queue = self.policy.roster.queue_for(work_of(case))
         if queue is None or not queue.scheduled or case.priority is None:
             return False
-        level = next(lv for lv in self.policy.priority.levels if lv.name == case.priority)
-        return level.response == SCHEDULED
+        level = next((lv for lv in self.policy.priority.levels if lv.name == case.priority), None)
+        return level is not None and level.response == SCHEDULED
 
     # --- reading -----------------------------------------------------------------------
 

@@ -36,8 +36,9 @@ def _acknowledged(case: Case, command: cmd.Command, _: SkillCheck) -> str | None
 
 
 def _four_eyes(case: Case, command: cmd.Command, _: SkillCheck) -> str | None:
-    if case.resolved_by is not None and case.resolved_by == command.by:
-        return f"{command.by} resolved the case and may not also pass it"
+    actor = command.by.strip()
+    if case.resolved_by is not None and case.resolved_by.strip() == actor:
+        return f"{actor} resolved the case and may not also pass it"
     return None
 
 

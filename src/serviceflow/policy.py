@@ -22,7 +22,7 @@ from serviceflow.conditions import condition_problems
 from serviceflow.errors import PolicyError
 from serviceflow.guardrails import Guardrail, guardrail_problems
 from serviceflow.readonly import ReadOnlyMap, freeze_nested, read_only
-from serviceflow.routing import Agent, Queue, Roster, queue_skills, routing_problems, work_of
+from serviceflow.routing import Agent, Queue, Roster, routing_problems, work_of
 from serviceflow.sla_policy import ALWAYS, CalendarSpec, ServiceLevel, calendars_of, sla_problems
 
 
@@ -153,24 +153,9 @@ class Policy:
     def lacks_skill(self, agent_id: str, case: Case) -> str | None:
         """Why ``agent_id`` lacks the skills ``case`` needs in its queue (``None``: has them).
 
-        An actor who is not one of the policy's agents has no skills to check against and
-        so lacks them, unless the policy lists no agents at all.
+        The same check routing makes; with no agents in the policy there is nothing to check.
         """
-        if not self.agents:
-            return None
-        roster = self.roster
-        agent = roster.agent(agent_id)
-        if agent is None:
-            return f"{agent_id} is not one of the policy's agents"
-        work = work_of(case)
-        queue = roster.queue_for(work)
-        needed = queue_skills(queue, work) if queue is not None else {}
-        missing = [
-            f"{skill}>={level}"
-            for skill, level in needed.items()
-            if agent.skills.get(skill, 0) < level
-        ]
-        return f"{agent_id} lacks skill {', '.join(missing)}" if missing else None
+        return self.roster.skill_gap(agent_id, work_of(case)) if self.agents else None
 
     def service_level(self, case: Case) -> ServiceLevel | None:
         """The first service level whose conditions match ``case`` (``None`` without SLAs)."""

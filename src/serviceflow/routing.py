@@ -44,6 +44,8 @@ ROUND_ROBIN = "round_robin"
 LEAST_LOADED = "least_loaded"
 MANUAL = "manual"
 STRATEGIES = (SKILL, ROUND_ROBIN, LEAST_LOADED, MANUAL)
+PLUGIN = "plugin"
+"""The strategy named by a decision a ``route`` plugin made (not a queue strategy)."""
 ANY_CHANNEL = "*"
 """The capacity key for every channel an agent's capacity does not name."""
 LOWEST_LEVEL, HIGHEST_LEVEL = 1, 5
@@ -489,6 +491,16 @@ class Roster:
         refused = self._refusal(member, ask, needs, detail=True)
         return None if refused is None else f"{agent_id} {refused[1]}"
 
+    def skill_gap(self, agent_id: str, work: Work) -> str | None:
+        """The skill (``billing>=2``) ``agent_id`` lacks for ``work`` in its queue, ``None``
+        if they have every skill it asks for; only skills, not shifts or capacity."""
+        member = self._members.get(agent_id)
+        if member is None:
+            return f"{agent_id} is not one of the policy's agents"
+        needs = tuple(sorted(self._plan_of(None, work).requirement(work).items()))
+        lacking = _lacking(member, needs)
+        return None if lacking is None else f"{agent_id} lacks skill {lacking}"
+
     def decide(
         self,
         work: Work,
@@ -745,6 +757,8 @@ class Roster:
     def _plan_of(self, queue: Queue | None, work: Work) -> _Plan:
         if queue is None:
             return self._match(work) or self._fallback
+        if queue is FALLBACK:
+            return self._fallback
         plan = self._plans.get(queue.name)
         if plan is not None and (plan.queue is queue or plan.queue == queue):
             return plan

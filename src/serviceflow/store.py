@@ -7,7 +7,7 @@ version. ``append`` writes every stream of a command, or none of them, in one tr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 from attrs import frozen
@@ -133,8 +133,19 @@ class Store(Protocol):
         """Append all writes in one transaction, or raise ``ConcurrencyConflict`` and write none."""
         ...
 
+    def append_next(
+        self, stream: str, build: Callable[[int, str | None], Sequence[EventRecord]]
+    ) -> None:
+        """Append to the end of a desk stream (audit) whatever its version: ``build(version,
+        head)`` makes the records inside the store's write lock, so writers never collide."""
+        ...
+
     def read(self, stream: str) -> list[EventRecord]:
         """The stream's events in order (empty if the stream does not exist)."""
+        ...
+
+    def case_timers(self, case_ids: Sequence[str]) -> dict[str, list[TimerRecord]]:
+        """The stored SLA timers of each of ``case_ids`` that has any."""
         ...
 
     def load(self, stream: str) -> CaseRow | None:

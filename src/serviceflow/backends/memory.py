@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import pluggy
 
@@ -49,6 +49,19 @@ class MemoryStore:
                 elif write.fired:
                     left = self._timers.get(write.stream, frozenset()) - set(write.fired)
                     self._replace_timers(write.stream, tuple(left))
+
+    def append_next(
+        self, stream: str, build: Callable[[int, str | None], Sequence[EventRecord]]
+    ) -> None:
+        """Build and append after the stream's last event, under the store's lock."""
+        with self._lock:
+            events = self._events.setdefault(stream, [])
+            events.extend(build(len(events), events[-1].hash if events else None))
+
+    def case_timers(self, case_ids: Sequence[str]) -> dict[str, list[TimerRecord]]:
+        """The current timers of each case that has any."""
+        with self._lock:
+            return {i: sorted(self._timers[i]) for i in case_ids if i in self._timers}
 
     def _replace_timers(self, case_id: str, timers: Sequence[TimerRecord]) -> None:
         current = frozenset(timers)

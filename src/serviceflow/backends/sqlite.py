@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -178,6 +178,45 @@ class SQLiteStore:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
+
+    def append_next(
+        self, stream: str, build: Callable[[int, str | None], Sequence[EventRecord]]
+    ) -> None:
+        """Read the stream's head and append ``build``'s records in one write transaction."""
+        with self._lock, self._errors("append"):
+            db = self._db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                last = db.execute(
+                    "SELECT seq, hash FROM events WHERE stream = ? ORDER BY seq DESC LIMIT 1",
+                    (stream,),
+                ).fetchone()
+                records = build(last[0], last[1]) if last is not None else build(0, None)
+                db.executemany(
+                    _INSERT_EVENT,
+                    [(e.stream, e.seq, e.type, e.at, e.data, e.prev, e.hash) for e in records],
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    def case_timers(self, case_ids: Sequence[str]) -> dict[str, list[TimerRecord]]:
+        """The timers of each case, from the primary key (case id first), 500 ids a query."""
+        found: dict[str, list[TimerRecord]] = {}
+        for start in range(0, len(case_ids), _PAGE):
+            page = case_ids[start : start + _PAGE]
+            marks = ", ".join("?" * len(page))
+            with self._lock, self._errors("read timers"):
+                rows = self._db.execute(
+                    "SELECT due_at, case_id, metric, cycle, kind, version FROM timers "
+                    f"WHERE case_id IN ({marks}) ORDER BY due_at",
+                    tuple(page),
+                ).fetchall()
+            for row in rows:
+                found.setdefault(row[1], []).append(TimerRecord(*row))
+        return found
 
     def _write_rows(self, writes: Sequence[StreamWrite]) -> None:
         """Insert new rows; update the others where they are still at the expected version."""
