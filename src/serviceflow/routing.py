@@ -589,13 +589,18 @@ class Roster:
         return None
 
     @staticmethod
-    def _least_loaded(entries: tuple[_Entry, ...], ask: _Ask) -> _Entry | None:
-        """The eligible candidate with the lowest share of capacity in use, then fewest cases."""
+    def _least_loaded(
+        entries: tuple[_Entry, ...], ask: _Ask, *, best_score_only: bool = False
+    ) -> _Entry | None:
+        """The eligible candidate with the lowest share of capacity in use, then fewest cases;
+        with ``best_score_only``, among those with the best score (entries come best first)."""
         get = ask.loads.get
         tier, language = ask.work.tier, ask.work.language
         best: _Entry | None = None
         best_load = best_limit = 0
         for entry in entries:
+            if best_score_only and best is not None and entry[3] < best[3]:
+                break
             load, limit = get(entry[1], 0), entry[2]
             if load >= limit:
                 continue
@@ -613,25 +618,7 @@ class Roster:
     @staticmethod
     def _best_match(entries: tuple[_Entry, ...], ask: _Ask) -> _Entry | None:
         """Among the eligible candidates with the best score, the least loaded."""
-        get = ask.loads.get
-        tier, language = ask.work.tier, ask.work.language
-        best: _Entry | None = None
-        best_load = best_limit = 0
-        for entry in entries:
-            if best is not None and entry[3] < best[3]:
-                break
-            load, limit = get(entry[1], 0), entry[2]
-            if load >= limit:
-                continue
-            if best is not None:
-                mine, theirs = load * best_limit, best_load * limit
-                if mine > theirs or (mine == theirs and load >= best_load):
-                    continue
-            if _serves(entry[0], tier, language):
-                best, best_load, best_limit = entry, load, limit
-                if load == 0:
-                    break
-        return best
+        return Roster._least_loaded(entries, ask, best_score_only=True)
 
     # --- eligibility -------------------------------------------------------------------
 
