@@ -8,6 +8,7 @@ from typing import ClassVar, get_args, get_origin, get_type_hints
 
 from attrs import fields, frozen
 
+from serviceflow.errors import ValidationError
 from serviceflow.events import DESK_STREAMS
 from serviceflow.readonly import ReadOnlyMap
 
@@ -204,6 +205,14 @@ class AddNote(Command):
 CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 """What a case id may look like: safe in URLs, file names, notification keys and logs."""
 _CLIENT_DEFAULT = (Submit, ClientReply, Confirm)
+
+
+def check_case_id(case_id: object) -> None:
+    """Refuse a case id that is not text before it reaches the store."""
+    if not isinstance(case_id, str):
+        raise ValidationError(
+            "invalid case id", [f"expected text, got {type(case_id).__name__} {case_id!r:.60}"]
+        )
 
 
 def shape_problems(command: Command) -> list[str]:

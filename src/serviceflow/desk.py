@@ -12,12 +12,11 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, cast
 
 import pluggy
-from attrs import evolve as attrs_evolve
 from attrs import frozen
 
 from serviceflow import audit
@@ -25,9 +24,10 @@ from serviceflow import commands as cmd
 from serviceflow import events as ev
 from serviceflow.authority import acting, authorize
 from serviceflow.case import Case
-from serviceflow.chain import chain_records, next_write
+from serviceflow.chain import chain_records
 from serviceflow.clock import Clock, SystemClock, require_aware
 from serviceflow.decide import check_case_guardrails, check_shape, decide, decide_merge
+from serviceflow.dispatch import Dispatching
 from serviceflow.errors import (
     ConcurrencyConflict,
     GuardrailViolation,
@@ -43,23 +43,19 @@ from serviceflow.evolve import BOOKKEEPING_TYPES, caught_up, evolve, fold
 from serviceflow.firing import Firing
 from serviceflow.ids import new_case_id
 from serviceflow.lifecycle import (
-    ASSIGNED,
     CLASSIFIED,
-    IN_PROGRESS,
     INTAKE,
     OPEN_STATES,
     PRIORITIZED,
     RESOLVED,
     STATES,
     VALIDATED,
-    WAITING_ON_CLIENT,
 )
 from serviceflow.messages import Classification, Notification
 from serviceflow.plugins import plugin_manager
 from serviceflow.policy import Policy, check_policy, default_policy
 from serviceflow.priority import PriorityExplanation, decide_priority, explain_priority
 from serviceflow.readonly import ReadOnlyMap
-from serviceflow.routing import FALLBACK, PLUGIN, ROUND_ROBIN, Agent, Decision, work_of
 from serviceflow.serialization import (
     GENESIS,
     chain_hash,
@@ -89,13 +85,8 @@ _TICK_BATCH = 500
 _RECOMPUTE = object()
 _CACHE_SIZE = 2048
 _AUTO_CONFIRM = "system:auto-confirm"
-_ROUTER = "automation:router"
-HELD = (ASSIGNED, IN_PROGRESS, WAITING_ON_CLIENT)
-"""States in which a case counts against its assignee's capacity."""
 _FREES_CAPACITY = (cmd.Resolve, cmd.Cancel, cmd.Merge)
 """Commands after which an agent may hold fewer cases, so waiting cases are offered."""
-SCHEDULED = "scheduled"
-"""The priority-level response that marks batch (scheduled) processing."""
 
 
 @frozen
@@ -123,7 +114,7 @@ class Verification:
         return not self.problems
 
 
-class ServiceDesk:
+class ServiceDesk(Dispatching):
     """The application service over one store, one policy, one clock and the plugins."""
 
     def __init__(
@@ -523,9 +514,9 @@ class ServiceDesk:
 
         With ``expected_version``, a case that moved on raises ``ConcurrencyConflict``.
         """
-        _check_id(command.case_id)
+        cmd.check_case_id(command.case_id)
         if isinstance(command, cmd.Merge):
-            _check_id(command.into)
+            cmd.check_case_id(command.into)
         attempt, fresh = 0, False
         while True:
             try:
@@ -713,210 +704,11 @@ class ServiceDesk:
             return None
         return best
 
-    # --- routing -----------------------------------------------------------------------
-
-    def route(self, case_id: str, *, by: str = _ROUTER) -> Decision:
-        """Give a prioritized case to an owner, or say why it waits.
-
-        A ``route`` plugin that names an owner decides; otherwise the case's queue does, by
-        its strategy, with each agent's load read from the store. A round-robin queue's
-        cursor is the last ``queue.turn_taken`` event of its stream, appended with the
-        assignment in one transaction, so a restarted or second desk continues the same
-        rotation. The assignment is a command like any other: authority, guardrails and
-        the audit apply.
-        """
-        _check_id(case_id)
-        return self._route(case_id, by, None)
-
-    def _route(self, case_id: str, by: str, loads: dict[tuple[str, str], int] | None) -> Decision:
-        """``route``, with the loads of a pass over many cases kept current in ``loads``."""
-        version = 0
-        for _ in range(_RETRIES):
-            case, head = self._current(case_id)
-            if case is None:
-                raise NotFound("case", case_id)
-            version = case.version
-            if case.state != PRIORITIZED:
-                raise ValidationError(
-                    f"cannot route case {case_id}",
-                    [f"state: only prioritized cases wait to be routed; this one is {case.state}"],
-                )
-            now = self._now()
-            decision, turn = self._decision(case, now, by, loads)
-            if decision.agent is None:
-                return decision
-            command = cmd.Assign(
-                case_id=case.id,
-                by=by,
-                to=decision.agent,
-                queue=decision.queue or None,
-                reason=decision.reason,
-            )
-            try:
-                writes = self._admitted(case, head, command, now, fresh=True)
-            except ServiceflowError as error:
-                self._audited(case, command, error, now)
-                raise
-            try:
-                self._commit(writes, [turn] if turn is not None else [])
-            except ConcurrencyConflict:
-                continue
-            if loads is not None:
-                key = (decision.agent, case.channel)
-                loads[key] = loads.get(key, 0) + 1
-            return decision
-        raise ConcurrencyConflict(case_id, version)
-
-    def _decision(
-        self, case: Case, now: datetime, by: str, loads: dict[tuple[str, str], int] | None
-    ) -> tuple[Decision, StreamWrite | None]:
-        """Who takes ``case`` (a route plugin, else its queue), and a round-robin queue's turn."""
-        owner = self.plugins.hook.route(case=case, policy=self.policy)
-        if owner:
-            reason = f"{owner}: chosen by a route plugin"
-            return Decision("", PLUGIN, owner, reason, case_id=case.id), None
-        if not self.policy.agents:
-            reason = "no route plugin answered and the policy lists no agents"
-            return Decision("", PLUGIN, None, reason, case_id=case.id), None
-        roster = self.policy.roster
-        work = work_of(case)
-        queue = roster.queue_for(work) or FALLBACK
-        stream = ev.QUEUE + queue.name
-        last = self.store.last(stream) if queue.strategy == ROUND_ROBIN else None
-        turn = decode_event(last.data) if last is not None else None
-        cursor = turn.agent if isinstance(turn, ev.TurnTaken) else None
-        held = loads if loads is not None else self.store.workload(HELD)
-        decision = roster.decide(work, loads=held, now=now, cursor=cursor, queue=queue)
-        if decision.agent is None or queue.strategy != ROUND_ROBIN:
-            return decision, None
-        taken = ev.TurnTaken(
-            queue=queue.name,
-            agent=decision.agent,
-            case_id=case.id,
-            at=now,
-            by=by,
-            policy=self.policy.version,
-        )
-        return decision, next_write(stream, last, taken)
-
-    def register_agent(self, agent: Agent) -> Policy:
-        """Add ``agent`` to the desk's roster (or replace the agent with its id) at run time.
-
-        Agents are policy data, so this makes a new policy version (checked, and stored like
-        any other): events record which roster was in force. Waiting cases are offered to
-        the new roster when the desk routes on its own. Returns the new policy.
-        """
-        agents = (*(a for a in self.policy.agents if a.id != agent.id), agent)
-        return self._with_agents(agents)
-
-    def remove_agent(self, agent_id: str) -> Policy:
-        """Take an agent off the roster at run time (cases they hold stay theirs)."""
-        if self.policy.roster.agent(agent_id) is None:
-            raise NotFound("agent", agent_id)
-        return self._with_agents(tuple(a for a in self.policy.agents if a.id != agent_id))
-
-    def _with_agents(self, agents: tuple[Agent, ...]) -> Policy:
-        self.policy = check_policy(attrs_evolve(self.policy, agents=agents))
-        self._store_policy(warn=False)
-        self._offer_waiting()
-        return self.policy
-
-    def route_waiting(self, *, scheduled: bool = False) -> list[Decision]:
-        """Offer every waiting (prioritized) case to its queue, most urgent first.
-
-        Cases of a ``scheduled`` queue whose priority level responds ``scheduled`` wait
-        for a run with ``scheduled=True`` (batch processing, e.g. twice a day). The loads
-        are read once and kept current as the pass assigns cases.
-        """
-        loads = self.store.workload(HELD)
-        decisions = []
-        for case in self._waiting():
-            if self._batched(case) and not scheduled:
-                continue
-            try:
-                decisions.append(self._route(case.id, _ROUTER, loads))
-            except ServiceflowError as exc:
-                log.info("routing skipped case %s: %s", case.id, exc)
-        return decisions
-
-    def _offer_waiting(self) -> None:
-        """After a change that is already committed: offer waiting cases, never raising."""
-        if not self._routes_itself():
-            return
-        try:
-            self.route_waiting()
-        except Exception:
-            log.exception("offering waiting cases failed; they wait for the next offer")
-
-    def queue(self, name: str) -> list[Case]:
-        """The cases waiting in queue ``name``: by priority, then SLA due time, then age."""
-        roster = self.policy.roster
-        known = [q.name for q in roster.queues] or [FALLBACK.name]
-        if name not in known:
-            raise NotFound("queue", name)
-        return [
-            c for c in self._waiting() if (roster.queue_for(work_of(c)) or FALLBACK).name == name
-        ]
-
-    def triage(self) -> list[Case]:
-        """Cases that wait for a person to classify or prioritize them, oldest first."""
-        return list(self.cases(state=(INTAKE, CLASSIFIED)))
-
-    def _waiting(self) -> list[Case]:
-        """Prioritized cases, most urgent first: priority, then SLA due time, then age."""
-        rank = self.policy.priority.rank
-        names = self.policy.priority.names
-        far = datetime.max.replace(tzinfo=UTC)
-        cases = list(self.cases(state=PRIORITIZED))
-        dues = self._dues(cases)
-
-        def key(case: Case) -> tuple[int, datetime, datetime, str]:
-            priority = rank(case.priority) if case.priority in names else len(names)
-            return (priority, dues.get(case.id) or far, case.submitted_at, case.id)
-
-        return sorted(cases, key=key)
-
-    def _dues(self, cases: Sequence[Case]) -> dict[str, datetime | None]:
-        """The earliest SLA due time of each case with a service level.
-
-        The stored breach timers give it in one query; only a case without one (overdue,
-        or no clock running) is asked of its ledger.
-        """
-        levelled = [c for c in cases if c.sla is not None]
-        timers = self.store.case_timers([c.id for c in levelled])
-        dues: dict[str, datetime | None] = {}
-        for case in levelled:
-            breaches = [t.due for t in timers.get(case.id, ()) if t.kind == "breach"]
-            if breaches:
-                dues[case.id] = datetime.fromisoformat(min(breaches))
-            else:
-                clocks = self.sla(case.id).clocks
-                running = [c.due for c in clocks if c.status == "running" and c.due is not None]
-                dues[case.id] = min(running, default=None)
-        return dues
-
-    def _routed(self, case: Case) -> Case:
-        """``case`` after the built-in routing offered it to its queue."""
-        return self.case(case.id) if self.route(case.id).agent is not None else case
-
-    def _routes_itself(self) -> bool:
-        """Does the desk route waiting cases on its own (automation on, agents known)?"""
-        routers = self.policy.agents or self.plugins.hook.route.get_hookimpls()
-        return self.policy.automation.route and bool(routers)
-
-    def _batched(self, case: Case) -> bool:
-        """Does ``case`` wait for scheduled (batch) processing in its queue?"""
-        queue = self.policy.roster.queue_for(work_of(case))
-        if queue is None or not queue.scheduled or case.priority is None:
-            return False
-        level = next((lv for lv in self.policy.priority.levels if lv.name == case.priority), None)
-        return level is not None and level.response == SCHEDULED
-
     # --- reading -----------------------------------------------------------------------
 
     def case(self, case_id: str) -> Case:
         """The case as it stands now."""
-        _check_id(case_id)
+        cmd.check_case_id(case_id)
         case, _ = self._current(case_id)
         if case is None:
             raise NotFound("case", case_id)
@@ -968,7 +760,7 @@ class ServiceDesk:
 
     def history(self, case_id: str) -> list[RecordedEvent]:
         """Every event of the case, in order, with its hash-chain link."""
-        _check_id(case_id)
+        cmd.check_case_id(case_id)
         records = self.store.read(case_id)
         if not records:
             raise NotFound("case", case_id)
@@ -1001,7 +793,7 @@ class ServiceDesk:
         whole with a recomputed chain: the chain guards against accidents and casual edits,
         not against someone who rewrites the file with the same algorithm.
         """
-        _check_id(case_id)
+        cmd.check_case_id(case_id)
         records = self.store.read(case_id)
         if case_id.startswith(ev.DESK_STREAMS):
             return Verification(case_id, len(records), tuple(_chain_problems(case_id, records)))
@@ -1221,13 +1013,6 @@ class _Fired:
 
 class _Stale(Exception):  # noqa: N818 - internal signal, never escapes execute
     """A refusal was decided on cached state that the store has moved past."""
-
-
-def _check_id(case_id: object) -> None:
-    if not isinstance(case_id, str):
-        raise ValidationError(
-            "invalid case id", [f"expected text, got {type(case_id).__name__} {case_id!r:.60}"]
-        )
 
 
 def _query(

@@ -1,4 +1,4 @@
-"""The desk routes by its policy's queues: loads from the store, cursors in queue streams."""
+"""Dispatching: the desk routes by its queues, loads from the store, cursors in queue streams."""
 
 from __future__ import annotations
 
