@@ -24,7 +24,7 @@ def test_demo_then_inspect(runner: CliRunner, tmp_path: Path) -> None:
     db = str(tmp_path / "demo.db")
     result = runner.invoke(cli, ["--db", db, "demo"])
     assert result.exit_code == 0, result.output
-    assert re.search(r"12 cases, \d+ events, 3 commands refused", result.output)
+    assert re.search(r"12 cases, \d+ events, 5 commands refused", result.output)
     assert "Service levels" in result.output
     assert "12/12 hash chains verified" in result.output
     assert "cancelled" in result.output
@@ -45,7 +45,7 @@ def test_demo_then_inspect(runner: CliRunner, tmp_path: Path) -> None:
     assert "service level critical" in explained.output
     verified = runner.invoke(cli, ["--db", db, "verify"])
     assert verified.exit_code == 0
-    assert "12/12 cases verified" in verified.output
+    assert "13/13 streams verified" in verified.output, "12 cases and the day's audit"
 
 
 def test_demo_quiet_prints_only_the_summary(runner: CliRunner, tmp_path: Path) -> None:

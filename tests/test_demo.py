@@ -20,7 +20,7 @@ def test_the_day_covers_every_path() -> None:
         "intake": 1,
     }
     assert summary.verified == 12
-    assert summary.refusals == 3 == sum(s.refused for s in steps)
+    assert summary.refusals == 5 == sum(s.refused for s in steps)
     texts = " ".join(s.text for s in steps)
     for path in (
         "merged into",

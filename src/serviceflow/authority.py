@@ -21,7 +21,7 @@ from serviceflow.errors import NotAuthorized
 INTERNAL = ("system:", "automation:")
 """Actor prefixes of the desk itself: timers, automation, policy changes."""
 CLIENT = "client:"
-CLIENT_COMMANDS = frozenset({"submit", "client_reply", "confirm", "reopen"})
+CLIENT_COMMANDS = frozenset({"submit", "client_reply", "confirm", "reopen", "cancel"})
 """What a client may do, on their own cases only."""
 _MESSAGES = {
     "acknowledge": "message",

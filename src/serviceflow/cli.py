@@ -386,7 +386,8 @@ if _MISSING is None:
     @click.argument("case_ids", nargs=-1)
     @click.pass_context
     def verify(ctx: click.Context, case_ids: tuple[str, ...]) -> None:
-        """Check hash chains and projections (all cases when no ID is given)."""
+        """Check hash chains and projections (every stream when no ID is given: the cases,
+        and the desk's audit and queue streams)."""
         with open_desk(ctx) as desk:
             results = [desk.verify(i) for i in case_ids] if case_ids else desk.verify_all()
             checked = bad = 0
@@ -396,7 +397,7 @@ if _MISSING is None:
                     bad += 1
                     problems = "; ".join(result.problems)
                     console.print(f"[red]FAIL[/] {escape(result.case_id)}: {escape(problems)}")
-            console.print(f"{checked - bad}/{checked} cases verified")
+            console.print(f"{checked - bad}/{checked} streams verified")
             if bad:
                 raise SystemExit(1)
 

@@ -65,9 +65,16 @@ DEMO_POLICY = load_policy(
                 },
             },
         ],
+        "roles": [
+            {"name": "lead", "actors": ["lead:*"]},
+            {"name": "agent", "actors": ["agent:*", "dev:*"]},
+            {"name": "quality", "actors": ["qa:*"], "may": ["validate", "reject", "note"]},
+        ],
+        "guardrails": [{"name": "four eyes", "commands": ["validate"], "require": ["four_eyes"]}],
     }
 )
-"""The default policy plus service levels on a London office calendar (08:00-18:00)."""
+"""The default policy plus service levels on a London office calendar (08:00-18:00), roles
+(leads, agents, quality) and a four-eyes guardrail: who resolved a case may not validate it."""
 
 
 @frozen
@@ -265,6 +272,11 @@ def run_demo(  # noqa: PLR0915 - a script reads best as one story
         lambda: d.resolve(reset, by="agent:sam", resolution="Whitelisted our sender"),
     )
     s.do(reset, "acknowledged", lambda: d.acknowledge(reset, by="agent:sam", message="On it."))
+    s.refused(
+        reset,
+        "qa:lee tries to resolve (quality validates; it does not resolve)",
+        lambda: d.resolve(reset, by="qa:lee", resolution="Looks fine to me"),
+    )
     s.at(10, 30)
     s.do(
         outage,
@@ -288,6 +300,11 @@ def run_demo(  # noqa: PLR0915 - a script reads best as one story
         lambda: d.resolve(
             howto, by="agent:kim", resolution="Settings → Export; see the export guide"
         ),
+    )
+    s.refused(
+        howto,
+        "agent:kim validates their own resolution",
+        lambda: d.validate(howto, by="agent:kim"),
     )
     s.do(howto, "validated by qa:lee", lambda: d.validate(howto, by="qa:lee"))
     s.at(11, 0)
