@@ -259,3 +259,27 @@ def test_ids_of_the_desks_own_streams_are_refused() -> None:
     for reserved in ("queue:front", "audit:2026-03-02"):
         with pytest.raises(ValidationError, match="name the desk's own streams"):
             desk.submit(requester="a/b@c.test", channel="web", subject="s", case_id=reserved)
+
+
+def test_a_failing_route_plugin_does_not_stop_a_pass() -> None:
+    class Flaky:
+        calls = 0
+
+        @hookimpl
+        def route(self, case: Case) -> str | None:
+            Flaky.calls += 1
+            if Flaky.calls == 1:
+                raise RuntimeError("router hiccup")
+            return "agent:bob"
+
+    desk = ServiceDesk.open(
+        "memory://",
+        policy=load_policy({**ROUTING, "automation": {**ROUTING["automation"], "route": False}}),
+        clock=ManualClock(MONDAY),
+        plugins=[Flaky()],
+        entry_points=False,
+    )
+    ids = [intake(desk, "howto") for _ in range(2)]
+    decisions = desk.route_waiting()
+    assert [d.agent for d in decisions] == ["agent:bob"]
+    assert [desk.case(i).assignee for i in ids].count("agent:bob") == 1

@@ -214,6 +214,8 @@ class Dispatching:
                 decisions.append(self._route(case.id, ROUTER, loads))
             except ServiceflowError as exc:
                 log.info("routing skipped case %s: %s", case.id, exc)
+            except Exception:  # a failing route plugin must not stop the pass
+                log.exception("routing failed for case %s; it keeps waiting", case.id)
         return decisions
 
     def _offer_waiting(self: _Desk) -> None:
