@@ -42,6 +42,13 @@ def decide(
 ) -> list[ev.Event]:
     """The events that ``command`` produces on ``case`` (``None`` for a new case)."""
     check_shape(command)
+    return decide_checked(case, command, policy, now)
+
+
+def decide_checked(
+    case: Case | None, command: cmd.Command, policy: Policy, now: datetime
+) -> list[ev.Event]:
+    """``decide`` for a command whose shape the caller has already checked (``check_shape``)."""
     if isinstance(command, cmd.Submit):
         if case is not None:
             raise ValidationError(

@@ -26,7 +26,12 @@ from serviceflow.authority import acting, authorize
 from serviceflow.case import Case
 from serviceflow.chain import chain_records
 from serviceflow.clock import Clock, SystemClock, require_aware
-from serviceflow.decide import check_case_guardrails, check_shape, decide, decide_merge
+from serviceflow.decide import (
+    check_case_guardrails,
+    check_shape,
+    decide_checked,
+    decide_merge,
+)
 from serviceflow.dispatch import Dispatching
 from serviceflow.errors import (
     ConcurrencyConflict,
@@ -561,7 +566,8 @@ class ServiceDesk(Dispatching):
         self._plugin_guardrails(case, command)
         if isinstance(command, cmd.Merge):
             return self._decide_merge(command, case, head, now, fresh=fresh)
-        return [self._prepare(command.case_id, case, head, decide(case, command, self.policy, now))]
+        events = decide_checked(case, command, self.policy, now)
+        return [self._prepare(command.case_id, case, head, events)]
 
     def _audited(
         self, case: Case | None, command: cmd.Command, error: ServiceflowError, now: datetime

@@ -57,7 +57,6 @@ class _Desk(Protocol):
     policy: Policy
     plugins: pluggy.PluginManager
 
-    def case(self, case_id: str) -> Case: ...
     def cases(self, *, state: str | Iterable[str] | None = None) -> Iterable[Case]: ...
     def sla(self, case_id: str, *, at: datetime | None = None) -> SlaReport: ...
     def _now(self) -> datetime: ...
@@ -75,7 +74,7 @@ class _Desk(Protocol):
     def route_waiting(self, *, scheduled: bool = False) -> list[Decision]: ...
     def _route(
         self, case_id: str, by: str, loads: dict[tuple[str, str], int] | None
-    ) -> Decision: ...
+    ) -> tuple[Decision, Case]: ...
     def _decision(
         self, case: Case, now: datetime, by: str, loads: dict[tuple[str, str], int] | None
     ) -> tuple[Decision, StreamWrite | None]: ...
@@ -101,12 +100,13 @@ class Dispatching:
         the audit apply.
         """
         cmd.check_case_id(case_id)
-        return self._route(case_id, by, None)
+        return self._route(case_id, by, None)[0]
 
     def _route(
         self: _Desk, case_id: str, by: str, loads: dict[tuple[str, str], int] | None
-    ) -> Decision:
-        """``route``, with the loads of a pass over many cases kept current in ``loads``."""
+    ) -> tuple[Decision, Case]:
+        """``route``, with the loads of a pass over many cases kept current in ``loads``;
+        also returns the case as it stands after the decision."""
         version = 0
         for _ in range(_RETRIES):
             case, head = self._current(case_id)
@@ -121,7 +121,7 @@ class Dispatching:
             now = self._now()
             decision, turn = self._decision(case, now, by, loads)
             if decision.agent is None:
-                return decision
+                return decision, case
             command = cmd.Assign(
                 case_id=case.id,
                 by=by,
@@ -141,7 +141,7 @@ class Dispatching:
             if loads is not None:
                 key = (decision.agent, case.channel)
                 loads[key] = loads.get(key, 0) + 1
-            return decision
+            return decision, writes[0][0]
         raise ConcurrencyConflict(case_id, version)
 
     def _decision(
@@ -211,7 +211,7 @@ class Dispatching:
             if self._batched(case) and not scheduled:
                 continue
             try:
-                decisions.append(self._route(case.id, ROUTER, loads))
+                decisions.append(self._route(case.id, ROUTER, loads)[0])
             except ServiceflowError as exc:
                 log.info("routing skipped case %s: %s", case.id, exc)
             except Exception:  # a failing route plugin must not stop the pass
@@ -275,8 +275,8 @@ class Dispatching:
         return dues
 
     def _routed(self: _Desk, case: Case) -> Case:
-        """``case`` after the built-in routing offered it to its queue."""
-        return self.case(case.id) if self.route(case.id).agent is not None else case
+        """``case`` after routing offered it to its owner or its queue."""
+        return self._route(case.id, ROUTER, None)[1]
 
     def _routes_itself(self: _Desk) -> bool:
         """Does the desk route waiting cases on its own (automation on, agents known)?"""
