@@ -21,6 +21,7 @@ from serviceflow import (
 )
 from serviceflow.case import Case
 from serviceflow.readonly import ReadOnlyMap
+from serviceflow.routing import roster_of
 
 MONDAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 in Paris
 
@@ -194,7 +195,7 @@ def test_agents_registered_at_run_time_take_waiting_cases() -> None:
     assert desk.store.load_policy(policy.version) is not None
     assert desk.case(ids[4]).assignee == "agent:fay"
     desk.remove_agent("agent:fay")
-    assert desk.policy.roster.agent("agent:fay") is None
+    assert roster_of(desk.policy).agent("agent:fay") is None
     assert desk.case(ids[4]).assignee == "agent:fay", "cases they hold stay theirs"
     with pytest.raises(NotFound, match="agent 'agent:fay' does not exist"):
         desk.remove_agent("agent:fay")

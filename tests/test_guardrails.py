@@ -146,3 +146,10 @@ def test_four_eyes_sees_through_padded_names(clock: ManualClock) -> None:
     with pytest.raises(GuardrailViolation, match="agent:kim resolved the case"):
         desk.validate(case_id, by="agent:kim  ")
     assert desk.history(case_id)[-1].event.by == "agent:kim", "actors are recorded stripped"
+
+
+def test_every_requirement_the_policy_names_has_a_check() -> None:
+    from serviceflow.guardrail_policy import REQUIREMENT_NAMES
+    from serviceflow.guardrails import REQUIREMENTS
+
+    assert tuple(REQUIREMENTS) == REQUIREMENT_NAMES

@@ -1,26 +1,24 @@
 """Authority ("commander's intent"): who may run which command on which topics.
 
-Roles are policy data. A role covers actors by name (``agent:ann``) or by prefix
-(``agent:*``), lists the commands it may run (``*``: all), may be limited to categories,
-and may be held to canned responses for every public message. The first role that covers
-an actor is theirs. The desk itself (``system:*``, ``automation:*``) is never refused, and
-clients (``client:…``) may act only on their own cases. A policy with no roles refuses
-nobody.
+Roles are policy data (``authority_policy``). A role covers actors by name
+(``agent:ann``) or by prefix (``agent:*``), lists the commands it may run (``*``: all),
+may be limited to categories, and may be held to canned responses for every public
+message. The first role that covers an actor is theirs. The desk itself (``system:*``,
+``automation:*``) is never refused, and clients (``client:…``) may act only on their own
+cases. A policy with no roles refuses nobody.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-
-from attrs import frozen
+from collections.abc import Callable, Mapping
 
 from serviceflow import commands as cmd
+from serviceflow.authority_policy import CLIENT, INTERNAL, Role, role_of
 from serviceflow.case import Case, client_actor
 from serviceflow.errors import NotAuthorized
 
-INTERNAL = ("system:", "automation:")
-"""Actor prefixes of the desk itself: timers, automation, policy changes."""
-CLIENT = "client:"
+__all__ = ["CLIENT_COMMANDS", "Role", "acting", "authorize", "role_of"]
+
 CLIENT_COMMANDS = frozenset({"submit", "client_reply", "confirm", "reopen", "cancel"})
 """What a client may do, on their own cases only."""
 _MESSAGES = {
@@ -30,33 +28,6 @@ _MESSAGES = {
     "resolve": "resolution",
 }
 """The text field of each command whose event the client reads."""
-
-
-@frozen
-class Role:
-    """A set of actors and what they may do: commands, topics, and free or canned words."""
-
-    name: str
-    actors: tuple[str, ...]
-    may: tuple[str, ...] = ("*",)
-    categories: tuple[str, ...] = ()
-    canned_only: bool = False
-
-    def covers(self, actor: str) -> bool:
-        """Does this role hold ``actor`` (exact name, or a prefix written ``agent:*``)?"""
-        return any(
-            actor.startswith(pattern[:-1]) if pattern.endswith("*") else actor == pattern
-            for pattern in self.actors
-        )
-
-    def allows(self, command: str) -> bool:
-        """May this role run ``command`` at all?"""
-        return "*" in self.may or command in self.may
-
-
-def role_of(actor: str, roles: tuple[Role, ...]) -> Role | None:
-    """The first role that covers ``actor``."""
-    return next((role for role in roles if role.covers(actor)), None)
 
 
 def authorize(
@@ -95,40 +66,6 @@ def authorize(
                 f"{name} with words of their own (role {role.name!r} sends canned responses)",
                 f"one of the canned responses ({listing}) or a role without canned_only",
             )
-
-
-def authority_problems(
-    roles: tuple[Role, ...], categories: tuple[str, ...], canned: Mapping[str, str]
-) -> Iterator[str]:
-    """Role names unique, commands and categories known, no role that covers nobody."""
-    seen: set[str] = set()
-    known = ", ".join(sorted(cmd.COMMANDS))
-    for i, role in enumerate(roles):
-        path = f"$.roles[{i}]"
-        if role.name in seen:
-            yield f"{path}.name: {role.name!r} is listed twice"
-        seen.add(role.name)
-        if not role.actors:
-            yield f"{path}.actors: at least one actor or prefix (e.g. 'agent:*') is required"
-        for pattern in role.actors:
-            if not pattern.strip() or pattern == "*":
-                yield f"{path}.actors: {pattern!r} would cover everyone; name a prefix"
-            elif pattern.startswith((*INTERNAL, CLIENT)):
-                yield f"{path}.actors: {pattern!r} is the desk itself or a client, not a role"
-        for command in role.may:
-            if command != "*" and command not in cmd.COMMANDS:
-                yield f"{path}.may: unknown command {command!r} (commands: {known})"
-        for category in role.categories:
-            if category not in categories:
-                yield (
-                    f"{path}.categories: unknown category {category!r} "
-                    f"(categories: {', '.join(categories)})"
-                )
-        if role.canned_only and not canned:
-            yield f"{path}.canned_only: the policy has no canned responses"
-    for name, text in canned.items():
-        if not text.strip():
-            yield f"$.canned.{name}: a canned response must not be empty"
 
 
 def acting(case: Case | None, command: cmd.Command) -> str:

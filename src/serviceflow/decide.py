@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from attrs import evolve as evolve_command
@@ -30,6 +31,7 @@ from serviceflow.lifecycle import (
 )
 from serviceflow.policy import Policy
 from serviceflow.priority import decide_priority
+from serviceflow.routing import skill_gap
 from serviceflow.sla_policy import ServiceLevel
 
 C = TypeVar("C", bound=cmd.Command)
@@ -149,7 +151,8 @@ def check_case_guardrails(case: Case, command: cmd.Command, policy: Policy) -> N
         return
     role = role_of(acting(case, command), policy.roles)
     name = role.name if role is not None else None
-    check_guardrails(case, command, policy.guardrails, name, policy.lacks_skill)
+    lacks = partial(skill_gap, policy)
+    check_guardrails(case, command, policy.guardrails, name, lacks)
 
 
 def _meta(command: cmd.Command, policy: Policy, now: datetime) -> dict[str, Any]:

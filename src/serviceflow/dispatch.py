@@ -30,7 +30,15 @@ from serviceflow.lifecycle import (
     WAITING_ON_CLIENT,
 )
 from serviceflow.policy import Policy, check_policy
-from serviceflow.routing import FALLBACK, PLUGIN, ROUND_ROBIN, Agent, Decision, work_of
+from serviceflow.routing import (
+    FALLBACK,
+    PLUGIN,
+    ROUND_ROBIN,
+    Agent,
+    Decision,
+    roster_of,
+    work_of,
+)
 from serviceflow.serialization import decode_event
 from serviceflow.store import Store, StreamWrite
 
@@ -155,7 +163,7 @@ class Dispatching:
         if not self.policy.agents:
             reason = "no route plugin answered and the policy lists no agents"
             return Decision("", PLUGIN, None, reason, case_id=case.id), None
-        roster = self.policy.roster
+        roster = roster_of(self.policy)
         work = work_of(case)
         queue = roster.queue_for(work) or FALLBACK
         stream = ev.QUEUE + queue.name
@@ -188,7 +196,7 @@ class Dispatching:
 
     def remove_agent(self: _Desk, agent_id: str) -> Policy:
         """Take an agent off the roster at run time (cases they hold stay theirs)."""
-        if self.policy.roster.agent(agent_id) is None:
+        if roster_of(self.policy).agent(agent_id) is None:
             raise NotFound("agent", agent_id)
         return self._with_agents(tuple(a for a in self.policy.agents if a.id != agent_id))
 
@@ -229,7 +237,7 @@ class Dispatching:
 
     def queue(self: _Desk, name: str) -> list[Case]:
         """The cases waiting in queue ``name``: by priority, then SLA due time, then age."""
-        roster = self.policy.roster
+        roster = roster_of(self.policy)
         known = [q.name for q in roster.queues] or [FALLBACK.name]
         if name not in known:
             raise NotFound("queue", name)
@@ -285,7 +293,7 @@ class Dispatching:
 
     def _batched(self: _Desk, case: Case) -> bool:
         """Does ``case`` wait for scheduled (batch) processing in its queue?"""
-        queue = self.policy.roster.queue_for(work_of(case))
+        queue = roster_of(self.policy).queue_for(work_of(case))
         if queue is None or not queue.scheduled or case.priority is None:
             return False
         level = next((lv for lv in self.policy.priority.levels if lv.name == case.priority), None)

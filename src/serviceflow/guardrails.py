@@ -10,14 +10,14 @@ confirmed; whoever validates did not resolve). Plugins add their own through the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-
-from attrs import field, frozen
+from collections.abc import Callable, Mapping
 
 from serviceflow import commands as cmd
 from serviceflow.case import Case
-from serviceflow.conditions import CaseCondition
 from serviceflow.errors import GuardrailViolation
+from serviceflow.guardrail_policy import Guardrail
+
+__all__ = ["REQUIREMENTS", "Guardrail", "SkillCheck", "check_guardrails"]
 
 SkillCheck = Callable[[str, Case], str | None]
 """Why an agent lacks the skills a case needs (``None``: it has them)."""
@@ -55,19 +55,8 @@ REQUIREMENTS: Mapping[str, Callable[[Case, cmd.Command, SkillCheck], str | None]
     "four_eyes": _four_eyes,
     "skilled_assignee": _skilled_assignee,
 }
-"""What a guardrail may require, each a check that says why it does not hold."""
-
-
-@frozen
-class Guardrail:
-    """Commands that are forbidden, or allowed only when requirements hold, on some cases."""
-
-    name: str
-    commands: tuple[str, ...]
-    when: CaseCondition = field(factory=CaseCondition)
-    roles: tuple[str, ...] = ()
-    require: tuple[str, ...] = ()
-    message: str = ""
+"""What a guardrail may require (``REQUIREMENT_NAMES``), each a check that says why it
+does not hold."""
 
 
 def check_guardrails(
@@ -94,28 +83,3 @@ def check_guardrails(
             if unmet is not None:
                 reason = f"{rail.message}: {unmet}" if rail.message else unmet
                 raise GuardrailViolation(rail.name, action, reason)
-
-
-def guardrail_problems(guardrails: tuple[Guardrail, ...], roles: tuple[str, ...]) -> Iterator[str]:
-    """Names unique; commands, roles and requirements known; something guarded."""
-    seen: set[str] = set()
-    commands = ", ".join(sorted(cmd.COMMANDS))
-    for i, rail in enumerate(guardrails):
-        path = f"$.guardrails[{i}]"
-        if rail.name in seen:
-            yield f"{path}.name: {rail.name!r} is listed twice"
-        seen.add(rail.name)
-        if not rail.commands:
-            yield f"{path}.commands: name at least one command to guard"
-        for command in rail.commands:
-            if command not in cmd.COMMANDS:
-                yield f"{path}.commands: unknown command {command!r} (commands: {commands})"
-        for role in rail.roles:
-            if role not in roles:
-                yield f"{path}.roles: unknown role {role!r} (roles: {', '.join(roles) or 'none'})"
-        for requirement in rail.require:
-            if requirement not in REQUIREMENTS:
-                yield (
-                    f"{path}.require: unknown requirement {requirement!r} "
-                    f"(requirements: {', '.join(REQUIREMENTS)})"
-                )

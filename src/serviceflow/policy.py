@@ -14,15 +14,15 @@ from typing import Any
 from attrs import field, frozen
 
 from serviceflow._convert import canonical_json, converter, structure_checked
-from serviceflow.authority import Role, authority_problems
+from serviceflow.authority_policy import Role, authority_problems
 from serviceflow.calendar import BusinessCalendar
 from serviceflow.case import Case
 from serviceflow.classifier import ClassificationRule, classification_problems
 from serviceflow.conditions import condition_problems
 from serviceflow.errors import PolicyError
-from serviceflow.guardrails import Guardrail, guardrail_problems
+from serviceflow.guardrail_policy import Guardrail, guardrail_problems
 from serviceflow.readonly import ReadOnlyMap, freeze_nested, read_only
-from serviceflow.routing import Agent, Queue, Roster, routing_problems, work_of
+from serviceflow.routing_policy import Agent, Queue, routing_problems
 from serviceflow.sla_policy import ALWAYS, CalendarSpec, ServiceLevel, calendars_of, sla_problems
 
 
@@ -144,18 +144,6 @@ class Policy:
     def calendar_map(self) -> Mapping[str, BusinessCalendar]:
         """The named calendars, built, plus the built-in ``24/7``."""
         return ReadOnlyMap(calendars_of(self.calendars))
-
-    @cached_property
-    def roster(self) -> Roster:
-        """The agents and queues, indexed for routing decisions (built once per policy)."""
-        return Roster(self.agents, self.queues, self.calendar_map)
-
-    def lacks_skill(self, agent_id: str, case: Case) -> str | None:
-        """Why ``agent_id`` lacks the skills ``case`` needs in its queue (``None``: has them).
-
-        The same check routing makes; with no agents in the policy there is nothing to check.
-        """
-        return self.roster.skill_gap(agent_id, work_of(case)) if self.agents else None
 
     def service_level(self, case: Case) -> ServiceLevel | None:
         """The first service level whose conditions match ``case`` (``None`` without SLAs)."""

@@ -1,4 +1,4 @@
-"""Routing: agents and queues as policy data, and the strategies that pick a case's owner.
+"""Routing: the strategies that pick a case's owner among the policy's agents.
 
 A case goes to the first queue whose conditions match it; the last queue has no
 conditions and catches the rest (the fallback). The queue's strategy then picks one of
@@ -25,132 +25,73 @@ can use. Only ``least_loaded`` must read the load of every such candidate.
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left, bisect_right
-from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from attrs import evolve, field, frozen
+from attrs import evolve, frozen
 
 from serviceflow.calendar import BusinessCalendar
 from serviceflow.case import Case
 from serviceflow.clock import require_aware
-from serviceflow.conditions import CaseCondition
 from serviceflow.errors import ValidationError
-from serviceflow.readonly import ReadOnlyMap, read_only
+from serviceflow.policy import Policy
+from serviceflow.routing_policy import (
+    ANY_CHANNEL,
+    CONDITIONS,
+    FALLBACK,
+    HIGHEST_LEVEL,
+    LEAST_LOADED,
+    LOWEST_LEVEL,
+    MANUAL,
+    ROUND_ROBIN,
+    SKILL,
+    STRATEGIES,
+    Absence,
+    Agent,
+    Queue,
+    Work,
+    condition_lists,
+    queue_skills,
+    routing_problems,
+    work_of,
+)
 
-SKILL = "skill"
-ROUND_ROBIN = "round_robin"
-LEAST_LOADED = "least_loaded"
-MANUAL = "manual"
-STRATEGIES = (SKILL, ROUND_ROBIN, LEAST_LOADED, MANUAL)
+__all__ = [
+    "ANY_CHANNEL",
+    "CONDITIONS",
+    "FALLBACK",
+    "HIGHEST_LEVEL",
+    "LEAST_LOADED",
+    "LISTED",
+    "LOWEST_LEVEL",
+    "MANUAL",
+    "PLUGIN",
+    "ROUND_ROBIN",
+    "SKILL",
+    "STRATEGIES",
+    "Absence",
+    "Agent",
+    "Decision",
+    "Queue",
+    "Roster",
+    "Work",
+    "queue_skills",
+    "roster_of",
+    "routing_problems",
+    "skill_gap",
+    "work_of",
+]
+
 PLUGIN = "plugin"
 """The strategy named by a decision a ``route`` plugin made (not a queue strategy)."""
-ANY_CHANNEL = "*"
-"""The capacity key for every channel an agent's capacity does not name."""
-LOWEST_LEVEL, HIGHEST_LEVEL = 1, 5
 LISTED = 5
 """A reason names up to this many candidates one by one; beyond that it counts causes."""
-CONDITIONS = ("priority", "tier", "category", "kind", "channel", "requester_group")
 _HORIZON = timedelta(days=1)
 """A roll call of who is on duty holds at most this long."""
 _US = timedelta(microseconds=1)
-
-
-@frozen
-class Absence:
-    """A time an agent is away (leave, training, sickness), from ``start`` up to ``end``."""
-
-    start: datetime
-    end: datetime
-
-
-@frozen
-class Agent:
-    """A person who can own cases: what they know and serve, and how many cases they take.
-
-    ``capacity`` maps a channel to the most open cases the agent holds on it at once;
-    ``"*"`` stands for every channel not named, and a channel with no entry is one the
-    agent does not serve. Empty ``languages`` or ``tiers`` mean all of them. ``calendar``
-    names the business calendar of the agent's shift (``None``: always on shift).
-    """
-
-    id: str
-    name: str = ""
-    teams: tuple[str, ...] = ()
-    skills: Mapping[str, int] = field(factory=ReadOnlyMap, converter=read_only)
-    languages: tuple[str, ...] = ()
-    tiers: tuple[str, ...] = ()
-    capacity: Mapping[str, int] = field(factory=ReadOnlyMap, converter=read_only)
-    calendar: str | None = None
-    away: tuple[Absence, ...] = ()
-    active: bool = True
-
-    def capacity_on(self, channel: str) -> int | None:
-        """The most open cases this agent takes on ``channel`` (``None``: not at all)."""
-        limit = self.capacity.get(channel)
-        return self.capacity.get(ANY_CHANNEL) if limit is None else limit
-
-
-@frozen
-class Work:
-    """What routing needs to know of a case."""
-
-    case_id: str
-    channel: str
-    priority: str | None
-    category: str | None
-    kind: str | None
-    tier: str
-    language: str | None
-    requester_group: str | None
-
-
-@frozen
-class Queue:
-    """Where matching cases wait, who may take them (``team``) and how one is picked.
-
-    ``skills`` are required minimum levels; left empty, the ``skill`` strategy requires
-    the case's category as a skill (any level) when the case has one. ``scheduled``
-    marks a queue whose cases the desk routes in batches (low priority: scheduled
-    handling); routing itself decides whenever it is asked.
-    """
-
-    name: str
-    when: CaseCondition = field(factory=CaseCondition)
-    strategy: str = SKILL
-    team: str | None = None
-    skills: Mapping[str, int] = field(factory=ReadOnlyMap, converter=read_only)
-    scheduled: bool = False
-
-    def matches(self, work: Work) -> bool:
-        """Does ``work`` meet every condition of this queue?"""
-        return all(
-            not allowed or getattr(work, name) in allowed
-            for name, allowed in zip(CONDITIONS, _condition_lists(self.when), strict=True)
-        )
-
-
-def work_of(case: Case) -> Work:
-    """What routing needs to know of ``case``."""
-    return Work(
-        case.id,
-        case.channel,
-        case.priority,
-        case.category,
-        case.kind,
-        case.tier,
-        case.language,
-        case.requester_group,
-    )
-
-
-def queue_skills(queue: Queue, work: Work) -> Mapping[str, int]:
-    """The skill levels ``queue`` asks of whoever takes ``work``: its own, or for a skill
-    queue without any, the work's category at the lowest level."""
-    if queue.strategy == SKILL and not queue.skills and work.category is not None:
-        return {work.category: LOWEST_LEVEL}
-    return queue.skills
 
 
 @frozen
@@ -163,14 +104,6 @@ class Decision:
     reason: str
     cursor: str | None = None
     case_id: str = ""
-
-
-def _condition_lists(when: CaseCondition) -> tuple[tuple[str, ...], ...]:
-    return (when.priority, when.tier, when.category, when.kind, when.channel, when.requester_group)
-
-
-FALLBACK = Queue(name="default")
-"""Where a case goes when no queue matches (only a roster without queues lets that happen)."""
 
 
 # --- the roster: agents and queues, indexed once -------------------------------------------
@@ -303,7 +236,7 @@ class _Plan:
         self.queue = queue
         self.checks = tuple(
             (name, frozenset(allowed))
-            for name, allowed in zip(CONDITIONS, _condition_lists(queue.when), strict=True)
+            for name, allowed in zip(CONDITIONS, condition_lists(queue.when), strict=True)
             if allowed
         )
         self.members = members
@@ -781,96 +714,33 @@ class _Ask:
 # --- policy checks -------------------------------------------------------------------------
 
 
-def routing_problems(
-    agents: Sequence[Agent],
-    queues: Sequence[Queue],
-    calendar_names: Collection[str],
-    allowed: Mapping[str, tuple[str, ...]],
-    *,
-    root: str = "$",
-) -> Iterator[str]:
-    """Problems types cannot express, each with its path; ``allowed`` names known values.
+_ROSTERS: OrderedDict[int, tuple[Policy, Roster]] = OrderedDict()
+_ROSTERS_LOCK = threading.Lock()
+_ROSTERS_KEPT = 8
 
-    ``allowed`` may name ``priority``, ``tier``, ``category``, ``kind`` and ``channel``; a
-    missing or empty list is not checked. When any queue is defined, the last one must have
-    no conditions (the fallback) and no other may lack them.
+
+def roster_of(policy: Policy) -> Roster:
+    """The roster of ``policy``'s agents and queues, built once per policy object.
+
+    The latest few are kept, keyed by identity (a policy is frozen, and hashing a whole
+    policy on every decision would cost more than the decision).
     """
-    tiers = allowed.get("tier", ())
-    channels = allowed.get("channel", ())
-    seen: set[str] = set()
-    for i, agent in enumerate(agents):
-        path = f"{root}.agents[{i}]"
-        if not agent.id.strip():
-            yield f"{path}.id: must not be blank"
-        elif agent.id in seen:
-            yield f"{path}.id: {agent.id!r} is listed twice"
-        seen.add(agent.id)
-        yield from _level_problems(f"{path}.skills", agent.skills)
-        for tier in agent.tiers:
-            if tiers and tier not in tiers:
-                yield f"{path}.tiers: expected one of {', '.join(tiers)}, got {tier!r}"
-        for channel, limit in agent.capacity.items():
-            if channels and channel != ANY_CHANNEL and channel not in channels:
-                options = ", ".join([*channels, ANY_CHANNEL])
-                yield f"{path}.capacity.{channel}: unknown channel (channels: {options})"
-            if limit < 0:
-                yield f"{path}.capacity.{channel}: must be 0 or more, got {limit}"
-        if agent.calendar is not None and agent.calendar not in calendar_names:
-            yield (
-                f"{path}.calendar: unknown calendar {agent.calendar!r} "
-                f"(calendars: {', '.join(calendar_names)})"
-            )
-        for j, absence in enumerate(agent.away):
-            yield from _absence_problems(f"{path}.away[{j}]", absence)
-    teams = sorted({team for agent in agents for team in agent.teams})
-    names: set[str] = set()
-    last = len(queues) - 1
-    for i, queue in enumerate(queues):
-        path = f"{root}.queues[{i}]"
-        if queue.name in names:
-            yield f"{path}.name: {queue.name!r} is listed twice"
-        names.add(queue.name)
-        if queue.strategy not in STRATEGIES:
-            options = ", ".join(STRATEGIES)
-            yield f"{path}.strategy: expected one of {options}, got {queue.strategy!r}"
-        if queue.team is not None and queue.team not in teams:
-            yield f"{path}.team: unknown team {queue.team!r} (teams: {', '.join(teams) or 'none'})"
-        yield from _level_problems(f"{path}.skills", queue.skills)
-        for condition in CONDITIONS:
-            known = allowed.get(condition, ())
-            for value in getattr(queue.when, condition):
-                if known and value not in known:
-                    yield (
-                        f"{path}.when.{condition}: expected one of {', '.join(known)}, "
-                        f"got {value!r}"
-                    )
-        if i == last and not queue.when.is_fallback:
-            yield f"{path}: the last queue must have no conditions (the fallback)"
-        if i < last and queue.when.is_fallback:
-            yield (
-                f"{path}: only the last queue may have no conditions "
-                "(the queues after it would never be used)"
-            )
+    key = id(policy)
+    with _ROSTERS_LOCK:
+        kept = _ROSTERS.get(key)
+        if kept is not None and kept[0] is policy:
+            _ROSTERS.move_to_end(key)
+            return kept[1]
+    roster = Roster(policy.agents, policy.queues, policy.calendar_map)
+    with _ROSTERS_LOCK:
+        _ROSTERS[key] = (policy, roster)
+        _ROSTERS.move_to_end(key)
+        while len(_ROSTERS) > _ROSTERS_KEPT:
+            _ROSTERS.popitem(last=False)
+    return roster
 
 
-def _level_problems(path: str, levels: Mapping[str, int]) -> Iterator[str]:
-    for skill, level in levels.items():
-        if not LOWEST_LEVEL <= level <= HIGHEST_LEVEL:
-            yield (
-                f"{path}.{skill}: level must be between {LOWEST_LEVEL} and {HIGHEST_LEVEL}, "
-                f"got {level}"
-            )
-
-
-def _absence_problems(path: str, absence: Absence) -> Iterator[str]:
-    naive = False
-    for name in ("start", "end"):
-        value: datetime = getattr(absence, name)
-        if value.tzinfo is None or value.utcoffset() is None:
-            naive = True
-            yield f"{path}.{name}: {value.isoformat()} has no time zone (add one, e.g. +00:00)"
-    if not naive and absence.end <= absence.start:
-        yield (
-            f"{path}: ends at or before it starts "
-            f"({absence.start.isoformat()} to {absence.end.isoformat()})"
-        )
+def skill_gap(policy: Policy, agent_id: str, case: Case) -> str | None:
+    """Why ``agent_id`` lacks the skills ``case`` needs in its queue (``None``: has them);
+    the check routing makes. A policy with no agents has nothing to check."""
+    return roster_of(policy).skill_gap(agent_id, work_of(case)) if policy.agents else None
