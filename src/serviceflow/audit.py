@@ -9,13 +9,14 @@ refusal is lost to a race.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 
 from serviceflow import commands as cmd
 from serviceflow import events as ev
-from serviceflow.chain import chain_records
+from serviceflow.chain import next_records
 from serviceflow.errors import GuardrailViolation, NotAuthorized
-from serviceflow.serialization import GENESIS, decode_event, encode_event, iso
-from serviceflow.store import EventRecord, Store
+from serviceflow.serialization import decode_event
+from serviceflow.store import Store
 
 
 def audit_stream(day: date) -> str:
@@ -46,12 +47,7 @@ def refusal(
 def record(store: Store, event: ev.Refused) -> None:
     """Append ``event`` at the end of its day's audit stream, after whatever is there."""
     stream = audit_stream(event.at.date())
-    item = (event.TYPE, iso(event.at), encode_event(event))
-
-    def build(version: int, head: str | None) -> tuple[EventRecord, ...]:
-        return chain_records(stream, version, head or GENESIS, [item])
-
-    store.append_next(stream, build)
+    store.append_next(stream, partial(next_records, stream, event=event))
 
 
 def read(store: Store, day: date) -> list[ev.Refused]:

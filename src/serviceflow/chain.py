@@ -22,10 +22,15 @@ def chain_records(
     return tuple(records)
 
 
+def next_records(
+    stream: str, version: int, head: str | None, event: Event
+) -> tuple[EventRecord, ...]:
+    """The record of one ``event`` appended after ``version`` (``head``: ``None`` if empty)."""
+    item = (event.TYPE, iso(event.at), encode_event(event))
+    return chain_records(stream, version, head or GENESIS, [item])
+
+
 def next_write(stream: str, last: EventRecord | None, event: Event) -> StreamWrite:
     """A desk stream's write of ``event`` after ``last`` (its head as read; no projection)."""
-    version, head = (last.seq, last.hash) if last is not None else (0, GENESIS)
-    records = chain_records(
-        stream, version, head, [(event.TYPE, iso(event.at), encode_event(event))]
-    )
-    return StreamWrite(stream, version, records, None)
+    version, head = (last.seq, last.hash) if last is not None else (0, None)
+    return StreamWrite(stream, version, next_records(stream, version, head, event), None)
