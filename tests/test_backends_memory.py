@@ -6,7 +6,7 @@ import pytest
 
 from serviceflow import ConcurrencyConflict
 from serviceflow.backends.memory import MemoryStore, open_store
-from serviceflow.store import CaseQuery, Store
+from serviceflow.store import CaseQuery, OutboxRecord, Store
 
 from .test_backends_sqlite import _row, _write
 
@@ -78,3 +78,69 @@ def _load_many_contract(store: Store) -> None:
     assert sorted(found) == ids[::2]
     assert found["C0002"] == store.load("C0002")
     assert store.load_many([]) == {}
+
+
+def test_outbox_is_written_with_the_events() -> None:
+    _outbox_contract(MemoryStore())
+
+
+def _outbox(
+    key: str, *, due: str = "2026-01-01T10:00:00.000000+00:00", created: str = ""
+) -> OutboxRecord:
+    case_id = key.split("/", maxsplit=1)[0]
+    return OutboxRecord(key, case_id, created or due, due, f'{{"key":"{key}"}}')
+
+
+def _outbox_contract(store: Store) -> None:
+    """Outbox rows go in with the events or not at all; due order; updates; listings; counts."""
+    import attrs
+
+    from serviceflow import NotFound, StoreError
+
+    early, late = "2026-01-01T10:00:00.000000+00:00", "2026-01-01T11:00:00.000000+00:00"
+    b2 = _outbox("B/2", due=early)
+    a1 = _outbox("A/1", due=late, created=early)
+    b1 = _outbox("B/1", due=early)
+    store.append(
+        [attrs.evolve(_write("A", 0), outbox=(a1,)), attrs.evolve(_write("B", 0), outbox=(b2, b1))]
+    )
+    assert store.due_outbox(late, 10) == [b1, b2, a1], "by due time, then key"
+    assert store.due_outbox(early, 10) == [b1, b2]
+    assert store.due_outbox(late, 1) == [b1]
+    assert store.due_outbox("2026-01-01T09:00:00.000000+00:00", 10) == []
+
+    with pytest.raises(ConcurrencyConflict):
+        store.append([attrs.evolve(_write("A", 1), outbox=(_outbox("A/2"),)), _write("B", 0)])
+    with pytest.raises(StoreError, match="outbox message 'A/1' is already stored"):
+        store.append([attrs.evolve(_write("A", 1), outbox=(_outbox("A/1"),))])
+    with pytest.raises(StoreError, match="outbox message 'C/1' is twice in one append"):
+        store.append([attrs.evolve(_write("C", 0), outbox=(_outbox("C/1"), _outbox("C/1")))])
+    assert [r.seq for r in store.read("A")] == [1], "a refused append writes no event"
+    assert store.read("C") == []
+    assert [r.key for r in store.outbox()] == ["A/1", "B/1", "B/2"], "nor any outbox row"
+
+    done = attrs.evolve(
+        b1, status="delivered", attempts=1, delivered_to=("log", "mail"), delivered_at=late
+    )
+    retry = attrs.evolve(b2, attempts=1, due=late, last_error="mail: OSError: down")
+    store.update_outbox([done, retry])
+    assert store.due_outbox(early, 10) == []
+    assert store.due_outbox(late, 10) == [a1, retry], "a retried message moves to its new due"
+    assert store.outbox("delivered") == [done]
+    assert store.outbox_counts() == {"pending": 2, "delivered": 1, "failed": 0}
+    dead = attrs.evolve(retry, status="failed", attempts=8)
+    with pytest.raises(NotFound, match="outbox message 'Z/1' does not exist"):
+        store.update_outbox([dead, _outbox("Z/1")])
+    assert store.outbox("failed") == [], "an update with an unknown key writes nothing"
+    store.update_outbox([dead])
+    store.update_outbox([])
+    assert store.due_outbox(late, 10) == [a1], "a dead letter is not due again"
+    assert store.outbox("failed") == [dead]
+    assert store.outbox("pending", limit=0) == []
+    assert [r.key for r in store.outbox(limit=2)] == ["A/1", "B/1"], "by created, then key"
+    assert store.outbox_counts() == {"pending": 1, "delivered": 1, "failed": 1}
+    changed = attrs.evolve(dead, payload="other", created=late, case_id="X", status="pending")
+    store.update_outbox([changed])
+    assert store.outbox("pending")[1] == attrs.evolve(dead, status="pending"), (
+        "only the delivery columns change"
+    )

@@ -192,3 +192,58 @@ def test_a_batch_with_one_replaced_timer_names_its_case_and_writes_nothing(
     assert len(store.due_timers("2026-01-02", 10)) == 3
     assert [len(store.read(i)) for i in timers] == [1, 1, 1]
     assert not store._db.in_transaction
+
+
+def test_outbox_is_written_with_the_events(tmp_path: Path) -> None:
+    from .test_backends_memory import _outbox_contract
+
+    store = SQLiteStore(str(tmp_path / "d.db"))
+    _outbox_contract(store)
+    assert not store._db.in_transaction
+    store.close()
+    reopened = SQLiteStore(str(tmp_path / "d.db"))
+    assert reopened.outbox_counts() == {"pending": 2, "delivered": 1, "failed": 0}
+    assert reopened.outbox("delivered")[0].delivered_to == ("log", "mail")
+
+
+def test_due_outbox_reads_the_status_due_index(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "d.db"))
+    plan = " ".join(
+        str(row[-1])
+        for row in store._db.execute(
+            "EXPLAIN QUERY PLAN SELECT key FROM outbox WHERE status = 'pending' AND due <= ? "
+            "ORDER BY due, key LIMIT 10",
+            ("2026",),
+        )
+    )
+    assert "outbox_due" in plan
+    assert "TEMP B-TREE" not in plan, "no sort: the index gives the order"
+
+
+def test_a_version_2_file_gains_the_outbox_and_keeps_its_data(tmp_path: Path) -> None:
+    from .test_backends_memory import _outbox
+
+    path = tmp_path / "v2.db"
+    store = SQLiteStore(str(path))
+    timer = TimerRecord("2026-01-01T10:00:00.000000+00:00", "A", "resolution", 1, "breach", 1)
+    store.append([attrs.evolve(_write("A", 0), timers=(timer,))])
+    store.save_policy("v1", "{}", "2026")
+    store._db.execute("DROP TABLE outbox")  # what a version 2 file is: all but the outbox
+    store._db.execute("PRAGMA user_version = 2")
+    store.close()
+    v2 = sqlite3.connect(path)
+    assert v2.execute("SELECT name FROM sqlite_master WHERE name LIKE 'outbox%'").fetchall() == []
+    v2.close()
+
+    upgraded = SQLiteStore(str(path))
+    assert upgraded._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert [r.seq for r in upgraded.read("A")] == [1]
+    assert upgraded.load("A") == _row("A", 1)
+    assert upgraded.due_timers("2026-01-02", 10) == [timer]
+    assert upgraded.load_policy("v1") == "{}"
+    assert upgraded.outbox_counts() == {"pending": 0, "delivered": 0, "failed": 0}
+    record = _outbox("A/2")
+    upgraded.append([attrs.evolve(_write("A", 1), outbox=(record,))])
+    assert upgraded.due_outbox("2026-01-02", 10) == [record]
+    indexes = {r[1] for r in upgraded._db.execute("PRAGMA index_list(outbox)")}
+    assert "outbox_due" in indexes

@@ -128,9 +128,10 @@ def test_guardrail_problems_are_reported_with_paths() -> None:
     assert bad.value.problems[:5] == (
         "$.guardrails[0].commands: name at least one command to guard",
         "$.guardrails[1].name: 'g' is listed twice",
-        "$.guardrails[1].commands: unknown command 'fly' (commands: acknowledge, "
-        "apply_service_level, assign, cancel, classify, client_reply, close, confirm, merge, "
-        "note, prioritize, reject, reopen, reply, request_info, resolve, submit, validate)",
+        "$.guardrails[1].commands: unknown command 'fly' (commands: accept_escalation, "
+        "acknowledge, apply_service_level, assign, cancel, classify, client_reply, close, "
+        "confirm, deescalate, escalate, merge, note, prioritize, reject, reopen, reply, "
+        "request_info, resolve, submit, validate)",
         "$.guardrails[1].roles: unknown role 'boss' (roles: lead)",
         "$.guardrails[1].require: unknown requirement 'luck' (requirements: validated, "
         "confirmed, acknowledged, four_eyes, skilled_assignee)",

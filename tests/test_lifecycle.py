@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from serviceflow import InvalidTransition, default_policy, lifecycle
-from serviceflow.case import Case
+from serviceflow.case import AWAITING, Case, Escalation
 from serviceflow.lifecycle import ALLOWED, DESTINATIONS, MACHINE, STATES, Subject, fire
 
 from .conftest import START
@@ -117,7 +117,16 @@ def test_guard_failures_say_which_rule() -> None:
 
 @given(st.sampled_from(STATES), st.sampled_from(sorted({t for t, _ in DESTINATIONS})))
 def test_fire_agrees_with_the_destination_table(state: str, trigger: str) -> None:
-    case = _case(state, acknowledged_at=START, resolved_at=START, closed_at=START)
+    escalation = Escalation(
+        tier="technical",
+        since=START,
+        status=AWAITING,
+        number=1,
+        path=("frontline", "technical"),
+    )
+    case = _case(
+        state, acknowledged_at=START, resolved_at=START, closed_at=START, escalation=escalation
+    )
     subject = Subject(case, default_policy(), START + timedelta(hours=100))
     if (trigger, state) not in DESTINATIONS:
         with pytest.raises(InvalidTransition):

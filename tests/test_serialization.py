@@ -63,6 +63,29 @@ SAMPLES: list[ev.Event] = [
     ev.SlaApplied(level="gold", reason="'gold' matches priority critical", **META),
     ev.SlaWarned(metric="resolution", cycle=1, threshold=0.75, **META),
     ev.SlaBreached(metric="first_response", cycle=2, **META),
+    ev.Escalated(
+        from_tier="frontline",
+        to_tier="technical",
+        kind="hierarchical",
+        trigger="sla_breach:resolution",
+        reason="the resolution clock breached its target",
+        message="Your case is now with our technical team.",
+        template="escalation_acknowledge",
+        notify=("agent:fiona",),
+        **META,
+    ),
+    ev.EscalationAccepted(
+        tier="technical", timeline=datetime(2026, 3, 3, 17, tzinfo=UTC), message="ok", **META
+    ),
+    ev.Deescalated(from_tier="technical", to_tier="frontline", reason="config issue", **META),
+    ev.PingPongFlagged(
+        tier="frontline",
+        owner="agent:olga",
+        bounces=3,
+        path=("frontline", "technical", "frontline", "technical"),
+        reason="ping-pong",
+        **META,
+    ),
     ev.Refused(case_id="C1", command="resolve", rule="authority", reason="no", **META),
     ev.TurnTaken(queue="billing", agent="agent:kim", case_id="C1", **META),
 ]

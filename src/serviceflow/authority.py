@@ -19,7 +19,7 @@ from serviceflow.errors import NotAuthorized
 
 __all__ = ["CLIENT_COMMANDS", "Role", "acting", "authorize", "role_of"]
 
-CLIENT_COMMANDS = frozenset({"submit", "client_reply", "confirm", "reopen", "cancel"})
+CLIENT_COMMANDS = frozenset({"submit", "client_reply", "confirm", "reopen", "cancel", "escalate"})
 """What a client may do, on their own cases only."""
 _MESSAGES = {
     "acknowledge": "message",

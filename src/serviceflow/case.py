@@ -12,6 +12,29 @@ from serviceflow.readonly import ReadOnlyMap, read_only
 
 
 @frozen(kw_only=True)
+class Escalation:
+    """Where an escalated case stands: the one tier that owns it, and how it got there."""
+
+    tier: str
+    since: datetime
+    status: str
+    """``awaiting_acceptance``, ``accepted`` or ``returned`` (de-escalated to a tier)."""
+    number: int
+    """How many escalations the case has had (each starts an acknowledgement clock)."""
+    path: tuple[str, ...]
+    """Every tier the case has been in, in order (a tier appears again after a bounce)."""
+    owner: str | None = None
+    timeline: datetime | None = None
+    bounces: int = 0
+    flagged: bool = False
+
+
+AWAITING = "awaiting_acceptance"
+ACCEPTED = "accepted"
+RETURNED = "returned"
+
+
+@frozen(kw_only=True)
 class Case:
     """What is known about a case after folding its events (never edited in place)."""
 
@@ -48,6 +71,7 @@ class Case:
     fields: Mapping[str, str] = field(factory=ReadOnlyMap, converter=read_only)
     tags: tuple[str, ...] = ()
     resolved_by: str | None = None
+    escalation: Escalation | None = None
 
     @property
     def requester_group(self) -> str | None:

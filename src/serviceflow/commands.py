@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import ClassVar, get_args, get_origin, get_type_hints
 
 from attrs import fields, frozen
@@ -194,6 +195,37 @@ class ApplyServiceLevel(Command):
 
 
 @frozen(kw_only=True)
+class Escalate(Command):
+    """Ask for the case to go to another tier (``to``: a tier, ``next`` or ``responsible``),
+    with the reason; ``trigger`` says what asked (``manual`` for a person)."""
+
+    NAME = "escalate"
+
+    reason: str
+    to: str = "next"
+    trigger: str = "manual"
+
+
+@frozen(kw_only=True)
+class AcceptEscalation(Command):
+    """Take an escalation as its owner in the target tier, committing to a resolution time."""
+
+    NAME = "accept_escalation"
+
+    timeline: datetime
+
+
+@frozen(kw_only=True)
+class Deescalate(Command):
+    """Return the case to a lower tier (``to``: a tier, or ``previous``), with the reason."""
+
+    NAME = "deescalate"
+
+    reason: str
+    to: str = "previous"
+
+
+@frozen(kw_only=True)
 class AddNote(Command):
     """Add an internal note."""
 
@@ -301,6 +333,7 @@ _KIND_NAMES: dict[type, str] = {
     int: "an integer",
     Mapping: "a mapping of text to text",
     tuple: "a tuple of texts",
+    datetime: "a date and time",
 }
 
 

@@ -18,6 +18,7 @@ from serviceflow import events as ev
 from serviceflow.authority import acting, role_of
 from serviceflow.case import Case, client_actor, requester_group
 from serviceflow.errors import NotFound, ValidationError
+from serviceflow.escalation import automatic, decide_accept, decide_deescalate, decide_escalate
 from serviceflow.evolve import evolve, fold
 from serviceflow.guardrails import check_guardrails
 from serviceflow.lifecycle import (
@@ -67,7 +68,9 @@ def decide_checked(
             "unknown command", [f"{type(command).__name__} is not a case command"]
         )
     check_case_guardrails(case, command, policy)
-    return _with_service_level(case, handler(case, command, policy, now), policy)
+    events = handler(case, command, policy, now)
+    events += automatic(case, events, policy)
+    return _with_service_level(case, events, policy)
 
 
 def _with_service_level(
@@ -357,4 +360,7 @@ _HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.Cancel: _text("cancel", ev.Cancelled, "reason"),
     cmd.AddNote: _text("note", ev.NoteAdded, "text"),
     cmd.ApplyServiceLevel: _apply_level,
+    cmd.Escalate: decide_escalate,
+    cmd.AcceptEscalation: decide_accept,
+    cmd.Deescalate: decide_deescalate,
 }

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, cast
 
@@ -44,6 +44,11 @@ from serviceflow.errors import (
     StoreError,
     ValidationError,
 )
+from serviceflow.escalation import SYSTEM as ESCALATOR
+from serviceflow.escalation import may_trigger, rule_for
+from serviceflow.escalation_audit import EscalationAudit, audit_escalations
+from serviceflow.escalation_clock import TierClock, escalation_clocks, escalation_timers
+from serviceflow.escalation_policy import PLUGIN, SLA_BREACH, SLA_WARNING
 from serviceflow.evolve import BOOKKEEPING_TYPES, caught_up, evolve, fold
 from serviceflow.firing import Firing
 from serviceflow.ids import new_case_id
@@ -56,7 +61,9 @@ from serviceflow.lifecycle import (
     STATES,
     VALIDATED,
 )
-from serviceflow.messages import Classification, Notification
+from serviceflow.messages import Classification
+from serviceflow.notices import notifications
+from serviceflow.outbox import DeliveryReport, Outbox, outbox_records
 from serviceflow.plugins import plugin_manager
 from serviceflow.policy import Policy, check_policy, default_policy
 from serviceflow.priority import PriorityExplanation, decide_priority, explain_priority
@@ -78,6 +85,7 @@ from serviceflow.store import (
     CaseQuery,
     CaseRow,
     EventRecord,
+    OutboxRecord,
     Store,
     StreamWrite,
     TimerRecord,
@@ -130,6 +138,7 @@ class ServiceDesk(Dispatching):
         clock: Clock | None = None,
         plugins: pluggy.PluginManager | None = None,
         new_id: Callable[[datetime], str] = new_case_id,
+        deliver_at_once: bool = True,
     ) -> None:
         self.store = store
         self.policy = check_policy(policy) if policy is not None else default_policy()
@@ -140,6 +149,11 @@ class ServiceDesk(Dispatching):
         self._histories: OrderedDict[str, tuple[int, tuple[ev.Event, ...]]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._pending: OrderedDict[tuple[str, int], list[ev.Event]] = OrderedDict()
+        self.deliver_at_once = deliver_at_once
+        """Deliver a command's messages right after its commit (``False``: leave them to
+        ``deliver`` or ``tick``, e.g. in a worker process)."""
+        self.outbox = Outbox(self.store, self.plugins, self.policy.delivery)
+        """What is pending, delivered or failed; ``desk.outbox.retry(key)`` for a dead letter."""
         self._store_policy(warn=True)
 
     def _store_policy(self, *, warn: bool) -> None:
@@ -164,6 +178,7 @@ class ServiceDesk(Dispatching):
         plugins: Iterable[object] = (),
         entry_points: bool = True,
         new_id: Callable[[datetime], str] = new_case_id,
+        deliver_at_once: bool = True,
     ) -> ServiceDesk:
         """Open a desk on the store named by ``url`` (``memory://``, ``sqlite:///desk.db``, ...).
 
@@ -175,7 +190,14 @@ class ServiceDesk(Dispatching):
             raise StoreError(
                 f"no installed plugin opens {url!r}; built in: memory://, sqlite:///path.db"
             )
-        return cls(store, policy=policy, clock=clock, plugins=manager, new_id=new_id)
+        return cls(
+            store,
+            policy=policy,
+            clock=clock,
+            plugins=manager,
+            new_id=new_id,
+            deliver_at_once=deliver_at_once,
+        )
 
     def close(self) -> None:
         """Close the store."""
@@ -336,6 +358,45 @@ class ServiceDesk(Dispatching):
         """Merge duplicate ``case_id`` into ``into``; both streams change in one transaction."""
         return self.execute(cmd.Merge(case_id=case_id, by=by, into=into))
 
+    def escalate(self, case_id: str, *, by: str = "", reason: str, to: str = "next") -> Case:
+        """Ask for the case to go to another tier (``next`` up, a tier's name, or the RACI's
+        ``responsible`` tier); ``by`` defaults to the requester, who may ask too."""
+        return self.execute(cmd.Escalate(case_id=case_id, by=by, reason=reason, to=to))
+
+    def accept_escalation(self, case_id: str, *, by: str, timeline: datetime) -> Case:
+        """Own an escalation as a member of its target tier, committing to resolve by
+        ``timeline`` (which the desk then tracks, with the tier's update clock)."""
+        return self.execute(cmd.AcceptEscalation(case_id=case_id, by=by, timeline=timeline))
+
+    def deescalate(self, case_id: str, *, by: str, reason: str, to: str = "previous") -> Case:
+        """Return the case to a lower tier (``previous``: the one it came from)."""
+        return self.execute(cmd.Deescalate(case_id=case_id, by=by, reason=reason, to=to))
+
+    def escalation_clocks(self, case_id: str, *, at: datetime | None = None) -> list[TierClock]:
+        """Every escalation clock of the case (acceptance, updates, timeline, hand-off) at
+        ``at``, each with the tier it is charged to."""
+        moment = require_aware(at, "escalation_clocks(at)") if at is not None else self._now()
+        history = [r.event for r in self.history(case_id) if r.event.at <= moment]
+        return escalation_clocks(history, self.policy, moment)
+
+    def escalation_audit(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> EscalationAudit:
+        """Late acknowledgements, missed updates, unowned escalations, ping-pong cases, time
+        held and breaches per tier, for escalation activity between ``start`` and ``end``."""
+        until = require_aware(end, "escalation_audit(end)") if end is not None else self._now()
+        since = (
+            require_aware(start, "escalation_audit(start)")
+            if start is not None
+            else until - timedelta(days=7)
+        )
+        histories = (
+            self._decoded_history(stream)
+            for stream in self.store.streams()
+            if not stream.startswith(ev.DESK_STREAMS)
+        )
+        return audit_escalations(histories, self.policy, since, until)
+
     def note(self, case_id: str, *, by: str, text: str) -> Case:
         """Add an internal note."""
         return self.execute(cmd.AddNote(case_id=case_id, by=by, text=text))
@@ -383,8 +444,62 @@ class ServiceDesk(Dispatching):
             rows = self.store.load_many(ids[start : start + _TICK_BATCH])
             batch = [self._fire_timers(row, by_case[row.id], firing) for row in rows.values()]
             fired += self._commit_fired(batch)
+        if self.policy.escalation.rules:
+            self._escalate_fired(fired)
         self._offer_waiting()  # shifts may have started: waiting cases are offered again
+        self.deliver(at)
         return fired
+
+    def deliver(self, now: datetime | None = None, *, limit: int = 1000) -> DeliveryReport:
+        """Deliver the outbox's due messages (new ones, and retries whose backoff has passed)
+        to every notifier; a failing notifier is retried later and never undoes a change."""
+        at = require_aware(now, "deliver(now)") if now is not None else self._now()
+        return self.outbox.deliver(at, limit=limit)
+
+    def _send(self, records: Sequence[OutboxRecord]) -> None:
+        """Deliver just-committed messages at once; what fails stays in the outbox for later."""
+        try:
+            self.outbox.send(records, self._now())
+        except ServiceflowError:
+            log.exception("delivery after commit failed; the outbox keeps the messages")
+
+    def _escalate_fired(self, fired: Sequence[RecordedEvent]) -> None:
+        """Escalate the cases whose recorded warnings or breaches a policy rule names.
+
+        Each is its own command after the tick's write (so the tick never waits on it);
+        a case that cannot go further (top tier, flagged, ended) is logged and left.
+        """
+        policy = self.policy
+        candidates: dict[str, list[ev.SlaWarned | ev.SlaBreached]] = {}
+        for recorded in fired:
+            event = recorded.event
+            if not isinstance(event, ev.SlaWarned | ev.SlaBreached):
+                continue
+            on = SLA_BREACH if isinstance(event, ev.SlaBreached) else SLA_WARNING
+            if may_trigger(policy, on, event.metric):
+                candidates.setdefault(recorded.case_id, []).append(event)
+        for case_id, events in candidates.items():
+            case = self.case(case_id)
+            for event in events:
+                on, threshold = SLA_BREACH, None
+                if isinstance(event, ev.SlaWarned):
+                    on, threshold = SLA_WARNING, event.threshold
+                rule = rule_for(policy, on, case, metric=event.metric, threshold=threshold)
+                if rule is None:
+                    continue
+                what = "breached its target" if threshold is None else f"reached {threshold:.0%}"
+                self._escalate_quietly(
+                    case_id, rule.to, f"{on}:{event.metric}", f"the {event.metric} clock {what}"
+                )
+                break
+
+    def _escalate_quietly(self, case_id: str, to: str, trigger: str, reason: str) -> None:
+        """An escalation a rule asked for; one that cannot happen is logged, never raised."""
+        command = cmd.Escalate(case_id=case_id, by=ESCALATOR, reason=reason, to=to, trigger=trigger)
+        try:
+            self.execute(command)
+        except ServiceflowError as exc:
+            log.info("escalation of case %s (%s) did not happen: %s", case_id, trigger, exc)
 
     def _fire_timers(self, row: CaseRow, timers: list[TimerRecord], firing: Firing) -> _Fired:
         """The write that records a case's due timers after its stored row.
@@ -420,7 +535,7 @@ class ServiceDesk(Dispatching):
                 except ConcurrencyConflict:
                     log.info("tick skipped case %s: it changed meanwhile", item.row.id)
         hook = self.plugins.hook
-        told = bool(hook.observe.get_hookimpls() or hook.notify.get_hookimpls())
+        told = bool(hook.observe.get_hookimpls())
         recorded: list[RecordedEvent] = []
         for item in done:
             self._caught_up(item, told=told)
@@ -449,7 +564,7 @@ class ServiceDesk(Dispatching):
             assert after is not None
             self._remember(after, write.events[-1].hash)
         if told:
-            self._published(after, item.events, write.events)
+            self._published(after, item.events)
 
     def _may_close(self, case: Case) -> bool:
         """Would the policy's guardrails let auto-confirm close ``case``? (Checked quietly:
@@ -509,9 +624,9 @@ class ServiceDesk(Dispatching):
     ) -> tuple[TimerRecord, ...]:
         """The SLA timers of a case whose events are ``history``, as the store keeps them."""
         report = sla_report(case_id, history, self.policy, now)
+        due = [*sla_timers(report, self.policy), *escalation_timers(history, self.policy, now)]
         return tuple(
-            TimerRecord(iso(t.due), case_id, t.metric, t.cycle, t.kind, version)
-            for t in sla_timers(report, self.policy)
+            TimerRecord(iso(t.due), case_id, t.metric, t.cycle, t.kind, version) for t in due
         )
 
     def execute(self, command: cmd.Command, *, expected_version: int | None = None) -> Case:
@@ -593,8 +708,33 @@ class ServiceDesk(Dispatching):
             assert write.row is not None
             self._remember(after, write.row.head)
             self._keep_history(after.id, after.version)
-        for after, published, write in writes:
-            self._published(after, published, write.events)
+        messages = [record for _, _, write in writes for record in write.outbox]
+        for after, published, _ in writes:
+            self._published(after, published)
+        if messages and self.deliver_at_once:
+            self._send(messages)
+        if self.policy.escalation.rules and self.plugins.hook.escalate.get_hookimpls():
+            for after, published, _ in writes:
+                self._plugin_escalation(after, published)
+
+    def _plugin_escalation(self, case: Case, events: Sequence[ev.Event]) -> None:
+        """Ask the ``escalate`` plugins about committed events; the policy's ``plugin`` rule
+        says where a case they name goes. Escalations never trigger another round."""
+        if any(e.by == ESCALATOR for e in events):
+            return
+        rule = rule_for(self.policy, PLUGIN, case)
+        if rule is None:
+            return
+        for impl in self.plugins.hook.escalate.get_hookimpls():
+            kwargs = {"case": case, "events": tuple(events), "policy": self.policy}
+            try:
+                reason = impl.function(**{n: kwargs[n] for n in impl.argnames})
+            except Exception:
+                log.exception("escalation plugin %s failed", impl.plugin_name)
+                continue
+            if reason:
+                self._escalate_quietly(case.id, rule.to, f"plugin:{impl.plugin_name}", str(reason))
+                return
 
     def _plugin_guardrails(self, case: Case | None, command: cmd.Command) -> None:
         """Ask every ``guardrail`` plugin; the first objection refuses the command.
@@ -948,7 +1088,11 @@ class ServiceDesk(Dispatching):
         new_timers: tuple[TimerRecord, ...] | None = None
         if timers is not _RECOMPUTE:
             new_timers = cast("tuple[TimerRecord, ...] | None", timers)
-        elif self.policy.sla or (case is not None and case.sla is not None):
+        elif (
+            self.policy.sla
+            or (case is not None and case.sla is not None)
+            or self.policy.escalation.tiers
+        ):
             past = self._decoded_history(stream, case.version) if case is not None else []
             history = [*past, *events]
             new_timers = self._timers(stream, history, events[-1].at, after.version)
@@ -956,19 +1100,28 @@ class ServiceDesk(Dispatching):
                 self._pending[(stream, after.version)] = history
                 if len(self._pending) > _CACHE_SIZE:
                     self._pending.popitem(last=False)
-        write = StreamWrite(stream, expected, tuple(records), row, changed, new_timers, fired)
+        outbox = self._messages(after, events, records)
+        write = StreamWrite(
+            stream, expected, tuple(records), row, changed, new_timers, fired, outbox
+        )
         return after, events, write
 
-    def _published(
+    def _messages(
         self, case: Case, events: Sequence[ev.Event], records: Sequence[EventRecord]
-    ) -> None:
+    ) -> tuple[OutboxRecord, ...]:
+        """The outbox rows of a write: every client-facing and internal message it makes."""
+        notices = [
+            notice
+            for event, record in zip(events, records, strict=True)
+            for notice in notifications(case, event, record.seq, self.policy)
+        ]
+        return outbox_records(notices, events[-1].at) if notices else ()
+
+    def _published(self, case: Case, events: Sequence[ev.Event]) -> None:
+        """Tell the observers; client and internal messages go through the outbox instead."""
         hook = self.plugins.hook
         if hook.observe.get_hookimpls():
             _call_each(hook.observe, case=case, events=tuple(events))
-        if hook.notify.get_hookimpls():
-            for event, record in zip(events, records, strict=True):
-                if event.PUBLIC:
-                    _call_each(hook.notify, notification=_notification(case, event, record))
 
 
 def _row(case: Case, head: str, *, keep: bool) -> CaseRow:
@@ -1071,32 +1224,6 @@ def _call_each(hook: Any, **kwargs: Any) -> None:
             impl.function(**{name: kwargs[name] for name in impl.argnames})
         except Exception:
             log.exception("plugin %s failed in hook %s", impl.plugin_name, hook.name)
-
-
-_NOTICE_SUBJECT: dict[type[ev.Event], str] = {
-    ev.Acknowledged: "We are on it",
-    ev.Replied: "An update on your request",
-    ev.InfoRequested: "We need a little more information",
-    ev.Resolved: "Your request is resolved",
-    ev.Closed: "Your request is closed",
-}
-
-
-def _notification(case: Case, event: ev.Event, record: EventRecord) -> Notification:
-    text = str(
-        getattr(event, "message", None)
-        or getattr(event, "resolution", None)
-        or f"Case {case.id} was closed ({getattr(event, 'reason', '')})."
-    )
-    return Notification(
-        key=f"{case.id}/{record.seq}",
-        case_id=case.id,
-        to=case.requester_address,
-        kind=event.TYPE,
-        subject=f"[{case.id}] {_NOTICE_SUBJECT.get(type(event), case.subject)}: {case.subject}",
-        text=text,
-        at=event.at,
-    )
 
 
 def _chain_problems(case_id: str, records: Sequence[EventRecord]) -> Iterator[str]:

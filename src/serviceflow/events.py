@@ -272,6 +272,70 @@ class SlaBreached(Event):
 
 
 @frozen(kw_only=True)
+class Escalated(Event):
+    """The case moved to another tier: functional (same level) or hierarchical (up).
+
+    Public: the client is told at once, with the explanation (``message``); ``notify``
+    names the parties the category's RACI keeps informed or consults.
+    """
+
+    TYPE = "case.escalated"
+    TRIGGER = "escalate"
+    PUBLIC = True
+
+    from_tier: str
+    to_tier: str
+    kind: str
+    trigger: str
+    reason: str
+    message: str
+    template: str | None = None
+    notify: tuple[str, ...] = ()
+
+
+@frozen(kw_only=True)
+class EscalationAccepted(Event):
+    """An owner in the target tier took the escalation and stated its resolution timeline."""
+
+    TYPE = "case.escalation_accepted"
+    TRIGGER = "accept_escalation"
+    PUBLIC = True
+
+    tier: str
+    timeline: datetime
+    message: str
+    template: str | None = None
+
+
+@frozen(kw_only=True)
+class Deescalated(Event):
+    """The case went back down to a tier, with the reason."""
+
+    TYPE = "case.deescalated"
+    TRIGGER = "deescalate"
+
+    from_tier: str
+    to_tier: str
+    reason: str
+    notify: tuple[str, ...] = ()
+
+
+@frozen(kw_only=True)
+class PingPongFlagged(Event):
+    """The case bounced between tiers too often: its process owner holds it now, unbounced."""
+
+    TYPE = "case.ping_pong_flagged"
+    TRIGGER = "escalate"
+
+    tier: str
+    owner: str
+    bounces: int
+    path: tuple[str, ...]
+    reason: str
+    notify: tuple[str, ...] = ()
+
+
+@frozen(kw_only=True)
 class Refused(Event):
     """An actor was refused a command (authority or a guardrail); kept in the audit stream."""
 
@@ -325,6 +389,10 @@ CaseEvent = (
     | SlaApplied
     | SlaWarned
     | SlaBreached
+    | Escalated
+    | EscalationAccepted
+    | Deescalated
+    | PingPongFlagged
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -351,6 +419,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SlaApplied,
         SlaWarned,
         SlaBreached,
+        Escalated,
+        EscalationAccepted,
+        Deescalated,
+        PingPongFlagged,
         Refused,
         TurnTaken,
     )

@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from attrs import evolve as _evolve
+
 from serviceflow import events as ev
-from serviceflow.case import Case, replace
+from serviceflow.case import ACCEPTED, AWAITING, RETURNED, Case, Escalation, replace
 from serviceflow.errors import IntegrityError
 from serviceflow.lifecycle import DESTINATIONS, INTAKE
 
@@ -130,6 +132,40 @@ def _reopened(case: Case, e: Any) -> dict[str, Any]:
     return {**_AFTER_WORK_RESUMES, "reopen_count": case.reopen_count + 1}
 
 
+def _moved(case: Case, e: Any, status: str) -> dict[str, Any]:
+    """The case arrives in tier ``e.to_tier`` (escalated, or returned to it)."""
+    before = case.escalation
+    if before is not None and before.flagged:
+        before = None  # the process owner moved it: anti-flapping starts afresh
+    path = before.path if before is not None else (e.from_tier,)
+    escalation = Escalation(
+        tier=e.to_tier,
+        since=e.at,
+        status=status,
+        number=(case.escalation.number if case.escalation is not None else 0)
+        + (status == AWAITING),
+        path=(*path, e.to_tier),
+        bounces=(before.bounces if before is not None else 0) + (e.to_tier in path),
+    )
+    return {"escalation": escalation}
+
+
+def _accepted(case: Case, e: Any) -> dict[str, Any]:
+    assert case.escalation is not None
+    return {
+        "escalation": _evolve(case.escalation, status=ACCEPTED, owner=e.by, timeline=e.timeline)
+    }
+
+
+def _flagged(case: Case, e: Any) -> dict[str, Any]:
+    assert case.escalation is not None
+    return {
+        "escalation": _evolve(
+            case.escalation, status=ACCEPTED, owner=e.owner, timeline=None, flagged=True
+        )
+    }
+
+
 _CHANGES: dict[type[ev.Event], Callable[[Case, Any], dict[str, Any]]] = {
     ev.Classified: _classified,
     ev.Prioritized: _prioritized,
@@ -149,4 +185,8 @@ _CHANGES: dict[type[ev.Event], Callable[[Case, Any], dict[str, Any]]] = {
     ev.DuplicateMerged: lambda c, e: {"duplicates": (*c.duplicates, e.duplicate)},
     ev.NoteAdded: lambda c, e: _NOTHING,
     ev.SlaApplied: lambda c, e: {"sla": e.level},
+    ev.Escalated: lambda c, e: _moved(c, e, AWAITING),
+    ev.Deescalated: lambda c, e: _moved(c, e, RETURNED),
+    ev.EscalationAccepted: _accepted,
+    ev.PingPongFlagged: _flagged,
 }

@@ -45,3 +45,8 @@ def observe(case: Case, events: Sequence[Event]) -> None:
 @hookspec
 def notify(notification: Notification) -> None:
     """Deliver a client-facing message; failures are logged and never undo the change."""
+
+
+@hookspec
+def escalate(case: Case, events: Sequence[Event], policy: Policy) -> str | None:
+    """Ask to escalate a case after its events were committed (return why), or ``None``."""

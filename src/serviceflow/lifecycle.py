@@ -16,7 +16,7 @@ from typing import Any, cast
 from attrs import frozen
 from transitions import EventData, Machine
 
-from serviceflow.case import Case
+from serviceflow.case import AWAITING, Case
 from serviceflow.errors import InvalidTransition
 from serviceflow.policy import Policy
 from serviceflow.states import (
@@ -112,6 +112,17 @@ def within_reopen_window(event: EventData) -> bool:
     return closed is not None and subject.now - closed <= subject.policy.lifecycle.reopen_window
 
 
+def awaiting_acceptance(event: EventData) -> bool:
+    """An escalation is waiting for an owner in its target tier to accept it."""
+    escalation = _subject(event).case.escalation
+    return escalation is not None and escalation.status == AWAITING
+
+
+def escalated(event: EventData) -> bool:
+    """The case has been escalated (there is a tier to return it from)."""
+    return _subject(event).case.escalation is not None
+
+
 GUARD_REASONS: dict[str, str] = {
     "acknowledged": "the case has not been acknowledged yet (acknowledge before resolving)",
     "awaiting_confirmation": "the client already confirmed this resolution",
@@ -119,6 +130,8 @@ GUARD_REASONS: dict[str, str] = {
         "the client has not confirmed and the auto-confirm window has not passed"
     ),
     "within_reopen_window": "the reopen window after closure has passed",
+    "awaiting_acceptance": "no escalation is waiting to be accepted",
+    "escalated": "the case has not been escalated",
 }
 
 
@@ -136,6 +149,7 @@ class TransitionSpec:
 _WORK = (ASSIGNED, IN_PROGRESS, WAITING_ON_CLIENT)
 _LIVE = (INTAKE, CLASSIFIED, PRIORITIZED, *_WORK)
 _AFTER_RESOLUTION = (RESOLVED, VALIDATED)
+_ESCALABLE = (PRIORITIZED, *_WORK)
 
 TRANSITIONS: tuple[TransitionSpec, ...] = (
     TransitionSpec("classify", (INTAKE,), CLASSIFIED, doc="set type and category"),
@@ -166,6 +180,11 @@ TRANSITIONS: tuple[TransitionSpec, ...] = (
     TransitionSpec("merge", _LIVE, MERGED, doc="duplicate of another case"),
     TransitionSpec("absorb", (*_LIVE, *_AFTER_RESOLUTION), None, doc="a duplicate merged in"),
     TransitionSpec("note", (*_LIVE, *_AFTER_RESOLUTION), None, doc="internal note"),
+    TransitionSpec("escalate", _ESCALABLE, None, doc="move to another tier"),
+    TransitionSpec(
+        "accept_escalation", _ESCALABLE, None, (awaiting_acceptance,), doc="own the escalation"
+    ),
+    TransitionSpec("deescalate", _ESCALABLE, None, (escalated,), doc="return to a lower tier"),
     TransitionSpec("sla", STATES, None, doc="service level facts, even after closure"),
 )
 

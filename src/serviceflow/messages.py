@@ -21,9 +21,15 @@ class Classification:
     reason: str = ""
 
 
+AUDIENCES = ("client", "internal")
+"""Who a notification is for: the case's client, or people of the desk (escalations)."""
+
+
 @frozen(kw_only=True)
 class Notification:
-    """One message for the client; ``key`` is stable, so a notifier can drop repeats."""
+    """One message for a client (or, by ``audience``, the desk's people); ``key`` is stable,
+    so a notifier can drop repeats. ``template`` and ``locale`` let a notifier render its own
+    text; ``text`` is always set."""
 
     key: str
     case_id: str
@@ -32,3 +38,7 @@ class Notification:
     subject: str
     text: str
     at: datetime
+    audience: str = "client"
+    template: str | None = None
+    locale: str | None = None
+    to_name: str = ""

@@ -9,9 +9,11 @@ import pluggy
 from serviceflow import classification, hookspecs
 from serviceflow.backends import memory, sqlite
 from serviceflow.errors import PluginError
+from serviceflow.notifiers import LogNotifier
 
 ENTRY_POINT_GROUP = "serviceflow"
-BUILTINS: tuple[object, ...] = (memory, sqlite, classification)
+BUILTINS: tuple[object, ...] = (memory, sqlite, classification, LogNotifier())
+"""Registered first, each under its ``__name__``; the log notifier logs every client message."""
 
 
 def plugin_manager(

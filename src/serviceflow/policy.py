@@ -19,11 +19,21 @@ from serviceflow.calendar import BusinessCalendar
 from serviceflow.case import Case
 from serviceflow.classifier import ClassificationRule, classification_problems
 from serviceflow.conditions import condition_problems
+from serviceflow.delivery_policy import DeliveryPolicy, delivery_problems
 from serviceflow.errors import PolicyError
+from serviceflow.escalation_policy import EscalationPolicy, escalation_problems
 from serviceflow.guardrail_policy import Guardrail, guardrail_problems
 from serviceflow.readonly import ReadOnlyMap, freeze_nested, read_only
 from serviceflow.routing_policy import Agent, Queue, routing_problems
-from serviceflow.sla_policy import ALWAYS, CalendarSpec, ServiceLevel, calendars_of, sla_problems
+from serviceflow.sla_policy import (
+    ALWAYS,
+    METRICS,
+    CalendarSpec,
+    ServiceLevel,
+    calendars_of,
+    sla_problems,
+)
+from serviceflow.template_policy import DEFAULT_TEMPLATES, template_problems
 
 
 @frozen
@@ -92,6 +102,18 @@ class AutomationPolicy:
     confidence_threshold: float = 0.8
 
 
+def over_defaults(templates: Mapping[str, Mapping[str, str]]) -> Mapping[str, Mapping[str, str]]:
+    """A policy's templates laid over the shipped ones, text by text (name and locale), so a
+    policy overrides or adds only what it writes."""
+    merged = {name: dict(variants) for name, variants in DEFAULT_TEMPLATES.items()}
+    for name, variants in templates.items():
+        if isinstance(variants, Mapping):
+            merged.setdefault(name, {}).update(variants)
+        else:
+            merged[name] = variants  # not a mapping: left for the policy check to report
+    return freeze_nested(merged)
+
+
 @cache
 def default_policy() -> Policy:
     """The shipped default: the service-operations priority matrix and ITIL impact × urgency."""
@@ -124,6 +146,12 @@ class Policy:
     classification: tuple[ClassificationRule, ...] = ()
     agents: tuple[Agent, ...] = ()
     queues: tuple[Queue, ...] = ()
+    templates: Mapping[str, Mapping[str, str]] = field(
+        factory=lambda: DEFAULT_TEMPLATES, converter=over_defaults
+    )
+    default_locale: str = "en"
+    escalation: EscalationPolicy = field(factory=EscalationPolicy)
+    delivery: DeliveryPolicy = field(factory=DeliveryPolicy)
 
     @cached_property
     def version(self) -> str:
@@ -325,6 +353,15 @@ def _section_problems(policy: Policy) -> Iterator[str]:
     yield from classification_problems(policy.classification, proposals)
     calendars = (ALWAYS, *policy.calendars)
     yield from routing_problems(policy.agents, policy.queues, calendars, allowed_values)
+    yield from template_problems(policy.templates, policy.default_locale, locales=policy.languages)
+    yield from delivery_problems(policy.delivery)
+    yield from escalation_problems(
+        policy.escalation,
+        allowed_values,
+        roles=tuple(r.name for r in policy.roles),
+        calendars=calendars,
+        metrics=METRICS,
+    )
 
 
 def _duplicates(path: str, values: Any) -> Iterator[str]:

@@ -123,8 +123,8 @@ class Timer:
     due: datetime
 
 
-class _Cycle:
-    """The mutable ledger of one cycle while folding (never leaves this module)."""
+class Cycle:
+    """The mutable ledger of one cycle of a clock while folding (never leaves the rules)."""
 
     __slots__ = ("breached", "cycle", "pauses", "segments", "started", "stopped", "warned")
 
@@ -164,7 +164,7 @@ class _Cycle:
 
 def ledgers(
     events: Iterable[ev.Event], level: ServiceLevel, urgent: str = "critical"
-) -> dict[str, list[_Cycle]]:
+) -> dict[str, list[Cycle]]:
     """Fold ``events`` into clock cycles for the metrics ``level`` has targets for.
 
     ``urgent`` is the priority that runs the periodic-update clock (the most urgent one).
@@ -181,7 +181,7 @@ class _Ledger:
     def __init__(self, targets: Mapping[str, MetricTarget], urgent: str) -> None:
         self.targets = targets
         self.urgent = urgent
-        self.clocks: dict[str, list[_Cycle]] = {m: [] for m in METRICS if m in targets}
+        self.clocks: dict[str, list[Cycle]] = {m: [] for m in METRICS if m in targets}
         self.case: Case | None = None
 
     def apply(self, event: ev.Event) -> None:
@@ -222,7 +222,7 @@ class _Ledger:
         cycles = self.clocks.get(metric)
         if cycles is None or (cycles and cycles[-1].stopped is None):
             return
-        cycle = _Cycle(cycles[-1].cycle + 1 if cycles else 1, at)
+        cycle = Cycle(cycles[-1].cycle + 1 if cycles else 1, at)
         cycles.append(cycle)
         if state in self.targets[metric].pauses(metric):
             cycle.pause(at, state)
@@ -242,7 +242,7 @@ class _Ledger:
 
 
 def _reopen(
-    clocks: dict[str, list[_Cycle]], targets: Mapping[str, MetricTarget], at: datetime
+    clocks: dict[str, list[Cycle]], targets: Mapping[str, MetricTarget], at: datetime
 ) -> None:
     """Apply each metric's reopen rule to its last cycle (``ignore`` leaves it alone)."""
     for metric, cycles in clocks.items():
@@ -252,15 +252,15 @@ def _reopen(
         last = cycles[-1]
         if mode == "new_cycle":
             last.stop(at)
-            cycles.append(_Cycle(last.cycle + 1, at))
+            cycles.append(Cycle(last.cycle + 1, at))
         elif mode == "reset":
-            cycles[-1] = _Cycle(last.cycle + 1, at)  # a fresh number: its warnings fire anew
+            cycles[-1] = Cycle(last.cycle + 1, at)  # a fresh number: its warnings fire anew
         else:
             last.stopped = None
             last.segments.append([at, None])
 
 
-def _mark(clocks: dict[str, list[_Cycle]], event: ev.SlaWarned | ev.SlaBreached) -> None:
+def _mark(clocks: dict[str, list[Cycle]], event: ev.SlaWarned | ev.SlaBreached) -> None:
     for cycle in clocks.get(event.metric, ()):
         if cycle.cycle == event.cycle:
             if isinstance(event, ev.SlaWarned):
@@ -291,7 +291,7 @@ def report(
     for metric, cycles in ledgers(events, level, policy.priority.names[0]).items():
         target = level.targets[metric]
         for cycle in cycles:
-            clocks.append(_clock_report(metric, cycle, target, calendar, now, explain=explain))
+            clocks.append(clock_report(metric, cycle, target, calendar, now, explain=explain))
     return SlaReport(case_id, level.name, level.calendar, now, tuple(clocks))
 
 
@@ -308,21 +308,31 @@ def timers(sla: SlaReport, policy: Policy) -> list[Timer]:
     level = policy.level_named(sla.level)
     if level is None:
         return []
+    calendar = policy.calendar_map[level.calendar]
+    return [
+        timer
+        for clock in sla.clocks
+        for timer in clock_timers(clock, level.targets[clock.metric], calendar)
+    ]
+
+
+def clock_timers(
+    clock: ClockReport, target: MetricTarget, calendar: BusinessCalendar
+) -> list[Timer]:
+    """The warning and breach moments of one clock cycle still to record (see ``timers``)."""
+    if not clock.segments:
+        return []
     due: list[Timer] = []
-    for clock in sla.clocks:
-        if not clock.segments:
-            continue
-        target = level.targets[clock.metric]
-        if clock.stopped_at is None:
-            for threshold in target.warnings:
-                at = _moment(clock, target.within * threshold, policy, level)
-                if threshold not in clock.warned and at is not None:
-                    due.append(Timer(clock.metric, clock.cycle, f"warning:{threshold!r}", at))
-        if clock.breach_recorded or clock.due is None:
-            continue
-        running = clock.stopped_at is None and clock.segments[-1].end is None
-        if running or clock.status == "breached":
-            due.append(Timer(clock.metric, clock.cycle, "breach", clock.due + _TICK))
+    if clock.stopped_at is None:
+        for threshold in target.warnings:
+            at = _moment(clock, target.within * threshold, target, calendar)
+            if threshold not in clock.warned and at is not None:
+                due.append(Timer(clock.metric, clock.cycle, f"warning:{threshold!r}", at))
+    if clock.breach_recorded or clock.due is None:
+        return due
+    running = clock.stopped_at is None and clock.segments[-1].end is None
+    if running or clock.status == "breached":
+        due.append(Timer(clock.metric, clock.cycle, "breach", clock.due + _TICK))
     return due
 
 
@@ -354,9 +364,9 @@ def decide_sla(
     return out
 
 
-def _clock_report(
+def clock_report(
     metric: str,
-    cycle: _Cycle,
+    cycle: Cycle,
     target: MetricTarget,
     calendar: BusinessCalendar,
     now: datetime,
@@ -441,25 +451,15 @@ def _advance(
 
 
 def _moment(
-    clock: ClockReport, amount: timedelta, policy: Policy, level: ServiceLevel
+    clock: ClockReport, amount: timedelta, target: MetricTarget, calendar: BusinessCalendar
 ) -> datetime | None:
     """When ``clock`` reaches ``amount`` consumed: ahead if running; if paused, the pause
     (only if it already had); ``None`` if a paused clock has not reached it yet."""
     last = clock.segments[-1]
     if last.end is None:
-        return _when_consumed(clock, amount, policy, level)
+        before = clock.consumed - last.counted
+        return _advance(target, calendar, last.start, amount - before)
     return last.end if clock.consumed >= amount else None
-
-
-def _when_consumed(
-    clock: ClockReport, amount: timedelta, policy: Policy, level: ServiceLevel
-) -> datetime:
-    """When a running clock will have consumed ``amount`` in total."""
-    target = level.targets[clock.metric]
-    calendar = policy.calendar_map[level.calendar]
-    open_segment = clock.segments[-1]
-    before = clock.consumed - open_segment.counted
-    return _advance(target, calendar, open_segment.start, amount - before)
 
 
 def _level_name(events: Iterable[ev.Event]) -> str | None:

@@ -1,16 +1,19 @@
 """The store contract every backend fulfils, in plain records (backends never import the domain).
 
 A store keeps event streams with optimistic concurrency (``expected`` version per stream),
-one projection row per case with indexed columns for queries, and policy documents by
-version. ``append`` writes every stream of a command, or none of them, in one transaction.
+one projection row per case with indexed columns for queries, policy documents by version,
+and an outbox of client messages. ``append`` writes every stream of a command, and its
+outbox messages, or none of them, in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 from attrs import frozen
+
+from serviceflow.errors import StoreError
 
 
 @frozen
@@ -84,6 +87,46 @@ class TimerRecord:
     version: int = 0
 
 
+OUTBOX_STATUSES = ("pending", "delivered", "failed")
+"""The states of an outbox message: waiting for (another) attempt, done, or dead-lettered."""
+
+
+@frozen
+class OutboxRecord:
+    """A client message waiting in the outbox, written in the same transaction as its events.
+
+    ``key`` is the notification's idempotency key; ``delivered_to`` names the notifiers that
+    already took it, so a retry never sends to them again. Times are ISO UTC text.
+    """
+
+    key: str
+    case_id: str
+    created: str
+    due: str
+    payload: str
+    status: str = "pending"
+    attempts: int = 0
+    delivered_to: tuple[str, ...] = ()
+    last_error: str = ""
+    delivered_at: str | None = None
+
+
+def outbox_clash(
+    url: str, queued: Sequence[OutboxRecord], stored: Container[str]
+) -> StoreError | None:
+    """The error for an outbox key queued twice or already stored, else ``None``."""
+    seen: set[str] = set()
+    for record in queued:
+        if record.key in seen or record.key in stored:
+            where = "twice in one append" if record.key in seen else "already stored"
+            return StoreError(
+                f"{url}: outbox message {record.key!r} is {where}; "
+                "an idempotency key is queued once"
+            )
+        seen.add(record.key)
+    return None
+
+
 INDEXED_COLUMNS = frozenset({"state", "priority", "category", "assignee"})
 """Projection columns that carry an index; a store may rewrite only those that changed."""
 
@@ -107,6 +150,8 @@ class StreamWrite:
     fired: tuple[TimerRecord, ...] = ()
     """Timers this write fires: each must still be stored as given, and is removed; if one is
     gone (the case's timers were replaced meanwhile), the append is a conflict."""
+    outbox: tuple[OutboxRecord, ...] = ()
+    """Client messages to queue with these events; a key already stored is a ``StoreError``."""
 
 
 @frozen
@@ -178,6 +223,23 @@ class Store(Protocol):
 
     def due_timers(self, now: str, limit: int) -> list[TimerRecord]:
         """Up to ``limit`` timers due at or before ``now``, earliest first (not removed)."""
+        ...
+
+    def due_outbox(self, now: str, limit: int) -> list[OutboxRecord]:
+        """Up to ``limit`` pending outbox messages due at or before ``now``, by due, then key."""
+        ...
+
+    def update_outbox(self, records: Sequence[OutboxRecord]) -> None:
+        """Rewrite status, attempts, due, delivered_to, last_error and delivered_at by key, in
+        one transaction; an unknown key is ``NotFound`` and nothing is written."""
+        ...
+
+    def outbox(self, status: str | None = None, limit: int | None = None) -> list[OutboxRecord]:
+        """Outbox messages (of one status, or all), oldest first (by created, then key)."""
+        ...
+
+    def outbox_counts(self) -> dict[str, int]:
+        """How many outbox messages are in each status (every status of ``OUTBOX_STATUSES``)."""
         ...
 
     def save_policy(self, version: str, document: str, at: str) -> None:

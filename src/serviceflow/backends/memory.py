@@ -9,8 +9,18 @@ from collections.abc import Callable, Iterator, Sequence
 
 import pluggy
 
-from serviceflow.errors import ConcurrencyConflict
-from serviceflow.store import CaseQuery, CaseRow, EventRecord, Store, StreamWrite, TimerRecord
+from serviceflow.errors import ConcurrencyConflict, NotFound
+from serviceflow.store import (
+    OUTBOX_STATUSES,
+    CaseQuery,
+    CaseRow,
+    EventRecord,
+    OutboxRecord,
+    Store,
+    StreamWrite,
+    TimerRecord,
+    outbox_clash,
+)
 
 hookimpl = pluggy.HookimplMarker("serviceflow")
 
@@ -28,6 +38,11 @@ class MemoryStore:
         self._timers: dict[str, frozenset[TimerRecord]] = {}
         self._due: list[tuple[str, int, TimerRecord]] = []
         self._pushed = itertools.count()
+        self._outbox: dict[str, OutboxRecord] = {}
+        self._outbox_due: list[tuple[str, str]] = []
+        """A heap of (due, key) of pending messages; entries a later update outdated are
+        dropped when they come up."""
+        self._outbox_counts = dict.fromkeys(OUTBOX_STATUSES, 0)
         self._lock = threading.Lock()
 
     def append(self, writes: Sequence[StreamWrite]) -> None:
@@ -40,6 +55,10 @@ class MemoryStore:
                 stored = self._timers.get(write.stream, frozenset())
                 if any(timer not in stored for timer in write.fired):
                     raise ConcurrencyConflict(write.stream, write.expected, current)
+            queued = [record for write in writes for record in write.outbox]
+            clash = outbox_clash(self.url, queued, self._outbox)
+            if clash is not None:
+                raise clash
             for write in writes:
                 self._events.setdefault(write.stream, []).extend(write.events)
                 if write.row is not None:
@@ -49,6 +68,8 @@ class MemoryStore:
                 elif write.fired:
                     left = self._timers.get(write.stream, frozenset()) - set(write.fired)
                     self._replace_timers(write.stream, tuple(left))
+            for record in queued:
+                self._put_outbox(record)
 
     def append_next(
         self, stream: str, build: Callable[[int, str | None], Sequence[EventRecord]]
@@ -84,6 +105,65 @@ class MemoryStore:
             for timer in found:
                 heapq.heappush(self._due, (timer.due, next(self._pushed), timer))
             return found
+
+    def _put_outbox(self, record: OutboxRecord) -> None:
+        old = self._outbox.get(record.key)
+        if old is not None:
+            self._outbox_counts[old.status] -= 1
+        self._outbox[record.key] = record
+        self._outbox_counts[record.status] = self._outbox_counts.get(record.status, 0) + 1
+        if record.status == "pending":
+            heapq.heappush(self._outbox_due, (record.due, record.key))
+
+    def due_outbox(self, now: str, limit: int) -> list[OutboxRecord]:
+        """Pop due heap entries, drop the outdated ones, push the live ones back."""
+        with self._lock:
+            found: list[OutboxRecord] = []
+            while self._outbox_due and self._outbox_due[0][0] <= now and len(found) < limit:
+                due, key = heapq.heappop(self._outbox_due)
+                record = self._outbox.get(key)
+                if record is None or record.status != "pending" or record.due != due:
+                    continue
+                if not found or found[-1].key != key:
+                    found.append(record)
+            for record in found:
+                heapq.heappush(self._outbox_due, (record.due, record.key))
+            return found
+
+    def update_outbox(self, records: Sequence[OutboxRecord]) -> None:
+        """Check every key first, then rewrite the delivery columns of each message."""
+        with self._lock:
+            for record in records:
+                if record.key not in self._outbox:
+                    raise NotFound("outbox message", record.key)
+            for record in records:
+                stored = self._outbox[record.key]
+                self._put_outbox(
+                    OutboxRecord(
+                        stored.key,
+                        stored.case_id,
+                        stored.created,
+                        record.due,
+                        stored.payload,
+                        record.status,
+                        record.attempts,
+                        tuple(record.delivered_to),
+                        record.last_error,
+                        record.delivered_at,
+                    )
+                )
+
+    def outbox(self, status: str | None = None, limit: int | None = None) -> list[OutboxRecord]:
+        """Messages of ``status`` (or all) by creation time, then key."""
+        with self._lock:
+            chosen = [r for r in self._outbox.values() if status is None or r.status == status]
+        chosen.sort(key=lambda r: (r.created, r.key))
+        return chosen if limit is None else chosen[: max(limit, 0)]
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Messages per status, kept as they change."""
+        with self._lock:
+            return {s: n for s, n in self._outbox_counts.items() if n or s in OUTBOX_STATUSES}
 
     def read(self, stream: str) -> list[EventRecord]:
         """A copy of the stream's events."""

@@ -9,22 +9,37 @@ default, so a command that returned survives a power cut, not only a killed proc
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pluggy
 
-from serviceflow.errors import ConcurrencyConflict, ServiceflowError, StoreError
-from serviceflow.store import CaseQuery, CaseRow, EventRecord, Store, StreamWrite, TimerRecord
+from serviceflow.errors import ConcurrencyConflict, NotFound, ServiceflowError, StoreError
+from serviceflow.store import (
+    OUTBOX_STATUSES,
+    CaseQuery,
+    CaseRow,
+    EventRecord,
+    OutboxRecord,
+    Store,
+    StreamWrite,
+    TimerRecord,
+    outbox_clash,
+)
 
 hookimpl = pluggy.HookimplMarker("serviceflow")
 
-SCHEMA_VERSION = 2
-"""1: events, cases, policies. 2: SLA timers."""
+SCHEMA_VERSION = 3
+"""1: events, cases, policies. 2: SLA timers. 3: the outbox.
+
+An older file is brought up to date on open: every statement of the schema is
+``IF NOT EXISTS``, so running it adds only what the file lacks, in one transaction."""
 _SYNC_MODES = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTRA"}
 
 _SCHEMA = """
@@ -73,6 +88,19 @@ CREATE TABLE IF NOT EXISTS policies (
     document TEXT NOT NULL,
     stored_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS outbox (
+    key TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    created TEXT NOT NULL,
+    due TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    delivered_to TEXT NOT NULL DEFAULT '[]',
+    last_error TEXT NOT NULL DEFAULT '',
+    delivered_at TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, due, key);
 """
 
 _INSERT_EVENT = (
@@ -83,6 +111,14 @@ INSERT INTO cases (id, state, version, head, requester, channel, priority, categ
                    submitted_at, updated_at, data)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
+_OUTBOX_COLUMNS = (
+    "key, case_id, created, due, payload, status, attempts, delivered_to, last_error, delivered_at"
+)
+_INSERT_OUTBOX = f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_UPDATE_OUTBOX = (
+    "UPDATE outbox SET status = ?, attempts = ?, due = ?, delivered_to = ?, last_error = ?, "
+    "delivered_at = ? WHERE key = ?"
+)
 _INDEXED = ("state", "priority", "category", "assignee")
 _ROW_COLUMNS = (
     "id, state, version, head, requester, channel, priority, category, assignee, "
@@ -153,6 +189,7 @@ class SQLiteStore:
             for e in write.events
         ]
         fired = [t for write in writes for t in write.fired]
+        queued = [_outbox_values(r) for write in writes for r in write.outbox]
         with self._lock, self._errors("append"):
             db = self._db
             try:
@@ -168,6 +205,8 @@ class SQLiteStore:
                 if fired and not self._fire_timers(fired):
                     db.execute("ROLLBACK")
                     raise self._stale_timer(fired)
+                if queued:
+                    db.executemany(_INSERT_OUTBOX, queued)
                 db.execute("COMMIT")
             except sqlite3.IntegrityError as exc:
                 db.execute("ROLLBACK")
@@ -314,6 +353,10 @@ class SQLiteStore:
             ).fetchone()[0]
             if actual != write.expected:
                 return ConcurrencyConflict(write.stream, write.expected, actual)
+        queued = [r for write in writes for r in write.outbox]
+        clash = outbox_clash(self.url, queued, self._stored_keys([r.key for r in queued]))
+        if clash is not None:
+            return clash
         return StoreError(
             f"{self.url}: cannot append to {writes[0].stream!r}: {exc} "
             "(the cases table disagrees with the events; run `serviceflow verify`)"
@@ -328,6 +371,78 @@ class SQLiteStore:
             if isinstance(exc, sqlite3.IntegrityError):
                 raise
             raise StoreError(f"{self.url}: {doing} failed: {exc}") from None
+
+    def _stored_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` the outbox holds, 500 keys a query."""
+        found: set[str] = set()
+        for start in range(0, len(keys), _PAGE):
+            page = keys[start : start + _PAGE]
+            marks = ", ".join("?" * len(page))
+            rows = self._db.execute(
+                f"SELECT key FROM outbox WHERE key IN ({marks})", tuple(page)
+            ).fetchall()
+            found.update(row[0] for row in rows)
+        return found
+
+    def due_outbox(self, now: str, limit: int) -> list[OutboxRecord]:
+        """Pending messages due by ``now`` from the ``(status, due, key)`` index."""
+        with self._lock, self._errors("read outbox"):
+            rows = self._db.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE status = 'pending' AND due <= ? "
+                "ORDER BY due, key LIMIT ?",
+                (now, max(limit, 0)),
+            ).fetchall()
+        return [_outbox_record(row) for row in rows]
+
+    def update_outbox(self, records: Sequence[OutboxRecord]) -> None:
+        """Rewrite the delivery columns of every message in one transaction, or none."""
+        if not records:
+            return
+        values = [
+            (
+                r.status,
+                r.attempts,
+                r.due,
+                json.dumps(list(r.delivered_to)),
+                r.last_error,
+                r.delivered_at,
+                r.key,
+            )
+            for r in records
+        ]
+        with self._lock, self._errors("update outbox"):
+            db = self._db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                cursor = db.executemany(_UPDATE_OUTBOX, values)
+                if cursor.rowcount != len(values):
+                    stored = self._stored_keys([r.key for r in records])
+                    missing = next(r.key for r in records if r.key not in stored)
+                    db.execute("ROLLBACK")
+                    raise NotFound("outbox message", missing)
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    def outbox(self, status: str | None = None, limit: int | None = None) -> list[OutboxRecord]:
+        """Messages of ``status`` (or all) by creation time, then key."""
+        where, params = ("status = ?", (status,)) if status is not None else ("1", ())
+        bound = -1 if limit is None else max(limit, 0)
+        with self._lock, self._errors("read outbox"):
+            rows = self._db.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE {where} ORDER BY created, key LIMIT ?",
+                (*params, bound),
+            ).fetchall()
+        return [_outbox_record(row) for row in rows]
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Messages per status, counted on the ``(status, due, key)`` index."""
+        with self._lock, self._errors("count outbox"):
+            rows = self._db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+            counted = {str(status): int(n) for status, n in rows.fetchall()}
+        return dict.fromkeys(OUTBOX_STATUSES, 0) | counted
 
     def read(self, stream: str) -> list[EventRecord]:
         """The stream's events in order."""
@@ -462,6 +577,29 @@ def _row_values(row: CaseRow) -> tuple[object, ...]:
         row.submitted_at,
         row.updated_at,
         row.data,
+    )
+
+
+def _outbox_values(r: OutboxRecord) -> tuple[object, ...]:
+    return (
+        r.key,
+        r.case_id,
+        r.created,
+        r.due,
+        r.payload,
+        r.status,
+        r.attempts,
+        json.dumps(list(r.delivered_to)),
+        r.last_error,
+        r.delivered_at,
+    )
+
+
+def _outbox_record(row: tuple[Any, ...]) -> OutboxRecord:
+    key, case_id, created, due, payload, status, attempts, delivered_to, error, at = row
+    names = json.loads(delivered_to)
+    return OutboxRecord(
+        key, case_id, created, due, payload, status, attempts, tuple(names), error, at
     )
 
 

@@ -1,0 +1,78 @@
+"""The messages a committed event sends: to the client (public events) and, for escalations,
+to the parties the category's RACI consults or keeps informed. They go through the outbox."""
+
+from __future__ import annotations
+
+from serviceflow import events as ev
+from serviceflow.case import Case
+from serviceflow.communication import render, template_locale, template_variables
+from serviceflow.messages import Notification
+from serviceflow.policy import Policy
+
+CONFIRM_TEMPLATE = "confirm"
+"""The closure message (the communication flow's Confirm step)."""
+
+_SUBJECT: dict[type[ev.Event], str] = {
+    ev.Acknowledged: "We are on it",
+    ev.Replied: "An update on your request",
+    ev.InfoRequested: "We need a little more information",
+    ev.Resolved: "Your request is resolved",
+    ev.Closed: "Your request is closed",
+    ev.Escalated: "Your request was escalated",
+    ev.EscalationAccepted: "Your escalated request has an owner",
+}
+
+
+def notifications(case: Case, event: ev.Event, seq: int, policy: Policy) -> list[Notification]:
+    """What ``event`` (stored at ``seq`` of ``case``, as it stands after the write) sends."""
+    out: list[Notification] = []
+    key = f"{case.id}/{seq}"
+    if event.PUBLIC:
+        text, template, locale = _client_text(case, event, policy)
+        subject = _SUBJECT.get(type(event), case.subject)
+        out.append(
+            Notification(
+                key=key,
+                case_id=case.id,
+                to=case.requester_address,
+                to_name=case.fields.get("name", ""),
+                kind=event.TYPE,
+                subject=f"[{case.id}] {subject}: {case.subject}",
+                text=text,
+                at=event.at,
+                template=template,
+                locale=locale,
+            )
+        )
+    for party in getattr(event, "notify", ()):
+        out.append(
+            Notification(
+                key=f"{key}/{party}",
+                case_id=case.id,
+                to=party,
+                kind=event.TYPE,
+                subject=f"[{case.id}] {event.TYPE.partition('.')[2].replace('_', ' ')}",
+                text=_internal_text(case, event),
+                at=event.at,
+                audience="internal",
+            )
+        )
+    return out
+
+
+def _client_text(case: Case, event: ev.Event, policy: Policy) -> tuple[str, str | None, str]:
+    """The text the client reads: the event's own words, or the closure template."""
+    if isinstance(event, ev.Closed):
+        locale = template_locale(policy, CONFIRM_TEMPLATE, case.language or policy.default_locale)
+        values = template_variables(case, policy, reason=event.reason, locale=locale)
+        return render(policy, CONFIRM_TEMPLATE, locale, values).text, CONFIRM_TEMPLATE, locale
+    text = str(getattr(event, "message", None) or getattr(event, "resolution", ""))
+    return text, getattr(event, "template", None), case.language or policy.default_locale
+
+
+def _internal_text(case: Case, event: ev.Event) -> str:
+    reason = str(getattr(event, "reason", ""))
+    return (
+        f"Case {case.id} ({case.category or 'uncategorised'}, priority "
+        f"{case.priority or 'unset'}): {reason}"
+    )
