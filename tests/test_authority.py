@@ -91,8 +91,17 @@ def test_responders_send_canned_words_only_and_may_not_resolve(clock: ManualCloc
     with pytest.raises(NotAuthorized) as refused:
         desk.reply(case_id, by="responder:ray", message="Try turning it off and on")
     assert refused.value.needed == (
-        "one of the canned responses (greeting, pass_up) or a role without canned_only"
+        "a template with no added text, one of the canned responses (greeting, pass_up), "
+        "or a role without canned_only"
     )
+    with pytest.raises(NotAuthorized, match="with words of their own"):
+        desk.reply(case_id, by="responder:ray", template="escalation_update", message="my words")
+    before = desk.case(case_id).version
+    updated = desk.reply(case_id, by="responder:ray", template="escalation_update")
+    assert updated.version == before + 1
+    [*_, last] = desk.history(case_id)
+    assert last.event.template == "escalation_update"  # type: ignore[attr-defined]
+    assert f"your escalated case {case_id}" in last.event.message  # type: ignore[attr-defined]
     with pytest.raises(NotAuthorized, match="responder:ray may not resolve; needs role 'lead' or"):
         desk.resolve(case_id, by="responder:ray", resolution="done")
     passed = desk.assign(case_id, to="lead:ana", by="responder:ray")

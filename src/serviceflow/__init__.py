@@ -9,8 +9,9 @@ Modules starting with ``_`` are private.
 from __future__ import annotations
 
 from serviceflow.calendar import BusinessCalendar, always_open, business_calendar
-from serviceflow.case import Case
+from serviceflow.case import Case, Escalation
 from serviceflow.clock import Clock, ManualClock, SystemClock
+from serviceflow.delivery_policy import DeliveryPolicy
 from serviceflow.desk import RecordedEvent, ServiceDesk, Verification
 from serviceflow.errors import (
     ConcurrencyConflict,
@@ -25,8 +26,12 @@ from serviceflow.errors import (
     StoreError,
     ValidationError,
 )
+from serviceflow.escalation_clock import TierClock
+from serviceflow.escalation_policy import EscalationPolicy, EscalationRule, EscalationTier, Raci
 from serviceflow.hookspecs import hookimpl
 from serviceflow.messages import Classification, Notification
+from serviceflow.notifiers import JsonLinesNotifier, LogNotifier
+from serviceflow.outbox import DeliveryReport, Outbox, OutboxMessage
 from serviceflow.policy import Policy, default_policy, load_policy
 from serviceflow.priority import PriorityExplanation
 from serviceflow.routing import Agent, Decision, Queue
@@ -41,23 +46,35 @@ __all__ = [
     "Clock",
     "ConcurrencyConflict",
     "Decision",
+    "DeliveryPolicy",
+    "DeliveryReport",
+    "Escalation",
+    "EscalationPolicy",
+    "EscalationRule",
+    "EscalationTier",
     "GuardrailViolation",
     "IntegrityError",
     "InvalidTransition",
+    "JsonLinesNotifier",
+    "LogNotifier",
     "ManualClock",
     "NotAuthorized",
     "NotFound",
     "Notification",
+    "Outbox",
+    "OutboxMessage",
     "PluginError",
     "Policy",
     "PolicyError",
     "PriorityExplanation",
     "Queue",
+    "Raci",
     "RecordedEvent",
     "ServiceDesk",
     "ServiceflowError",
     "StoreError",
     "SystemClock",
+    "TierClock",
     "ValidationError",
     "Verification",
     "__version__",

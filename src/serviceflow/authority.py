@@ -59,12 +59,14 @@ def authorize(
     field = _MESSAGES.get(name)
     if role.canned_only and field is not None:
         text = getattr(command, field)
-        if text not in canned.values():
+        template = getattr(command, "template", None)
+        if (template is None or text.strip()) and text not in canned.values():
             listing = ", ".join(canned) or "none defined"
             raise NotAuthorized(
                 actor,
                 f"{name} with words of their own (role {role.name!r} sends canned responses)",
-                f"one of the canned responses ({listing}) or a role without canned_only",
+                f"a template with no added text, one of the canned responses ({listing}), "
+                "or a role without canned_only",
             )
 
 

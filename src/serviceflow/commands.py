@@ -16,7 +16,11 @@ from serviceflow.readonly import ReadOnlyMap
 
 @frozen(kw_only=True)
 class Command:
-    """Fields common to every command; ``NAME`` is how policies (roles, guardrails) name it."""
+    """Fields common to every command; ``NAME`` is how policies (roles, guardrails) name it.
+
+    Commands that write to the client (acknowledge, reply, request_info, resolve) may name a
+    ``template``: the desk renders it for the case, with their own text as ``$message``.
+    """
 
     NAME: ClassVar[str] = ""
 
@@ -85,7 +89,8 @@ class Acknowledge(Command):
 
     NAME = "acknowledge"
 
-    message: str
+    message: str = ""
+    template: str | None = None
 
 
 @frozen(kw_only=True)
@@ -94,7 +99,8 @@ class Reply(Command):
 
     NAME = "reply"
 
-    message: str
+    message: str = ""
+    template: str | None = None
 
 
 @frozen(kw_only=True)
@@ -103,7 +109,8 @@ class RequestInfo(Command):
 
     NAME = "request_info"
 
-    message: str
+    message: str = ""
+    template: str | None = None
 
 
 @frozen(kw_only=True)
@@ -121,7 +128,8 @@ class Resolve(Command):
 
     NAME = "resolve"
 
-    resolution: str
+    resolution: str = ""
+    template: str | None = None
 
 
 @frozen(kw_only=True)
@@ -236,7 +244,7 @@ class AddNote(Command):
 
 CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 """What a case id may look like: safe in URLs, file names, notification keys and logs."""
-_CLIENT_DEFAULT = (Submit, ClientReply, Confirm)
+_CLIENT_DEFAULT = (Submit, ClientReply, Confirm, Escalate)
 
 
 def check_case_id(case_id: object) -> None:

@@ -298,7 +298,8 @@ def _text(
         _required(problems, **{field: getattr(c, field)})
         _check(case.id, trigger.replace("_", " "), problems)
         fire(Subject(case, policy, now), trigger)
-        return [event_type(**{field: getattr(c, field)}, **_meta(c, policy, now))]
+        extra = {"template": c.template} if getattr(c, "template", None) else {}
+        return [event_type(**{field: getattr(c, field)}, **extra, **_meta(c, policy, now))]
 
     return handle
 

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, cast
 
+import attrs
 import pluggy
 from attrs import frozen
 
@@ -26,6 +27,7 @@ from serviceflow.authority import acting, authorize
 from serviceflow.case import Case
 from serviceflow.chain import chain_records
 from serviceflow.clock import Clock, SystemClock, require_aware
+from serviceflow.communication import render, template_locale, template_variables
 from serviceflow.decide import (
     check_case_guardrails,
     check_shape,
@@ -80,6 +82,7 @@ from serviceflow.serialization import (
 from serviceflow.sla import SlaReport
 from serviceflow.sla import report as sla_report
 from serviceflow.sla import timers as sla_timers
+from serviceflow.sla_policy import RESOLUTION
 from serviceflow.store import (
     INDEXED_COLUMNS,
     CaseQuery,
@@ -310,25 +313,41 @@ class ServiceDesk(Dispatching):
         """Route to an owner, or transfer to another."""
         return self.execute(cmd.Assign(case_id=case_id, by=by, to=to))
 
-    def acknowledge(self, case_id: str, *, by: str, message: str) -> Case:
-        """Send the first public reply; work starts."""
-        return self.execute(cmd.Acknowledge(case_id=case_id, by=by, message=message))
+    def acknowledge(
+        self, case_id: str, *, by: str, message: str = "", template: str | None = None
+    ) -> Case:
+        """Send the first public reply (``message``, or a ``template`` with it as
+        ``$message``); work starts."""
+        return self.execute(
+            cmd.Acknowledge(case_id=case_id, by=by, message=message, template=template)
+        )
 
-    def reply(self, case_id: str, *, by: str, message: str) -> Case:
-        """Send a later public reply."""
-        return self.execute(cmd.Reply(case_id=case_id, by=by, message=message))
+    def reply(
+        self, case_id: str, *, by: str, message: str = "", template: str | None = None
+    ) -> Case:
+        """Send a later public reply (an update), in words or from a template."""
+        return self.execute(cmd.Reply(case_id=case_id, by=by, message=message, template=template))
 
-    def request_info(self, case_id: str, *, by: str, message: str) -> Case:
-        """Ask the client to clarify; the case waits on the client."""
-        return self.execute(cmd.RequestInfo(case_id=case_id, by=by, message=message))
+    def request_info(
+        self, case_id: str, *, by: str, message: str = "", template: str | None = None
+    ) -> Case:
+        """Ask the client to clarify (in words or from a template); the case waits on them."""
+        return self.execute(
+            cmd.RequestInfo(case_id=case_id, by=by, message=message, template=template)
+        )
 
     def client_replied(self, case_id: str, *, message: str, by: str | None = None) -> Case:
         """Record the client's message (``by``: the requester by default); resumes waiting."""
         return self.execute(cmd.ClientReply(case_id=case_id, by=by or "", message=message))
 
-    def resolve(self, case_id: str, *, by: str, resolution: str) -> Case:
-        """Deliver the resolution (only after the case was acknowledged)."""
-        return self.execute(cmd.Resolve(case_id=case_id, by=by, resolution=resolution))
+    def resolve(
+        self, case_id: str, *, by: str, resolution: str = "", template: str | None = None
+    ) -> Case:
+        """Deliver the resolution (only after the case was acknowledged), in words or from a
+        template."""
+        return self.execute(
+            cmd.Resolve(case_id=case_id, by=by, resolution=resolution, template=template)
+        )
 
     def validate(self, case_id: str, *, by: str, note: str = "") -> Case:
         """Pass the quality check; closes the case if the client already confirmed."""
@@ -678,11 +697,42 @@ class ServiceDesk(Dispatching):
         if case is None and not isinstance(command, cmd.Submit):
             raise NotFound("case", command.case_id)
         authorize(case, command, self.policy.roles, self.policy.canned)
+        if case is not None and getattr(command, "template", None):
+            command = self._rendered(case, command)
         self._plugin_guardrails(case, command)
         if isinstance(command, cmd.Merge):
             return self._decide_merge(command, case, head, now, fresh=fresh)
         events = decide_checked(case, command, self.policy, now)
         return [self._prepare(command.case_id, case, head, events)]
+
+    def _rendered(self, case: Case, command: cmd.Command) -> cmd.Command:
+        """The command with its template rendered for the case: the client's locale and
+        time zone, the resolution due time and any escalation timeline; the writer's own
+        text becomes ``$message``."""
+        name: str = getattr(command, "template", None) or ""
+        field = "resolution" if isinstance(command, cmd.Resolve) else "message"
+        policy = self.policy
+        locale = template_locale(policy, name, case.language or policy.default_locale)
+        escalation = case.escalation
+        values = template_variables(
+            case,
+            policy,
+            due=self._resolution_due(case),
+            timeline=escalation.timeline if escalation is not None else None,
+            escalation_tier=escalation.tier if escalation is not None else None,
+            message=getattr(command, field),
+            locale=locale,
+        )
+        text = render(policy, name, locale, values).text
+        return attrs.evolve(command, **{field: text})
+
+    def _resolution_due(self, case: Case) -> datetime | None:
+        """When the case's resolution clock is due, if it runs."""
+        if case.sla is None:
+            return None
+        history = self._decoded_history(case.id, case.version)
+        clock = sla_report(case.id, history, self.policy, self._now()).current(RESOLUTION)
+        return clock.due if clock is not None and clock.active else None
 
     def _audited(
         self, case: Case | None, command: cmd.Command, error: ServiceflowError, now: datetime

@@ -26,7 +26,7 @@ from serviceflow import commands as cmd
 from serviceflow import events as ev
 from serviceflow.authority import role_of
 from serviceflow.authority_policy import INTERNAL
-from serviceflow.case import ACCEPTED, Case
+from serviceflow.case import ACCEPTED, Case, client_actor
 from serviceflow.communication import render, template_locale, template_variables
 from serviceflow.errors import NotAuthorized, ValidationError
 from serviceflow.escalation_policy import (
@@ -115,7 +115,10 @@ def may_trigger(policy: Policy, on: str, metric: str | None = None) -> bool:
 
 
 def decide_escalate(case: Case, c: cmd.Escalate, policy: Policy, now: datetime) -> list[ev.Event]:
-    """The events of an escalation asked for by a person or a rule (see the module doc)."""
+    """The events of an escalation asked for by a person or a rule (see the module doc);
+    a blank ``by`` is the requester asking."""
+    if not c.by.strip():
+        c = attrs.evolve(c, by=client_actor(case.requester))
     problems: list[str] = []
     if not c.reason.strip():
         problems.append("reason: required (say why the case needs another tier)")

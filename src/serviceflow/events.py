@@ -101,6 +101,7 @@ class Acknowledged(Event):
     PUBLIC = True
 
     message: str
+    template: str | None = None
 
 
 @frozen(kw_only=True)
@@ -112,6 +113,7 @@ class Replied(Event):
     PUBLIC = True
 
     message: str
+    template: str | None = None
 
 
 @frozen(kw_only=True)
@@ -123,6 +125,7 @@ class InfoRequested(Event):
     PUBLIC = True
 
     message: str
+    template: str | None = None
 
 
 @frozen(kw_only=True)
@@ -144,6 +147,7 @@ class Resolved(Event):
     PUBLIC = True
 
     resolution: str
+    template: str | None = None
 
 
 @frozen(kw_only=True)
