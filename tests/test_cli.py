@@ -195,3 +195,123 @@ def test_route_queue_priority_and_audit(runner: CliRunner, tmp_path: Path) -> No
     bad = runner.invoke(cli, [*base, "audit", "yesterday"])
     assert bad.exit_code == 2
     assert "is not a date like 2026-03-02" in bad.output
+
+
+ESCALATION_POLICY = """
+[[agents]]
+id = "agent:ann"
+teams = ["front"]
+
+[[agents]]
+id = "agent:tom"
+teams = ["tech"]
+
+[[agents]]
+id = "agent:max"
+teams = ["mgmt"]
+
+[[sla]]
+name = "standard"
+targets.first_response = { within = "1h", time = "calendar", warnings = [] }
+targets.resolution = { within = "8h", time = "calendar", warnings = [] }
+
+[escalation]
+process_owner = "agent:olga"
+max_bounces = 1
+rules = [
+    { on = "sla_breach", metric = "resolution", to = "next" },
+    { on = "sla_breach", metric = "escalation_update", to = "next" },
+]
+
+[[escalation.tiers]]
+name = "frontline"
+level = 1
+teams = ["front"]
+acknowledge_within = "30m"
+warnings = []
+
+[[escalation.tiers]]
+name = "technical"
+level = 2
+teams = ["tech"]
+acknowledge_within = "30m"
+update_every = "1h"
+handoff_within = "8h"
+warnings = []
+
+[[escalation.tiers]]
+name = "management"
+level = 3
+teams = ["mgmt"]
+acknowledge_within = "1h"
+warnings = []
+"""
+
+
+def test_audit_escalations(runner: CliRunner, tmp_path: Path) -> None:
+    import json
+
+    from serviceflow import ManualClock, ServiceDesk, load_policy
+
+    from .test_escalation_audit import T0, play_day
+    from .test_escalation_audit import policy as audit_policy
+
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text(ESCALATION_POLICY)
+    policy = load_policy(policy_file)
+    assert policy.version == audit_policy().version, "the same policy as the audit's tests"
+    db = tmp_path / "desk.db"
+    clock = ManualClock(T0)
+    with ServiceDesk.open(
+        f"sqlite:///{db}", policy=policy, clock=clock, entry_points=False
+    ) as desk:
+        ids = play_day(desk, clock)
+    base = ["--db", str(db), "--policy", str(policy_file), "audit", "escalations"]
+    window = ["--from", "2026-03-02T09:00:00+00:00", "--to", "2026-03-03T09:00Z"]
+    shown = runner.invoke(cli, [*base, *window])
+    assert shown.exit_code == 0, shown.output
+    for title in (
+        "Late acknowledgements",
+        "Missed updates",
+        "Without an owner",
+        "Ping-pong",
+        "Time held per tier",
+        "Breaches per tier",
+    ):
+        assert title in shown.output
+    assert "Escalation audit 2026-03-02 09:00 to 2026-03-03 09:00 UTC" in shown.output
+    summary = dict(re.findall(r"│ ([a-z ,-]+?) +│ (\d+) +│", shown.output.split("Summary")[-1]))
+    assert summary == {
+        "cases read": "7",
+        "escalations": "7",
+        "de-escalations": "2",
+        "late acknowledgements": "2",
+        "missed updates": "1",
+        "without an owner": "1",
+        "without an owner, overdue": "1",
+        "ping-pong cases": "1",
+        "flagged as ping-pong": "1",
+        "breaches": "6",
+    }
+    assert "frontline → technical → frontline" in shown.output
+    assert re.search(rf"{ids['C']}\s.*technical\s.*10m", shown.output)
+    assert re.search(r"management\s.*1h 30m", shown.output)
+    as_json = runner.invoke(cli, [*base, *window, "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    data = json.loads(as_json.output)
+    assert data["summary"]["escalations"] == 7
+    assert data["unowned"][0]["case_id"] == ids["D"]
+    whole_day = runner.invoke(cli, [*base, "--from", "2026-03-02", "--to", "2026-03-02", "--json"])
+    assert json.loads(whole_day.output)["end"] == "2026-03-03T00:00:00.000000+00:00"
+    bad = runner.invoke(cli, [*base, "--from", "monday"])
+    assert bad.exit_code == 2
+    assert "'monday' is not a date like 2026-03-02" in bad.output
+    refusals = runner.invoke(cli, ["--db", str(db), "--policy", str(policy_file), "audit"])
+    assert refusals.exit_code == 0, refusals.output
+    assert "reason" in refusals.output
+    extra = runner.invoke(cli, ["--db", str(db), "audit", "2026-03-02", "more"])
+    assert extra.exit_code == 2
+    assert "unexpected extra argument (more)" in extra.output
+    helped = runner.invoke(cli, ["audit", "--help"])
+    assert "[DAY] | escalations [OPTIONS]" in helped.output
+    assert "escalations" in helped.output.split("Commands:")[1]

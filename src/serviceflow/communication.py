@@ -59,8 +59,27 @@ _NAMES = {
 }
 
 
-_BLANK_LINES = re.compile(r"\n{3,}")
-"""Runs of empty lines left where a variable had nothing to say (an empty ``$message``)."""
+_ALONE = re.compile(r"\s*\$(?:(\w+)|\{(\w+)\})\s*")
+"""A line that holds one placeholder and nothing else."""
+
+
+def _without_empty_lines(text: str, values: Mapping[str, str]) -> str:
+    """Drop a line that is only a placeholder with nothing to say (an empty ``$message``),
+    with the blank line after it, so no hole is left in the message."""
+    lines = text.split("\n")
+    kept: list[str] = []
+    skip_blank = False
+    for line in lines:
+        alone = _ALONE.fullmatch(line)
+        if alone and not values.get(alone.group(1) or alone.group(2) or "", "x"):
+            skip_blank = bool(kept) and not kept[-1].strip()
+            continue
+        if skip_blank and not line.strip():
+            skip_blank = False
+            continue
+        skip_blank = False
+        kept.append(line)
+    return "\n".join(kept)
 
 
 @frozen
@@ -183,7 +202,7 @@ def render(policy: Policy, name: str, locale: str | None, variables: Mapping[str
     variants = policy.templates[name]
     values = {**fallbacks(chosen), **variables}
     try:
-        text = Template(variants[chosen]).substitute(values)
+        text = Template(_without_empty_lines(variants[chosen], values)).substitute(values)
     except KeyError as exc:
         raise ValidationError(
             f"template {name!r} ({chosen}) cannot be rendered",
@@ -194,4 +213,4 @@ def render(policy: Policy, name: str, locale: str | None, variables: Mapping[str
             f"template {name!r} ({chosen}) cannot be rendered",
             [f"$.templates.{name}.{chosen}: {exc}"],
         ) from None
-    return Rendered(name, chosen, _BLANK_LINES.sub("\n\n", text).strip())
+    return Rendered(name, chosen, text)
