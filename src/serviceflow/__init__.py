@@ -26,6 +26,7 @@ from serviceflow.errors import (
     StoreError,
     ValidationError,
 )
+from serviceflow.escalation_audit import EscalationAudit
 from serviceflow.escalation_clock import TierClock
 from serviceflow.escalation_policy import EscalationPolicy, EscalationRule, EscalationTier, Raci
 from serviceflow.hookspecs import hookimpl
@@ -49,6 +50,7 @@ __all__ = [
     "DeliveryPolicy",
     "DeliveryReport",
     "Escalation",
+    "EscalationAudit",
     "EscalationPolicy",
     "EscalationRule",
     "EscalationTier",
