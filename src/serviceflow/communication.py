@@ -214,3 +214,30 @@ def render(policy: Policy, name: str, locale: str | None, variables: Mapping[str
             [f"$.templates.{name}.{chosen}: {exc}"],
         ) from None
     return Rendered(name, chosen, text)
+
+
+def render_for(
+    case: Case,
+    policy: Policy,
+    name: str,
+    *,
+    due: datetime | None = None,
+    timeline: datetime | None = None,
+    reason: str = "",
+    message: str = "",
+    escalation_tier: str | None = None,
+) -> Rendered:
+    """Template ``name`` for ``case``: in the client's locale (or the nearest the template
+    has), with the case's variables plus the values given."""
+    locale = template_locale(policy, name, locale_of(case, policy))
+    values = template_variables(
+        case,
+        policy,
+        due=due,
+        timeline=timeline,
+        reason=reason,
+        message=message,
+        escalation_tier=escalation_tier,
+        locale=locale,
+    )
+    return render(policy, name, locale, values)

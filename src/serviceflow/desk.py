@@ -27,7 +27,7 @@ from serviceflow.authority import acting, authorize
 from serviceflow.case import Case
 from serviceflow.chain import chain_records
 from serviceflow.clock import Clock, SystemClock, require_aware
-from serviceflow.communication import render, template_locale, template_variables
+from serviceflow.communication import render_for
 from serviceflow.decide import (
     check_case_guardrails,
     check_shape,
@@ -711,20 +711,17 @@ class ServiceDesk(Dispatching):
         text becomes ``$message``."""
         name: str = getattr(command, "template", None) or ""
         field = "resolution" if isinstance(command, cmd.Resolve) else "message"
-        policy = self.policy
-        locale = template_locale(policy, name, case.language or policy.default_locale)
         escalation = case.escalation
-        values = template_variables(
+        rendered = render_for(
             case,
-            policy,
+            self.policy,
+            name,
             due=self._resolution_due(case),
             timeline=escalation.timeline if escalation is not None else None,
             escalation_tier=escalation.tier if escalation is not None else None,
             message=getattr(command, field),
-            locale=locale,
         )
-        text = render(policy, name, locale, values).text
-        return attrs.evolve(command, **{field: text})
+        return attrs.evolve(command, **{field: rendered.text})
 
     def _resolution_due(self, case: Case) -> datetime | None:
         """When the case's resolution clock is due, if it runs."""

@@ -26,8 +26,8 @@ from serviceflow import commands as cmd
 from serviceflow import events as ev
 from serviceflow.authority import role_of
 from serviceflow.authority_policy import INTERNAL
-from serviceflow.case import ACCEPTED, Case, client_actor
-from serviceflow.communication import render, template_locale, template_variables
+from serviceflow.case import Case, client_actor
+from serviceflow.communication import render_for
 from serviceflow.errors import NotAuthorized, ValidationError
 from serviceflow.escalation_policy import (
     CRITICAL,
@@ -217,10 +217,16 @@ def decide_accept(
         )
     meta = _meta(actor, policy, now)
     owned = attrs.evolve(case, assignee=actor)
-    text, template = _client_text(owned, policy, TIMELINE_TEMPLATE, timeline=c.timeline, tier=tier)
+    text = render_for(
+        owned, policy, TIMELINE_TEMPLATE, timeline=c.timeline, escalation_tier=_shown(tier)
+    ).text
     accepted: list[ev.Event] = [
         ev.EscalationAccepted(
-            tier=tier.name, timeline=c.timeline, message=text, template=template, **meta
+            tier=tier.name,
+            timeline=c.timeline,
+            message=text,
+            template=TIMELINE_TEMPLATE,
+            **meta,
         )
     ]
     if case.assignee != actor:
@@ -294,7 +300,9 @@ def _move(
     notify = _informed(case, policy)
     limit = policy.escalation.max_bounces
     if bounce and bounces >= limit and not _owns(case, policy, actor):
-        return _flagged(case, policy, meta, current=current, path=path, bounces=bounces)
+        return _flagged(
+            case, policy, meta, current=current, path=path, bounces=bounces, notify=notify
+        )
     if isinstance(c, cmd.Deescalate):
         return [
             ev.Deescalated(
@@ -303,7 +311,9 @@ def _move(
         ]
     kind = FUNCTIONAL if target.level == current.level else HIERARCHICAL
     explanation = f"{kind} escalation from {current.name} to {target.name}: {reason}"
-    text, template = _client_text(case, policy, ESCALATION_TEMPLATE, reason=reason, tier=target)
+    text = render_for(
+        case, policy, ESCALATION_TEMPLATE, reason=reason, escalation_tier=_shown(target)
+    ).text
     return [
         ev.Escalated(
             from_tier=current.name,
@@ -312,7 +322,7 @@ def _move(
             trigger=trigger,
             reason=explanation,
             message=text,
-            template=template,
+            template=ESCALATION_TEMPLATE,
             notify=notify,
             **meta,
         )
@@ -327,8 +337,8 @@ def _flagged(
     current: EscalationTier,
     path: tuple[str, ...],
     bounces: int,
+    notify: tuple[str, ...],
 ) -> list[ev.Event]:
-    notify = _informed(case, policy)
     owner = process_owner(case, policy)
     reason = (
         f"ping-pong: {bounces} bounces between tiers ({' → '.join(path)}); the process owner "
@@ -431,25 +441,9 @@ def _members(tier: EscalationTier) -> str:
     return f"a member of tier {tier.name!r} ({'; '.join(parts)}) or the process owner"
 
 
-def _client_text(
-    case: Case,
-    policy: Policy,
-    template: str,
-    *,
-    tier: EscalationTier,
-    reason: str = "",
-    timeline: datetime | None = None,
-) -> tuple[str, str]:
-    locale = template_locale(policy, template, case.language or policy.default_locale)
-    values = template_variables(
-        case,
-        policy,
-        timeline=timeline,
-        reason=reason,
-        escalation_tier=tier.description or tier.name,
-        locale=locale,
-    )
-    return render(policy, template, locale, values).text, template
+def _shown(tier: EscalationTier) -> str:
+    """How a tier is named to the client: its description, else its name."""
+    return tier.description or tier.name
 
 
 def _meta(actor: str, policy: Policy, now: datetime) -> dict[str, Any]:
@@ -462,7 +456,6 @@ def _check(case: Case, verb: str, problems: list[str]) -> None:
 
 
 __all__ = [
-    "ACCEPTED",
     "SYSTEM",
     "automatic",
     "decide_accept",

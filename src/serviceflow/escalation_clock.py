@@ -149,21 +149,18 @@ class _Ledger:
             running.cycle.resume(at)
 
 
-def _ledger(events: Iterable[ev.Event], policy: Policy) -> _Ledger:
+def _reports(
+    events: Iterable[ev.Event], policy: Policy, now: datetime
+) -> list[tuple[_Running, ClockReport]]:
+    """Every cycle of every escalation clock at ``now``, with its target and calendar."""
+    if not policy.escalation.tiers:
+        return []
     ledger = _Ledger(policy)
     for event in events:
         ledger.apply(event)
-    return ledger
-
-
-def escalation_clocks(events: Iterable[ev.Event], policy: Policy, now: datetime) -> list[TierClock]:
-    """Every cycle of every escalation clock of a case at ``now``, with its tier."""
-    if not policy.escalation.tiers:
-        return []
-    ledger = _ledger(events, policy)
     return [
-        TierClock(
-            running.tier,
+        (
+            running,
             clock_report(
                 metric, running.cycle, running.target, running.calendar, now, explain=False
             ),
@@ -173,16 +170,15 @@ def escalation_clocks(events: Iterable[ev.Event], policy: Policy, now: datetime)
     ]
 
 
+def escalation_clocks(events: Iterable[ev.Event], policy: Policy, now: datetime) -> list[TierClock]:
+    """Every cycle of every escalation clock of a case at ``now``, with its tier."""
+    return [TierClock(running.tier, report) for running, report in _reports(events, policy, now)]
+
+
 def escalation_timers(events: Iterable[ev.Event], policy: Policy, now: datetime) -> list[Timer]:
     """The warning and breach moments of the escalation clocks still to record."""
-    if not policy.escalation.tiers:
-        return []
-    ledger = _ledger(events, policy)
-    timers: list[Timer] = []
-    for metric, cycles in ledger.clocks.items():
-        for running in cycles:
-            report = clock_report(
-                metric, running.cycle, running.target, running.calendar, now, explain=False
-            )
-            timers += clock_timers(report, running.target, running.calendar)
-    return timers
+    return [
+        timer
+        for running, report in _reports(events, policy, now)
+        for timer in clock_timers(report, running.target, running.calendar)
+    ]

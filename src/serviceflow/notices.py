@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from serviceflow import events as ev
 from serviceflow.case import Case
-from serviceflow.communication import render, template_locale, template_variables
+from serviceflow.communication import locale_of, render_for
 from serviceflow.messages import Notification
 from serviceflow.policy import Policy
 
@@ -63,11 +63,10 @@ def notifications(case: Case, event: ev.Event, seq: int, policy: Policy) -> list
 def _client_text(case: Case, event: ev.Event, policy: Policy) -> tuple[str, str | None, str]:
     """The text the client reads: the event's own words, or the closure template."""
     if isinstance(event, ev.Closed):
-        locale = template_locale(policy, CONFIRM_TEMPLATE, case.language or policy.default_locale)
-        values = template_variables(case, policy, reason=event.reason, locale=locale)
-        return render(policy, CONFIRM_TEMPLATE, locale, values).text, CONFIRM_TEMPLATE, locale
+        rendered = render_for(case, policy, CONFIRM_TEMPLATE, reason=event.reason)
+        return rendered.text, CONFIRM_TEMPLATE, rendered.locale
     text = str(getattr(event, "message", None) or getattr(event, "resolution", ""))
-    return text, getattr(event, "template", None), case.language or policy.default_locale
+    return text, getattr(event, "template", None), locale_of(case, policy)
 
 
 def _internal_text(case: Case, event: ev.Event) -> str:
