@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from serviceflow import ConcurrencyConflict
 from serviceflow.backends.memory import MemoryStore, open_store
-from serviceflow.store import CaseQuery, OutboxRecord, Store
+from serviceflow.store import CaseQuery, EventRecord, OutboxRecord, Store, StreamWrite
 
 from .test_backends_sqlite import _row, _write
 
@@ -144,3 +146,41 @@ def _outbox_contract(store: Store) -> None:
     assert store.outbox("pending")[1] == attrs.evolve(dead, status="pending"), (
         "only the delivery columns change"
     )
+
+
+def test_histories_in_submission_order_with_filters() -> None:
+    _histories_contract(MemoryStore())
+
+
+def _histories_contract(store: Store) -> None:
+    """Whole streams, by submission time then id, filtered by submission, update and state."""
+    import attrs
+
+    def write(stream: str, submitted: str, updated: str, state: str, events: int) -> StreamWrite:
+        records = tuple(
+            EventRecord(stream, seq, "case.note_added", "t", "{}", "p", "h")
+            for seq in range(1, events + 1)
+        )
+        row = attrs.evolve(
+            _row(stream, events), submitted_at=submitted, updated_at=updated, state=state
+        )
+        return StreamWrite(stream, 0, records, row)
+
+    store.append(
+        [
+            write("Z", "2026-01-01", "2026-01-01", "closed", 2),
+            write("A", "2026-01-03", "2026-01-09", "closed", 3),
+            write("M", "2026-01-02", "2026-01-02", "in_progress", 1),
+            write("B", "2026-01-03", "2026-01-03", "closed", 1),
+        ]
+    )
+    store.append_next("audit:2026-01-01", lambda version, head: [])
+
+    def ids(**kwargs: Any) -> list[tuple[str, int]]:
+        return [(h[0].stream, len(h)) for h in store.histories(**kwargs)]
+
+    assert ids() == [("Z", 2), ("M", 1), ("A", 3), ("B", 1)]
+    assert [seq.seq for seq in next(iter(store.histories()))] == [1, 2]
+    assert ids(submitted_before="2026-01-03") == [("Z", 2), ("M", 1)]
+    assert ids(updated_since="2026-01-05") == [("A", 3)]
+    assert ids(updated_since="2026-01-05", or_states=("in_progress",)) == [("M", 1), ("A", 3)]

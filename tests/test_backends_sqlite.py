@@ -146,6 +146,16 @@ def test_streams_page_by_id_over_many_streams(tmp_path: Path) -> None:
     assert list(store.streams()) == ids
 
 
+def test_histories_page_in_submission_order(tmp_path: Path) -> None:
+    from .test_backends_memory import _histories_contract
+
+    _histories_contract(SQLiteStore(str(tmp_path / "d.db")))
+    many = SQLiteStore(str(tmp_path / "many.db"), synchronous="off")
+    many.append([_write(f"C{i:04d}", 0) for i in range(1234)])
+    histories = list(many.histories())
+    assert [h[0].stream for h in histories] == [f"C{i:04d}" for i in range(1234)]
+
+
 def test_firing_a_replaced_timer_is_a_conflict(tmp_path: Path) -> None:
     from .test_backends_memory import _fired_timer_contract
 
@@ -236,7 +246,7 @@ def test_a_version_2_file_gains_the_outbox_and_keeps_its_data(tmp_path: Path) ->
     v2.close()
 
     upgraded = SQLiteStore(str(path))
-    assert upgraded._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert upgraded._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert [r.seq for r in upgraded.read("A")] == [1]
     assert upgraded.load("A") == _row("A", 1)
     assert upgraded.due_timers("2026-01-02", 10) == [timer]

@@ -64,10 +64,10 @@ def test_every_state_is_reachable_from_intake() -> None:
     assert seen == set(STATES)
 
 
-def test_final_states_accept_nothing_and_closed_only_reopen() -> None:
+def test_final_states_accept_nothing_and_closed_only_reopen_and_feedback() -> None:
     assert ALLOWED["cancelled"] == ()
     assert ALLOWED["merged"] == ()
-    assert ALLOWED["closed"] == ("reopen",)
+    assert ALLOWED["closed"] == ("reopen", "review", "survey")
 
 
 def test_mermaid_is_generated_from_the_machine() -> None:

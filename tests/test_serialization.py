@@ -86,9 +86,25 @@ SAMPLES: list[ev.Event] = [
         reason="ping-pong",
         **META,
     ),
+    ev.SurveyRecorded(survey="csat", score=4, comment="quick", **META),
+    ev.QualityReviewed(
+        rubric="standard",
+        agent="agent:kim",
+        scores={"greeting": 2, "accuracy": 5},
+        total=85.0,
+        session="cal-1",
+        **META,
+    ),
     ev.Refused(case_id="C1", command="resolve", rule="authority", reason="no", **META),
     ev.TurnTaken(queue="billing", agent="agent:kim", case_id="C1", **META),
 ]
+
+
+def test_an_imported_event_keeps_its_source_and_a_live_one_has_no_key() -> None:
+    live = ev.NoteAdded(text="t", **META)
+    assert '"source"' not in encode_event(live)
+    imported = ev.NoteAdded(text="t", source="servicenow:log.csv:7", **META)
+    assert decode_event(encode_event(imported)) == imported
 
 
 def test_samples_cover_every_event_type() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from serviceflow.case import Case
 from serviceflow.events import Event
-from serviceflow.serialization import GENESIS, chain_hash, encode_event, iso
-from serviceflow.store import EventRecord, StreamWrite
+from serviceflow.serialization import GENESIS, chain_hash, encode_case, encode_event, iso
+from serviceflow.store import CaseRow, EventRecord, StreamWrite
 
 
 def chain_records(
@@ -34,3 +35,22 @@ def next_write(stream: str, last: EventRecord | None, event: Event) -> StreamWri
     """A desk stream's write of ``event`` after ``last`` (its head as read; no projection)."""
     version, head = (last.seq, last.hash) if last is not None else (0, None)
     return StreamWrite(stream, version, next_records(stream, version, head, event), None)
+
+
+def case_row(case: Case, head: str, *, keep: bool) -> CaseRow:
+    """The stored form of a case: indexed columns plus the object or its JSON document."""
+    return CaseRow(
+        case.id,
+        case.state,
+        case.version,
+        head,
+        case.requester,
+        case.channel,
+        case.priority,
+        case.category,
+        case.assignee,
+        iso(case.submitted_at),
+        iso(case.updated_at),
+        None if keep else encode_case(case),
+        case if keep else None,
+    )

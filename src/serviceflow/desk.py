@@ -25,7 +25,7 @@ from serviceflow import commands as cmd
 from serviceflow import events as ev
 from serviceflow.authority import acting, authorize
 from serviceflow.case import Case
-from serviceflow.chain import chain_records
+from serviceflow.chain import case_row, chain_records
 from serviceflow.clock import Clock, SystemClock, require_aware
 from serviceflow.communication import render_for
 from serviceflow.decide import (
@@ -75,7 +75,6 @@ from serviceflow.serialization import (
     chain_hash,
     decode_case,
     decode_event,
-    encode_case,
     encode_event,
     iso,
 )
@@ -532,7 +531,7 @@ class ServiceDesk(Dispatching):
         if self.store.keeps_objects:
             after = fold(events, self._decode(row))
             assert after is not None
-            stored = _row(after, head, keep=True)
+            stored = case_row(after, head, keep=True)
         else:
             stored = row.moved(records[-1].seq, head, records[-1].at)
         write = StreamWrite(row.id, row.version, records, stored, frozenset(), None, live)
@@ -1047,7 +1046,7 @@ class ServiceDesk(Dispatching):
             return [f"replay failed: {exc}"]
         if replayed != stored:
             problems.append("replaying the events does not give the stored projection")
-        expected = _row(replayed, row.head, keep=False)
+        expected = case_row(replayed, row.head, keep=False)
         columns = [
             name
             for name in (*INDEXED_COLUMNS, "requester", "channel", "submitted_at", "updated_at")
@@ -1130,7 +1129,7 @@ class ServiceDesk(Dispatching):
         assert after is not None
         items = [(e.TYPE, iso(e.at), encode_event(e)) for e in events]
         records = chain_records(stream, expected, head, items)
-        row = _row(after, records[-1].hash if records else head, keep=self.store.keeps_objects)
+        row = case_row(after, records[-1].hash if records else head, keep=self.store.keeps_objects)
         changed = INDEXED_COLUMNS if self.store.keeps_objects else _changed(case, after)
         new_timers: tuple[TimerRecord, ...] | None = None
         if timers is not _RECOMPUTE:
@@ -1169,25 +1168,6 @@ class ServiceDesk(Dispatching):
         hook = self.plugins.hook
         if hook.observe.get_hookimpls():
             _call_each(hook.observe, case=case, events=tuple(events))
-
-
-def _row(case: Case, head: str, *, keep: bool) -> CaseRow:
-    """The stored form of a case: indexed columns plus the object or its JSON document."""
-    return CaseRow(
-        case.id,
-        case.state,
-        case.version,
-        head,
-        case.requester,
-        case.channel,
-        case.priority,
-        case.category,
-        case.assignee,
-        iso(case.submitted_at),
-        iso(case.updated_at),
-        None if keep else encode_case(case),
-        case if keep else None,
-    )
 
 
 def _stored_case(row: CaseRow) -> Case:

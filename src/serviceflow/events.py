@@ -28,6 +28,9 @@ class Event:
     at: datetime
     by: str
     policy: str
+    source: str | None = None
+    """Where an imported fact came from (``servicenow:log.csv:42``); ``None`` for live events,
+    which the desk decided. Imported events skipped the lifecycle guards a command passes."""
 
 
 @frozen(kw_only=True)
@@ -340,6 +343,37 @@ class PingPongFlagged(Event):
 
 
 @frozen(kw_only=True)
+class SurveyRecorded(Event):
+    """The client answered a satisfaction survey (CSAT 1–5, NPS 0–10 or CES 1–7)."""
+
+    TYPE = "case.survey_recorded"
+    TRIGGER = "survey"
+
+    survey: str
+    score: int
+    comment: str = ""
+
+
+@frozen(kw_only=True)
+class QualityReviewed(Event):
+    """A reviewer scored how the case was handled against a QA rubric.
+
+    ``scores`` holds each criterion's points; ``total`` is the weighted score out of 100.
+    ``session`` names a calibration session when several reviewers score the same case.
+    """
+
+    TYPE = "case.quality_reviewed"
+    TRIGGER = "review"
+
+    rubric: str
+    agent: str
+    scores: Mapping[str, int] = field(converter=read_only)
+    total: float
+    session: str | None = None
+    comment: str = ""
+
+
+@frozen(kw_only=True)
 class Refused(Event):
     """An actor was refused a command (authority or a guardrail); kept in the audit stream."""
 
@@ -397,6 +431,8 @@ CaseEvent = (
     | EscalationAccepted
     | Deescalated
     | PingPongFlagged
+    | SurveyRecorded
+    | QualityReviewed
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -427,6 +463,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         EscalationAccepted,
         Deescalated,
         PingPongFlagged,
+        SurveyRecorded,
+        QualityReviewed,
         Refused,
         TurnTaken,
     )

@@ -189,4 +189,6 @@ _CHANGES: dict[type[ev.Event], Callable[[Case, Any], dict[str, Any]]] = {
     ev.Deescalated: lambda c, e: _moved(c, e, RETURNED),
     ev.EscalationAccepted: _accepted,
     ev.PingPongFlagged: _flagged,
+    ev.SurveyRecorded: lambda c, e: _NOTHING,
+    ev.QualityReviewed: lambda c, e: _NOTHING,
 }

@@ -186,6 +186,10 @@ TRANSITIONS: tuple[TransitionSpec, ...] = (
     ),
     TransitionSpec("deescalate", _ESCALABLE, None, (escalated,), doc="return to a lower tier"),
     TransitionSpec("sla", STATES, None, doc="service level facts, even after closure"),
+    TransitionSpec("survey", (*_AFTER_RESOLUTION, CLOSED), None, doc="the client's survey answer"),
+    TransitionSpec(
+        "review", (*_LIVE, *_AFTER_RESOLUTION, CLOSED), None, doc="a quality review of the work"
+    ),
 )
 
 

@@ -61,9 +61,12 @@ _UNSTRUCTURE = {cls: converter.get_unstructure_hook(cls) for cls in EVENT_TYPES.
 def encode_event(event: Event) -> str:
     """The canonical JSON of an event, with its ``type`` tag and schema version ``v``.
 
-    Writes the same tag the tagged union reads, without the union's dispatch per call.
+    Writes the same tag the tagged union reads, without the union's dispatch per call. A live
+    event has no ``source``, and its JSON leaves the key out.
     """
     data = _UNSTRUCTURE[type(event)](event)
+    if data["source"] is None:
+        del data["source"]
     data["type"] = event.TYPE
     data["v"] = event.SCHEMA
     return canonical_json(data)

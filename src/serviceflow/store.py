@@ -221,6 +221,19 @@ class Store(Protocol):
         """Every stream that has events, sorted by id."""
         ...
 
+    def histories(
+        self,
+        *,
+        submitted_before: str | None = None,
+        updated_since: str | None = None,
+        or_states: Sequence[str] = (),
+    ) -> Iterator[list[EventRecord]]:
+        """Each case's whole stream, case after case in submission order (then id), paged.
+
+        Only cases submitted before ``submitted_before`` whose row was updated at or after
+        ``updated_since`` or whose state is one of ``or_states`` (``None``: no bound)."""
+        ...
+
     def due_timers(self, now: str, limit: int) -> list[TimerRecord]:
         """Up to ``limit`` timers due at or before ``now``, earliest first (not removed)."""
         ...

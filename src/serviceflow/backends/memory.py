@@ -210,6 +210,33 @@ class MemoryStore:
                     held[key] = held.get(key, 0) + 1
         return held
 
+    def histories(
+        self,
+        *,
+        submitted_before: str | None = None,
+        updated_since: str | None = None,
+        or_states: Sequence[str] = (),
+    ) -> Iterator[list[EventRecord]]:
+        """Matching cases' streams in submission order (a copy of each list)."""
+        with self._lock:
+            rows = sorted(
+                (
+                    row
+                    for row in self._rows.values()
+                    if (submitted_before is None or row.submitted_at < submitted_before)
+                    and (
+                        updated_since is None
+                        or row.updated_at >= updated_since
+                        or row.state in or_states
+                    )
+                ),
+                key=lambda row: (row.submitted_at, row.id),
+            )
+        for row in rows:
+            with self._lock:
+                events = list(self._events.get(row.id, ()))
+            yield events
+
     def streams(self) -> Iterator[str]:
         """Stream ids, sorted (the order every store uses)."""
         with self._lock:
