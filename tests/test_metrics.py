@@ -1,0 +1,255 @@
+"""KPIs from histories: every definition of docs/metrics.md on a hand-built log whose
+numbers are worked out by hand, then the same through a desk on each store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from serviceflow import ManualClock, ServiceDesk, ValidationError, load_policy
+from serviceflow import events as ev
+from serviceflow.metrics import NONE, compute_kpis, kpis
+
+from .conftest import walk_to
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+"""Monday 09:00 UTC."""
+END = T0 + timedelta(days=1, hours=3)
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+POLICY = load_policy(
+    {
+        "calendars": {"office": {"zone": "UTC", "week": {d: ["09:00-17:00"] for d in WEEKDAYS}}},
+        "sla": [
+            {
+                "name": "standard",
+                "calendar": "office",
+                "targets": {
+                    "first_response": {"within": "1h", "time": "calendar", "warnings": []},
+                    "resolution": {"within": "8h", "time": "calendar", "warnings": []},
+                },
+            }
+        ],
+    }
+)
+
+
+class _Case:
+    """A hand-written history: each step an event at an offset from T0."""
+
+    def __init__(self, case_id: str, requester: str, at: timedelta, **submitted: Any) -> None:
+        self.id = case_id
+        fields: dict[str, Any] = {"channel": "email", "tier": "standard", "subject": "s"}
+        fields.update(submitted)
+        self.events: list[ev.Event] = [
+            ev.Submitted(case_id=case_id, requester=requester, **fields, **self.meta(at))
+        ]
+
+    @staticmethod
+    def meta(at: timedelta, by: str = "agent:kim") -> dict[str, Any]:
+        return {"at": T0 + at, "by": by, "policy": POLICY.version}
+
+    def add(self, cls: type[ev.Event], at: timedelta, by: str = "agent:kim", **data: Any) -> _Case:
+        self.events.append(cls(**data, **self.meta(at, by)))
+        return self
+
+    def triaged(self, at: timedelta, category: str, priority: str, *, sla: bool = True) -> _Case:
+        if sla:
+            self.add(ev.SlaApplied, at, level="standard", reason="fallback")
+        self.add(ev.Classified, at, category=category, kind="incident")
+        return self.add(ev.Prioritized, at, priority=priority, rule="matrix", reason="r")
+
+
+def _log() -> list[list[ev.Event]]:
+    a = (
+        _Case("A", "acme/jane@acme.test", timedelta(0))
+        .triaged(timedelta(0), "billing", "medium")
+        .add(ev.Assigned, 5 * M, assignee="agent:kim", queue="front")
+        .add(ev.Acknowledged, 10 * M, message="hi")
+        .add(ev.Resolved, H, resolution="fixed")
+        .add(ev.Validated, H)
+        .add(ev.Confirmed, H, by="client:jane@acme.test")
+        .add(ev.Closed, 2 * H, by="system", reason="confirmed")
+        .add(ev.SurveyRecorded, 3 * H, by="client:jane@acme.test", survey="csat", score=5)
+        .add(ev.SurveyRecorded, 3 * H, by="client:jane@acme.test", survey="nps", score=10)
+        .add(ev.SurveyRecorded, 3 * H, by="client:jane@acme.test", survey="ces", score=2)
+        .add(ev.Reopened, timedelta(days=3), reason="after the period: not counted")
+    )
+    b = (
+        _Case("B", "acme/bob@acme.test", timedelta(0), channel="phone")
+        .triaged(timedelta(0), "billing", "high")
+        .add(ev.Assigned, 5 * M, assignee="agent:kim", queue="front")
+        .add(ev.Acknowledged, 2 * H, message="late")
+        .add(ev.InfoRequested, 3 * H, message="which?")
+        .add(ev.ClientReplied, 4 * H, by="client:bob@acme.test", message="this")
+        .add(ev.Resolved, 10 * H, resolution="fixed")
+        .add(ev.SurveyRecorded, 11 * H, by="client:bob@acme.test", survey="csat", score=2)
+        .add(ev.SurveyRecorded, 11 * H, by="client:bob@acme.test", survey="nps", score=5)
+    )
+    c = (
+        _Case("C", "beta/ann@beta.test", H)
+        .triaged(H, "network", "medium", sla=False)
+        .add(ev.Assigned, H, assignee="agent:kim", queue="front")
+        .add(ev.Assigned, 90 * M, assignee="agent:ann", previous="agent:kim", queue="tech")
+        .add(ev.Acknowledged, 90 * M, by="agent:ann", message="on it")
+        .add(ev.Resolved, 3 * H, by="agent:ann", resolution="fixed")
+        .add(ev.Reopened, 4 * H, by="client:ann@beta.test", reason="still broken")
+        .add(ev.Resolved, 5 * H, by="agent:ann", resolution="fixed again")
+    )
+    d = _Case("D", "acme/jane@acme.test", timedelta(days=1)).triaged(
+        timedelta(days=1), "billing", "medium"
+    )
+    e = _Case("E", "gamma/eve@gamma.test", 2 * H).add(
+        ev.Cancelled, 150 * M, by="client:eve@gamma.test", reason="never mind"
+    )
+    return [case.events for case in (a, b, c, d, e)]
+
+
+def test_overall_kpis_match_the_hand_computed_figures() -> None:
+    report = compute_kpis(_log(), POLICY, start=T0, end=END)
+    k = report.overall
+    assert (k.cases, k.submitted, k.resolved, k.closed, k.cancelled) == (5, 5, 3, 1, 1)
+    assert k.first_response.calendar.count == 3
+    assert (k.first_response.calendar.minimum, k.first_response.calendar.maximum) == (600, 7200)
+    assert k.first_response.calendar.p50 == 1800
+    assert k.first_response.business.maximum == 7200
+    assert k.resolution.calendar.mean == (3600 + 36000 + 7200) / 3
+    assert k.resolution.business.maximum == 8 * 3600  # 09:00-19:00 holds 8 office hours
+    full = k.full_resolution.calendar
+    assert (full.minimum, full.maximum) == (3600, 36000)
+    assert k.full_resolution.calendar.p50 == 14400  # C: to its second resolution
+    assert (k.fcr.numerator, k.fcr.denominator) == (1, 3)
+    assert (k.reopened.numerator, k.transferred.numerator) == (1, 1)
+    assert (k.repeat.numerator, k.repeat.denominator) == (1, 5)
+    assert k.effort.mean == pytest.approx(1 / 3)
+    assert (k.escalated.numerator, k.escalated.denominator) == (0, 5)
+    assert k.backlog.open == 1
+    assert k.backlog.age.p50 == 3 * 3600
+    assert k.backlog.buckets[0] == ("< 1 day", 1)
+    first, resolution = k.compliance("first_response"), k.compliance("resolution")
+    assert first is not None
+    assert resolution is not None
+    assert (first.met, first.breached, first.open) == (2, 2, 0)
+    assert (resolution.met, resolution.breached, resolution.open) == (2, 1, 1)
+    assert resolution.rate == pytest.approx(2 / 3)
+    assert (k.surveys.csat.numerator, k.surveys.csat.denominator) == (1, 2)
+    assert (k.surveys.promoters, k.surveys.passives, k.surveys.detractors) == (1, 0, 1)
+    assert k.surveys.nps == 0
+    assert k.surveys.ces.mean == 2
+    assert [(day.isoformat(), n) for day, n in report.volume] == [
+        ("2026-03-02", 4),
+        ("2026-03-03", 1),
+    ]
+
+
+def test_slices_split_the_cases_by_their_value_at_the_end() -> None:
+    report = compute_kpis(_log(), POLICY, start=T0, end=END, by="priority")
+    assert list(report.slices) == [NONE, "high", "medium"]
+    medium = report.slices["medium"]
+    assert (medium.submitted, medium.resolved, medium.fcr.numerator) == (3, 2, 1)
+    assert report.slices[NONE].cancelled == 1
+    by_team = compute_kpis(_log(), POLICY, start=T0, end=END, by="team")
+    assert by_team.slices["tech"].resolved == 1
+    by_agent = compute_kpis(_log(), POLICY, start=T0, end=END, by="agent")
+    assert by_agent.slices["agent:ann"].reopened.numerator == 1
+
+
+def test_a_later_period_sees_only_what_happened_in_it() -> None:
+    start = T0 + timedelta(days=1)
+    k = compute_kpis(_log(), POLICY, start=start, end=END).overall
+    assert (k.submitted, k.resolved, k.closed) == (1, 0, 0)
+    assert k.first_response.calendar.count == 0
+    assert k.backlog.open == 1
+    first = k.compliance("first_response")
+    assert first is not None
+    assert (first.met, first.breached) == (0, 1)
+
+
+def test_time_in_each_escalation_tier() -> None:
+    case = (
+        _Case("X", "acme/x@acme.test", timedelta(0))
+        .triaged(timedelta(0), "billing", "high")
+        .add(ev.Assigned, timedelta(0), assignee="agent:kim")
+        .add(
+            ev.Escalated,
+            H,
+            from_tier="frontline",
+            to_tier="technical",
+            kind="hierarchical",
+            trigger="manual",
+            reason="r",
+            message="m",
+        )
+        .add(ev.Deescalated, 3 * H, from_tier="technical", to_tier="frontline", reason="r")
+    )
+    k = compute_kpis([case.events], POLICY, start=T0, end=T0 + 5 * H).overall
+    assert k.escalated.numerator == 1
+    assert k.tier_time["technical"].p50 == 2 * 3600
+    frontline = k.tier_time["frontline"]
+    assert (frontline.minimum, frontline.maximum) == (3600, 2 * 3600)
+
+
+def test_quality_reviews_score_criteria_as_shares_of_their_maximum() -> None:
+    case = _Case("Q", "acme/q@acme.test", timedelta(0)).add(
+        ev.QualityReviewed,
+        H,
+        by="qa:lee",
+        rubric="standard",
+        agent="agent:kim",
+        scores={"greeting": 1, "accuracy": 4},
+        total=75.0,
+    )
+    report = compute_kpis(
+        [case.events],
+        POLICY,
+        end=END,
+        max_criteria={"standard": {"greeting": 2, "accuracy": 4}},
+    )
+    assert report.overall.quality.reviews == 1
+    assert report.overall.quality.criteria == {"accuracy": 1.0, "greeting": 0.5}
+
+
+def test_bad_period_or_dimension_is_refused() -> None:
+    with pytest.raises(ValidationError, match=r"start .* is not before end"):
+        compute_kpis([], POLICY, start=END, end=T0)
+    with pytest.raises(ValidationError, match="by: 'colour' is not one of category"):
+        compute_kpis([], POLICY, end=END, by="colour")
+    with pytest.raises(ValidationError, match="calendar: 'moon' is not one of"):
+        compute_kpis([], POLICY, end=END, calendar="moon")
+
+
+def test_report_is_plain_json() -> None:
+    data = compute_kpis(_log(), POLICY, start=T0, end=END, by="channel").as_dict()
+    text = json.dumps(data)
+    assert '"fcr": {"numerator": 1, "denominator": 3, "value": 0.3333333333333333}' in text
+    assert data["slices"]["phone"]["submitted"] == 1
+    assert data["overall"]["sla"][0]["rate"] == 0.5
+
+
+@pytest.fixture
+def busy_desk(store_url: str) -> Iterator[tuple[ServiceDesk, ManualClock]]:
+    clock = ManualClock(T0)
+    with ServiceDesk.open(store_url, clock=clock, entry_points=False) as desk:
+        yield desk, clock
+
+
+def test_kpis_of_a_desk_read_its_store(busy_desk: tuple[ServiceDesk, ManualClock]) -> None:
+    desk, clock = busy_desk
+    walk_to(desk, "closed")
+    clock.advance(H)
+    walk_to(desk, "resolved")
+    clock.advance(H)
+    walk_to(desk, "in_progress")
+    clock.advance(H)
+    report = kpis(desk, by="category")
+    k = report.overall
+    assert (k.submitted, k.resolved, k.closed, k.backlog.open) == (3, 2, 1, 1)
+    assert report.end == clock.now()
+    assert list(report.slices) == ["billing"]
+    later = kpis(desk, start=clock.now(), end=clock.now() + H).overall
+    assert (later.submitted, later.resolved, later.backlog.open) == (0, 0, 1)
