@@ -46,6 +46,7 @@ AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
 NONE = "(none)"
 """The slice of cases that have no value for the dimension."""
 _FALLBACK_METRICS = (FIRST_RESPONSE, RESOLUTION)
+_INSTANT = timedelta(microseconds=1)
 
 
 @frozen
@@ -279,12 +280,13 @@ def kpis(
     repeat_window: timedelta = timedelta(days=7),
     calendar: str | None = None,
 ) -> KpiReport:
-    """The desk's KPIs for ``[start, end)`` (``end``: now), read from its store.
+    """The desk's KPIs for ``[start, end)`` read from its store (no ``end``: up to and
+    including now, so what happened at this very instant counts).
 
     Only cases that can matter are read: submitted before ``end``, and still open or
     touched since ``start`` less the repeat window.
     """
-    end = require_aware(end) if end is not None else desk.clock.now()
+    end = require_aware(end) if end is not None else desk.clock.now() + _INSTANT
     since = require_aware(start) - repeat_window if start is not None else None
     histories = desk.store.histories(
         submitted_before=iso(end),
@@ -355,21 +357,23 @@ def compute_kpis(
         business = calendars.get(level.calendar, default) if level is not None else default
         tallies = [overall]
         if by is not None:
-            key = facts.dimension(by) or NONE
-            found = slices.get(key)
-            if found is None:
-                found = slices[key] = _Tally()
-            tallies.append(found)
+            tallies.append(_slice(slices, facts.dimension(by)))
         for tally in tallies:
-            _count(
+            counted = _count(
                 tally,
                 facts,
                 window=window,
                 business=business,
                 clocks=clocks,
                 repeated=repeated,
-                maxima=maxima,
             )
+            reviewed = tally is overall or by != "agent"
+            for review in facts.reviews if reviewed else ():
+                counted |= _review(tally, review, window, maxima)
+            tally.cases += counted
+        if by == "agent":
+            for review in facts.reviews:
+                _review(_slice(slices, review.agent), review, window, maxima)
     return KpiReport(
         start=start,
         end=end,
@@ -379,6 +383,13 @@ def compute_kpis(
         slices={key: tally.result() for key, tally in sorted(slices.items())},
         volume=tuple(sorted(volume.items())),
     )
+
+
+def _slice(slices: dict[str, _Tally], key: str | None) -> _Tally:
+    found = slices.get(key or NONE)
+    if found is None:
+        found = slices[key or NONE] = _Tally()
+    return found
 
 
 def _default_calendar(
@@ -440,9 +451,8 @@ def _count(
     business: BusinessCalendar,
     clocks: list[tuple[str, str, datetime | None, datetime | None]] | None,
     repeated: bool,
-    maxima: Mapping[str, Mapping[str, int]],
-) -> None:
-    """Add one case's facts to a slice's tally."""
+) -> bool:
+    """Add one case's facts to a slice's tally; whether anything of it was in the period."""
     submitted = facts.submitted_at
     counted = False
     if submitted in window:
@@ -489,8 +499,7 @@ def _count(
                 held = tally.tier_time[stint.tier] = Distribution()
             held.add((until - stint.since).total_seconds())
     counted |= _sla(tally, facts, window, clocks)
-    counted |= _feedback(tally, facts, window, maxima)
-    tally.cases += counted
+    return _surveys(tally, facts, window) or counted
 
 
 def _duration(
@@ -549,10 +558,8 @@ def _sla(
     return counted
 
 
-def _feedback(
-    tally: _Tally, facts: CaseFacts, window: _Window, maxima: Mapping[str, Mapping[str, int]]
-) -> bool:
-    """Count the survey answers and quality reviews recorded in the period."""
+def _surveys(tally: _Tally, facts: CaseFacts, window: _Window) -> bool:
+    """Count the survey answers recorded in the period."""
     counted = False
     for survey in facts.surveys:
         if survey.at not in window:
@@ -565,18 +572,26 @@ def _feedback(
             tally.nps[0 if survey.score >= 9 else 1 if survey.score >= 7 else 2] += 1
         elif survey.survey == "ces":
             tally.ces.add(survey.score)
-    for review in facts.reviews:
-        if review.at not in window:
-            continue
-        counted = True
-        tally.qa_total.add(review.total)
-        limits = maxima.get(review.rubric, {})
-        for name, points in review.scores.items():
-            share = points / limits[name] if limits.get(name) else float(points)
-            entry = tally.qa_criteria.setdefault(name, [0.0, 0])
-            entry[0] += share
-            entry[1] += 1
     return counted
+
+
+def _review(
+    tally: _Tally,
+    review: ev.QualityReviewed,
+    window: _Window,
+    maxima: Mapping[str, Mapping[str, int]],
+) -> bool:
+    """Count a quality review recorded in the period (by agent: the reviewed agent's)."""
+    if review.at not in window:
+        return False
+    tally.qa_total.add(review.total)
+    limits = maxima.get(review.rubric, {})
+    for name, points in review.scores.items():
+        share = points / limits[name] if limits.get(name) else float(points)
+        entry = tally.qa_criteria.setdefault(name, [0.0, 0])
+        entry[0] += share
+        entry[1] += 1
+    return True
 
 
 def _plain(value: Any) -> Any:
