@@ -315,3 +315,139 @@ def test_audit_escalations(runner: CliRunner, tmp_path: Path) -> None:
     helped = runner.invoke(cli, ["audit", "--help"])
     assert "[DAY] | escalations [OPTIONS]" in helped.output
     assert "escalations" in helped.output.split("Commands:")[1]
+
+
+def _kpi_desk(tmp_path: Path) -> Path:
+    """A SQLite desk with three cases on 2 March 2026: closed, resolved, in progress."""
+    from datetime import timedelta
+
+    from serviceflow import ManualClock, ServiceDesk
+
+    from .conftest import START, walk_to
+
+    db = tmp_path / "desk.db"
+    clock = ManualClock(START)
+    with ServiceDesk.open(f"sqlite:///{db}", clock=clock, entry_points=False) as desk:
+        walk_to(desk, "closed")
+        clock.advance(timedelta(hours=1))
+        walk_to(desk, "resolved", category="access")
+        clock.advance(timedelta(hours=1))
+        walk_to(desk, "in_progress")
+    return db
+
+
+def test_report_prints_kpi_tables_for_a_period(runner: CliRunner, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    db = _kpi_desk(tmp_path)
+    base = ["--db", str(db), "report", "--from", "2026-03-02", "--to", "2026-03-02"]
+    shown = runner.invoke(cli, [*base, "--by", "category"])
+    assert shown.exit_code == 0, shown.output
+    assert "KPIs 2026-03-02 00:00 to 2026-03-03 00:00 UTC, by category" in shown.output
+    assert "Cases 3 (3 submitted, 2 resolved)" in shown.output
+    for title in ("Summary", "Time to respond and resolve", "SLA compliance", "By category"):
+        assert title in shown.output
+    assert re.search(r"first-contact resolution\s+│\s+0\s+│\s+2\s+│\s+0\.0%", shown.output)
+    assert re.search(r"repeat issue\s+│\s+1\s+│\s+3\s+│\s+33\.3%", shown.output)
+    assert re.search(r"│ access\s+│\s+1\s+│", shown.output)
+    assert "Volume per day" not in shown.output, "the exports and the dashboard have it"
+    nothing = runner.invoke(
+        cli, ["--db", str(db), "report", "--from", "2025-01-01", "--to", "2025-01-31"]
+    )
+    assert nothing.exit_code == 0, nothing.output
+    assert "No case in this period; pass --from to look further back." in nothing.output
+    recent = runner.invoke(cli, ["--db", str(db), "report"])
+    since, until = re.findall(r"KPIs (\S+ \S+) to (\S+ \S+) UTC", recent.output)[0]
+    days = datetime.fromisoformat(until) - datetime.fromisoformat(since)
+    assert days.days == 30, "by default the last 30 days"
+    assert "Cases 1 (0 submitted, 0 resolved)" in recent.output, "the open case is backlog"
+    bad = runner.invoke(cli, [*base, "--by", "colour"])
+    assert bad.exit_code == 2
+    assert "Invalid value for '--by'" in bad.output
+    backwards = runner.invoke(
+        cli, ["--db", str(db), "report", "--from", "2026-03-03", "--to", "2026-03-01"]
+    )
+    assert backwards.exit_code == 1
+    assert "is not before end" in backwards.output
+
+
+def test_report_json_exports_and_dashboard(runner: CliRunner, tmp_path: Path) -> None:
+    import csv
+    import json
+
+    db = _kpi_desk(tmp_path)
+    base = ["--db", str(db), "report", "--from", "2026-03-02", "--to", "2026-03-02"]
+    as_json = runner.invoke(
+        cli, ["report", "--db", str(db), "--from", "2026-03-02", "--to", "2026-03-02", "--json"]
+    )
+    assert as_json.exit_code == 0, as_json.output
+    data = json.loads(as_json.stdout)
+    assert data["overall"]["submitted"] == 3
+    assert data["end"].startswith("2026-03-03T00:00:00")
+    out, html = tmp_path / "out", tmp_path / "dash.html"
+    both = runner.invoke(
+        cli, [*base, "--by", "category", "--export", str(out), "--html", str(html), "--json"]
+    )
+    assert both.exit_code == 0, both.output
+    assert json.loads(both.stdout)["by"] == "category", "stdout stays JSON"
+    assert f"wrote {html}" in both.stderr
+    assert "wrote 13 files to" in both.stderr, "11 tables as CSV, the report and tables as JSON"
+    with (out / "slices.csv").open(encoding="utf-8", newline="") as f:
+        slices = {row["category"]: row for row in csv.DictReader(f)}
+    assert slices["billing"]["submitted"] == "2"
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["by"] == "category"
+    page = html.read_text(encoding="utf-8")
+    assert "SLA compliance by priority" in page, "a second report by priority feeds the charts"
+    assert "<h3>By category</h3>" in page
+    assert "<h3>By priority</h3>" in page
+    assert "<script" not in page
+
+
+def test_import_a_csv_log_then_again(runner: CliRunner, tmp_path: Path) -> None:
+    import json
+
+    mapping = tmp_path / "mine.toml"
+    mapping.write_text(
+        '[source]\nname = "mine"\ntimestamp = "%Y-%m-%d %H:%M"\n'
+        '[columns]\ncase_id = "id"\nat = "time"\nstate = "status"\nrequester = "who"\n'
+        'category = "cat"\npriority = "prio"\nassignee = "agent"\n'
+        '[defaults]\nchannel = "email"\nkind = "incident"\n'
+        '[values.state]\nNew = "intake"\nDone = "closed"\n'
+        '[values.priority]\nP1 = "critical"\nP3 = "medium"\n',
+        encoding="utf-8",
+    )
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "id,time,status,who,cat,prio,agent\n"
+        "A-1,2026-03-02 09:00,New,ann,billing,P3,kim\n"
+        "A-1,2026-03-02 11:00,Done,ann,billing,P3,kim\n"
+        "A-2,2026-03-02 09:30,New,bob,access,P7,\n"
+        "A-1,2026-03-02 10:00,Done,ann,billing,P3,kim\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "imported.db"
+    base = ["--db", str(db), "import", str(log), "--mapping", str(mapping)]
+    dry = runner.invoke(cli, [*base, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "dry run: nothing written" in dry.output
+    assert not db.exists(), "a dry run creates no store"
+    done = runner.invoke(cli, base)
+    assert done.exit_code == 0, done.output
+    assert re.search(r"cases created +│ 1 ", done.output)
+    assert re.search(r"case\.closed +│ 1 ", done.output)
+    assert re.search(r"prio +│ P7 +│ 1 +│ 4 ", done.output), "the unknown value and its line"
+    assert "the row is older than its case's last imported row" in done.output
+    shown = runner.invoke(cli, ["--db", str(db), "case", "show", "A-1"])
+    assert "closed" in shown.output
+    again = runner.invoke(cli, ["import", str(log), "--mapping", str(mapping), "--db", str(db),
+                                "--json", "--batch", "1"])  # fmt: skip
+    assert again.exit_code == 0, again.output
+    report = json.loads(again.output)
+    assert (report["cases_existing"], report["events"]) == (1, 0)
+    assert report["skipped"] == {"case already in the store": 3, "unknown value": 1}
+    wrong = runner.invoke(cli, [*base[:4], "--mapping", "servicenow"])
+    assert wrong.exit_code == 1
+    assert "$.columns.case_id: no column 'number' in the file" in wrong.output
+    unknown = runner.invoke(cli, [*base[:4], "--mapping", "jira"])
+    assert unknown.exit_code == 1
+    assert "no import mapping named 'jira'" in unknown.output

@@ -19,6 +19,7 @@ from serviceflow.serialization import (
     chain_hash,
     decode_case,
     decode_event,
+    decode_stored,
     encode_case,
     encode_event,
     register_upcaster,
@@ -105,6 +106,20 @@ def test_an_imported_event_keeps_its_source_and_a_live_one_has_no_key() -> None:
     assert '"source"' not in encode_event(live)
     imported = ev.NoteAdded(text="t", source="servicenow:log.csv:7", **META)
     assert decode_event(encode_event(imported)) == imported
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: e.TYPE)
+def test_the_fast_reader_gives_the_same_event_as_the_checked_one(event: ev.Event) -> None:
+    text = encode_event(event)
+    assert decode_stored(text) == decode_event(text) == event
+
+
+def test_the_fast_reader_hands_anything_unusual_to_the_checked_path() -> None:
+    older = encode_event(SAMPLES[4]).replace('"v":1', '"v":7')
+    with pytest.raises(IntegrityError, match="newer than this serviceflow"):
+        decode_stored(older)
+    with pytest.raises(IntegrityError, match="unknown event type"):
+        decode_stored('{"type":"case.nope","v":1}')
 
 
 def test_samples_cover_every_event_type() -> None:

@@ -143,7 +143,8 @@ def test_shipped_french_texts_do_not_trouble_an_english_only_desk() -> None:
 def test_every_step_template_is_required() -> None:
     assert problems({"acknowledge": {"en": "Hi"}}) == [
         "$.templates: missing template(s) clarify, resolve, confirm, escalation_acknowledge, "
-        "escalation_timeline, escalation_update, deescalation (every communication step needs one)"
+        "escalation_timeline, escalation_update, deescalation, survey (every communication step "
+        "needs one)"
     ]
 
 

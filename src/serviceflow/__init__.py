@@ -9,10 +9,13 @@ Modules starting with ``_`` are private.
 from __future__ import annotations
 
 from serviceflow.calendar import BusinessCalendar, always_open, business_calendar
+from serviceflow.calibration import CalibrationReport, calibrate
 from serviceflow.case import Case, Escalation
 from serviceflow.clock import Clock, ManualClock, SystemClock
+from serviceflow.dashboard import render_dashboard, write_dashboard
 from serviceflow.delivery_policy import DeliveryPolicy
 from serviceflow.desk import RecordedEvent, ServiceDesk, Verification
+from serviceflow.distribution import Stats
 from serviceflow.errors import (
     ConcurrencyConflict,
     GuardrailViolation,
@@ -30,22 +33,32 @@ from serviceflow.escalation_audit import EscalationAudit
 from serviceflow.escalation_clock import TierClock
 from serviceflow.escalation_policy import EscalationPolicy, EscalationRule, EscalationTier, Raci
 from serviceflow.hookspecs import hookimpl
+from serviceflow.import_mapping import ImportMapping, load_mapping
+from serviceflow.importer import ImportReport, import_csv
 from serviceflow.messages import Classification, Notification
+from serviceflow.metrics import Compliance, KpiReport, KpiSet, Rate, compute_kpis, kpis
 from serviceflow.notifiers import JsonLinesNotifier, LogNotifier
 from serviceflow.outbox import DeliveryReport, Outbox, OutboxMessage
 from serviceflow.policy import Policy, default_policy, load_policy
 from serviceflow.priority import PriorityExplanation
+from serviceflow.quality_policy import Criterion, QualityPolicy, Rubric
+from serviceflow.report import Table, tables, write_exports
 from serviceflow.routing import Agent, Decision, Queue
+from serviceflow.scorecard import Scorecard, desk_scorecards, scorecards
+from serviceflow.survey_policy import SurveyPolicy
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Agent",
     "BusinessCalendar",
+    "CalibrationReport",
     "Case",
     "Classification",
     "Clock",
+    "Compliance",
     "ConcurrencyConflict",
+    "Criterion",
     "Decision",
     "DeliveryPolicy",
     "DeliveryReport",
@@ -55,9 +68,13 @@ __all__ = [
     "EscalationRule",
     "EscalationTier",
     "GuardrailViolation",
+    "ImportMapping",
+    "ImportReport",
     "IntegrityError",
     "InvalidTransition",
     "JsonLinesNotifier",
+    "KpiReport",
+    "KpiSet",
     "LogNotifier",
     "ManualClock",
     "NotAuthorized",
@@ -69,20 +86,38 @@ __all__ = [
     "Policy",
     "PolicyError",
     "PriorityExplanation",
+    "QualityPolicy",
     "Queue",
     "Raci",
+    "Rate",
     "RecordedEvent",
+    "Rubric",
+    "Scorecard",
     "ServiceDesk",
     "ServiceflowError",
+    "Stats",
     "StoreError",
+    "SurveyPolicy",
     "SystemClock",
+    "Table",
     "TierClock",
     "ValidationError",
     "Verification",
     "__version__",
     "always_open",
     "business_calendar",
+    "calibrate",
+    "compute_kpis",
     "default_policy",
+    "desk_scorecards",
     "hookimpl",
+    "import_csv",
+    "kpis",
+    "load_mapping",
     "load_policy",
+    "render_dashboard",
+    "scorecards",
+    "tables",
+    "write_dashboard",
+    "write_exports",
 ]

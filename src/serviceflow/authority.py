@@ -19,8 +19,10 @@ from serviceflow.errors import NotAuthorized
 
 __all__ = ["CLIENT_COMMANDS", "Role", "acting", "authorize", "role_of"]
 
-CLIENT_COMMANDS = frozenset({"submit", "client_reply", "confirm", "reopen", "cancel", "escalate"})
-"""What a client may do, on their own cases only."""
+CLIENT_COMMANDS = frozenset(
+    {"submit", "client_reply", "confirm", "reopen", "cancel", "escalate", "survey"}
+)
+"""What a client may do, on their own cases only (``survey``: answer a satisfaction survey)."""
 _MESSAGES = {
     "acknowledge": "message",
     "reply": "message",

@@ -37,16 +37,25 @@ if _MISSING is None:
     from datetime import UTC, date, datetime, timedelta
 
     from attrs import asdict
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from serviceflow import lifecycle
+    from serviceflow.calibration import CalibrationReport, calibrate
     from serviceflow.case import Case
+    from serviceflow.case_facts import DIMENSIONS
+    from serviceflow.dashboard import write_dashboard
     from serviceflow.demo import DemoStep, demo_desk, run_demo
     from serviceflow.desk import ServiceDesk
     from serviceflow.duration import format_duration
     from serviceflow.errors import ServiceflowError
     from serviceflow.escalation_audit import EscalationAudit
     from serviceflow.events import SlaApplied
+    from serviceflow.import_mapping import load_mapping
+    from serviceflow.importer import ImportReport, import_csv
+    from serviceflow.metrics import KpiReport, kpis
     from serviceflow.policy import Policy, load_policy
+    from serviceflow.report import Table as KpiTable
+    from serviceflow.report import format_cell, headline, tables, write_exports
     from serviceflow.sla import ClockReport
 
     console = Console(highlight=False, soft_wrap=True)
@@ -516,6 +525,118 @@ if _MISSING is None:
     def _when(moment: datetime) -> str:
         return f"{moment:%Y-%m-%d %H:%M}"
 
+    @cli.group()
+    def quality() -> None:
+        """Quality assurance: how consistently reviewers score cases."""
+
+    @quality.command("calibration")
+    @click.argument("session")
+    @click.option(
+        "--db", "db", metavar="URL", help="SQLite file or store URL (default: the global --db)."
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    @click.pass_context
+    def quality_calibration(
+        ctx: click.Context, session: str, db: str | None, as_json: bool
+    ) -> None:
+        """Compare the reviewers of calibration SESSION: their totals on each case, the
+        spread, agreement within the policy's tolerance, and who drifts from the others."""
+        if db is not None:
+            ctx.find_root().params["db"] = db
+        with open_desk(ctx) as desk:
+            report = calibrate(desk, session)
+        if as_json:
+            click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+            return
+        _print_calibration(report)
+
+    def _print_calibration(report: CalibrationReport) -> None:
+        """The session's cases, reviewers and criteria as tables, then its agreement."""
+        console.print(
+            f"Calibration session {escape(report.session)}: {len(report.cases)} cases, "
+            f"{report.reviews} reviews; two totals agree within {report.tolerance:g} points"
+        )
+        if not report.cases:
+            console.print("No review was recorded in this session.")
+            return
+        cases = table(
+            "case", "agent", "reviewers (total)", "min", "max", "range", "stdev", "agreement"
+        )
+        for found in report.cases:
+            add_row(
+                cases,
+                found.case_id,
+                found.agent,
+                ", ".join(f"{r.reviewer} {r.total:g}" for r in found.reviews),
+                f"{found.spread.min:g}",
+                f"{found.spread.max:g}",
+                f"{found.spread.range:.1f}",
+                f"{found.spread.stdev:.1f}",
+                _share(found.agreement),
+            )
+        reviewers = table(
+            "reviewer",
+            "cases",
+            "compared",
+            "mean total",
+            "mean deviation",
+            "mean |deviation|",
+            "drifting",
+            title="Reviewers (deviation: own total − mean of the others)",
+        )
+        for reviewer in report.reviewers:
+            add_row(
+                reviewers,
+                reviewer.reviewer,
+                reviewer.cases,
+                reviewer.compared,
+                f"{reviewer.mean_total:.1f}",
+                _signed_points(reviewer.mean_deviation),
+                _points(reviewer.mean_absolute_deviation),
+                "yes" if reviewer.drifting else "no",
+            )
+        criteria = table(
+            "rubric",
+            "criterion",
+            "kind",
+            "cases",
+            "mean range",
+            "max range",
+            title="Criteria (range of points as a share of the max)",
+        )
+        for criterion in report.criteria:
+            add_row(
+                criteria,
+                criterion.rubric,
+                criterion.criterion,
+                criterion.kind or "",
+                criterion.cases,
+                _share(criterion.mean_range_share),
+                _share(criterion.max_range_share),
+            )
+        for section in (cases, reviewers, criteria):
+            console.print(section)
+        summary = table("summary", "value", title="Session")
+        for label, value in (
+            ("reviewer pairs", str(report.pairs)),
+            ("pairs that agree", str(report.agreeing)),
+            ("agreement", _share(report.agreement)),
+            ("mean range of totals", _points(report.mean_range)),
+            ("largest range of totals", _points(report.max_range)),
+            ("mean standard deviation", _points(report.mean_stdev)),
+        ):
+            add_row(summary, label, value)
+        console.print(summary)
+
+    def _share(value: float | None) -> str:
+        return "" if value is None else f"{value:.0%}"
+
+    def _points(value: float | None) -> str:
+        return "" if value is None else f"{value:.1f}"
+
+    def _signed_points(value: float | None) -> str:
+        return "" if value is None else f"{value:+.1f}"
+
     def span_row(
         into: Table, clock: ClockReport, start: datetime, end: datetime | None, *rest: str
     ) -> None:
@@ -535,6 +656,241 @@ if _MISSING is None:
 
     def _signed(value: timedelta) -> str:
         return format_duration(value) if value >= timedelta(0) else "-" + format_duration(-value)
+
+    @cli.command()
+    @click.option(
+        "--from",
+        "since",
+        metavar="DATE",
+        help="Start of the period: YYYY-MM-DD (00:00 UTC) or an ISO date-time "
+        "(default: 30 days before the end).",
+    )
+    @click.option(
+        "--to",
+        "until",
+        metavar="DATE",
+        help="End of the period, exclusive: an ISO date-time, or YYYY-MM-DD for the end of "
+        "that day (UTC) (default: now).",
+    )
+    @click.option("--by", type=click.Choice(DIMENSIONS), help="Slice the KPIs: one row per value.")
+    @click.option(
+        "--db", "db", metavar="URL", help="SQLite file or store URL (default: the global --db)."
+    )
+    @click.option(
+        "--html",
+        "html_path",
+        metavar="PATH",
+        type=click.Path(dir_okay=False),
+        help="Write the dashboard (one self-contained HTML file) to PATH.",
+    )
+    @click.option(
+        "--export",
+        "folder",
+        metavar="FOLDER",
+        type=click.Path(file_okay=False),
+        help="Write every table as CSV, and the report as JSON, into FOLDER.",
+    )
+    @click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print the report as JSON (durations in seconds, rates 0–1) instead of tables.",
+    )
+    @click.pass_context
+    def report(
+        ctx: click.Context,
+        *,
+        since: str | None,
+        until: str | None,
+        by: str | None,
+        db: str | None,
+        html_path: str | None,
+        folder: str | None,
+        as_json: bool,
+    ) -> None:
+        """KPIs for a period (FCR, SLA compliance, times and their spread, backlog,
+        escalations, surveys): tables, a dashboard, CSV and JSON."""
+        start = _instant(since, "--from", end_of_day=False) if since else None
+        end = _instant(until, "--to", end_of_day=True) if until else None
+        if db is not None:
+            ctx.find_root().params["db"] = db
+        with open_desk(ctx) as desk:
+            end = end if end is not None else desk.clock.now()
+            start = start if start is not None else end - timedelta(days=30)
+            found = kpis(desk, start=start, end=end, by=by)
+            priorities = None
+            if html_path is not None and by != "priority":
+                priorities = kpis(desk, start=start, end=end, by="priority")
+            generated, policy = desk.clock.now(), desk.policy
+        tell = err if as_json else console
+        if as_json:
+            click.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
+        else:
+            _print_kpis(found, policy)
+        if folder is not None:
+            written = write_exports(found, folder, policy=policy)
+            tell.print(f"wrote {len(written)} files to {escape(folder)}")
+        if html_path is not None:
+            title = "Service desk report"
+            if policy.name != "default":
+                title = f"{policy.name}: service desk report"
+            try:
+                write_dashboard(
+                    html_path,
+                    found,
+                    generated_at=generated,
+                    priorities=priorities,
+                    policy=policy,
+                    title=title,
+                )
+            except ImportError as missing:
+                raise click.ClickException(str(missing)) from None
+            tell.print(f"wrote {escape(html_path)}")
+
+    def _print_kpis(found: KpiReport, policy: Policy) -> None:
+        """The period, the headline numbers, then every table that has rows."""
+        sliced = f", by {found.by}" if found.by else ""
+        since = _when(found.start) if found.start is not None else "the first case"
+        console.print(f"[bold]KPIs[/] {since} to {_when(found.end)} UTC{escape(sliced)}")
+        console.print(
+            " · ".join(
+                f"{f.label} [bold]{escape(f.text())}[/] ({escape(f.detail)})"
+                for f in headline(found.overall)
+            )
+        )
+        for shown in tables(found, policy):
+            if shown.rows and shown.name != "volume":
+                _print_kpi_table(shown)
+        if not found.overall.cases:
+            console.print("No case in this period; pass --from to look further back.")
+
+    def _print_kpi_table(shown: KpiTable) -> None:
+        """A KPI table with numbers right-aligned, durations and rates readable."""
+        out = Table(title=escape(shown.title), title_justify="left")
+        for column in shown.columns:
+            out.add_column(
+                escape(column.label),
+                justify="left" if column.kind == "text" else "right",
+                overflow="fold",
+            )
+        for row in shown.rows:
+            cells = zip(row, shown.columns, strict=True)
+            out.add_row(*(escape(format_cell(value, c.kind)) for value, c in cells))
+        console.print(out)
+        if shown.note:
+            console.print(f"[dim]{escape(shown.note)}[/]")
+
+    @cli.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option(
+        "--mapping",
+        "mapping_source",
+        required=True,
+        metavar="NAME|PATH",
+        help="A built-in mapping (servicenow) or a mapping TOML file.",
+    )
+    @click.option(
+        "--db", "db", metavar="URL", help="SQLite file or store URL (default: the global --db)."
+    )
+    @click.option(
+        "--batch",
+        type=click.IntRange(min=1),
+        default=2000,
+        show_default=True,
+        help="Rows per transaction.",
+    )
+    @click.option("--dry-run", is_flag=True, help="Read and plan every row; write nothing.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    @click.pass_context
+    def import_log(
+        ctx: click.Context,
+        *,
+        file: str,
+        mapping_source: str,
+        db: str | None,
+        batch: int,
+        dry_run: bool,
+        as_json: bool,
+    ) -> None:
+        """Import the CSV event log FILE (.csv, or .csv.gz) into the --db store.
+
+        Each row becomes the events that take its case to the row's state; unknown values
+        and what the lifecycle cannot express are reported with line numbers. Cases already
+        in the store are left untouched, so importing again adds nothing. docs/import.md
+        explains the mapping file.
+        """
+        mapping = load_mapping(mapping_source)
+        root = ctx.find_root().params
+        target = db if db is not None else root["db"]
+        url = store_url(target)
+        if dry_run and "://" not in target and not Path(target).exists():
+            url = "memory://"  # nothing to compare with, and no file to create
+        policy = load_policy(Path(root["policy"])) if root["policy"] else None
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+        )
+        shown = not as_json and err.is_terminal
+        with (
+            ServiceDesk.open(url, policy=policy) as desk,
+            Progress(*columns, console=err, disable=not shown) as bar,
+        ):
+            task = bar.add_task(f"importing {Path(file).name}", total=Path(file).stat().st_size)
+            report = import_csv(
+                desk,
+                file,
+                mapping,
+                batch=batch,
+                dry_run=dry_run,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        if as_json:
+            click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+            return
+        _print_import(report, url)
+
+    def _print_import(report: ImportReport, url: str) -> None:
+        """The report: counts, events by type, unknown values and anomalies, as tables."""
+        title = f"Import of {report.file} with mapping {report.mapping} into {url}"
+        if report.dry_run:
+            title += " (dry run: nothing written)"
+        counts = table("", "count", title=title)
+        for label, count in (
+            ("rows read", report.rows_read),
+            ("rows imported", report.rows_imported),
+            ("  of which changed nothing", report.rows_unchanged),
+            *((f"rows skipped: {reason}", n) for reason, n in report.skipped.items()),
+            ("cases created", report.cases_created),
+            ("cases already in the store (untouched)", report.cases_existing),
+            ("events", report.events),
+        ):
+            add_row(counts, label, f"{count:,}")
+        add_row(counts, "seconds", f"{report.seconds:.1f}")
+        console.print(counts)
+        if report.events_by_type:
+            kinds = table("event", "count", title="Events")
+            for kind, count in report.events_by_type.items():
+                add_row(kinds, kind, f"{count:,}")
+            console.print(kinds)
+        if report.unknown_values:
+            unknown = table("column", "value", "rows", "first lines", title="Unknown values")
+            for found in report.unknown_values:
+                lines = ", ".join(map(str, found.lines))
+                add_row(unknown, found.column, found.value, f"{found.count:,}", lines)
+            console.print(unknown)
+            console.print(
+                "Rows with unknown values were not imported: add the values to the mapping's "
+                "[values.<column>] tables (try --dry-run) and import into a fresh store."
+            )
+        if report.anomalies:
+            odd = table("anomaly", "rows", "row", "first lines", title="Anomalies")
+            for anomaly in report.anomalies:
+                kept = "skipped" if anomaly.row_skipped else "imported without it"
+                lines = ", ".join(map(str, anomaly.lines))
+                add_row(odd, anomaly.problem, f"{anomaly.count:,}", kept, lines)
+            console.print(odd)
 
     @cli.command()
     @click.argument("case_ids", nargs=-1)

@@ -242,9 +242,38 @@ class AddNote(Command):
     text: str
 
 
+@frozen(kw_only=True)
+class RecordSurvey(Command):
+    """Record the client's answer to a survey (``csat`` 1–5, ``nps`` 0–10, ``ces`` 1–7);
+    an empty ``by`` means the requester."""
+
+    NAME = "survey"
+
+    survey: str
+    score: int
+    comment: str = ""
+
+
+@frozen(kw_only=True)
+class ReviewQuality(Command):
+    """Score how the case was handled against a QA ``rubric``: points per criterion.
+
+    ``by`` is the reviewer; ``agent`` the one reviewed (default: who resolved the case,
+    else its assignee); ``session`` names a calibration session.
+    """
+
+    NAME = "review"
+
+    rubric: str
+    scores: Mapping[str, int]
+    agent: str | None = None
+    session: str | None = None
+    comment: str = ""
+
+
 CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 """What a case id may look like: safe in URLs, file names, notification keys and logs."""
-_CLIENT_DEFAULT = (Submit, ClientReply, Confirm, Escalate)
+_CLIENT_DEFAULT = (Submit, ClientReply, Confirm, Escalate, RecordSurvey)
 
 
 def check_case_id(case_id: object) -> None:
@@ -299,8 +328,12 @@ def _field_types(cls: type[Command]) -> tuple[tuple[str, tuple[type, ...], bool]
     rows = []
     for attribute in fields(cls):
         hint = hints[attribute.name]
-        if get_origin(hint) in (Mapping, tuple):
-            rows.append((attribute.name, (get_origin(hint),), False))
+        if get_origin(hint) is Mapping:
+            values: tuple[type, ...] = (_Integers,) if get_args(hint)[1] is int else ()
+            rows.append((attribute.name, (Mapping, *values), False))
+            continue
+        if get_origin(hint) is tuple:
+            rows.append((attribute.name, (tuple,), False))
             continue
         args = get_args(hint) or (hint,)
         kinds = tuple(t for t in args if t is not type(None))
@@ -318,13 +351,27 @@ def _fits(value: object, kinds: tuple[type, ...], optional: bool) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, Mapping):
-        return Mapping in kinds and all(
-            isinstance(k, str) and isinstance(v, str) and _storable(k) and _storable(v)
+        if Mapping not in kinds:
+            return False
+        integers = _Integers in kinds
+        return all(
+            isinstance(k, str) and _storable(k) and _entry_fits(v, integers)
             for k, v in value.items()
         )
     if isinstance(value, tuple):
         return tuple in kinds and all(isinstance(v, str) and _storable(v) for v in value)
     return isinstance(value, kinds) or (float in kinds and isinstance(value, int))
+
+
+class _Integers:
+    """Marks a mapping field whose values are whole numbers (never instantiated)."""
+
+
+def _entry_fits(value: object, integers: bool) -> bool:
+    """A mapping's value: a whole number (never a bool) or storable text, as declared."""
+    if integers:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, str) and _storable(value)
 
 
 def _storable(text: str) -> bool:
@@ -339,7 +386,6 @@ _KIND_NAMES: dict[type, str] = {
     str: "text",
     float: "a number",
     int: "an integer",
-    Mapping: "a mapping of text to text",
     tuple: "a tuple of texts",
     datetime: "a date and time",
 }
@@ -351,8 +397,11 @@ def _field_problem(name: str, value: object, kinds: tuple[type, ...], optional: 
         return f"{name}: required"
     if isinstance(value, str) and str in kinds:
         return f"{name}: text contains characters that cannot be stored (lone surrogates)"
-    if isinstance(value, Mapping) and Mapping in kinds:
-        return f"{name}: expected a mapping of text to text, got {dict(value)!r:.60}"
+    if Mapping in kinds:
+        wanted = f"a mapping of text to {'integers' if _Integers in kinds else 'text'}"
+        if isinstance(value, Mapping):
+            return f"{name}: expected {wanted}, got {dict(value)!r:.60}"
+        return f"{name}: expected {wanted}, got {type(value).__name__} {value!r:.60}"
     if isinstance(value, tuple) and tuple in kinds:
         return f"{name}: expected a tuple of texts, got {value!r:.60}"
     # a value of the wrong type, including text where a number belongs

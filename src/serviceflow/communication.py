@@ -8,7 +8,7 @@ when the policy loads (``template_policy``), so rendering a checked policy never
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from string import Template
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +19,7 @@ from serviceflow.case import Case
 from serviceflow.clock import require_aware
 from serviceflow.errors import ValidationError
 from serviceflow.policy import Policy
+from serviceflow.survey_policy import questions
 from serviceflow.template_policy import VARIABLES, fallbacks, language_of
 
 _NAMES = {
@@ -138,12 +139,14 @@ def template_variables(
     reason: str = "",
     message: str = "",
     escalation_tier: str | None = None,
+    surveys: Sequence[str] = (),
     locale: str | None = None,
 ) -> dict[str, str]:
     """Every variable's value for ``case``; an unknown or blank value takes its fallback text.
 
-    ``locale`` (default: the case's) picks the language of fallbacks and dates; pass
-    ``template_locale(...)`` when the template may lack the case's locale.
+    ``locale`` (default: the case's) picks the language of fallbacks, dates and survey
+    questions (``surveys`` names the surveys offered); pass ``template_locale(...)`` when the
+    template may lack the case's locale.
     """
     locale = locale or locale_of(case, policy)
     zone = client_zone(case, policy)
@@ -165,6 +168,7 @@ def template_variables(
         "reason": reason,
         "message": message,
         "desk": policy.name,
+        "surveys": questions(surveys, language_of(locale)),
     }
     fallback = fallbacks(locale)
     return {name: values[name] if values[name].strip() else fallback[name] for name in VARIABLES}
@@ -226,6 +230,7 @@ def render_for(
     reason: str = "",
     message: str = "",
     escalation_tier: str | None = None,
+    surveys: Sequence[str] = (),
 ) -> Rendered:
     """Template ``name`` for ``case``: in the client's locale (or the nearest the template
     has), with the case's variables plus the values given."""
@@ -238,6 +243,7 @@ def render_for(
         reason=reason,
         message=message,
         escalation_tier=escalation_tier,
+        surveys=surveys,
         locale=locale,
     )
     return render(policy, name, locale, values)

@@ -6,7 +6,7 @@ give the same events, which is what makes replay and tests deterministic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -15,6 +15,7 @@ from attrs import evolve as evolve_command
 
 from serviceflow import commands as cmd
 from serviceflow import events as ev
+from serviceflow import quality, survey
 from serviceflow.authority import acting, role_of
 from serviceflow.case import Case, client_actor, requester_group
 from serviceflow.errors import NotFound, ValidationError
@@ -38,18 +39,33 @@ from serviceflow.sla_policy import ServiceLevel
 C = TypeVar("C", bound=cmd.Command)
 ABSORB = "absorb"
 Handler = Callable[[Case, Any, Policy, datetime], list[ev.Event]]
+HistoryHandler = Callable[[Case, Any, Policy, datetime, Sequence[ev.Event]], list[ev.Event]]
 
 
 def decide(
-    case: Case | None, command: cmd.Command, policy: Policy, now: datetime
+    case: Case | None,
+    command: cmd.Command,
+    policy: Policy,
+    now: datetime,
+    *,
+    history: Sequence[ev.Event] | None = None,
 ) -> list[ev.Event]:
-    """The events that ``command`` produces on ``case`` (``None`` for a new case)."""
+    """The events that ``command`` produces on ``case`` (``None`` for a new case).
+
+    Commands in ``HISTORY_READS`` (surveys, reviews) are decided on the case's past events
+    too: pass them as ``history`` (those of the listed types suffice).
+    """
     check_shape(command)
-    return decide_checked(case, command, policy, now)
+    return decide_checked(case, command, policy, now, history=history)
 
 
 def decide_checked(
-    case: Case | None, command: cmd.Command, policy: Policy, now: datetime
+    case: Case | None,
+    command: cmd.Command,
+    policy: Policy,
+    now: datetime,
+    *,
+    history: Sequence[ev.Event] | None = None,
 ) -> list[ev.Event]:
     """``decide`` for a command whose shape the caller has already checked (``check_shape``)."""
     if isinstance(command, cmd.Submit):
@@ -63,12 +79,22 @@ def decide_checked(
     if isinstance(command, cmd.Merge):
         raise ValidationError("merge needs both cases", ["use decide_merge(source, target, ...)"])
     handler = _HANDLERS.get(type(command))
-    if handler is None:
+    reader = _HISTORY_HANDLERS.get(type(command))
+    if handler is None and reader is None:
         raise ValidationError(
             "unknown command", [f"{type(command).__name__} is not a case command"]
         )
     check_case_guardrails(case, command, policy)
-    events = handler(case, command, policy, now)
+    if reader is not None:
+        if history is None:
+            raise ValidationError(
+                f"cannot {command.NAME} case {case.id}",
+                ["history: required: this command is decided on the case's past events"],
+            )
+        events = reader(case, command, policy, now, history)
+    else:
+        assert handler is not None
+        events = handler(case, command, policy, now)
     events += automatic(case, events, policy)
     return _with_service_level(case, events, policy)
 
@@ -365,3 +391,15 @@ _HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.AcceptEscalation: decide_accept,
     cmd.Deescalate: decide_deescalate,
 }
+
+_HISTORY_HANDLERS: dict[type[cmd.Command], HistoryHandler] = {
+    cmd.RecordSurvey: survey.decide_survey,
+    cmd.ReviewQuality: quality.decide_review,
+}
+
+HISTORY_READS: Mapping[type[cmd.Command], frozenset[str]] = {  # a dict: looked up per command
+    cmd.RecordSurvey: survey.READS,
+    cmd.ReviewQuality: quality.READS,
+}
+"""Commands decided on the case's past events too, and the event types they read: a caller
+passes those events (at least) as ``history``."""

@@ -29,6 +29,7 @@ from serviceflow.chain import case_row, chain_records
 from serviceflow.clock import Clock, SystemClock, require_aware
 from serviceflow.communication import render_for
 from serviceflow.decide import (
+    HISTORY_READS,
     check_case_guardrails,
     check_shape,
     decide_checked,
@@ -64,7 +65,7 @@ from serviceflow.lifecycle import (
     VALIDATED,
 )
 from serviceflow.messages import Classification
-from serviceflow.notices import notifications
+from serviceflow.notices import notifications, survey_notification
 from serviceflow.outbox import DeliveryReport, Outbox, outbox_records
 from serviceflow.plugins import plugin_manager
 from serviceflow.policy import Policy, check_policy, default_policy
@@ -92,6 +93,7 @@ from serviceflow.store import (
     StreamWrite,
     TimerRecord,
 )
+from serviceflow.survey import OFFER_READS, may_offer, survey_offer
 
 log = logging.getLogger("serviceflow.desk")
 
@@ -419,6 +421,43 @@ class ServiceDesk(Dispatching):
         """Add an internal note."""
         return self.execute(cmd.AddNote(case_id=case_id, by=by, text=text))
 
+    def record_survey(
+        self, case_id: str, *, survey: str, score: int, comment: str = "", by: str | None = None
+    ) -> Case:
+        """Record the client's answer to a survey (``csat`` 1–5, ``nps`` 0–10, ``ces`` 1–7),
+        once per survey per case, after resolution; ``by`` defaults to the requester."""
+        return self.execute(
+            cmd.RecordSurvey(
+                case_id=case_id, by=by or "", survey=survey, score=score, comment=comment
+            )
+        )
+
+    def review_quality(
+        self,
+        case_id: str,
+        *,
+        by: str,
+        rubric: str,
+        scores: Mapping[str, int],
+        agent: str | None = None,
+        session: str | None = None,
+        comment: str = "",
+    ) -> Case:
+        """Score the handling of the case against a QA rubric of the policy (points per
+        criterion); ``agent`` defaults to who resolved it, else its assignee; ``session``
+        names a calibration session. Nobody reviews their own work."""
+        return self.execute(
+            cmd.ReviewQuality(
+                case_id=case_id,
+                by=by,
+                rubric=rubric,
+                scores=ReadOnlyMap(scores) if isinstance(scores, Mapping) else scores,
+                agent=agent,
+                session=session,
+                comment=comment,
+            )
+        )
+
     def auto_confirm(self) -> list[Case]:
         """Close every validated case whose client stayed silent past the auto-confirm window.
 
@@ -701,7 +740,9 @@ class ServiceDesk(Dispatching):
         self._plugin_guardrails(case, command)
         if isinstance(command, cmd.Merge):
             return self._decide_merge(command, case, head, now, fresh=fresh)
-        events = decide_checked(case, command, self.policy, now)
+        reads = HISTORY_READS.get(type(command))
+        history = self._past_events(case, reads) if reads and case is not None else None
+        events = decide_checked(case, command, self.policy, now, history=history)
         return [self._prepare(command.case_id, case, head, events)]
 
     def _rendered(self, case: Case, command: cmd.Command) -> cmd.Command:
@@ -754,7 +795,12 @@ class ServiceDesk(Dispatching):
             assert write.row is not None
             self._remember(after, write.row.head)
             self._keep_history(after.id, after.version)
-        messages = [record for _, _, write in writes for record in write.outbox]
+        messages = [  # a message due later (a survey's delay) waits for deliver() or tick()
+            record
+            for _, _, write in writes
+            for record in write.outbox
+            if record.due <= record.created
+        ]
         for after, published, _ in writes:
             self._published(after, published)
         if messages and self.deliver_at_once:
@@ -1146,22 +1192,45 @@ class ServiceDesk(Dispatching):
                 self._pending[(stream, after.version)] = history
                 if len(self._pending) > _CACHE_SIZE:
                     self._pending.popitem(last=False)
-        outbox = self._messages(after, events, records)
+        outbox = self._messages(case, after, events, records)
         write = StreamWrite(
             stream, expected, tuple(records), row, changed, new_timers, fired, outbox
         )
         return after, events, write
 
     def _messages(
-        self, case: Case, events: Sequence[ev.Event], records: Sequence[EventRecord]
+        self,
+        before: Case | None,
+        case: Case,
+        events: Sequence[ev.Event],
+        records: Sequence[EventRecord],
     ) -> tuple[OutboxRecord, ...]:
-        """The outbox rows of a write: every client-facing and internal message it makes."""
+        """The outbox rows of a write: every client-facing and internal message it makes,
+        and the survey offer of a closure (or resolution), due after the policy's delay."""
         notices = [
             notice
             for event, record in zip(events, records, strict=True)
             for notice in notifications(case, event, record.seq, self.policy)
         ]
-        return outbox_records(notices, events[-1].at) if notices else ()
+        rows = outbox_records(notices, events[-1].at) if notices else ()
+        if not may_offer(events, self.policy):
+            return rows
+        past = self._past_events(before, OFFER_READS) if before is not None else []
+        offer = survey_offer(case, past, events, self.policy)
+        if offer is None:
+            return rows
+        (row,) = outbox_records([survey_notification(case, offer, self.policy)], offer.at)
+        return (*rows, attrs.evolve(row, due=iso(offer.due)))
+
+    def _past_events(self, case: Case, types: frozenset[str]) -> list[ev.Event]:
+        """The case's events of ``types`` up to its version: from the history cache when it
+        holds that version, else from the store, decoding only events of those types."""
+        with self._cache_lock:
+            cached = self._histories.get(case.id)
+        if cached is not None and cached[0] == case.version:
+            return [e for e in cached[1] if e.TYPE in types]
+        records = self.store.read(case.id)[: case.version]
+        return [decode_event(r.data) for r in records if r.type in types]
 
     def _published(self, case: Case, events: Sequence[ev.Event]) -> None:
         """Tell the observers; client and internal messages go through the outbox instead."""

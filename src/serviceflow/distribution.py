@@ -63,19 +63,20 @@ class Distribution:
 
     def add(self, value: float) -> None:
         """Take one value into account."""
-        self.count += 1
+        count = self.count = self.count + 1
         delta = value - self._mean
-        self._mean += delta / self.count
+        self._mean += delta / count
         self._m2 += delta * (value - self._mean)
         self._min = min(self._min, value)
         self._max = max(self._max, value)
-        if self._values is not None:
-            self._values.append(value)
-            if len(self._values) > EXACT_UP_TO:
-                self._to_sketch()
+        values = self._values
+        if values is None:
+            self._sketch.add(value)  # type: ignore[union-attr]
+        elif count > EXACT_UP_TO:
+            values.append(value)
+            self._to_sketch()
         else:
-            assert self._sketch is not None
-            self._sketch.add(value)
+            values.append(value)
 
     def _to_sketch(self) -> DDSketch:
         if self._sketch is None:

@@ -356,8 +356,9 @@ def markdown() -> str:
         "",
         "## Final states",
         "",
-        "`cancelled` and `merged` accept nothing. `closed` accepts only `reopen`, "
-        "within the policy's reopen window.",
+        "`cancelled` and `merged` accept nothing. `closed` accepts `reopen`, within the "
+        "policy's reopen window, and feedback that leaves it closed: the client's "
+        "`survey` answer and a quality `review`.",
         "",
     ]
     return "\n".join(lines)

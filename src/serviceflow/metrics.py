@@ -27,14 +27,13 @@ from serviceflow.clock import require_aware
 from serviceflow.distribution import Distribution, Stats
 from serviceflow.errors import ValidationError
 from serviceflow.policy import Policy
-from serviceflow.serialization import decode_event, iso
+from serviceflow.serialization import decode_stored, iso
 from serviceflow.sla import report as sla_report
 from serviceflow.sla_policy import FIRST_RESPONSE, METRICS, RESOLUTION
 from serviceflow.states import OPEN_STATES
 from serviceflow.store import EventRecord
+from serviceflow.survey_policy import CES, CSAT, CSAT_SATISFIED, NPS, NPS_DETRACTOR, NPS_PROMOTER
 
-SURVEYS = ("csat", "nps", "ces")
-"""The survey kinds and their scales: CSAT 1–5, NPS 0–10, CES 1–7."""
 AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
     ("< 1 day", timedelta(days=1)),
     ("1–3 days", timedelta(days=3)),
@@ -100,7 +99,7 @@ class Surveys:
     """Survey answers recorded in the period.
 
     CSAT: share of 4–5 on 1–5. NPS: % promoters (9–10) minus % detractors (0–6), −100 to
-    100. CES: the stated mean on 1–7 (lower is less effort).
+    100. CES: the stated mean on 1–7 (higher is easier). Thresholds: ``survey_policy``.
     """
 
     csat: Rate
@@ -307,7 +306,7 @@ def kpis(
 def decoded(histories: Iterable[Sequence[EventRecord]]) -> Iterator[list[ev.Event]]:
     """Each stored history as events (internal notes, which no KPI reads, left out)."""
     for records in histories:
-        yield [decode_event(r.data) for r in records if r.type not in _UNREAD]
+        yield [decode_stored(r.data) for r in records if r.type not in _UNREAD]
 
 
 _UNREAD = frozenset({ev.NoteAdded.TYPE, ev.SlaWarned.TYPE})
@@ -355,6 +354,7 @@ def compute_kpis(
         level = policy.level_named(facts.level) if facts.level else None
         clocks = _clocks(facts, history, policy, end) if level is not None else None
         business = calendars.get(level.calendar, default) if level is not None else default
+        durations = _Durations(facts.submitted_at, business)
         tallies = [overall]
         if by is not None:
             tallies.append(_slice(slices, facts.dimension(by)))
@@ -363,7 +363,7 @@ def compute_kpis(
                 tally,
                 facts,
                 window=window,
-                business=business,
+                durations=durations,
                 clocks=clocks,
                 repeated=repeated,
             )
@@ -405,9 +405,7 @@ def _default_calendar(
 
 
 def _rubric_maxima(policy: Policy) -> Mapping[str, Mapping[str, int]]:
-    quality = getattr(policy, "quality", None)
-    rubrics = getattr(quality, "rubrics", ())
-    return {r.name: {c.name: c.max for c in r.criteria} for r in rubrics}
+    return {r.name: {c.name: c.max for c in r.criteria} for r in policy.quality.rubrics}
 
 
 def _clocks(
@@ -436,7 +434,7 @@ class _Repeats:
         previous = self.last.get(key)
         self.last[key] = at
         self.added += 1
-        if self.added >= 50_000:
+        if self.added >= 10_000:
             self.added = 0
             horizon = at - self.window
             self.last = {k: v for k, v in self.last.items() if v >= horizon}
@@ -448,7 +446,7 @@ def _count(
     facts: CaseFacts,
     *,
     window: _Window,
-    business: BusinessCalendar,
+    durations: _Durations,
     clocks: list[tuple[str, str, datetime | None, datetime | None]] | None,
     repeated: bool,
 ) -> bool:
@@ -465,11 +463,11 @@ def _count(
             tally.repeat += 1
     if facts.first_response_at in window:
         counted = True
-        _duration(tally, "first_response", submitted, facts.first_response_at, business)
+        _duration(tally, "first_response", durations, facts.first_response_at)
     if facts.first_resolved_at in window:
         counted = True
         tally.resolved += 1
-        _duration(tally, "resolution", submitted, facts.first_resolved_at, business)
+        _duration(tally, "resolution", durations, facts.first_resolved_at)
         clean = not (facts.reopens or facts.transfers or facts.escalations or facts.follow_up)
         tally.fcr += clean
         tally.reopened += facts.reopens > 0
@@ -478,7 +476,7 @@ def _count(
         tally.effort.add(facts.client_replies)
     if facts.is_resolved and facts.last_resolved_at in window:
         counted = True
-        _duration(tally, "full_resolution", submitted, facts.last_resolved_at, business)
+        _duration(tally, "full_resolution", durations, facts.last_resolved_at)
     if facts.closed_at in window:
         counted = True
         tally.closed += 1
@@ -502,12 +500,31 @@ def _count(
     return _surveys(tally, facts, window) or counted
 
 
-def _duration(
-    tally: _Tally, name: str, start: datetime, stop: datetime | None, business: BusinessCalendar
-) -> None:
+class _Durations:
+    """A case's times from submission to an instant, wall-clock and business, each worked
+    out once however many slices and metrics count it (business time is the costly one)."""
+
+    __slots__ = ("business", "known", "start")
+
+    def __init__(self, start: datetime, business: BusinessCalendar) -> None:
+        self.start = start
+        self.business = business
+        self.known: dict[datetime, tuple[float, float]] = {}
+
+    def until(self, stop: datetime) -> tuple[float, float]:
+        found = self.known.get(stop)
+        if found is None:
+            calendar = (stop - self.start).total_seconds()
+            business = self.business.between(self.start, stop).total_seconds()
+            found = self.known[stop] = (calendar, business)
+        return found
+
+
+def _duration(tally: _Tally, name: str, durations: _Durations, stop: datetime | None) -> None:
     assert stop is not None
-    tally.time(name).add((stop - start).total_seconds())
-    tally.time(f"{name}:business").add(business.between(start, stop).total_seconds())
+    calendar, business = durations.until(stop)
+    tally.time(name).add(calendar)
+    tally.time(f"{name}:business").add(business)
 
 
 def _bucket(age: timedelta) -> int:
@@ -565,12 +582,13 @@ def _surveys(tally: _Tally, facts: CaseFacts, window: _Window) -> bool:
         if survey.at not in window:
             continue
         counted = True
-        if survey.survey == "csat":
-            tally.csat[0] += survey.score >= 4
+        if survey.survey == CSAT:
+            tally.csat[0] += survey.score >= CSAT_SATISFIED
             tally.csat[1] += 1
-        elif survey.survey == "nps":
-            tally.nps[0 if survey.score >= 9 else 1 if survey.score >= 7 else 2] += 1
-        elif survey.survey == "ces":
+        elif survey.survey == NPS:
+            promoter, detractor = survey.score >= NPS_PROMOTER, survey.score <= NPS_DETRACTOR
+            tally.nps[0 if promoter else 2 if detractor else 1] += 1
+        elif survey.survey == CES:
             tally.ces.add(survey.score)
     return counted
 

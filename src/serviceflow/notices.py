@@ -1,5 +1,6 @@
 """The messages a committed event sends: to the client (public events) and, for escalations,
-to the parties the category's RACI consults or keeps informed. They go through the outbox."""
+to the parties the category's RACI consults or keeps informed; and the survey a closure (or
+resolution) offers, sent after the policy's delay. They go through the outbox."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from serviceflow.case import Case
 from serviceflow.communication import locale_of, render_for
 from serviceflow.messages import Notification
 from serviceflow.policy import Policy
+from serviceflow.survey import SurveyOffer
 
 CONFIRM_TEMPLATE = "confirm"
 """The closure message (the communication flow's Confirm step)."""
+SURVEY_OFFERED = "survey.offered"
+"""The ``kind`` of a survey offer (no event of the case has this type: the offer is a
+message, made by the closure or resolution event)."""
 
 _SUBJECT: dict[type[ev.Event], str] = {
     ev.Acknowledged: "We are on it",
@@ -74,4 +79,22 @@ def _internal_text(case: Case, event: ev.Event) -> str:
     return (
         f"Case {case.id} ({case.category or 'uncategorised'}, priority "
         f"{case.priority or 'unset'}): {reason}"
+    )
+
+
+def survey_notification(case: Case, offer: SurveyOffer, policy: Policy) -> Notification:
+    """The message that offers ``offer``'s surveys to the client: the policy's survey
+    template with the questions, in the client's language; keyed by ``offer.key``."""
+    rendered = render_for(case, policy, offer.template, surveys=offer.surveys)
+    return Notification(
+        key=offer.key,
+        case_id=case.id,
+        to=case.requester_address,
+        to_name=case.fields.get("name", ""),
+        kind=SURVEY_OFFERED,
+        subject=f"[{case.id}] How did we do?: {case.subject}",
+        text=rendered.text,
+        at=offer.at,
+        template=offer.template,
+        locale=rendered.locale,
     )

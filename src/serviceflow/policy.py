@@ -23,6 +23,7 @@ from serviceflow.delivery_policy import DeliveryPolicy, delivery_problems
 from serviceflow.errors import PolicyError
 from serviceflow.escalation_policy import EscalationPolicy, escalation_problems
 from serviceflow.guardrail_policy import Guardrail, guardrail_problems
+from serviceflow.quality_policy import QualityPolicy, quality_problems
 from serviceflow.readonly import ReadOnlyMap, freeze_nested, read_only
 from serviceflow.routing_policy import Agent, Queue, routing_problems
 from serviceflow.sla_policy import (
@@ -33,6 +34,7 @@ from serviceflow.sla_policy import (
     calendars_of,
     sla_problems,
 )
+from serviceflow.survey_policy import SurveyPolicy, survey_problems
 from serviceflow.template_policy import DEFAULT_TEMPLATES, template_problems
 
 
@@ -152,6 +154,8 @@ class Policy:
     default_locale: str = "en"
     escalation: EscalationPolicy = field(factory=EscalationPolicy)
     delivery: DeliveryPolicy = field(factory=DeliveryPolicy)
+    surveys: SurveyPolicy = field(factory=SurveyPolicy)
+    quality: QualityPolicy = field(factory=QualityPolicy)
 
     @cached_property
     def version(self) -> str:
@@ -328,7 +332,8 @@ def _tier_problems(policy: Policy) -> Iterator[str]:
 
 
 def _section_problems(policy: Policy) -> Iterator[str]:
-    """The sections that refer to the policy's values by name: SLAs, roles, guardrails."""
+    """The sections that refer to the policy's values by name (SLAs, roles, guardrails,
+    templates) and those with checks of their own (delivery, surveys, quality)."""
     allowed_values = {
         "priority": policy.priority.names,
         "tier": tuple(t.name for t in policy.tiers),
@@ -355,6 +360,8 @@ def _section_problems(policy: Policy) -> Iterator[str]:
     yield from routing_problems(policy.agents, policy.queues, calendars, allowed_values)
     yield from template_problems(policy.templates, policy.default_locale, locales=policy.languages)
     yield from delivery_problems(policy.delivery)
+    yield from survey_problems(policy.surveys, templates=tuple(policy.templates))
+    yield from quality_problems(policy.quality)
     yield from escalation_problems(
         policy.escalation,
         allowed_values,

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any, cast
+from datetime import datetime
+from typing import Any, cast, get_args, get_origin, get_type_hints
 
 from cattrs.strategies import configure_tagged_union
 
@@ -28,6 +29,7 @@ __all__ = [
     "chain_hash",
     "decode_case",
     "decode_event",
+    "decode_stored",
     "encode_case",
     "encode_event",
     "iso",
@@ -97,6 +99,39 @@ def decode_event(text: str) -> Event:
     except ServiceflowError as exc:
         raise IntegrityError(str(exc)) from None
     return event
+
+
+def _field_kinds(cls: type[Event]) -> tuple[frozenset[str], frozenset[str]]:
+    """The names of ``cls``'s datetime fields and of its tuple fields."""
+    hints = get_type_hints(cls)
+    times = frozenset(n for n, t in hints.items() if datetime in (t, *get_args(t)))
+    tuples = frozenset(n for n, t in hints.items() if get_origin(t) is tuple)
+    return times, tuples
+
+
+_KINDS = {kind: (cls, *_field_kinds(cls)) for kind, cls in EVENT_TYPES.items()}
+
+
+def decode_stored(text: str) -> Event:
+    """Read back an event this serviceflow wrote (its current schema), without the field
+    by field validation of ``decode_event``: several times faster, for analytics passes
+    over the whole log. Anything else (an older schema, a surprise) takes the checked path.
+    """
+    try:
+        data = json.loads(text)
+        cls, times, tuples = _KINDS[data.pop("type")]
+        if data.pop("v", 1) != cls.SCHEMA:
+            return decode_event(text)
+        for name in times:
+            value = data.get(name)
+            if value is not None:
+                data[name] = datetime.fromisoformat(value)
+        for name in tuples:
+            if name in data:
+                data[name] = tuple(data[name])
+        return cls(**data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return decode_event(text)
 
 
 def chain_hash(prev: str, stream: str, seq: int, data: str) -> str:

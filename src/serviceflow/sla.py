@@ -30,8 +30,7 @@ from attrs import frozen
 
 from serviceflow import events as ev
 from serviceflow.calendar import BusinessCalendar
-from serviceflow.case import Case
-from serviceflow.evolve import evolve
+from serviceflow.evolve import next_state
 from serviceflow.policy import Policy
 from serviceflow.sla_policy import (
     FIRST_RESPONSE,
@@ -182,12 +181,15 @@ class _Ledger:
         self.targets = targets
         self.urgent = urgent
         self.clocks: dict[str, list[Cycle]] = {m: [] for m in METRICS if m in targets}
-        self.case: Case | None = None
+        self.state: str | None = None
+        self.priority: str | None = None
 
     def apply(self, event: ev.Event) -> None:
-        before = self.case.state if self.case is not None else None
-        case = self.case = evolve(self.case, event)
-        at, state, critical = event.at, case.state, case.priority == self.urgent
+        before = self.state
+        state = self.state = next_state(before, event)
+        if isinstance(event, ev.Prioritized):
+            self.priority = event.priority
+        at, critical = event.at, self.priority == self.urgent
         live = state not in _DONE_STATES
         if isinstance(event, ev.Submitted):
             self.start(FIRST_RESPONSE, at, state)

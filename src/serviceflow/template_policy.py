@@ -38,6 +38,10 @@ VARIABLES: Mapping[str, str] = ReadOnlyMap(
         "reason": "why the case was escalated or de-escalated",
         "message": "free text an agent adds to the message",
         "desk": "the name of the service desk (the policy's name)",
+        "surveys": (
+            "the questions of the surveys offered, one per line with its scale, "
+            "in the message's language"
+        ),
     }
 )
 """Every variable a template may use, with what it holds."""
@@ -60,6 +64,7 @@ FALLBACKS: Mapping[str, Mapping[str, str]] = freeze_nested(
             "reason": "it needs more specialised attention",
             "message": "",
             "desk": "our service desk",
+            "surveys": "",
         },
         "fr": {
             "case_id": "(sans référence)",
@@ -77,6 +82,7 @@ FALLBACKS: Mapping[str, Mapping[str, str]] = freeze_nested(
             "reason": "elle demande une attention plus spécialisée",
             "message": "",
             "desk": "notre service client",
+            "surveys": "",
         },
     }
 )
@@ -92,6 +98,7 @@ STEP_TEMPLATES: Mapping[str, str] = ReadOnlyMap(
         "escalation_timeline": "escalation_timeline",
         "escalation_update": "escalation_update",
         "deescalation": "deescalation",
+        "survey": "survey",
     }
 )
 """Each communication step and the template it sends; every policy must define them all."""
@@ -154,6 +161,15 @@ _EN = {
         "$message\n\n"
         "Kind regards,\n$desk"
     ),
+    "survey": (
+        "Hello $requester_name,\n\n"
+        'We recently handled your request "$subject" (case $case_id). Could you spare a '
+        "minute to tell us how we did?\n\n"
+        "$surveys\n\n"
+        "Simply reply to this message with your scores, and a comment if you like. Every "
+        "answer helps us improve.\n\n"
+        "Thank you,\n$desk"
+    ),
 }
 
 _FR = {
@@ -215,6 +231,15 @@ _FR = {
         "$agent_name le reprend, avec le service habituel.\n\n"
         "$message\n\n"
         "Cordialement,\n$desk"
+    ),
+    "survey": (
+        "Bonjour $requester_name,\n\n"
+        "Nous avons récemment traité votre demande « $subject » (dossier $case_id). "
+        "Pourriez-vous prendre une minute pour nous dire ce que vous en avez pensé ?\n\n"
+        "$surveys\n\n"
+        "Il vous suffit de répondre à ce message avec vos notes, et un commentaire si vous "
+        "le souhaitez. Chaque réponse nous aide à nous améliorer.\n\n"
+        "Merci,\n$desk"
     ),
 }
 
