@@ -15,7 +15,7 @@ from serviceflow import events as ev
 from serviceflow.dashboard import DOCS_URL, render_dashboard, write_dashboard
 from serviceflow.metrics import KpiReport, compute_kpis
 
-from .test_metrics import END, POLICY, T0, H, _Case, _log
+from .test_metrics import END, POLICY, T0, H, _Case, _escalated, _log
 
 GENERATED = END + H
 CHART_TITLES = (
@@ -33,21 +33,7 @@ def _report(by: str | None = "priority", log: list[list[ev.Event]] | None = None
 
 
 def _escalated_log() -> list[list[ev.Event]]:
-    case = (
-        _Case("X", "acme/x@acme.test", timedelta(0))
-        .triaged(timedelta(0), "billing", "high")
-        .add(ev.Assigned, timedelta(0), assignee="agent:kim")
-        .add(
-            ev.Escalated,
-            H,
-            from_tier="frontline",
-            to_tier="technical",
-            kind="hierarchical",
-            trigger="manual",
-            reason="r",
-            message="m",
-        )
-    )
+    case = _escalated(returned=False)
     return [*_log(), case.events]
 
 

@@ -170,7 +170,8 @@ def test_a_later_period_sees_only_what_happened_in_it() -> None:
     assert (first.met, first.breached) == (0, 1)
 
 
-def test_time_in_each_escalation_tier() -> None:
+def _escalated(*, returned: bool = True) -> _Case:
+    """Case X: escalated to technical after an hour, returned to frontline at 3 h."""
     case = (
         _Case("X", "acme/x@acme.test", timedelta(0))
         .triaged(timedelta(0), "billing", "high")
@@ -185,8 +186,14 @@ def test_time_in_each_escalation_tier() -> None:
             reason="r",
             message="m",
         )
-        .add(ev.Deescalated, 3 * H, from_tier="technical", to_tier="frontline", reason="r")
     )
+    if returned:
+        case.add(ev.Deescalated, 3 * H, from_tier="technical", to_tier="frontline", reason="r")
+    return case
+
+
+def test_time_in_each_escalation_tier() -> None:
+    case = _escalated()
     k = compute_kpis([case.events], POLICY, start=T0, end=T0 + 5 * H).overall
     assert k.escalated.numerator == 1
     assert k.tier_time["technical"].p50 == 2 * 3600

@@ -28,7 +28,7 @@ from serviceflow.report import (
 )
 
 from .test_escalation_audit import policy as escalation_policy
-from .test_metrics import END, POLICY, T0, H, _Case, _log
+from .test_metrics import END, POLICY, T0, H, _Case, _escalated, _log
 
 
 def _report(by: str | None = None) -> KpiReport:
@@ -136,21 +136,7 @@ def test_backlog_volume_and_per_case_tables() -> None:
 
 
 def test_tiers_in_the_policy_order_with_their_stints() -> None:
-    case = (
-        _Case("X", "acme/x@acme.test", timedelta(0))
-        .triaged(timedelta(0), "billing", "high")
-        .add(
-            ev.Escalated,
-            H,
-            from_tier="frontline",
-            to_tier="technical",
-            kind="hierarchical",
-            trigger="manual",
-            reason="r",
-            message="m",
-        )
-        .add(ev.Deescalated, 3 * H, from_tier="technical", to_tier="frontline", reason="r")
-    )
+    case = _escalated()
     report = compute_kpis([case.events], POLICY, start=T0, end=T0 + 5 * H)
     policy = escalation_policy()
     assert tier_order(policy) == ("frontline", "technical", "management")

@@ -18,9 +18,6 @@ from serviceflow.case import requester_group
 from serviceflow.lifecycle import DESTINATIONS
 from serviceflow.states import CLOSED, INTAKE, OPEN_STATES, RESOLVED, VALIDATED
 
-FIRST_RESPONSES = (ev.Acknowledged, ev.Replied, ev.InfoRequested, ev.Resolved)
-"""Agent messages that stop the first-response clock (as the SLA engine counts them)."""
-
 RESOLVED_STATES = frozenset({RESOLVED, VALIDATED, CLOSED})
 """States in which the case counts as resolved."""
 
@@ -98,9 +95,9 @@ class CaseFacts:
         return getattr(self, name)  # type: ignore[no-any-return]
 
 
-def case_facts(events: Sequence[ev.Event], end: datetime | None = None) -> CaseFacts:
-    """The facts of the case whose whole stream is ``events`` (its ``Submitted`` first),
-    counting only events before ``end``."""
+def case_facts(events: Sequence[ev.Event]) -> CaseFacts:
+    """The facts of the case whose stream is ``events`` (its ``Submitted`` first; cut it at
+    a period's end with ``before``)."""
     first = events[0]
     if not isinstance(first, ev.Submitted):
         raise ValueError(f"a case history starts with case.submitted, not {first.TYPE}")
@@ -115,8 +112,6 @@ def case_facts(events: Sequence[ev.Event], end: datetime | None = None) -> CaseF
     )
     state = facts.state
     for event in events[1:]:
-        if end is not None and event.at >= end:
-            break
         state = DESTINATIONS.get((event.TRIGGER, state), state)
         handler = _APPLY.get(type(event))
         if handler is not None:

@@ -187,7 +187,6 @@ class _Tally:
     fcr: int = 0
     reopened: int = 0
     sla: dict[str, list[int]] = field(factory=dict)
-    escalation_base: int = 0
     escalated: int = 0
     tier_time: dict[str, Distribution] = field(factory=dict)
     transfers: Distribution = field(factory=Distribution)
@@ -226,7 +225,7 @@ class _Tally:
             sla=tuple(
                 Compliance(m, *self.sla[m]) for m in _sla_order(self.sla) if sum(self.sla[m])
             ),
-            escalated=Rate(self.escalated, self.escalation_base),
+            escalated=Rate(self.escalated, self.submitted),
             tier_time={tier: d.stats() for tier, d in sorted(self.tier_time.items())},
             transfers=self.transfers.stats(),
             transferred=Rate(self.transferred, self.resolved),
@@ -456,7 +455,6 @@ def _count(
     if submitted in window:
         counted = True
         tally.submitted += 1
-        tally.escalation_base += 1
         if facts.escalations:
             tally.escalated += 1
         if repeated:
