@@ -1,16 +1,30 @@
-"""The SQLite store: URLs, pragmas, schema version, paging, all-or-nothing appends."""
+"""The SQLite store passes the conformance suite; here: URLs, pragmas, schema, its own errors."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
-import attrs
 import pytest
 
 from serviceflow import ConcurrencyConflict, ServiceDesk, StoreError
 from serviceflow.backends.sqlite import SCHEMA_VERSION, SQLiteStore, open_store, parse_url
-from serviceflow.store import CaseQuery, CaseRow, EventRecord, StreamWrite, TimerRecord
+from serviceflow.store import Store
+from serviceflow.testing.conformance import StoreContract
+from serviceflow.testing.records import message, row, timer, write
+
+_write = write
+"""tests/test_outbox.py imports this name; it can import ``write`` from serviceflow.testing."""
+
+
+class TestSQLiteStore(StoreContract):
+    """The whole store contract on a SQLite file, shared with other processes by its URL."""
+
+    def make_store(self, where: Path) -> Store:
+        return SQLiteStore(str(where / "store.db"))
+
+    def process_url(self, where: Path) -> str | None:
+        return f"sqlite:///{where / 'store.db'}"
 
 
 def test_urls() -> None:
@@ -59,73 +73,34 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
         assert desk.verify(case.id).ok
 
 
-def _row(stream: str, version: int) -> CaseRow:
-    return CaseRow(
-        stream,
-        "intake",
-        version,
-        "h",
-        "r",
-        "web",
-        None,
-        None,
-        None,
-        "2026-01-01T00:00:00.000000+00:00",
-        "2026-01-01T00:00:00.000000+00:00",
-        "{}",
-    )
-
-
-def _write(stream: str, expected: int) -> StreamWrite:
-    seq = expected + 1
-    event = EventRecord(stream, seq, "case.note_added", "2026", "{}", "p", "h")
-    return StreamWrite(stream, expected, (event,), _row(stream, seq))
-
-
-def test_append_is_all_or_nothing(tmp_path: Path) -> None:
+def test_a_refused_append_leaves_no_transaction_open(tmp_path: Path) -> None:
     store = SQLiteStore(str(tmp_path / "d.db"))
-    store.append([_write("A", 0), _write("B", 0)])
-    with pytest.raises(
-        ConcurrencyConflict, match="stream 'B': expected version 0, found version 1"
-    ):
-        store.append([_write("A", 1), _write("B", 0)])
-    assert [r.seq for r in store.read("A")] == [1]
-    assert store.load("A") == _row("A", 1)
+    store.append([write("A", 0), write("B", 0)])
     with pytest.raises(ConcurrencyConflict):
-        store.append([_write("A", 5)])
+        store.append([write("A", 1), write("B", 0)])
+    with pytest.raises(ConcurrencyConflict):
+        store.append([write("A", 5)])
     assert not store._db.in_transaction
-
-
-def test_query_pages_through_many_rows(tmp_path: Path) -> None:
-    store = SQLiteStore(str(tmp_path / "d.db"), synchronous="off")
-    store.append([_write(f"C{i:04d}", 0) for i in range(1234)])
-    ids = [row.id for row in store.query(CaseQuery())]
-    assert ids == [f"C{i:04d}" for i in range(1234)]
-    assert [row.id for row in store.query(CaseQuery(limit=501))] == ids[:501]
-    assert store.count(CaseQuery(states=("intake",))) == 1234
-    assert store.count(CaseQuery(states=())) == 0
-    assert list(store.streams())[:2] == ["C0000", "C0001"]
-
-
-def test_policies_are_kept_by_version(tmp_path: Path) -> None:
-    store = SQLiteStore(str(tmp_path / "d.db"))
-    store.save_policy("v1", "{}", "2026")
-    store.save_policy("v1", "{changed}", "2027")
-    assert store.load_policy("v1") == "{}"
-    assert store.load_policy("v2") is None
+    timers = {i: timer(i, 10) for i in ("C", "D")}
+    store.append([write(i, 0, timers=(t,)) for i, t in timers.items()])
+    with pytest.raises(ConcurrencyConflict, match="stream 'D'"):
+        store.append(
+            [write("C", 1, fired=(timers["C"],)), write("D", 1, fired=(timer("D", 10, version=9),))]
+        )
+    assert not store._db.in_transaction
 
 
 def test_sqlite_failures_are_store_errors(tmp_path: Path) -> None:
     path = tmp_path / "d.db"
     store = SQLiteStore(str(path))
-    store.append([_write("A", 0)])
+    store.append([write("A", 0)])
     blocker = sqlite3.connect(path, isolation_level=None, timeout=0)
     blocker.execute("BEGIN IMMEDIATE")
     store._db.execute("PRAGMA busy_timeout = 50")
     with pytest.raises(StoreError, match="append failed: database is locked"):
-        store.append([_write("A", 1)])
+        store.append([write("A", 1)])
     blocker.execute("ROLLBACK")
-    store.append([_write("A", 1)])
+    store.append([write("A", 1)])
     store.close()
     with pytest.raises(StoreError, match="load failed"):
         store.load("A")
@@ -133,87 +108,24 @@ def test_sqlite_failures_are_store_errors(tmp_path: Path) -> None:
 
 def test_an_orphaned_row_is_a_store_error_not_a_conflict(tmp_path: Path) -> None:
     store = SQLiteStore(str(tmp_path / "d.db"))
-    store.append([_write("A", 0)])
+    store.append([write("A", 0)])
     store._db.execute("DELETE FROM events WHERE stream = 'A'")
     with pytest.raises(StoreError, match="the cases table disagrees with the events"):
-        store.append([_write("A", 0)])
+        store.append([write("A", 0)])
 
 
-def test_streams_page_by_id_over_many_streams(tmp_path: Path) -> None:
-    store = SQLiteStore(str(tmp_path / "d.db"), synchronous="off")
-    ids = [f"S{i:05d}" for i in range(1203)]
-    store.append([_write(i, 0) for i in reversed(ids)])
-    assert list(store.streams()) == ids
-
-
-def test_histories_page_in_submission_order(tmp_path: Path) -> None:
-    from .test_backends_memory import _histories_contract
-
-    _histories_contract(SQLiteStore(str(tmp_path / "d.db")))
-    many = SQLiteStore(str(tmp_path / "many.db"), synchronous="off")
-    many.append([_write(f"C{i:04d}", 0) for i in range(1234)])
-    histories = list(many.histories())
-    assert [h[0].stream for h in histories] == [f"C{i:04d}" for i in range(1234)]
-
-
-def test_firing_a_replaced_timer_is_a_conflict(tmp_path: Path) -> None:
-    from .test_backends_memory import _fired_timer_contract
-
-    _fired_timer_contract(SQLiteStore(str(tmp_path / "d.db")))
-
-
-def test_loads_many_rows_at_once(tmp_path: Path) -> None:
-    from .test_backends_memory import _load_many_contract
-
-    _load_many_contract(SQLiteStore(str(tmp_path / "d.db"), synchronous="off"))
-
-
-def test_a_row_without_a_document_keeps_the_stored_one(tmp_path: Path) -> None:
+def test_a_row_without_a_document_moves_only_version_head_and_time(tmp_path: Path) -> None:
     store = SQLiteStore(str(tmp_path / "d.db"))
-    store.append([attrs.evolve(_write("A", 0), row=attrs.evolve(_row("A", 1), data='{"d":1}'))])
-    moved = attrs.evolve(_row("A", 2), head="h2", updated_at="t2", data=None, state="ignored")
-    store.append([attrs.evolve(_write("A", 1), row=moved)])
-    row = store.load("A")
-    assert row is not None
-    assert (row.version, row.head, row.updated_at, row.data) == (2, "h2", "t2", '{"d":1}')
-    assert row.state == "intake", "a row without a document moves only version, head and time"
-    with pytest.raises(StoreError, match="a new case row needs its JSON document"):
-        store.append([attrs.evolve(_write("B", 0), row=attrs.evolve(_row("B", 1), data=None))])
-    stale = attrs.evolve(_write("A", 1), row=moved)
+    store.append([write("A", 0)])
+    moved = row("A", 2, head="h2", updated_at="t2", data=None, state="ignored")
+    store.append([write("A", 1, row=moved)])
+    loaded = store.load("A")
+    assert loaded is not None
+    assert (loaded.version, loaded.head, loaded.updated_at) == (2, "h2", "t2")
+    assert loaded.data == row("A", 1).data
+    assert loaded.state == "intake", "a row without a document moves only version, head and time"
     with pytest.raises(ConcurrencyConflict, match="stream 'A': expected version 1"):
-        store.append([stale])
-    assert store.load("B") is None
-    assert [r.seq for r in store.read("A")] == [1, 2]
-
-
-def test_a_batch_with_one_replaced_timer_names_its_case_and_writes_nothing(
-    tmp_path: Path,
-) -> None:
-    store = SQLiteStore(str(tmp_path / "d.db"))
-    timers = {
-        i: TimerRecord("2026-01-01T10:00:00.000000+00:00", i, "resolution", 1, "breach", 1)
-        for i in ("A", "B", "C")
-    }
-    store.append([attrs.evolve(_write(i, 0), timers=(t,)) for i, t in timers.items()])
-    fired = [attrs.evolve(_write(i, 1), fired=(t,)) for i, t in timers.items()]
-    fired[1] = attrs.evolve(fired[1], fired=(attrs.evolve(timers["B"], version=9),))
-    with pytest.raises(ConcurrencyConflict, match="stream 'B'"):
-        store.append(fired)
-    assert len(store.due_timers("2026-01-02", 10)) == 3
-    assert [len(store.read(i)) for i in timers] == [1, 1, 1]
-    assert not store._db.in_transaction
-
-
-def test_outbox_is_written_with_the_events(tmp_path: Path) -> None:
-    from .test_backends_memory import _outbox_contract
-
-    store = SQLiteStore(str(tmp_path / "d.db"))
-    _outbox_contract(store)
-    assert not store._db.in_transaction
-    store.close()
-    reopened = SQLiteStore(str(tmp_path / "d.db"))
-    assert reopened.outbox_counts() == {"pending": 2, "delivered": 1, "failed": 0}
-    assert reopened.outbox("delivered")[0].delivered_to == ("log", "mail")
+        store.append([write("A", 1, row=moved)])
 
 
 def test_due_outbox_reads_the_status_due_index(tmp_path: Path) -> None:
@@ -231,12 +143,10 @@ def test_due_outbox_reads_the_status_due_index(tmp_path: Path) -> None:
 
 
 def test_a_version_2_file_gains_the_outbox_and_keeps_its_data(tmp_path: Path) -> None:
-    from .test_backends_memory import _outbox
-
     path = tmp_path / "v2.db"
     store = SQLiteStore(str(path))
-    timer = TimerRecord("2026-01-01T10:00:00.000000+00:00", "A", "resolution", 1, "breach", 1)
-    store.append([attrs.evolve(_write("A", 0), timers=(timer,))])
+    due = timer("A", 10)
+    store.append([write("A", 0, timers=(due,))])
     store.save_policy("v1", "{}", "2026")
     store._db.execute("DROP TABLE outbox")  # what a version 2 file is: all but the outbox
     store._db.execute("PRAGMA user_version = 2")
@@ -246,14 +156,14 @@ def test_a_version_2_file_gains_the_outbox_and_keeps_its_data(tmp_path: Path) ->
     v2.close()
 
     upgraded = SQLiteStore(str(path))
-    assert upgraded._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert upgraded._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert [r.seq for r in upgraded.read("A")] == [1]
-    assert upgraded.load("A") == _row("A", 1)
-    assert upgraded.due_timers("2026-01-02", 10) == [timer]
+    assert upgraded.load("A") == row("A", 1)
+    assert upgraded.due_timers("2026-01-02", 10) == [due]
     assert upgraded.load_policy("v1") == "{}"
     assert upgraded.outbox_counts() == {"pending": 0, "delivered": 0, "failed": 0}
-    record = _outbox("A/2")
-    upgraded.append([attrs.evolve(_write("A", 1), outbox=(record,))])
+    record = message("A/2")
+    upgraded.append([write("A", 1, outbox=(record,))])
     assert upgraded.due_outbox("2026-01-02", 10) == [record]
     indexes = {r[1] for r in upgraded._db.execute("PRAGMA index_list(outbox)")}
     assert "outbox_due" in indexes

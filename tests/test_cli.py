@@ -451,3 +451,80 @@ def test_import_a_csv_log_then_again(runner: CliRunner, tmp_path: Path) -> None:
     unknown = runner.invoke(cli, [*base[:4], "--mapping", "jira"])
     assert unknown.exit_code == 1
     assert "no import mapping named 'jira'" in unknown.output
+
+
+def _queued(db: Path, policy: Path) -> int:
+    """Cases acknowledged a year ago in ``db`` (their SLA timers all due), messages pending."""
+    from datetime import UTC, datetime
+
+    from serviceflow import ManualClock, ServiceDesk, load_policy
+
+    policy.write_text(
+        '[[sla]]\nname = "all"\n[sla.targets.resolution]\nwithin = "1h"\ntime = "calendar"\n',
+        encoding="utf-8",
+    )
+    clock = ManualClock(datetime(2025, 3, 2, 9, tzinfo=UTC))
+    with ServiceDesk.open(
+        f"sqlite:///{db}",
+        policy=load_policy(policy),
+        clock=clock,
+        entry_points=False,
+        deliver_at_once=False,
+    ) as desk:
+        for n in range(3):
+            case = desk.submit(requester="acme/jane@acme.test", channel="email", subject=f"#{n}")
+            desk.classify(case.id, category="billing", kind="incident", by="agent:kim")
+            desk.prioritize(case.id, impact="medium", urgency="high", by="agent:kim")
+            desk.assign(case.id, to="agent:kim", by="lead:ana")
+            desk.acknowledge(case.id, by="agent:kim", message="On it")
+        return desk.outbox.counts()["pending"]
+
+
+def test_worker_once_works_off_what_is_due_and_exits_0(runner: CliRunner, tmp_path: Path) -> None:
+    from serviceflow.backends.sqlite import SQLiteStore
+
+    db, policy = tmp_path / "desk.db", tmp_path / "policy.toml"
+    assert _queued(db, policy) == 3
+    result = runner.invoke(
+        cli, ["--policy", str(policy), "worker", "--db", str(db), "--once", "--batch", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    store = SQLiteStore(str(db))
+    assert store.outbox_counts() == {"pending": 0, "delivered": 3, "failed": 0}
+    assert store.due_timers("9999", 10) == [], "every SLA timer fired"
+    fired = {"case.sla_warned", "case.sla_breached"}
+    assert len([r for r in store.read(store.outbox()[0].case_id) if r.type in fired]) == 4
+
+
+def test_worker_db_defaults_to_the_global_one(runner: CliRunner, tmp_path: Path) -> None:
+    from serviceflow.backends.sqlite import SQLiteStore
+
+    db, policy = tmp_path / "desk.db", tmp_path / "policy.toml"
+    _queued(db, policy)
+    result = runner.invoke(cli, ["--db", str(db), "--policy", str(policy), "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert SQLiteStore(str(db)).outbox_counts()["delivered"] == 3
+
+
+@pytest.mark.parametrize(
+    ("option", "problem"),
+    [
+        (["--batch", "0"], "Invalid value for '--batch': 0 is not in the range x>=1"),
+        (["--poll", "0"], "Invalid value for '--poll': 0.0 is not in the range x>0"),
+        (["--lease", "-1"], "Invalid value for '--lease': -1.0 is not in the range x>0"),
+    ],
+)
+def test_worker_options_are_checked(
+    runner: CliRunner, tmp_path: Path, option: list[str], problem: str
+) -> None:
+    db = tmp_path / "desk.db"
+    result = runner.invoke(cli, ["worker", "--db", str(db), "--once", *option])
+    assert result.exit_code == 2
+    assert problem in result.output
+    assert not db.exists(), "nothing was opened"
+
+
+def test_worker_on_an_unknown_store_is_one_clear_error(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["worker", "--db", "nosuch://x", "--once"])
+    assert result.exit_code == 1
+    assert "no installed plugin opens 'nosuch://x'" in result.output

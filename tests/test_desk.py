@@ -20,6 +20,7 @@ from serviceflow import (
     ServiceflowError,
     StoreError,
     ValidationError,
+    load_policy,
 )
 from serviceflow.backends.memory import MemoryStore
 from serviceflow.commands import AddNote
@@ -418,3 +419,27 @@ def test_auto_confirm_lets_store_failures_through(clock: ManualClock) -> None:
     store.broken = True
     with pytest.raises(StoreError, match="disk on fire"):
         desk.auto_confirm()
+
+
+def test_a_history_read_stops_at_the_version_the_desk_decided_on(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """When the desk's history cache misses, it reads the store: another process's newer
+    events must not be folded into the SLA timers of a decision made on the older version."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    timed = load_policy(
+        {"sla": [{"name": "standard", "targets": {"resolution": {"within": "8h"}}}]}
+    )
+    with (
+        ServiceDesk.open(url, clock=clock, policy=timed, entry_points=False) as a,
+        ServiceDesk.open(url, clock=clock, policy=timed, entry_points=False) as b,
+    ):
+        case_id = walk_to(a, "resolved")  # a caches the case as resolved
+        decided_on = a.case(case_id).version
+        a._histories.clear()  # as if evicted: the next timer computation reads the store
+        b.validate(case_id, by="qa:lee")
+        assert len(a._decoded_history(case_id, decided_on)) == decided_on
+        with pytest.raises(InvalidTransition, match="validate"):
+            a.validate(case_id, by="qa:lee")  # decided on resolved; conflicts, retries, refuses
+        assert a.case(case_id).state == "validated"
+        assert a.verify(case_id).ok

@@ -64,6 +64,29 @@ def test_mean_and_spread_are_exact_and_percentiles_accurate(xs: list[float]) -> 
 
 
 @settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.floats(min_value=-1e6, max_value=1e6, allow_nan=False) | st.just(0.0),
+        min_size=EXACT_UP_TO + 1,
+        max_size=900,
+    )
+)
+def test_zeros_and_negative_values_keep_their_percentiles_accurate(xs: list[float]) -> None:
+    d = Distribution()
+    for x in xs:
+        d.add(x)
+    ordered = sorted(xs)
+    slack = RELATIVE_ACCURACY * 1.01
+    for q in (0.0, 0.1, 0.5, 0.9, 1.0):
+        got = d.quantile(q)
+        assert got is not None
+        rank = q * (len(ordered) - 1)
+        low, high = ordered[math.floor(rank)], ordered[math.ceil(rank)]
+        assert min(low * (1 - slack), low * (1 + slack)) - 1e-9 <= got
+        assert got <= max(high * (1 + slack), high * (1 - slack)) + 1e-9
+
+
+@settings(max_examples=40, deadline=None)
 @given(values, values)
 def test_merging_equals_adding_everything_to_one(xs: list[float], ys: list[float]) -> None:
     a, b, both = Distribution(), Distribution(), Distribution()

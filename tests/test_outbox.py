@@ -4,6 +4,7 @@ backoff per notifier, dead-lettered, shown to the desk, and put back by an opera
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from serviceflow.outbox import (
     outbox_records,
 )
 from serviceflow.plugins import plugin_manager
+from serviceflow.serialization import iso
 from serviceflow.store import OutboxRecord, Store, StreamWrite
 
 from .conftest import START
@@ -296,3 +298,81 @@ def test_a_message_view_reads_times_back() -> None:
     assert view.created == view.due == view.delivered_at == START
     assert view.due.tzinfo is not None
     assert view.due.utcoffset() == UTC.utcoffset(None)
+
+
+# --- claims: deliverers in several processes ------------------------------------------
+
+
+@pytest.fixture
+def second(store: Store, store_url: str) -> Iterator[Store]:
+    """Another handle on the same data: the same memory store, or a second connection."""
+    if store_url.startswith("memory://"):
+        yield store
+        return
+    other = plugin_manager(entry_points=False).hook.open_store(url=store_url)
+    yield other
+    other.close()
+
+
+def test_concurrent_deliverers_never_send_the_same_message(store: Store, second: Store) -> None:
+    keys = [f"C{n}/1" for n in range(30)]
+    _queue(store, *keys)
+    takers = [Flaky("mail"), Flaky("mail")]
+    outboxes = [_outbox(store, takers[0]), _outbox(second, takers[1])]
+    start = threading.Barrier(2)
+
+    def deliver(outbox: Outbox) -> None:
+        start.wait()
+        for _ in range(10):
+            outbox.deliver(START, limit=4)
+
+    threads = [threading.Thread(target=deliver, args=(o,)) for o in outboxes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    got = takers[0].got + takers[1].got
+    assert sorted(got) == sorted(keys), "each message once: a claim is never shared"
+    assert store.outbox_counts() == {"pending": 0, "delivered": 30, "failed": 0}
+
+
+def test_a_claimed_message_comes_back_when_its_lease_ends(store: Store) -> None:
+    mail = Flaky("mail")
+    outbox = _outbox(store, mail)
+    _queue(store, "A/1", "B/1")
+    lease = timedelta(minutes=5)
+    end = START + lease
+    (claimed,) = store.claim_outbox(iso(START), 1, iso(end))  # then its deliverer died
+    assert (claimed.key, claimed.due) == ("A/1", iso(end))
+    assert outbox.deliver(START, lease=lease) == DeliveryReport(delivered=("B/1",))
+    assert outbox.deliver(end - timedelta(microseconds=1)) == DeliveryReport()
+    assert outbox.deliver(end) == DeliveryReport(delivered=("A/1",))
+    (done, _) = store.outbox("delivered")
+    assert (done.key, done.due) == ("A/1", iso(end)), "the attempt ended the lease"
+
+
+def test_a_retry_is_due_after_its_backoff_not_after_the_lease(store: Store) -> None:
+    outbox = _outbox(store, Flaky("mail", failures=1))
+    _queue(store, "A/1")
+    assert outbox.deliver(START, lease=timedelta(hours=1)) == DeliveryReport(retried=("A/1",))
+    (waiting,) = outbox.pending()
+    assert waiting.due == START + timedelta(seconds=30)
+
+
+@pytest.mark.parametrize("lease", [timedelta(0), timedelta(seconds=-5)])
+def test_a_lease_must_be_positive_and_a_bad_one_claims_nothing(
+    store: Store, lease: timedelta
+) -> None:
+    outbox = _outbox(store, Flaky("mail"))
+    (queued,) = _queue(store, "A/1")
+    with pytest.raises(ValidationError, match="lease must be a positive duration"):
+        outbox.deliver(START, lease=lease)
+    assert store.outbox() == [queued], "untouched"
+
+
+def test_without_any_notifier_nothing_is_claimed(store: Store) -> None:
+    bare = pluggy.PluginManager("serviceflow")
+    bare.add_hookspecs(specs)
+    (queued,) = _queue(store, "A/1")
+    assert Outbox(store, bare).deliver(START) == DeliveryReport(held=("A/1",))
+    assert store.outbox() == [queued], "still due at once for a deliverer that has notifiers"

@@ -46,6 +46,7 @@ from serviceflow.report import Table, tables, write_exports
 from serviceflow.routing import Agent, Decision, Queue
 from serviceflow.scorecard import Scorecard, desk_scorecards, scorecards
 from serviceflow.survey_policy import SurveyPolicy
+from serviceflow.worker import Worker
 
 __version__ = "0.1.0"
 
@@ -103,6 +104,7 @@ __all__ = [
     "TierClock",
     "ValidationError",
     "Verification",
+    "Worker",
     "__version__",
     "always_open",
     "business_calendar",

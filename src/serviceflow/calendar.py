@@ -328,7 +328,9 @@ def always_open(zone: str = "UTC", name: str = "24/7") -> BusinessCalendar:
 
 
 def _micros(t: datetime) -> int:
-    return (require_aware(t, "business time") - _EPOCH) // _US
+    if t.tzinfo is None or t.utcoffset() is None:
+        require_aware(t, "business time")  # raises, naming the naive value
+    return (t - _EPOCH) // _US
 
 
 def _instant(us: int) -> datetime:

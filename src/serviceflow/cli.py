@@ -53,10 +53,12 @@ if _MISSING is None:
     from serviceflow.import_mapping import load_mapping
     from serviceflow.importer import ImportReport, import_csv
     from serviceflow.metrics import KpiReport, kpis
+    from serviceflow.outbox import DEFAULT_LEASE
     from serviceflow.policy import Policy, load_policy
     from serviceflow.report import Table as KpiTable
     from serviceflow.report import format_cell, headline, tables, write_exports
     from serviceflow.sla import ClockReport
+    from serviceflow.worker import Worker, redacted, stopping_on_signals
 
     console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False)
@@ -298,6 +300,64 @@ if _MISSING is None:
                     f"{escape(recorded.case_id)}: {what}" + (f" {detail:.0%}" if detail else "")
                 )
             console.print(f"{len(fired)} SLA events fired")
+
+    @cli.command()
+    @click.option(
+        "--db",
+        "db",
+        help="Store URL or SQLite file to work on (default: the global --db).",
+    )
+    @click.option(
+        "--poll",
+        type=click.FloatRange(min=0, min_open=True),
+        default=1.0,
+        show_default=True,
+        help="Seconds to wait when nothing is due (less if the store wakes workers up).",
+    )
+    @click.option(
+        "--batch",
+        type=click.IntRange(min=1),
+        default=500,
+        show_default=True,
+        help="Timers fired and messages delivered per pass, at most.",
+    )
+    @click.option(
+        "--lease",
+        type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_LEASE.total_seconds(),
+        show_default=True,
+        help="Seconds a claimed timer or message stays with this worker (longer than a pass).",
+    )
+    @click.option("--once", is_flag=True, help="Work off what is due now, then exit.")
+    @click.pass_context
+    def worker(
+        ctx: click.Context, *, db: str | None, poll: float, batch: int, lease: float, once: bool
+    ) -> None:
+        """Fire SLA timers and deliver the outbox until SIGTERM or SIGINT (run any number).
+
+        A signal lets the current pass finish, then the worker exits with status 0.
+        """
+        logging.basicConfig(
+            format="%(asctime)s %(name)s %(levelname)s %(message)s", level=logging.WARNING
+        )
+        log = logging.getLogger("serviceflow.worker")
+        log.setLevel(logging.INFO)
+        options = ctx.find_root().params
+        url = store_url(db or options["db"])
+        policy = load_policy(Path(options["policy"])) if options["policy"] else None
+        with ServiceDesk.open(url, policy=policy, lease=timedelta(seconds=lease)) as desk:
+            working = Worker(desk, poll=poll, batch=batch)
+            log.info(
+                "worker on %s: batch %d, poll %ss, lease %ss%s",
+                redacted(desk.store.url),
+                batch,
+                poll,
+                lease,
+                ", once" if once else "",
+            )
+            with stopping_on_signals(working):
+                working.run(once=once)
+            log.info("worker stopped after %d busy pass(es)", working.passes)
 
     @cli.command()
     @click.option("--scheduled", is_flag=True, help="also route the batched (scheduled) cases")

@@ -66,7 +66,14 @@ from serviceflow.lifecycle import (
 )
 from serviceflow.messages import Classification
 from serviceflow.notices import notifications, survey_notification
-from serviceflow.outbox import DeliveryReport, Outbox, outbox_records
+from serviceflow.outbox import (
+    DEFAULT_LEASE,
+    DeliveryReport,
+    Outbox,
+    check_lease,
+    lease_end,
+    outbox_records,
+)
 from serviceflow.plugins import plugin_manager
 from serviceflow.policy import Policy, check_policy, default_policy
 from serviceflow.priority import PriorityExplanation, decide_priority, explain_priority
@@ -143,6 +150,7 @@ class ServiceDesk(Dispatching):
         plugins: pluggy.PluginManager | None = None,
         new_id: Callable[[datetime], str] = new_case_id,
         deliver_at_once: bool = True,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self.store = store
         self.policy = check_policy(policy) if policy is not None else default_policy()
@@ -156,6 +164,9 @@ class ServiceDesk(Dispatching):
         self.deliver_at_once = deliver_at_once
         """Deliver a command's messages right after its commit (``False``: leave them to
         ``deliver`` or ``tick``, e.g. in a worker process)."""
+        self.lease = check_lease(lease)
+        """How long ``tick`` and ``deliver`` keep the timers and messages they claim, and this
+        desk the messages it sends right after a commit (``docs/workers.md``)."""
         self.outbox = Outbox(self.store, self.plugins, self.policy.delivery)
         """What is pending, delivered or failed; ``desk.outbox.retry(key)`` for a dead letter."""
         self._store_policy(warn=True)
@@ -183,11 +194,13 @@ class ServiceDesk(Dispatching):
         entry_points: bool = True,
         new_id: Callable[[datetime], str] = new_case_id,
         deliver_at_once: bool = True,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> ServiceDesk:
         """Open a desk on the store named by ``url`` (``memory://``, ``sqlite:///desk.db``, ...).
 
         The store comes from the first plugin whose ``open_store`` accepts the URL.
         """
+        check_lease(lease)  # before the store is opened: a bad lease leaves nothing open
         manager = plugin_manager(plugins, entry_points=entry_points)
         store = manager.hook.open_store(url=url)
         if store is None:
@@ -201,6 +214,7 @@ class ServiceDesk(Dispatching):
             plugins=manager,
             new_id=new_id,
             deliver_at_once=deliver_at_once,
+            lease=lease,
         )
 
     def close(self) -> None:
@@ -481,18 +495,23 @@ class ServiceDesk(Dispatching):
                 log.warning("auto-confirm skipped case %s: it changed meanwhile", case_id)
         return closed
 
-    def tick(self, now: datetime | None = None, *, limit: int = 10_000) -> list[RecordedEvent]:
-        """Fire every SLA warning and breach due by ``now`` (default: the clock), each once.
+    def tick(
+        self, now: datetime | None = None, *, limit: int = 10_000, deliver: bool = True
+    ) -> list[RecordedEvent]:
+        """Fire up to ``limit`` SLA warnings and breaches due by ``now`` (default: the clock),
+        each once, then deliver the outbox (unless ``deliver`` is false: a worker delivers
+        on its own).
 
-        Due timers come from the store's index, so the cost grows with what is due, not
-        with the number of open cases. A stored timer is exact (it is rewritten by every
-        write that changes the clocks), so firing needs no replay, nor even the case: its
-        events are bookkeeping, chained after the row's head and appended with the timer's
+        Due timers are claimed from the store's index for the desk's ``lease``, so desks in
+        any number of processes tick at once, and the cost grows with what is due, not with
+        the number of open cases. A stored timer is exact (it is rewritten by every write
+        that changes the clocks), so firing needs no replay, nor even the case: its events
+        are bookkeeping, chained after the row's head and appended with the timer's
         removal, a batch of cases per transaction.
         """
         at = require_aware(now, "tick(now)") if now is not None else self._now()
         by_case: dict[str, list[TimerRecord]] = {}
-        for timer in self.store.due_timers(iso(at), limit):
+        for timer in self.store.claim_timers(iso(at), limit, lease_end(at, self.lease)):
             by_case.setdefault(timer.case_id, []).append(timer)
         firing = Firing(at, self.policy.version)
         fired: list[RecordedEvent] = []
@@ -500,21 +519,44 @@ class ServiceDesk(Dispatching):
         for start in range(0, len(ids), _TICK_BATCH):
             rows = self.store.load_many(ids[start : start + _TICK_BATCH])
             batch = [self._fire_timers(row, by_case[row.id], firing) for row in rows.values()]
-            fired += self._commit_fired(batch)
+            fired += self._commit_fired(batch, firing)
         if self.policy.escalation.rules:
             self._escalate_fired(fired)
         self._offer_waiting()  # shifts may have started: waiting cases are offered again
-        self.deliver(at)
+        if deliver:
+            self.deliver(at)
         return fired
 
     def deliver(self, now: datetime | None = None, *, limit: int = 1000) -> DeliveryReport:
         """Deliver the outbox's due messages (new ones, and retries whose backoff has passed)
-        to every notifier; a failing notifier is retried later and never undoes a change."""
+        to every notifier; a failing notifier is retried later and never undoes a change.
+        The messages are claimed for ``lease``, so concurrent deliverers never share one."""
         at = require_aware(now, "deliver(now)") if now is not None else self._now()
-        return self.outbox.deliver(at, limit=limit)
+        return self.outbox.deliver(at, limit=limit, lease=self.lease)
+
+    def _lease_to_sender(
+        self, writes: list[tuple[Case, Sequence[ev.Event], StreamWrite]]
+    ) -> tuple[list[tuple[Case, Sequence[ev.Event], StreamWrite]], list[OutboxRecord]]:
+        """The writes with their messages due at once stored leased to this desk, which sends
+        them right after the commit, and those messages. A worker's claim cannot take them
+        meanwhile; if this process dies first, they are claimable when the lease ends."""
+        at_once = [r for _, _, write in writes for r in write.outbox if r.due <= r.created]
+        if not (at_once and self.deliver_at_once and self.plugins.hook.notify.get_hookimpls()):
+            return writes, at_once
+        leased = {
+            r.key: attrs.evolve(r, due=lease_end(datetime.fromisoformat(r.created), self.lease))
+            for r in at_once
+        }
+
+        def lease(write: StreamWrite) -> StreamWrite:
+            return attrs.evolve(write, outbox=tuple(leased.get(r.key, r) for r in write.outbox))
+
+        leased_writes = [(after, events, lease(write)) for after, events, write in writes]
+        return leased_writes, list(leased.values())
 
     def _send(self, records: Sequence[OutboxRecord]) -> None:
-        """Deliver just-committed messages at once; what fails stays in the outbox for later."""
+        """Deliver just-committed messages at once (stored leased to this desk, so no worker
+        sends them too); what fails stays in the outbox for later."""
         try:
             self.outbox.send(records, self._now())
         except ServiceflowError:
@@ -576,7 +618,7 @@ class ServiceDesk(Dispatching):
         write = StreamWrite(row.id, row.version, records, stored, frozenset(), None, live)
         return _Fired(row, events, write, after)
 
-    def _commit_fired(self, batch: list[_Fired]) -> list[RecordedEvent]:
+    def _commit_fired(self, batch: list[_Fired], firing: Firing) -> list[RecordedEvent]:
         """Append a batch in one transaction; on a conflict, case by case, skipping stale ones."""
         if not batch:
             return []
@@ -584,13 +626,7 @@ class ServiceDesk(Dispatching):
             self.store.append([item.write for item in batch])
             done = batch
         except ConcurrencyConflict:
-            done = []
-            for item in batch:
-                try:
-                    self.store.append([item.write])
-                    done.append(item)
-                except ConcurrencyConflict:
-                    log.info("tick skipped case %s: it changed meanwhile", item.row.id)
+            done = [alone for item in batch if (alone := self._fire_alone(item, firing))]
         hook = self.plugins.hook
         told = bool(hook.observe.get_hookimpls())
         recorded: list[RecordedEvent] = []
@@ -601,6 +637,25 @@ class ServiceDesk(Dispatching):
                 for e, r in zip(item.events, item.write.events, strict=True)
             ]
         return recorded
+
+    def _fire_alone(self, item: _Fired, firing: Firing) -> _Fired | None:
+        """Append one case's firing. If the case moved on but still holds the claimed timers
+        as read (another worker fired its other timers), fire them after its new head; if
+        they were replaced or fired meanwhile, skip the case."""
+        for _ in range(_RETRIES):
+            try:
+                self.store.append([item.write])
+            except ConcurrencyConflict:
+                case_id, claimed = item.row.id, item.write.fired
+                stored = self.store.case_timers([case_id]).get(case_id, [])
+                row = self.store.load(case_id)
+                if row is None or not set(claimed) <= set(stored):
+                    break
+                item = self._fire_timers(row, list(claimed), firing)
+            else:
+                return item
+        log.info("tick skipped case %s: it changed meanwhile", item.row.id)
+        return None
 
     def _caught_up(self, item: _Fired, *, told: bool) -> None:
         """After a tick's write: keep caches current and tell the plugins (who need the case)."""
@@ -662,12 +717,18 @@ class ServiceDesk(Dispatching):
         return sla_report(case_id, history, self.policy, moment, explain=True)
 
     def _decoded_history(self, case_id: str, version: int | None = None) -> list[ev.Event]:
-        """The case's events; from the bounded cache when it holds exactly ``version``."""
+        """The case's events up to ``version`` (all of them for ``None``); from the bounded
+        cache when it holds exactly that version. Another process may have appended since the
+        desk decided: its events are left out here, and the append then conflicts."""
         with self._cache_lock:
             cached = self._histories.get(case_id)
         if cached is not None and cached[0] == version:
             return list(cached[1])
-        return [decode_event(r.data) for r in self.store.read(case_id)]
+        return [
+            decode_event(r.data)
+            for r in self.store.read(case_id)
+            if version is None or r.seq <= version
+        ]
 
     def _remember_history(self, case_id: str, version: int, events: Sequence[ev.Event]) -> None:
         with self._cache_lock:
@@ -790,17 +851,13 @@ class ServiceDesk(Dispatching):
         extra: Sequence[StreamWrite] = (),
     ) -> None:
         """Append the writes (and ``extra`` desk-stream writes) at once; then cache, tell."""
+        # a message due later (a survey's delay) waits for deliver() or tick()
+        writes, messages = self._lease_to_sender(writes)
         self.store.append([write for _, _, write in writes] + list(extra))
         for after, _, write in writes:
             assert write.row is not None
             self._remember(after, write.row.head)
             self._keep_history(after.id, after.version)
-        messages = [  # a message due later (a survey's delay) waits for deliver() or tick()
-            record
-            for _, _, write in writes
-            for record in write.outbox
-            if record.due <= record.created
-        ]
         for after, published, _ in writes:
             self._published(after, published)
         if messages and self.deliver_at_once:

@@ -2,25 +2,33 @@
 
 A KPI over millions of cases must not keep every value, yet "consistency is the point":
 the mean alone hides the long tail. ``Distribution`` keeps the count, mean and variance
-exactly (Welford's online update). Percentiles are exact (linear interpolation between
-ranks) while there are at most ``EXACT_UP_TO`` values; beyond that they come from a
-DDSketch, whose answers are within ``RELATIVE_ACCURACY`` of the true value and whose
-memory grows only with the logarithm of the range of values, never with their number.
+exactly. Percentiles are exact (linear interpolation between ranks) while there are at
+most ``EXACT_UP_TO`` values; beyond that they come from logarithmic buckets (the DDSketch
+mapping), whose answers are within ``RELATIVE_ACCURACY`` of the true value and whose memory
+grows only with the logarithm of the range of values, never with their number.
+
+Values are taken in batches: ``add`` only appends to a small buffer, and each full buffer
+is folded into the moments (a two-pass batch mean and spread, merged by Chan's update) and
+the bucket counts (``Counter.update``) at once, which keeps the per-value cost low.
 """
 
 from __future__ import annotations
 
 import math
 from array import array
+from collections import Counter
 from typing import Any
 
 from attrs import asdict, define, field, frozen
-from ddsketch import DDSketch
 
 RELATIVE_ACCURACY = 0.005
 """Beyond ``EXACT_UP_TO`` values, each percentile is within 0.5 % of the exact one."""
 EXACT_UP_TO = 256
-"""How many values are kept as they are (8 bytes each) before the sketch takes over."""
+"""How many values are kept as they are (8 bytes each) before the buckets take over."""
+_GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY)
+_PER_LOG = 1 / math.log(_GAMMA)
+_TINY = 1e-9
+"""Values this close to zero fall in the zero bucket (a bucket key needs a logarithm)."""
 
 
 @frozen
@@ -51,66 +59,90 @@ class Stats:
 
 @define
 class Distribution:
-    """An accumulator of non-negative values (durations in seconds, counts, scores)."""
+    """An accumulator of values (durations in seconds, counts, scores)."""
 
-    count: int = 0
+    _folded: int = 0
     _mean: float = 0.0
     _m2: float = 0.0
     _min: float = math.inf
     _max: float = -math.inf
+    _pending: array[float] = field(factory=lambda: array("d"))
     _values: array[float] | None = field(factory=lambda: array("d"))
-    _sketch: DDSketch | None = None
+    """Every value folded so far, while there are at most ``EXACT_UP_TO``; then ``None``."""
+    _buckets: _Buckets | None = None
+
+    @property
+    def count(self) -> int:
+        """How many values were added."""
+        return self._folded + len(self._pending)
 
     def add(self, value: float) -> None:
         """Take one value into account."""
-        count = self.count = self.count + 1
-        delta = value - self._mean
-        self._mean += delta / count
-        self._m2 += delta * (value - self._mean)
-        self._min = min(self._min, value)
-        self._max = max(self._max, value)
-        values = self._values
-        if values is None:
-            self._sketch.add(value)  # type: ignore[union-attr]
-        elif count > EXACT_UP_TO:
-            values.append(value)
-            self._to_sketch()
-        else:
-            values.append(value)
+        pending = self._pending
+        pending.append(value)
+        if len(pending) >= EXACT_UP_TO:
+            self._fold()
 
-    def _to_sketch(self) -> DDSketch:
-        if self._sketch is None:
-            self._sketch = DDSketch(relative_accuracy=RELATIVE_ACCURACY)
-        if self._values is not None:
-            for value in self._values:
-                self._sketch.add(value)
-            self._values = None
-        return self._sketch
+    def _fold(self) -> None:
+        """Fold the buffered values into the moments and the exact values or the buckets."""
+        batch = self._pending
+        if not batch:
+            return
+        size = len(batch)
+        mean = math.fsum(batch) / size
+        m2 = math.fsum((x - mean) ** 2 for x in batch)
+        self._combine(size, mean, m2, min(batch), max(batch))
+        values = self._values
+        if values is not None:
+            values.extend(batch)
+            if len(values) > EXACT_UP_TO:
+                self._buckets = _Buckets()
+                self._buckets.add(values)
+                self._values = None
+        else:
+            assert self._buckets is not None
+            self._buckets.add(batch)
+        self._pending = array("d")
+
+    def _combine(self, count: int, mean: float, m2: float, low: float, high: float) -> None:
+        """Merge another set's moments into these (Chan's parallel update)."""
+        total = self._folded + count
+        delta = mean - self._mean
+        self._m2 += m2 + delta * delta * self._folded * count / total
+        self._mean += delta * count / total
+        self._folded = total
+        self._min = min(self._min, low)
+        self._max = max(self._max, high)
 
     def merge(self, other: Distribution) -> None:
-        """Fold ``other`` into this one (Chan's parallel update for the variance)."""
-        if other.count == 0:
+        """Fold ``other`` into this one."""
+        other._fold()
+        if other._folded == 0:
             return
-        total = self.count + other.count
-        delta = other._mean - self._mean
-        self._m2 += other._m2 + delta * delta * self.count * other.count / total
-        self._mean += delta * other.count / total
-        self.count = total
-        self._min = min(self._min, other._min)
-        self._max = max(self._max, other._max)
+        self._fold()
+        self._combine(other._folded, other._mean, other._m2, other._min, other._max)
         if self._values is not None and other._values is not None:
             self._values.extend(other._values)
             if len(self._values) > EXACT_UP_TO:
-                self._to_sketch()
-        elif other._values is not None:
-            for value in other._values:
-                self._to_sketch().add(value)
+                self._buckets = _Buckets()
+                self._buckets.add(self._values)
+                self._values = None
+            return
+        if self._buckets is None:
+            assert self._values is not None
+            self._buckets = _Buckets()
+            self._buckets.add(self._values)
+            self._values = None
+        if other._values is not None:
+            self._buckets.add(other._values)
         else:
-            self._to_sketch().merge(other._to_sketch())
+            assert other._buckets is not None
+            self._buckets.merge(other._buckets)
 
     def quantile(self, q: float) -> float | None:
         """The ``q`` quantile (0–1), clamped to the values seen; ``None`` when empty."""
-        if self.count == 0:
+        self._fold()
+        if self._folded == 0:
             return None
         if self._values is not None:
             ordered = sorted(self._values)
@@ -118,21 +150,22 @@ class Distribution:
             low = math.floor(rank)
             high = min(low + 1, len(ordered) - 1)
             return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-        assert self._sketch is not None
-        value = self._sketch.get_quantile_value(q)
-        assert value is not None
-        return min(max(float(value), self._min), self._max)
+        assert self._buckets is not None
+        value = self._buckets.quantile(q * (self._folded - 1))
+        return min(max(value, self._min), self._max)
 
     def stats(self) -> Stats:
         """The summary of the values so far."""
-        if self.count == 0:
+        self._fold()
+        count = self._folded
+        if count == 0:
             return Stats(count=0)
-        stdev = math.sqrt(self._m2 / (self.count - 1)) if self.count > 1 else 0.0
+        stdev = math.sqrt(self._m2 / (count - 1)) if count > 1 else 0.0
         p25, p50, p75, p90, p99 = (self.quantile(q) for q in (0.25, 0.5, 0.75, 0.9, 0.99))
         assert p25 is not None
         assert p75 is not None
         return Stats(
-            count=self.count,
+            count=count,
             mean=self._mean,
             stdev=stdev,
             cv=stdev / self._mean if self._mean > 0 else None,
@@ -145,3 +178,48 @@ class Distribution:
             maximum=self._max,
             iqr=p75 - p25,
         )
+
+
+class _Buckets:
+    """Counts of values by logarithmic bucket: bucket ``k`` holds (γ^(k-1), γ^k], whose
+    representative value 2γ^k/(1+γ) is within ``RELATIVE_ACCURACY`` of every value in it.
+    Negative values count by their magnitude on their own side; near-zero ones apart."""
+
+    __slots__ = ("negative", "positive", "zeros")
+
+    def __init__(self) -> None:
+        self.positive: Counter[int] = Counter()
+        self.negative: Counter[int] = Counter()
+        self.zeros = 0
+
+    def add(self, values: array[float]) -> None:
+        ceil, log, per_log = math.ceil, math.log, _PER_LOG
+        self.positive.update([ceil(log(v) * per_log) for v in values if v > _TINY])
+        if min(values) < _TINY:
+            self.negative.update([ceil(log(-v) * per_log) for v in values if v < -_TINY])
+            self.zeros += sum(1 for v in values if -_TINY <= v <= _TINY)
+
+    def merge(self, other: _Buckets) -> None:
+        self.positive.update(other.positive)
+        self.negative.update(other.negative)
+        self.zeros += other.zeros
+
+    def quantile(self, rank: float) -> float:
+        """The representative value of the bucket holding the value of this (0-based) rank."""
+        seen = 0
+        for key in sorted(self.negative, reverse=True):
+            seen += self.negative[key]
+            if seen > rank:
+                return -_representative(key)
+        seen += self.zeros
+        if seen > rank:
+            return 0.0
+        for key in sorted(self.positive):
+            seen += self.positive[key]
+            if seen > rank:
+                return _representative(key)
+        raise AssertionError(f"rank {rank} is beyond the {seen} values counted")
+
+
+def _representative(key: int) -> float:
+    return 2 * _GAMMA**key / (1 + _GAMMA)

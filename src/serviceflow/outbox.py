@@ -7,9 +7,12 @@ notifiers took each one (``delivered_to``), and retries the others with the poli
 until all have taken it or the message is dead-lettered (``failed``). Notifiers see a message
 at least once; they drop repeats by its ``key``.
 
-Two deliverers that read the same due message at the same moment both send it (the store
-contract has no claim); at-least-once delivery allows that, and the key lets notifiers
-drop the repeat.
+Deliverers in any number of processes share the queue: ``deliver`` claims the messages it
+attempts (``Store.claim_outbox``), which pushes their ``due`` to the end of a lease, so no
+other deliverer takes them meanwhile; the outcome then replaces that ``due``. A deliverer that
+dies mid-run leaves its messages to the next claim after the lease. A message is sent twice
+only when an attempt outlasts its lease or its outcome could not be stored: notifiers drop
+the repeat by its key.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 import pluggy
@@ -26,16 +29,19 @@ from attrs import frozen
 from serviceflow._convert import canonical_json, converter, iso, structure_checked
 from serviceflow.clock import require_aware
 from serviceflow.delivery_policy import DeliveryPolicy
-from serviceflow.errors import IntegrityError, NotFound, ServiceflowError
+from serviceflow.errors import IntegrityError, NotFound, ServiceflowError, ValidationError
 from serviceflow.messages import Notification
 from serviceflow.store import OutboxRecord, Store
 
 __all__ = [
+    "DEFAULT_LEASE",
     "DeliveryReport",
     "Outbox",
     "OutboxMessage",
+    "check_lease",
     "decode_notification",
     "encode_notification",
+    "lease_end",
     "notifier_names",
     "outbox_records",
 ]
@@ -46,6 +52,27 @@ NOTIFICATION_SCHEMA = 1
 """The schema version (``"v"``) of a stored notification; bump it when its shape changes."""
 ERROR_LIMIT = 500
 """``last_error`` keeps at most this many characters."""
+DEFAULT_LEASE = timedelta(minutes=5)
+"""How long a claim keeps timers and messages for the worker that took them."""
+
+
+def check_lease(lease: timedelta) -> timedelta:
+    """``lease`` if it is a positive duration, else a ``ValidationError``."""
+    if not isinstance(lease, timedelta):
+        got = repr(lease)
+    elif lease <= timedelta(0):
+        got = f"{lease.total_seconds():g} seconds"
+    else:
+        return lease
+    raise ValidationError(
+        "lease must be a positive duration",
+        [f"got {got}; e.g. timedelta(minutes=5), longer than one batch of work takes"],
+    )
+
+
+def lease_end(now: datetime, lease: timedelta) -> str:
+    """When a lease taken at ``now`` ends, as store text."""
+    return iso(require_aware(now, "now") + check_lease(lease))
 
 
 def encode_notification(notification: Notification) -> str:
@@ -195,10 +222,16 @@ class Outbox:
         self.policy = policy if policy is not None else DeliveryPolicy()
         self._warned = False
 
-    def deliver(self, now: datetime, *, limit: int = 1000) -> DeliveryReport:
-        """Attempt up to ``limit`` pending messages due by ``now``, earliest first."""
+    def deliver(
+        self, now: datetime, *, limit: int = 1000, lease: timedelta = DEFAULT_LEASE
+    ) -> DeliveryReport:
+        """Claim up to ``limit`` pending messages due by ``now``, earliest first, for
+        ``lease``, and attempt them; without notifiers nothing is claimed (all are held)."""
         at = require_aware(now, "now")
-        return self.send(self.store.due_outbox(iso(at), limit), at)
+        until = lease_end(at, lease)
+        if not notifier_names(self.plugins):
+            return self.send(self.store.due_outbox(iso(at), limit), at)
+        return self.send(self.store.claim_outbox(iso(at), limit, until), at)
 
     def send(self, records: Sequence[OutboxRecord], now: datetime) -> DeliveryReport:
         """Attempt ``records`` as given (right after their commit), then store the outcome.
@@ -233,7 +266,10 @@ class Outbox:
     def _attempt(
         self, record: OutboxRecord, notifiers: Sequence[Notifier], now: datetime
     ) -> OutboxRecord:
-        """One attempt: each notifier that has not taken the message yet, on its own."""
+        """One attempt: each notifier that has not taken the message yet, on its own.
+
+        The attempt ends the claim's lease: a message put back by ``retry`` is due at once."""
+        record = attrs.evolve(record, due=min(record.due, iso(now)))
         attempts = record.attempts + 1
         try:
             notification = decode_notification(record.payload)

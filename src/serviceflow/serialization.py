@@ -11,11 +11,11 @@ stored events are upgraded as they are read, never rewritten.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast, get_args, get_origin, get_type_hints
 
+import orjson
 from cattrs.strategies import configure_tagged_union
 
 from serviceflow._convert import canonical_json, converter, iso, structure_checked
@@ -118,7 +118,7 @@ def decode_stored(text: str) -> Event:
     over the whole log. Anything else (an older schema, a surprise) takes the checked path.
     """
     try:
-        data = json.loads(text)
+        data = orjson.loads(text)
         cls, times, tuples = _KINDS[data.pop("type")]
         if data.pop("v", 1) != cls.SCHEMA:
             return decode_event(text)
@@ -154,7 +154,7 @@ def decode_case(text: str) -> Case:
 
 def _json_object(text: str, what: str) -> dict[str, Any]:
     try:
-        data = json.loads(text)
+        data = orjson.loads(text)
     except (TypeError, ValueError) as exc:
         raise IntegrityError(f"stored {what} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):

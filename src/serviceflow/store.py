@@ -4,21 +4,34 @@ A store keeps event streams with optimistic concurrency (``expected`` version pe
 one projection row per case with indexed columns for queries, policy documents by version,
 and an outbox of client messages. ``append`` writes every stream of a command, and its
 outbox messages, or none of them, in one transaction.
+
+Workers share a store through two claims. ``claim_timers`` and ``claim_outbox`` lease due
+work to one caller until a given time, in one atomic step, so concurrent workers never take
+the same timer or message while its lease runs; a worker that dies just lets the lease run
+out. ``due_timers`` and ``due_outbox`` are for inspection and ignore leases.
+
+A store may also offer ``wait_for_work(timeout: float) -> bool``, outside the protocol: it
+blocks up to ``timeout`` seconds and returns ``True`` early when another process committed
+timers or outbox messages (PostgreSQL: LISTEN/NOTIFY). ``serviceflow.worker`` uses it for
+its idle wait when present, and sleeps its poll interval otherwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from attrs import frozen
 
 from serviceflow.errors import StoreError
 
 
-@frozen
-class EventRecord:
-    """One stored event: its place in the stream, its canonical JSON and its chain hash."""
+class EventRecord(NamedTuple):
+    """One stored event: its place in the stream, its canonical JSON and its chain hash.
+
+    A named tuple, not an attrs class: stores build one per event read, and whole-log
+    passes read millions, so construction cost matters (a tuple is several times cheaper).
+    """
 
     stream: str
     seq: int
@@ -235,11 +248,30 @@ class Store(Protocol):
         ...
 
     def due_timers(self, now: str, limit: int) -> list[TimerRecord]:
-        """Up to ``limit`` timers due at or before ``now``, earliest first (not removed)."""
+        """Up to ``limit`` timers due at or before ``now``, earliest first (not removed, leased or
+        not: for inspection; workers use ``claim_timers``)."""
+        ...
+
+    def claim_timers(self, now: str, limit: int, until: str) -> list[TimerRecord]:
+        """Lease up to ``limit`` due timers to the caller until ``until``.
+
+        Timers due at or before ``now`` whose lease (if any) ended at or before ``now``,
+        earliest due first (then case_id, metric, cycle, kind). Claiming and leasing are one
+        atomic step, so two claims never return the same timer while its lease runs. Firing
+        (``StreamWrite.fired``) matches a timer leased or not; a write that replaces a case's
+        timers drops their leases with them."""
         ...
 
     def due_outbox(self, now: str, limit: int) -> list[OutboxRecord]:
         """Up to ``limit`` pending outbox messages due at or before ``now``, by due, then key."""
+        ...
+
+    def claim_outbox(self, now: str, limit: int, until: str) -> list[OutboxRecord]:
+        """Lease up to ``limit`` pending messages due at or before ``now`` (by due, then key).
+
+        In the same atomic step each one's ``due`` becomes ``until``, and they are returned as
+        now stored (``due == until``), so no other claim returns them before ``until``. The
+        dispatcher then writes the outcome with ``update_outbox``."""
         ...
 
     def update_outbox(self, records: Sequence[OutboxRecord]) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import heapq
-import itertools
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
+import attrs
 import pluggy
 
 from serviceflow.errors import ConcurrencyConflict, NotFound
@@ -36,8 +36,13 @@ class MemoryStore:
         self._rows: dict[str, CaseRow] = {}
         self._policies: dict[str, str] = {}
         self._timers: dict[str, frozenset[TimerRecord]] = {}
-        self._due: list[tuple[str, int, TimerRecord]] = []
-        self._pushed = itertools.count()
+        self._due: list[tuple[str, str, str, int, str, TimerRecord]] = []
+        """A heap of timers in claim order (due, case, metric, cycle, kind), as tuples (which
+        compare far faster than records); entries a later write replaced or fired are
+        dropped when they come up."""
+        self._leases: dict[TimerRecord, str] = {}
+        """When each claimed timer's lease ends; dropped with the timer when it is replaced
+        or fired."""
         self._outbox: dict[str, OutboxRecord] = {}
         self._outbox_due: list[tuple[str, str]] = []
         """A heap of (due, key) of pending messages; entries a later update outdated are
@@ -67,7 +72,7 @@ class MemoryStore:
                     self._replace_timers(write.stream, write.timers)
                 elif write.fired:
                     left = self._timers.get(write.stream, frozenset()) - set(write.fired)
-                    self._replace_timers(write.stream, tuple(left))
+                    self._replace_timers(write.stream, tuple(left), keep_leases=True)
             for record in queued:
                 self._put_outbox(record)
 
@@ -84,27 +89,51 @@ class MemoryStore:
         with self._lock:
             return {i: sorted(self._timers[i]) for i in case_ids if i in self._timers}
 
-    def _replace_timers(self, case_id: str, timers: Sequence[TimerRecord]) -> None:
+    def _replace_timers(
+        self, case_id: str, timers: Sequence[TimerRecord], *, keep_leases: bool = False
+    ) -> None:
+        """Store ``timers`` as the case's set; leases of the timers that go (all of them,
+        unless ``keep_leases``: only a firing's leftovers keep theirs) go with them."""
         current = frozenset(timers)
         old = self._timers.pop(case_id, frozenset())
         if current:
             self._timers[case_id] = current
+        for timer in old if not keep_leases else old - current:
+            self._leases.pop(timer, None)
         for timer in current - old:
-            heapq.heappush(self._due, (timer.due, next(self._pushed), timer))
+            _push(self._due, timer)
 
     def due_timers(self, now: str, limit: int) -> list[TimerRecord]:
-        """Pop due heap entries, drop the outdated ones, push the live ones back."""
+        """Due timers, leased or not (inspection)."""
         with self._lock:
-            found: list[TimerRecord] = []
-            seen: set[TimerRecord] = set()
-            while self._due and self._due[0][0] <= now and len(found) < limit:
-                _, _, timer = heapq.heappop(self._due)
-                if timer in self._timers.get(timer.case_id, ()) and timer not in seen:
-                    found.append(timer)
-                    seen.add(timer)
+            return self._take_due(now, limit, lambda _: True)
+
+    def claim_timers(self, now: str, limit: int, until: str) -> list[TimerRecord]:
+        """Due timers whose lease ended by ``now``, leased until ``until`` under the lock."""
+        with self._lock:
+            leases = self._leases
+            found = self._take_due(now, limit, lambda timer: leases.get(timer, now) <= now)
             for timer in found:
-                heapq.heappush(self._due, (timer.due, next(self._pushed), timer))
+                leases[timer] = until
             return found
+
+    def _take_due(
+        self, now: str, limit: int, wanted: Callable[[TimerRecord], bool]
+    ) -> list[TimerRecord]:
+        """Up to ``limit`` stored due timers that are ``wanted``, in heap order: outdated
+        entries are dropped, the live ones pushed back."""
+        found: list[TimerRecord] = []
+        passed: list[TimerRecord] = []
+        seen: set[TimerRecord] = set()
+        while self._due and self._due[0][0] <= now and len(found) < limit:
+            timer = heapq.heappop(self._due)[-1]
+            if timer in seen or timer not in self._timers.get(timer.case_id, ()):
+                continue
+            seen.add(timer)
+            (found if wanted(timer) else passed).append(timer)
+        for timer in (*found, *passed):
+            _push(self._due, timer)
+        return found
 
     def _put_outbox(self, record: OutboxRecord) -> None:
         old = self._outbox.get(record.key)
@@ -129,6 +158,22 @@ class MemoryStore:
             for record in found:
                 heapq.heappush(self._outbox_due, (record.due, record.key))
             return found
+
+    def claim_outbox(self, now: str, limit: int, until: str) -> list[OutboxRecord]:
+        """Due pending messages, moved to ``until`` under the lock and returned as stored."""
+        with self._lock:
+            found: list[OutboxRecord] = []
+            while self._outbox_due and self._outbox_due[0][0] <= now and len(found) < limit:
+                due, key = heapq.heappop(self._outbox_due)
+                record = self._outbox.get(key)
+                if record is None or record.status != "pending" or record.due != due:
+                    continue
+                if not found or found[-1].key != key:
+                    found.append(record)
+            claimed = [attrs.evolve(record, due=until) for record in found]
+            for record in claimed:
+                self._put_outbox(record)
+            return claimed
 
     def update_outbox(self, records: Sequence[OutboxRecord]) -> None:
         """Check every key first, then rewrite the delivery columns of each message."""
@@ -252,6 +297,10 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _push(heap: list[tuple[str, str, str, int, str, TimerRecord]], timer: TimerRecord) -> None:
+    heapq.heappush(heap, (timer.due, timer.case_id, timer.metric, timer.cycle, timer.kind, timer))
 
 
 def _matches(row: CaseRow, q: CaseQuery) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import attrs
 import pluggy
 
 from serviceflow.errors import ConcurrencyConflict, NotFound, ServiceflowError, StoreError
@@ -35,14 +36,16 @@ from serviceflow.store import (
 
 hookimpl = pluggy.HookimplMarker("serviceflow")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """1: events, cases, policies. 2: SLA timers. 3: the outbox. 4: cases by submission time.
+5: timer leases (``timers.leased_until``) for worker claims.
 
-An older file is brought up to date on open: every statement of the schema is
-``IF NOT EXISTS``, so running it adds only what the file lacks, in one transaction."""
+An older file is brought up to date on open, in one transaction, by the steps of
+``_MIGRATIONS`` above its version. Versions 1 to 4 share one step: every statement of
+``_SCHEMA_4`` is ``IF NOT EXISTS``, so running it adds only what the file lacks."""
 _SYNC_MODES = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTRA"}
 
-_SCHEMA = """
+_SCHEMA_4 = """
 CREATE TABLE IF NOT EXISTS events (
     position INTEGER PRIMARY KEY,
     stream TEXT NOT NULL,
@@ -104,6 +107,27 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, due, key);
 """
 
+
+def _create_schema_4(db: sqlite3.Connection) -> None:
+    """Versions 1 to 4: create whatever tables and indexes the file lacks."""
+    for statement in _SCHEMA_4.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _lease_timers(db: sqlite3.Connection) -> None:
+    """Version 5: when a claimed timer's lease ends (``NULL``: not leased)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(timers)")}
+    if "leased_until" not in columns:
+        db.execute("ALTER TABLE timers ADD COLUMN leased_until TEXT")
+
+
+_MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
+    (4, _create_schema_4),
+    (5, _lease_timers),
+)
+"""Each step brings a file from the version before it to its own."""
+
 _INSERT_EVENT = (
     "INSERT INTO events (stream, seq, type, at, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
@@ -160,23 +184,29 @@ class SQLiteStore:
         db.execute("PRAGMA busy_timeout = 30000")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute(f"PRAGMA synchronous = {self.synchronous}")
-        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if self._schema_version() == SCHEMA_VERSION:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._schema_version()  # again: another process may have just migrated
+            for target, migrate in _MIGRATIONS:
+                if version < target:
+                    migrate(db)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _schema_version(self) -> int:
+        """The file's schema version; one newer than this code is a ``StoreError``."""
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.url}: schema version {version} is newer than this serviceflow "
                 f"understands ({SCHEMA_VERSION}); upgrade serviceflow"
             )
-        if version < SCHEMA_VERSION:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        return version
 
     def append(self, writes: Sequence[StreamWrite]) -> None:
         """All writes in one ``BEGIN IMMEDIATE`` transaction; a stale version rolls back.
@@ -344,6 +374,31 @@ class SQLiteStore:
             ).fetchall()
         return [TimerRecord(*row) for row in rows]
 
+    def claim_timers(self, now: str, limit: int, until: str) -> list[TimerRecord]:
+        """Read the due, unleased timers and lease them in one write transaction, so a
+        concurrent claim (another thread or process) waits and then sees the leases."""
+        with self._lock, self._errors("claim timers"):
+            db = self._db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                rows = db.execute(
+                    "SELECT due_at, case_id, metric, cycle, kind, version FROM timers "
+                    "WHERE due_at <= ? AND (leased_until IS NULL OR leased_until <= ?) "
+                    "ORDER BY due_at, case_id, metric, cycle, kind LIMIT ?",
+                    (now, now, max(limit, 0)),
+                ).fetchall()
+                db.executemany(
+                    "UPDATE timers SET leased_until = ? "
+                    "WHERE case_id = ? AND metric = ? AND cycle = ? AND kind = ?",
+                    [(until, *row[1:5]) for row in rows],
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        return [TimerRecord(*row) for row in rows]
+
     def _conflict(
         self, writes: Sequence[StreamWrite], exc: sqlite3.IntegrityError
     ) -> ServiceflowError:
@@ -394,6 +449,28 @@ class SQLiteStore:
                 (now, max(limit, 0)),
             ).fetchall()
         return [_outbox_record(row) for row in rows]
+
+    def claim_outbox(self, now: str, limit: int, until: str) -> list[OutboxRecord]:
+        """Read the due pending messages and move their ``due`` to ``until`` in one write
+        transaction; they are returned as now stored."""
+        with self._lock, self._errors("claim outbox"):
+            db = self._db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                rows = db.execute(
+                    f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE status = 'pending' AND due <= ? "
+                    "ORDER BY due, key LIMIT ?",
+                    (now, max(limit, 0)),
+                ).fetchall()
+                db.executemany(
+                    "UPDATE outbox SET due = ? WHERE key = ?", [(until, row[0]) for row in rows]
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        return [attrs.evolve(_outbox_record(row), due=until) for row in rows]
 
     def update_outbox(self, records: Sequence[OutboxRecord]) -> None:
         """Rewrite the delivery columns of every message in one transaction, or none."""

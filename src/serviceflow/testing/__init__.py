@@ -1,0 +1,18 @@
+"""Tools for testing serviceflow applications and plugins.
+
+* ``serviceflow.testing.pytest_plugin``: pytest fixtures (a desk on any store URL, a manual
+  clock, a policy builder), loaded by the ``pytest11`` entry point and inert until used.
+* ``serviceflow.testing.strategies``: hypothesis strategies for policies, calendars,
+  commands and cases (imports hypothesis).
+* ``serviceflow.testing.conformance``: ``StoreContract``, the storage conformance suite a
+  backend subclasses (imports pytest).
+* ``serviceflow.testing.records``: plain store records to build a backend's own tests.
+
+This package imports neither pytest nor hypothesis: import the module you need.
+"""
+
+from __future__ import annotations
+
+from serviceflow.testing.records import at, event, message, row, timer, write
+
+__all__ = ["at", "event", "message", "row", "timer", "write"]

@@ -1,0 +1,29 @@
+"""Build a policy for a test: the shipped default with some sections replaced.
+
+The result goes through the real loader, so a test can never run on a policy an adopter
+could not load; a bad override is the loader's ``PolicyError``, with every problem's path.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from typing import Any
+
+from serviceflow.errors import PolicyError
+from serviceflow.policy import Policy, load_policy
+
+
+def build_policy(overrides: str | Mapping[str, Any] | None = None, /, **sections: Any) -> Policy:
+    """The default policy with the top-level sections of ``overrides`` (TOML text or a mapping)
+    and then of ``sections`` in place of its own; a section left out keeps the default's."""
+    document: dict[str, Any] = {}
+    if isinstance(overrides, str):
+        try:
+            document.update(tomllib.loads(overrides))
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError("policy overrides are not valid TOML", [str(exc)]) from None
+    elif overrides is not None:
+        document.update(overrides)
+    document.update(sections)
+    return load_policy(document)
