@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,21 +9,11 @@ from pathlib import Path
 import pytest
 
 from serviceflow import Case, ManualClock, ServiceDesk
+from serviceflow.testing.services import require
+
+__all__ = ["START", "require", "walk_to"]
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-REQUIRE = os.environ.get("SERVICEFLOW_REQUIRE_SERVICES", "") not in ("", "0")
-"""Set by .ci/run: a test that needs something missing fails instead of skipping."""
-
-
-def require(available: bool, reason: str) -> None:
-    """Skip the calling test with ``reason`` unless available; under CI, fail instead."""
-    if available:
-        return
-    if REQUIRE:
-        pytest.fail(f"required in CI (SERVICEFLOW_REQUIRE_SERVICES is set): {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from serviceflow import (
 )
 from serviceflow.backends.memory import MemoryStore
 from serviceflow.events import Event
-from serviceflow.plugins import plugin_manager
+from serviceflow.plugins import Unconfigured, plugin_manager
 from serviceflow.store import Store
 
 from .conftest import require
@@ -326,3 +326,11 @@ def test_trust_intake_classifies_from_complete_intake_data(clock: ManualClock) -
     assert desk.history(full.id)[1].event.by == "automation:intake"
     partial = desk.submit(requester="a/b@c.test", channel="web", subject="s", category="billing")
     assert partial.state == "intake"
+
+
+def test_an_unconfigured_plugin_registers_under_its_name_and_implements_nothing() -> None:
+    placeholder = Unconfigured("webhook", "SERVICEFLOW_WEBHOOK_URL")
+    manager = plugin_manager([placeholder], entry_points=False)
+    assert manager.get_plugin("webhook") is placeholder
+    assert manager.get_hookcallers(placeholder) == []
+    assert repr(placeholder) == "<webhook: not configured (SERVICEFLOW_WEBHOOK_URL is unset)>"

@@ -712,3 +712,29 @@ def test_verify_finds_a_document_left_behind_by_a_real_change(tmp_path: Path) ->
         f"the stored document is at version {old.version}, but event {old.version + 1} "
         "(case.note_added) changed the case after it",
     )
+
+
+@pytest.mark.parametrize(
+    ("paused_after", "status", "breaches"),
+    [
+        (timedelta(hours=4), "paused", 0),  # paused exactly at the target: within it
+        (timedelta(hours=4, seconds=1), "breached", 1),  # paused a second past it
+    ],
+)
+def test_a_clock_paused_at_its_target_has_not_breached(
+    url: str, paused_after: timedelta, status: str, breaches: int
+) -> None:
+    """The report, the timers and the tick agree at the edge: found by the desk machine."""
+    monday = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 Berlin, the office opens
+    desk, clock = desk_at(url, monday)
+    case_id = _working(desk)
+    clock.advance(paused_after)
+    desk.request_info(case_id, by="agent:kim", message="Which browser?")
+    clock.advance(hours=3)
+    recorded = desk.tick()
+    resolution = desk.sla(case_id).current("resolution")
+    assert resolution is not None
+    assert resolution.status == status
+    assert resolution.remaining == timedelta(hours=4) - paused_after
+    fired = [r.event for r in recorded if isinstance(r.event, ev.SlaBreached)]
+    assert [e.metric for e in fired if e.metric == "resolution"] == ["resolution"] * breaches

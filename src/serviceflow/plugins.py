@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pluggy
+from attrs import frozen
 
 from serviceflow import classification, hookspecs
 from serviceflow.backends import memory, sqlite
@@ -38,3 +39,22 @@ def plugin_manager(
     except ValueError as exc:
         raise PluginError(str(exc)) from None
     return pm
+
+
+@frozen
+class Unconfigured:
+    """Stands for an entry-point plugin that its environment does not configure.
+
+    It implements no hook, so installing a distribution changes nothing until it is
+    configured; ``missing`` names what to set. Registered under ``name``.
+    """
+
+    name: str
+    missing: str
+
+    @property
+    def __name__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}: not configured ({self.missing} is unset)>"

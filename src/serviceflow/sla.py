@@ -401,10 +401,18 @@ def clock_report(
         open_start = segments[-1].start
         before = consumed - segments[-1].counted
         due = _advance(target, calendar, open_start, target.within - before)
+    # A clock breaches when it counts past its due instant: a stopped one by when it
+    # stopped, a running one by now, a paused one by when its last segment ended (paused
+    # exactly at the target it has not breached, and breaches only if it resumes).
+    counted_until = now
     if cycle.stopped is not None:
-        breached = due is not None and cycle.stopped > due
+        counted_until = cycle.stopped
+    elif not running and segments and segments[-1].end is not None:
+        counted_until = min(segments[-1].end, now)
+    breached = due is not None and counted_until > due
+    if cycle.stopped is not None:
         status = "breached" if breached else "met"
-    elif due is not None and now > due:
+    elif breached:
         status = "breached"
     else:
         status = "running" if running else "paused"

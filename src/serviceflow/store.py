@@ -18,8 +18,9 @@ its idle wait when present, and sleeps its poll interval otherwise.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Container, Iterator, Sequence
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from attrs import frozen
 
@@ -66,6 +67,23 @@ class CaseRow:
     updated_at: str
     data: str | None = None
     snapshot: object | None = None
+
+    def columns(self) -> tuple[object, ...]:
+        """The row's stored values in the order SQL stores keep them (``id`` … ``data``)."""
+        return (
+            self.id,
+            self.state,
+            self.version,
+            self.head,
+            self.requester,
+            self.channel,
+            self.priority,
+            self.category,
+            self.assignee,
+            self.submitted_at,
+            self.updated_at,
+            self.data,
+        )
 
     def moved(self, version: int, head: str, updated_at: str) -> CaseRow:
         """This row after bookkeeping events: only version, head and time move; no document."""
@@ -122,6 +140,29 @@ class OutboxRecord:
     delivered_to: tuple[str, ...] = ()
     last_error: str = ""
     delivered_at: str | None = None
+
+    def columns(self) -> tuple[object, ...]:
+        """The stored values in the order SQL stores keep them, ``delivered_to`` as JSON."""
+        return (
+            self.key,
+            self.case_id,
+            self.created,
+            self.due,
+            self.payload,
+            self.status,
+            self.attempts,
+            json.dumps(list(self.delivered_to)),
+            self.last_error,
+            self.delivered_at,
+        )
+
+    @classmethod
+    def from_columns(cls, row: Sequence[Any]) -> OutboxRecord:
+        """A record from stored values in ``columns`` order (``delivered_to`` as JSON text,
+        or already a list where the database decodes JSON itself)."""
+        key, case_id, created, due, payload, status, attempts, delivered_to, error, at = row
+        names = json.loads(delivered_to) if isinstance(delivered_to, str) else delivered_to
+        return cls(key, case_id, created, due, payload, status, attempts, tuple(names), error, at)
 
 
 def outbox_clash(

@@ -16,23 +16,12 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
-import pytest
 from psycopg import sql
+from serviceflow.testing.services import require
 
 from serviceflow_postgres import parse_address
 
-REQUIRE = os.environ.get("SERVICEFLOW_REQUIRE_SERVICES", "") not in ("", "0")
-"""Set by .ci/run: a test that needs something missing fails instead of skipping."""
 URL_VARIABLE = "SERVICEFLOW_POSTGRES_URL"
-
-
-def require(available: bool, reason: str) -> None:
-    """Skip the calling test with ``reason`` unless available; under CI, fail instead."""
-    if available:
-        return
-    if REQUIRE:
-        pytest.fail(f"required in CI (SERVICEFLOW_REQUIRE_SERVICES is set): {reason}")
-    pytest.skip(reason)
 
 
 def server_url() -> str:

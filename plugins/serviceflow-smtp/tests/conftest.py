@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from serviceflow.testing.services import require
 
 from smtp_server import MailServer, self_signed
-
-REQUIRE = os.environ.get("SERVICEFLOW_REQUIRE_SERVICES", "") not in ("", "0")
-"""Set by .ci/run: a test that needs something missing fails instead of skipping."""
-
-
-def require(available: bool, reason: str) -> None:
-    """Skip the calling test with ``reason`` unless available; under CI, fail instead."""
-    if available:
-        return
-    if REQUIRE:
-        pytest.fail(f"required in CI (SERVICEFLOW_REQUIRE_SERVICES is set): {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture

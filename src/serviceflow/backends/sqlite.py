@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
@@ -220,7 +219,7 @@ class SQLiteStore:
             for e in write.events
         ]
         fired = [t for write in writes for t in write.fired]
-        queued = [_outbox_values(r) for write in writes for r in write.outbox]
+        queued = [r.columns() for write in writes for r in write.outbox]
         with self._lock, self._errors("append"):
             db = self._db
             try:
@@ -295,7 +294,7 @@ class SQLiteStore:
         if any(row.data is None for row in new):
             raise StoreError(f"{self.url}: a new case row needs its JSON document")
         if new:
-            db.executemany(_INSERT_ROW, [_row_values(row) for row in new])
+            db.executemany(_INSERT_ROW, [row.columns() for row in new])
         moved = [
             (w.row.version, w.row.head, w.row.updated_at, w.row.id, w.expected)
             for w in writes
@@ -448,7 +447,7 @@ class SQLiteStore:
                 "ORDER BY due, key LIMIT ?",
                 (now, max(limit, 0)),
             ).fetchall()
-        return [_outbox_record(row) for row in rows]
+        return [OutboxRecord.from_columns(row) for row in rows]
 
     def claim_outbox(self, now: str, limit: int, until: str) -> list[OutboxRecord]:
         """Read the due pending messages and move their ``due`` to ``until`` in one write
@@ -470,7 +469,7 @@ class SQLiteStore:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
-        return [attrs.evolve(_outbox_record(row), due=until) for row in rows]
+        return [attrs.evolve(OutboxRecord.from_columns(row), due=until) for row in rows]
 
     def update_outbox(self, records: Sequence[OutboxRecord]) -> None:
         """Rewrite the delivery columns of every message in one transaction, or none."""
@@ -513,7 +512,7 @@ class SQLiteStore:
                 f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE {where} ORDER BY created, key LIMIT ?",
                 (*params, bound),
             ).fetchall()
-        return [_outbox_record(row) for row in rows]
+        return [OutboxRecord.from_columns(row) for row in rows]
 
     def outbox_counts(self) -> dict[str, int]:
         """Messages per status, counted on the ``(status, due, key)`` index."""
@@ -680,46 +679,6 @@ class SQLiteStore:
         """Close the connection."""
         with self._lock:
             self._db.close()
-
-
-def _row_values(row: CaseRow) -> tuple[object, ...]:
-    return (
-        row.id,
-        row.state,
-        row.version,
-        row.head,
-        row.requester,
-        row.channel,
-        row.priority,
-        row.category,
-        row.assignee,
-        row.submitted_at,
-        row.updated_at,
-        row.data,
-    )
-
-
-def _outbox_values(r: OutboxRecord) -> tuple[object, ...]:
-    return (
-        r.key,
-        r.case_id,
-        r.created,
-        r.due,
-        r.payload,
-        r.status,
-        r.attempts,
-        json.dumps(list(r.delivered_to)),
-        r.last_error,
-        r.delivered_at,
-    )
-
-
-def _outbox_record(row: tuple[Any, ...]) -> OutboxRecord:
-    key, case_id, created, due, payload, status, attempts, delivered_to, error, at = row
-    names = json.loads(delivered_to)
-    return OutboxRecord(
-        key, case_id, created, due, payload, status, attempts, tuple(names), error, at
-    )
 
 
 def _where(q: CaseQuery) -> tuple[str, tuple[object, ...]]:

@@ -7,6 +7,8 @@
 * ``serviceflow.testing.conformance``: ``StoreContract``, the storage conformance suite a
   backend subclasses (imports pytest).
 * ``serviceflow.testing.records``: plain store records to build a backend's own tests.
+* ``serviceflow.testing.services``: ``require(available, reason)`` for tests that need a
+  server: they skip, or fail when ``SERVICEFLOW_REQUIRE_SERVICES`` is set (imports pytest).
 
 This package imports neither pytest nor hypothesis: import the module you need.
 """

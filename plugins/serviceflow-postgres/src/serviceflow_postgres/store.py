@@ -196,7 +196,7 @@ class PostgresStore:
                 raise _Stale
         queued = [r for write in writes for r in write.outbox]
         if queued:
-            conn.execute(_INSERT_OUTBOX, _columns((_outbox_values(r) for r in queued), 10))
+            conn.execute(_INSERT_OUTBOX, _columns((r.columns() for r in queued), 10))
         if _brings_work(writes):
             conn.execute("SELECT pg_notify(%s, '')", (self._channel,))
 
@@ -204,7 +204,7 @@ class PostgresStore:
         """Insert new rows; update the others where they are still at the expected version."""
         new = [w.row for w in writes if w.expected == 0 and w.row is not None]
         if new:
-            conn.execute(_INSERT_ROWS, _columns((_row_values(row) for row in new), 12))
+            conn.execute(_INSERT_ROWS, _columns((row.columns() for row in new), 12))
         moved = [
             (w.row.id, w.expected, w.row.version, w.row.head, w.row.updated_at)
             for w in writes
@@ -373,7 +373,7 @@ class PostgresStore:
                 "ORDER BY due, key LIMIT %s",
                 (now, max(limit, 0)),
             ).fetchall()
-        return [_outbox_record(row) for row in rows]
+        return [OutboxRecord.from_columns(row) for row in rows]
 
     def claim_outbox(self, now: str, limit: int, until: str) -> list[OutboxRecord]:
         """Lease up to ``limit`` due pending messages by moving their ``due`` to ``until``,
@@ -383,7 +383,7 @@ class PostgresStore:
                 _CLAIM_OUTBOX, {"now": now, "limit": max(limit, 0), "until": until}
             ).fetchall()
         rows.sort(key=lambda row: (row[0], row[1]))
-        return [_outbox_record(row[1:]) for row in rows]
+        return [OutboxRecord.from_columns(row[1:]) for row in rows]
 
     def outbox(self, status: str | None = None, limit: int | None = None) -> list[OutboxRecord]:
         """Messages of ``status`` (or all) by creation time, then key."""
@@ -395,7 +395,7 @@ class PostgresStore:
                 "ORDER BY created, key LIMIT %(limit)s",
                 {"status": status, "limit": bound},
             ).fetchall()
-        return [_outbox_record(row) for row in rows]
+        return [OutboxRecord.from_columns(row) for row in rows]
 
     def outbox_counts(self) -> dict[str, int]:
         """Messages per status, counted on the ``(status, due, key)`` index."""
@@ -586,45 +586,6 @@ def _event_values(e: EventRecord) -> tuple[object, ...]:
 
 def _timer_values(t: TimerRecord) -> tuple[object, ...]:
     return (t.due, t.case_id, t.metric, t.cycle, t.kind, t.version)
-
-
-def _row_values(row: CaseRow) -> tuple[object, ...]:
-    return (
-        row.id,
-        row.state,
-        row.version,
-        row.head,
-        row.requester,
-        row.channel,
-        row.priority,
-        row.category,
-        row.assignee,
-        row.submitted_at,
-        row.updated_at,
-        row.data,
-    )
-
-
-def _outbox_values(r: OutboxRecord) -> tuple[object, ...]:
-    return (
-        r.key,
-        r.case_id,
-        r.created,
-        r.due,
-        r.payload,
-        r.status,
-        r.attempts,
-        json.dumps(list(r.delivered_to)),
-        r.last_error,
-        r.delivered_at,
-    )
-
-
-def _outbox_record(row: Sequence[Any]) -> OutboxRecord:
-    key, case_id, created, due, payload, status, attempts, delivered_to, error, at = row
-    return OutboxRecord(
-        key, case_id, created, due, payload, status, attempts, tuple(delivered_to), error, at
-    )
 
 
 def _where(q: CaseQuery) -> tuple[sql.Composable, tuple[object, ...]]:

@@ -9,20 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from serviceflow.plugins import Unconfigured
+
 from serviceflow_webhook.notifier import WebhookNotifier
 from serviceflow_webhook.settings import ENVIRONMENT, from_environment
 
 ENTRY_POINT = "webhook"
 """The entry point's name, which is also the plugin name the outbox records."""
-
-
-class Unconfigured:
-    """Stands for the webhook notifier when the environment does not configure one."""
-
-    __name__ = ENTRY_POINT
-
-    def __repr__(self) -> str:
-        return f"<serviceflow-webhook: not configured ({ENVIRONMENT['url']} is unset)>"
 
 
 def from_env(environ: Mapping[str, str]) -> WebhookNotifier | Unconfigured:
@@ -32,7 +25,7 @@ def from_env(environ: Mapping[str, str]) -> WebhookNotifier | Unconfigured:
     """
     settings = from_environment(environ)
     if settings is None:
-        return Unconfigured()
+        return Unconfigured(ENTRY_POINT, ENVIRONMENT["url"])
     return WebhookNotifier.of(settings, name=ENTRY_POINT)
 
 
