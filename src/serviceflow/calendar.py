@@ -45,6 +45,8 @@ _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _SEARCH_YEARS = 12
 _FIRST_US = (datetime(2, 1, 1, tzinfo=UTC) - _EPOCH) // _US
 _LAST_US = (datetime(9998, 12, 31, tzinfo=UTC) - _EPOCH) // _US
+_MEAN_YEAR_US = 31_556_952_000_000
+"""A Gregorian year's mean length (365.2425 days) in µs: the year of an instant within one."""
 
 Hours = tuple[tuple[int, int], ...]
 """Opening intervals of one day as ``(start, end)`` seconds after local midnight."""
@@ -211,7 +213,7 @@ class BusinessCalendar:
             raise ValidationError(
                 f"calendar {self.name!r}", [f"{_instant(us)} is outside the years 2 to 9998"]
             )
-        year = _instant(us).year
+        year = 1970 + us // _MEAN_YEAR_US  # the UTC year, or a neighbour: all three are tried
         for candidate in (year, year - 1, year + 1):
             block = self._years.get(candidate) or self._build(candidate)
             if block.first <= us < block.last:
