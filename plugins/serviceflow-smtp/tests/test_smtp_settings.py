@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from serviceflow.errors import PluginError
 from serviceflow.outbox import notifier_names
-from serviceflow.plugins import plugin_manager
+from serviceflow.plugins import Unconfigured, plugin_manager
 
 from serviceflow_smtp import MailTemplates, SmtpNotifier, from_environment
-from serviceflow_smtp.entry import Unconfigured, from_env
+from serviceflow_smtp.entry import from_env
 
 HOST = "SERVICEFLOW_SMTP_HOST"
 SENDER = "SERVICEFLOW_SMTP_SENDER"

@@ -7,10 +7,10 @@ import re
 import pytest
 from serviceflow.errors import PluginError
 from serviceflow.outbox import notifier_names
-from serviceflow.plugins import plugin_manager
+from serviceflow.plugins import Unconfigured, plugin_manager
 
 from serviceflow_webhook import WebhookNotifier, from_environment
-from serviceflow_webhook.entry import Unconfigured, from_env
+from serviceflow_webhook.entry import from_env
 
 URL = "SERVICEFLOW_WEBHOOK_URL"
 SECRET = "SERVICEFLOW_WEBHOOK_SECRET"

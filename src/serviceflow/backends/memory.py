@@ -147,29 +147,27 @@ class MemoryStore:
     def due_outbox(self, now: str, limit: int) -> list[OutboxRecord]:
         """Pop due heap entries, drop the outdated ones, push the live ones back."""
         with self._lock:
-            found: list[OutboxRecord] = []
-            while self._outbox_due and self._outbox_due[0][0] <= now and len(found) < limit:
-                due, key = heapq.heappop(self._outbox_due)
-                record = self._outbox.get(key)
-                if record is None or record.status != "pending" or record.due != due:
-                    continue
-                if not found or found[-1].key != key:
-                    found.append(record)
+            found = self._pop_due_outbox(now, limit)
             for record in found:
                 heapq.heappush(self._outbox_due, (record.due, record.key))
             return found
 
+    def _pop_due_outbox(self, now: str, limit: int) -> list[OutboxRecord]:
+        """Pop up to ``limit`` due pending messages off the heap (outdated entries dropped)."""
+        found: list[OutboxRecord] = []
+        while self._outbox_due and self._outbox_due[0][0] <= now and len(found) < limit:
+            due, key = heapq.heappop(self._outbox_due)
+            record = self._outbox.get(key)
+            if record is None or record.status != "pending" or record.due != due:
+                continue
+            if not found or found[-1].key != key:
+                found.append(record)
+        return found
+
     def claim_outbox(self, now: str, limit: int, until: str) -> list[OutboxRecord]:
         """Due pending messages, moved to ``until`` under the lock and returned as stored."""
         with self._lock:
-            found: list[OutboxRecord] = []
-            while self._outbox_due and self._outbox_due[0][0] <= now and len(found) < limit:
-                due, key = heapq.heappop(self._outbox_due)
-                record = self._outbox.get(key)
-                if record is None or record.status != "pending" or record.due != due:
-                    continue
-                if not found or found[-1].key != key:
-                    found.append(record)
+            found = self._pop_due_outbox(now, limit)
             claimed = [attrs.evolve(record, due=until) for record in found]
             for record in claimed:
                 self._put_outbox(record)
