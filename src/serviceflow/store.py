@@ -156,6 +156,19 @@ class OutboxRecord:
             self.delivered_at,
         )
 
+    def delivery_columns(self) -> tuple[object, ...]:
+        """The key, then what a delivery attempt rewrites (``update_outbox``): status,
+        attempts, due, ``delivered_to`` as JSON, last error and delivery time."""
+        return (
+            self.key,
+            self.status,
+            self.attempts,
+            self.due,
+            json.dumps(list(self.delivered_to)),
+            self.last_error,
+            self.delivered_at,
+        )
+
     @classmethod
     def from_columns(cls, row: Sequence[Any]) -> OutboxRecord:
         """A record from stored values in ``columns`` order (``delivered_to`` as JSON text,

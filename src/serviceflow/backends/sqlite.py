@@ -9,7 +9,6 @@ default, so a command that returned survives a power cut, not only a killed proc
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -140,8 +139,8 @@ _OUTBOX_COLUMNS = (
 )
 _INSERT_OUTBOX = f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _UPDATE_OUTBOX = (
-    "UPDATE outbox SET status = ?, attempts = ?, due = ?, delivered_to = ?, last_error = ?, "
-    "delivered_at = ? WHERE key = ?"
+    "UPDATE outbox SET status = ?2, attempts = ?3, due = ?4, delivered_to = ?5, last_error = ?6, "
+    "delivered_at = ?7 WHERE key = ?1"
 )
 _INDEXED = ("state", "priority", "category", "assignee")
 _ROW_COLUMNS = (
@@ -475,18 +474,7 @@ class SQLiteStore:
         """Rewrite the delivery columns of every message in one transaction, or none."""
         if not records:
             return
-        values = [
-            (
-                r.status,
-                r.attempts,
-                r.due,
-                json.dumps(list(r.delivered_to)),
-                r.last_error,
-                r.delivered_at,
-                r.key,
-            )
-            for r in records
-        ]
+        values = [r.delivery_columns() for r in records]
         with self._lock, self._errors("update outbox"):
             db = self._db
             try:

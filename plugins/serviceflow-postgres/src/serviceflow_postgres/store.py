@@ -10,7 +10,6 @@ share them without waiting on each other. Batches are sent as arrays (``unnest``
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -302,18 +301,7 @@ class PostgresStore:
         """Rewrite the delivery columns of every message in one transaction, or none."""
         if not records:
             return
-        values = [
-            (
-                r.key,
-                r.status,
-                r.attempts,
-                r.due,
-                json.dumps(list(r.delivered_to)),
-                r.last_error,
-                r.delivered_at,
-            )
-            for r in records
-        ]
+        values = [r.delivery_columns() for r in records]
         with self._connection("update outbox") as conn, conn.transaction():
             if conn.execute(_UPDATE_OUTBOX, _columns(values, 7)).rowcount != len(values):
                 stored = self._stored_keys(conn, [r.key for r in records])
