@@ -11,8 +11,11 @@ Two figures, each measured against a baseline in the same run:
   process; peak memory (max RSS) of the KPI pass at the larger size must be within 20 %
   of the smaller one's (flat as events grow).
 - ``servicenow``: the real ServiceNow incident log in ``../shared/data`` imported into a
-  SQLite desk (its time reported), then ``kpis(desk)`` timed (best of 3). Target: ≤ 2 s.
-  Skipped when ``../shared`` is absent.
+  SQLite desk (its time reported), then ``kpis(desk)`` timed: its first pass after the
+  import, and later passes (best of 3). Target: ≤ 2 s. The import keeps each case's KPI
+  facts, so neither pass decodes the events; the same KPIs worked out from the events
+  (``compute_kpis``) are timed too, and all three reports must be equal. Skipped when
+  ``../shared`` is absent.
 
 Generated cases: 365 days of submissions on a Paris office calendar, 90 % under a service
 level with business-time first-response, next-reply and resolution targets; categories,
@@ -297,16 +300,23 @@ def servicenow_rows(folder: Path) -> list[Row]:
             import_seconds = time.perf_counter() - began
         print(f"  {imported.events:,} events for {imported.cases_created:,} cases")
         end = datetime(2018, 1, 1, tzinfo=UTC)
-        best_bare = best_kpis = float("inf")
+        began = time.perf_counter()
+        report = kpis(desk, end=end)
+        first = time.perf_counter() - began
+        best_bare = best_kept = best_events = float("inf")
         for _ in range(3):
             began = time.perf_counter()
             for records in desk.store.histories():
                 [decode_stored(r.data) for r in records]
             best_bare = min(best_bare, time.perf_counter() - began)
             began = time.perf_counter()
-            report = kpis(desk, end=end)
-            best_kpis = min(best_kpis, time.perf_counter() - began)
+            again = kpis(desk, end=end)
+            best_kept = min(best_kept, time.perf_counter() - began)
+            began = time.perf_counter()
+            worked_out = compute_kpis(decoded(desk.store.histories()), desk.policy, end=end)
+            best_events = min(best_events, time.perf_counter() - began)
         assert report.overall.cases == imported.cases_created
+        assert report == again == worked_out, "kept facts give the very same KPIs"
     return [
         Row(
             "ServiceNow import (rows/s)",
@@ -317,12 +327,28 @@ def servicenow_rows(folder: Path) -> list[Row]:
             "",
         ),
         Row(
-            "ServiceNow full KPI set (s)",
-            f"{best_kpis:.2f}",
+            "ServiceNow KPIs, first pass after import (s)",
+            f"{first:.2f}",
             f"{best_bare:.2f} (parse only)",
-            f"{best_bare / best_kpis:.2f}×",
+            f"{best_bare / first:.2f}×",
             f"≤ {KPI_SECONDS_TARGET} s",
-            "yes" if best_kpis <= KPI_SECONDS_TARGET else "NO",
+            "yes" if first <= KPI_SECONDS_TARGET else "NO",
+        ),
+        Row(
+            "ServiceNow KPIs, later passes (s, best of 3)",
+            f"{best_kept:.2f}",
+            f"{best_bare:.2f} (parse only)",
+            f"{best_bare / best_kept:.2f}×",
+            f"≤ {KPI_SECONDS_TARGET} s",
+            "yes" if best_kept <= KPI_SECONDS_TARGET else "NO",
+        ),
+        Row(
+            "ServiceNow KPIs from the events, no kept facts (s)",
+            f"{best_events:.2f}",
+            f"{best_bare:.2f} (parse only)",
+            f"{best_bare / best_events:.2f}×",
+            "",
+            "",
         ),
     ]
 

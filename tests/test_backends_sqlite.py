@@ -9,7 +9,7 @@ import pytest
 
 from serviceflow import ConcurrencyConflict, ServiceDesk, StoreError
 from serviceflow.backends.sqlite import SCHEMA_VERSION, SQLiteStore, open_store, parse_url
-from serviceflow.store import Store
+from serviceflow.store import FactsRecord, Store
 from serviceflow.testing.conformance import StoreContract
 from serviceflow.testing.records import message, row, timer, write
 
@@ -167,3 +167,18 @@ def test_a_version_2_file_gains_the_outbox_and_keeps_its_data(tmp_path: Path) ->
     assert upgraded.due_outbox("2026-01-02", 10) == [record]
     indexes = {r[1] for r in upgraded._db.execute("PRAGMA index_list(outbox)")}
     assert "outbox_due" in indexes
+
+
+def test_a_version_5_file_gains_kept_facts_and_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "v5.db"
+    store = SQLiteStore(str(path))
+    store.append([write("A", 0, events=2)])
+    store._db.execute("DROP TABLE case_facts")  # what a version 5 file is: all but kept facts
+    store._db.execute("PRAGMA user_version = 5")
+    store.close()
+
+    upgraded = SQLiteStore(str(path))
+    assert upgraded._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert list(upgraded.histories_or_facts("k")) == [upgraded.read("A")]
+    upgraded.save_facts([FactsRecord("A", 2, "k", '"kept"')])
+    assert list(upgraded.histories_or_facts("k")) == [FactsRecord("A", 2, "k", '"kept"')]

@@ -33,9 +33,10 @@ from serviceflow.importer import (
     describe_paths,
     import_csv,
 )
-from serviceflow.metrics import NONE, kpis
+from serviceflow.kept_facts import facts_key
+from serviceflow.metrics import NONE, compute_kpis, decoded, kpis
 from serviceflow.policy import default_policy
-from serviceflow.store import StreamWrite
+from serviceflow.store import FactsRecord, StreamWrite
 
 HEADER = (
     "id",
@@ -463,6 +464,28 @@ def test_batches_append_one_write_per_case_and_give_the_same_result(
     assert results[0] == results[1] == results[2]
 
 
+def test_the_import_keeps_each_case_kpi_facts(store_url: str, tmp_path: Path) -> None:
+    rows = [
+        *LIFE,
+        *(line("C2", r["time"], r["status"]) for r in LIFE[:3]),
+        line("C3", "2026-03-02 10:00", "New"),
+    ]
+    with ServiceDesk.open(store_url, entry_points=False) as desk:
+        import_csv(desk, write_log(tmp_path, rows), mapping(), batch=4)
+        key = facts_key(desk.policy)
+        kept = list(desk.store.histories_or_facts(key))
+        assert [k.case_id for k in kept if isinstance(k, FactsRecord)] == ["C1", "C2", "C3"]
+        end = datetime(2026, 4, 1, tzinfo=UTC)
+        assert kpis(desk, end=end, by="priority") == compute_kpis(
+            decoded(desk.store.histories()), desk.policy, end=end, by="priority"
+        )
+
+
+def test_a_dry_run_keeps_no_facts(desk: ServiceDesk, tmp_path: Path) -> None:
+    import_csv(desk, write_log(tmp_path, LIFE), mapping(), dry_run=True)
+    assert list(desk.store.histories_or_facts(facts_key(desk.policy))) == []
+
+
 def test_a_gzip_log_reads_like_the_plain_one(desk: ServiceDesk, tmp_path: Path) -> None:
     plain = import_csv(desk, write_log(tmp_path, LIFE), mapping(), dry_run=True)
     packed = import_csv(desk, write_log(tmp_path, LIFE, name="log.csv.gz"), mapping())
@@ -641,8 +664,15 @@ def test_the_servicenow_log_imports_with_the_facts_of_the_raw_csv(tmp_path: Path
         assert all(desk.verify(case_id).ok for case_id in sample)
         assert seconds < 60, f"the import took {seconds:.0f} s"
 
-        # the KPIs over the imported log agree with the same facts of the raw CSV
-        kpi = kpis(desk, end=datetime(2018, 1, 1, tzinfo=UTC), by="priority")
+        # the KPIs over the imported log agree with the same facts of the raw CSV; the
+        # import kept every case's facts, and they give what the events give
+        key = facts_key(desk.policy)
+        assert all(isinstance(k, FactsRecord) for k in desk.store.histories_or_facts(key))
+        end = datetime(2018, 1, 1, tzinfo=UTC)
+        kpi = kpis(desk, end=end, by="priority")
+        assert kpi == compute_kpis(
+            decoded(desk.store.histories()), desk.policy, end=end, by="priority"
+        )
         assert kpi.overall.submitted == len(last)
         resolution = kpi.overall.compliance("resolution")
         assert resolution is not None

@@ -4,15 +4,23 @@ numbers are worked out by hand, then the same through a desk on each store."""
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from serviceflow import ManualClock, ServiceDesk, ValidationError, load_policy
 from serviceflow import events as ev
-from serviceflow.metrics import NONE, compute_kpis, kpis
+from serviceflow.kept_facts import decode_facts, facts_key
+from serviceflow.metrics import NONE, Compliance, KpiReport, compute_kpis, decoded, kpis
+from serviceflow.serialization import iso
+from serviceflow.store import FactsRecord
+from serviceflow.testing import strategies
 
 from .conftest import walk_to
 
@@ -260,3 +268,141 @@ def test_kpis_of_a_desk_read_its_store(busy_desk: tuple[ServiceDesk, ManualClock
     assert list(report.slices) == ["billing"]
     later = kpis(desk, start=clock.now(), end=clock.now() + H).overall
     assert (later.submitted, later.resolved, later.backlog.open) == (0, 0, 1)
+
+
+# --- kept facts ----------------------------------------------------------------------------
+
+
+def _from_events(desk: ServiceDesk, **period: Any) -> KpiReport:
+    """The reference: the same KPIs worked out from every stored event."""
+    period.setdefault("end", desk.clock.now() + timedelta(microseconds=1))
+    return compute_kpis(decoded(desk.store.histories()), desk.policy, **period)
+
+
+def _kept(desk: ServiceDesk) -> dict[str, bool]:
+    """Which cases the store gives as kept facts (for a period ending after now)."""
+    key = facts_key(desk.policy)
+    end = iso(desk.clock.now() + H)
+    return {
+        item.case_id if isinstance(item, FactsRecord) else item[0].stream: isinstance(
+            item, FactsRecord
+        )
+        for item in desk.store.histories_or_facts(key, submitted_before=end)
+    }
+
+
+def test_a_pass_keeps_each_case_facts_and_the_next_reads_them(store_url: str) -> None:
+    clock = ManualClock(T0)
+    with ServiceDesk.open(store_url, policy=POLICY, clock=clock, entry_points=False) as desk:
+        states = ("closed", "resolved", "in_progress", "intake")
+        ids = [walk_to(desk, state) for state in states]
+        clock.advance(H / 2)
+        assert set(_kept(desk).values()) == {False}
+        first = kpis(desk, by="category")
+        assert _kept(desk) == dict.fromkeys(ids, True)
+        assert kpis(desk, by="category") == first == _from_events(desk, by="category")
+        clock.advance(10 * H)  # the open clocks breach meanwhile: no event, the same facts
+        later = kpis(desk, by="priority")
+        assert later == _from_events(desk, by="priority")
+        assert first.overall.compliance("resolution") == Compliance("resolution", 2, 0, 2)
+        assert later.overall.compliance("resolution") == Compliance("resolution", 2, 2, 0)
+
+
+def test_a_case_that_moved_on_is_worked_out_again(
+    busy_desk: tuple[ServiceDesk, ManualClock],
+) -> None:
+    desk, clock = busy_desk
+    moving, resting = walk_to(desk, "in_progress"), walk_to(desk, "closed")
+    kpis(desk)
+    clock.advance(H)
+    desk.resolve(moving, resolution="fixed", by="agent:kim")
+    clock.advance(H)
+    assert _kept(desk) == {moving: False, resting: True}
+    assert kpis(desk) == _from_events(desk)
+    assert _kept(desk) == {moving: True, resting: True}
+
+
+def test_a_period_that_ends_before_a_case_last_changed_reads_its_events(
+    busy_desk: tuple[ServiceDesk, ManualClock],
+) -> None:
+    desk, clock = busy_desk
+    case_id = walk_to(desk, "assigned")
+    middle = clock.now() + H
+    clock.advance(2 * H)
+    desk.acknowledge(case_id, message="on it", by="agent:kim")
+    clock.advance(H)
+    kpis(desk)
+    assert _kept(desk) == {case_id: True}
+    early = kpis(desk, end=middle)
+    assert early == _from_events(desk, end=middle)
+    assert early.overall.first_response.calendar.count == 0, "the reply came after the end"
+
+
+def test_another_policy_works_the_facts_out_again(store_url: str) -> None:
+    clock = ManualClock(T0)
+    with ServiceDesk.open(store_url, clock=clock, entry_points=False) as desk:
+        walk_to(desk, "closed")
+        clock.advance(H)
+        before = kpis(desk)
+        store = desk.store
+        desk.policy = POLICY  # what a desk opened on the same store with other rules sees
+        assert set(_kept(desk).values()) == {False}
+        assert kpis(desk) == _from_events(desk)
+        assert set(_kept(desk).values()) == {True}
+        assert desk.store is store
+        assert before.overall.cases == 1
+
+
+def test_remember_false_keeps_nothing(busy_desk: tuple[ServiceDesk, ManualClock]) -> None:
+    desk, clock = busy_desk
+    walk_to(desk, "closed")
+    clock.advance(H)
+    assert kpis(desk, remember=False) == _from_events(desk)
+    assert set(_kept(desk).values()) == {False}
+
+
+def test_damaged_kept_facts_are_worked_out_again_and_replaced(
+    busy_desk: tuple[ServiceDesk, ManualClock],
+) -> None:
+    desk, clock = busy_desk
+    case_id = walk_to(desk, "closed")
+    clock.advance(H)
+    good = kpis(desk)
+    version = desk.case(case_id).version
+    desk.store.save_facts([FactsRecord(case_id, version, facts_key(desk.policy), '{"oops": 1}')])
+    assert kpis(desk) == good
+    (kept,) = desk.store.histories_or_facts(facts_key(desk.policy))
+    assert isinstance(kept, FactsRecord)
+    assert decode_facts(kept.data)[0].case_id == case_id
+
+
+def test_a_kpi_pass_in_its_arguments_fails_before_it_reads_or_keeps(
+    busy_desk: tuple[ServiceDesk, ManualClock],
+) -> None:
+    desk, clock = busy_desk
+    walk_to(desk, "closed")
+    clock.advance(H)
+    with pytest.raises(ValidationError, match="by: 'colour'"):
+        kpis(desk, by="colour")
+    assert set(_kept(desk).values()) == {False}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    walk=strategies.case_walks(strategies.policies(), max_steps=10),
+    ends=st.lists(st.sampled_from([30, 600, 1440, 5 * 1440, 60 * 1440]), min_size=2, max_size=4),
+)
+def test_kept_facts_give_the_kpis_the_events_give(
+    walk: strategies.CaseWalk, ends: list[int]
+) -> None:
+    """Whatever the case went through and whichever periods are asked for in turn."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'walk.db'}"
+        strategies.replay(walk, url, entry_points=False)
+        clock = ManualClock(strategies.START)
+        with ServiceDesk.open(url, policy=walk.policy, clock=clock, entry_points=False) as desk:
+            for minutes in ends:
+                end = strategies.START + timedelta(minutes=minutes)
+                assert kpis(desk, end=end, by="priority") == _from_events(
+                    desk, end=end, by="priority"
+                )

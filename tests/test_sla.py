@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from serviceflow import ManualClock, Policy, PolicyError, ServiceDesk, hookimpl, load_policy
+from serviceflow import ManualClock, Policy, PolicyError, ServiceDesk, hookimpl, load_policy, sla
 from serviceflow import events as ev
 from serviceflow.case import Case
 from serviceflow.serialization import iso
+from serviceflow.testing import strategies
 
 WEEK = ("mon", "tue", "wed", "thu", "fri")
 
@@ -738,3 +741,22 @@ def test_a_clock_paused_at_its_target_has_not_breached(
     assert resolution.remaining == timedelta(hours=4) - paused_after
     fired = [r.event for r in recorded if isinstance(r.event, ev.SlaBreached)]
     assert [e.metric for e in fired if e.metric == "resolution"] == ["resolution"] * breaches
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    walk=strategies.case_walks(strategies.policies()),
+    later=st.sampled_from([0, 1, 59, 60, 61, 240, 1440, 10 * 1440, 40 * 1440]),
+)
+def test_status_at_a_later_instant_is_the_status_a_report_then_gives(
+    walk: strategies.CaseWalk, later: int
+) -> None:
+    """What kept KPI facts rely on: a report made at a case's last event tells every later
+    status of its clocks, as long as no event comes in between."""
+    events = strategies.history(walk)
+    latest = max(e.at for e in events)
+    then = latest + timedelta(minutes=later, microseconds=later % 2)
+    early = sla.report(strategies.CASE_ID, events, walk.policy, latest)
+    late = sla.report(strategies.CASE_ID, events, walk.policy, then)
+    assert [c.status_at(then) for c in early.clocks] == [c.status for c in late.clocks]
+    assert [c.due for c in early.clocks] == [c.due for c in late.clocks]

@@ -668,6 +668,7 @@ def test_a_schema_4_file_gains_timer_leases_and_keeps_its_data(
         (case_id,) = _acknowledged(desk, 1)
     old = sqlite3.connect(path)
     old.execute("ALTER TABLE timers DROP COLUMN leased_until")  # what schema 4 was
+    old.execute("DROP TABLE case_facts")
     old.execute("PRAGMA user_version = 4")
     old.commit()
     old.close()
@@ -678,7 +679,7 @@ def test_a_schema_4_file_gains_timer_leases_and_keeps_its_data(
     for opener in openers:
         opener.join(timeout=60)
     store = SQLiteStore(str(path))
-    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     columns = {row[1] for row in store._db.execute("PRAGMA table_info(timers)")}
     assert "leased_until" in columns
     desk = _desk(store, ManualClock(AFTER_ALL))

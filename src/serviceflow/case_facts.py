@@ -98,10 +98,17 @@ class CaseFacts:
 def case_facts(events: Sequence[ev.Event]) -> CaseFacts:
     """The facts of the case whose stream is ``events`` (its ``Submitted`` first; cut it at
     a period's end with ``before``)."""
-    first = events[0]
+    facts = opening_facts(events[0])
+    for event in events[1:]:
+        add_event(facts, event)
+    return facts
+
+
+def opening_facts(first: ev.Event) -> CaseFacts:
+    """The facts of a case that has just been submitted; ``add_event`` folds in the rest."""
     if not isinstance(first, ev.Submitted):
         raise ValueError(f"a case history starts with case.submitted, not {first.TYPE}")
-    facts = CaseFacts(
+    return CaseFacts(
         case_id=first.case_id,
         submitted_at=first.at,
         requester=first.requester,
@@ -110,14 +117,14 @@ def case_facts(events: Sequence[ev.Event]) -> CaseFacts:
         category=first.category,
         imported=first.source is not None,
     )
-    state = facts.state
-    for event in events[1:]:
-        state = DESTINATIONS.get((event.TRIGGER, state), state)
-        handler = _APPLY.get(type(event))
-        if handler is not None:
-            handler(facts, event)
-    facts.state = state
-    return facts
+
+
+def add_event(facts: CaseFacts, event: ev.Event) -> None:
+    """Fold the case's next event into its facts."""
+    facts.state = DESTINATIONS.get((event.TRIGGER, facts.state), facts.state)
+    handler = _APPLY.get(type(event))
+    if handler is not None:
+        handler(facts, event)
 
 
 def before(events: Sequence[ev.Event], end: datetime | None) -> Sequence[ev.Event]:

@@ -40,6 +40,7 @@ from attrs import asdict, frozen
 
 from serviceflow import events as ev
 from serviceflow.case import Case, requester_group
+from serviceflow.case_facts import CaseFacts, add_event, opening_facts
 from serviceflow.chain import case_row, chain_records
 from serviceflow.commands import CASE_ID
 from serviceflow.desk import ServiceDesk
@@ -55,6 +56,7 @@ from serviceflow.import_mapping import (
     load_mapping,
     vocabulary,
 )
+from serviceflow.kept_facts import encode_facts, facts_key
 from serviceflow.lifecycle import DESTINATIONS
 from serviceflow.readonly import ReadOnlyMap
 from serviceflow.serialization import GENESIS, encode_event, iso
@@ -68,7 +70,7 @@ from serviceflow.states import (
     STATES,
     VALIDATED,
 )
-from serviceflow.store import INDEXED_COLUMNS, StreamWrite
+from serviceflow.store import INDEXED_COLUMNS, FactsRecord, StreamWrite
 
 __all__ = [
     "ANOMALY",
@@ -315,7 +317,17 @@ def _layout(
 class _Track:
     """What the import knows of one case it touched (the only per-case memory it keeps)."""
 
-    __slots__ = ("breached", "case", "head", "indexed", "last_at", "pending", "reopens", "version")
+    __slots__ = (
+        "breached",
+        "case",
+        "facts",
+        "head",
+        "indexed",
+        "last_at",
+        "pending",
+        "reopens",
+        "version",
+    )
 
     def __init__(self) -> None:
         self.case: Case | None = None
@@ -327,6 +339,9 @@ class _Track:
         self.last_at: datetime | None = None
         self.reopens: int | None = None
         self.breached = False
+        self.facts: CaseFacts | None = None
+        """The case's KPI facts so far, kept with each batch so reports need not work
+        them out again from the events (see ``kept_facts``)."""
 
 
 class _Skip(Exception):  # noqa: N818 - internal signal: the row cannot be planned
@@ -352,6 +367,7 @@ class _Import:
         self.store = desk.store
         self.policy = desk.policy
         self.version = desk.policy.version
+        self.facts_key = facts_key(desk.policy)
         self.mapping = mapping
         self.file = file
         self.dry_run = dry_run
@@ -418,12 +434,17 @@ class _Import:
         keep = self.store.keeps_objects
         writes = []
         heads = []
+        facts = []
         stamps: dict[datetime, str] = {}
         for case_id, track in self.dirty.items():
             case = track.case
             assert case is not None
             items = []
             for event in track.pending:
+                if track.facts is None:
+                    track.facts = opening_facts(event)
+                else:
+                    add_event(track.facts, event)
                 stamp = stamps.get(event.at)
                 if stamp is None:
                     stamp = stamps[event.at] = iso(event.at)
@@ -443,8 +464,12 @@ class _Import:
             row = case_row(case, head, keep=keep)
             writes.append(StreamWrite(case_id, track.version, records, row, changed))
             heads.append((track, head, indexed))
+            if track.facts is not None and track.facts.level is None:  # no SLA clocks to keep
+                data = encode_facts(track.facts, None)
+                facts.append(FactsRecord(case_id, case.version, self.facts_key, data))
         if not self.dry_run:
             self.store.append(writes)
+            self.store.save_facts(facts)
         for track, head, indexed in heads:
             assert track.case is not None
             track.version = track.case.version

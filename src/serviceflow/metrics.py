@@ -26,12 +26,14 @@ from serviceflow.case_facts import DIMENSIONS, CaseFacts, before, case_facts
 from serviceflow.clock import require_aware
 from serviceflow.distribution import Distribution, Stats
 from serviceflow.errors import ValidationError
+from serviceflow.kept_facts import Clock, decode_facts, encode_facts, facts_key
 from serviceflow.policy import Policy
 from serviceflow.serialization import decode_stored, iso
 from serviceflow.sla import report as sla_report
+from serviceflow.sla import status_at
 from serviceflow.sla_policy import FIRST_RESPONSE, METRICS, RESOLUTION
 from serviceflow.states import OPEN_STATES
-from serviceflow.store import EventRecord
+from serviceflow.store import EventRecord, FactsRecord, Store
 from serviceflow.survey_policy import CES, CSAT, CSAT_SATISFIED, NPS, NPS_DETRACTOR, NPS_PROMOTER
 
 AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
@@ -277,38 +279,119 @@ def kpis(
     by: str | None = None,
     repeat_window: timedelta = timedelta(days=7),
     calendar: str | None = None,
+    remember: bool = True,
 ) -> KpiReport:
     """The desk's KPIs for ``[start, end)`` read from its store (no ``end``: up to and
     including now, so what happened at this very instant counts).
 
     Only cases that can matter are read: submitted before ``end``, and still open or
-    touched since ``start`` less the repeat window.
+    touched since ``start`` less the repeat window. A case unchanged since an earlier pass
+    under the same policy is read from the facts that pass kept (``kept_facts``), not from
+    its events; with ``remember`` (the default) this pass keeps the facts it works out.
     """
     end = require_aware(end) if end is not None else desk.clock.now() + _INSTANT
     since = require_aware(start) - repeat_window if start is not None else None
-    histories = desk.store.histories(
+    key = facts_key(desk.policy)
+    items = desk.store.histories_or_facts(
+        key,
         submitted_before=iso(end),
         updated_since=iso(since) if since is not None else None,
         or_states=OPEN_STATES,
     )
-    return compute_kpis(
-        decoded(histories),
+    return _report(
+        _Reader(desk.store, desk.policy, key, end, remember).summaries(items),
         desk.policy,
         start=start,
         end=end,
         by=by,
         repeat_window=repeat_window,
         calendar=calendar,
+        max_criteria=None,
     )
 
 
 def decoded(histories: Iterable[Sequence[EventRecord]]) -> Iterator[list[ev.Event]]:
     """Each stored history as events (internal notes, which no KPI reads, left out)."""
     for records in histories:
-        yield [decode_stored(r.data) for r in records if r.type not in _UNREAD]
+        yield _events(records)
+
+
+def _events(records: Sequence[EventRecord]) -> list[ev.Event]:
+    return [decode_stored(r.data) for r in records if r.type not in _UNREAD]
 
 
 _UNREAD = frozenset({ev.NoteAdded.TYPE, ev.SlaWarned.TYPE})
+
+Summary = tuple[CaseFacts, list[Clock] | None]
+"""What the KPIs read of one case: its facts and its SLA clocks at its last event."""
+
+
+def summary(events: Sequence[ev.Event], policy: Policy, end: datetime) -> Summary | None:
+    """The facts and clocks of the case whose stream is ``events``, from what happened
+    before ``end`` (``None`` if nothing did)."""
+    history = before(events, end)
+    if not history:
+        return None
+    facts = case_facts(history)
+    level = policy.level_named(facts.level) if facts.level else None
+    if level is None:
+        return facts, None
+    latest = max(e.at for e in history)
+    sla = sla_report(facts.case_id, history, policy, latest)
+    return facts, [(c.metric, c.status, c.due, c.stopped_at) for c in sla.clocks]
+
+
+class _Reader:
+    """Turns what the store gives (kept facts or histories) into summaries, keeping the
+    facts it works out from whole histories (``remember``), 500 cases a write."""
+
+    def __init__(
+        self, store: Store, policy: Policy, key: str, end: datetime, remember: bool
+    ) -> None:
+        self.store = store
+        self.policy = policy
+        self.key = key
+        self.end = end
+        self.until = iso(end)
+        self.remember = remember
+        self.pending: list[FactsRecord] = []
+
+    def summaries(self, items: Iterable[list[EventRecord] | FactsRecord]) -> Iterator[Summary]:
+        for item in items:
+            found = self.kept(item) if isinstance(item, FactsRecord) else self.worked_out(item)
+            if found is not None:
+                yield found
+        self.flush()
+
+    def kept(self, record: FactsRecord) -> Summary | None:
+        try:
+            return decode_facts(record.data)
+        except ValueError:  # damaged: work them out again, and keep them anew
+            return self.worked_out(self.store.read(record.case_id))
+
+    def worked_out(self, records: list[EventRecord]) -> Summary | None:
+        if not records:
+            return None
+        found = summary(_events(records), self.policy, self.end)
+        last = records[-1].at
+        # Kept only when every event came before the end, as the store checks by the
+        # case's last event: then the facts are the same for any later end.
+        if found is None or not self.remember or last >= self.until:
+            return found
+        if all(r.at <= last for r in records):
+            data = encode_facts(*found)
+            self.pending.append(FactsRecord(records[0].stream, records[-1].seq, self.key, data))
+            if len(self.pending) >= _KEEP_BATCH:
+                self.flush()
+        return found
+
+    def flush(self) -> None:
+        if self.pending:
+            self.store.save_facts(self.pending)
+            self.pending = []
+
+
+_KEEP_BATCH = 500
 
 
 def compute_kpis(
@@ -330,6 +413,32 @@ def compute_kpis(
     as they are).
     """
     end = require_aware(end)
+    summaries = (summary(events, policy, end) for events in histories if events)
+    return _report(
+        (found for found in summaries if found is not None),
+        policy,
+        start=start,
+        end=end,
+        by=by,
+        repeat_window=repeat_window,
+        calendar=calendar,
+        max_criteria=max_criteria,
+    )
+
+
+def _report(
+    summaries: Iterable[Summary],
+    policy: Policy,
+    *,
+    end: datetime,
+    start: datetime | None,
+    by: str | None,
+    repeat_window: timedelta,
+    calendar: str | None,
+    max_criteria: Mapping[str, Mapping[str, int]] | None,
+) -> KpiReport:
+    """Fold the cases' summaries into the report (the arguments are checked first)."""
+    end = require_aware(end)
     if start is not None and require_aware(start) >= end:
         raise ValidationError("KPI period", [f"start {start} is not before end {end}"])
     if by is not None and by not in DIMENSIONS:
@@ -342,16 +451,11 @@ def compute_kpis(
     volume: dict[date, int] = {}
     repeats = _Repeats(repeat_window)
     maxima = _rubric_maxima(policy) if max_criteria is None else max_criteria
-    for events in histories:
-        if not events:
-            continue
-        history = before(events, end)
-        facts = case_facts(history)
+    for facts, clocks in summaries:
         if facts.submitted_at in window:
             volume[facts.submitted_at.date()] = volume.get(facts.submitted_at.date(), 0) + 1
         repeated = repeats.seen(facts)
         level = policy.level_named(facts.level) if facts.level else None
-        clocks = _clocks(facts, history, policy, end) if level is not None else None
         business = calendars.get(level.calendar, default) if level is not None else default
         durations = _Durations(facts.submitted_at, business)
         tallies = [overall]
@@ -407,14 +511,6 @@ def _rubric_maxima(policy: Policy) -> Mapping[str, Mapping[str, int]]:
     return {r.name: {c.name: c.max for c in r.criteria} for r in policy.quality.rubrics}
 
 
-def _clocks(
-    facts: CaseFacts, history: Sequence[ev.Event], policy: Policy, end: datetime
-) -> list[tuple[str, str, datetime | None, datetime | None]]:
-    """Each SLA clock cycle as ``(metric, status, due, stopped_at)`` at ``end``."""
-    sla = sla_report(facts.case_id, history, policy, end)
-    return [(c.metric, c.status, c.due, c.stopped_at) for c in sla.clocks]
-
-
 class _Repeats:
     """Whether a case repeats one from the same requester and category within the window.
 
@@ -446,7 +542,7 @@ def _count(
     *,
     window: _Window,
     durations: _Durations,
-    clocks: list[tuple[str, str, datetime | None, datetime | None]] | None,
+    clocks: list[Clock] | None,
     repeated: bool,
 ) -> bool:
     """Add one case's facts to a slice's tally; whether anything of it was in the period."""
@@ -536,7 +632,7 @@ def _sla(
     tally: _Tally,
     facts: CaseFacts,
     window: _Window,
-    clocks: list[tuple[str, str, datetime | None, datetime | None]] | None,
+    clocks: list[Clock] | None,
 ) -> bool:
     """Count the case's SLA clock cycles that belong to the period.
 
@@ -547,7 +643,8 @@ def _sla(
     """
     counted = False
     if clocks is not None:
-        for metric, status, due, stopped in clocks:
+        for metric, kept, due, stopped in clocks:
+            status = status_at(kept, due, window.end)
             if status == "met":
                 hit = 0 if stopped in window else None
             elif status == "breached":

@@ -94,6 +94,20 @@ class ClockReport:
         """Running or paused (not yet met, breached-and-stopped or ended)."""
         return self.stopped_at is None
 
+    def status_at(self, later: datetime) -> str:
+        """The status at ``later`` (at or after this report's instant) if no event of the
+        case happens in between."""
+        return status_at(self.status, self.due, later)
+
+
+def status_at(status: str, due: datetime | None, later: datetime) -> str:
+    """A clock's status at ``later``, given its ``status`` and ``due`` at an earlier instant
+    with no event of the case in between: only a running clock changes, breaching once it
+    counts past its due instant (met, breached and paused clocks stay as they are)."""
+    if status == "running" and due is not None and later > due:
+        return "breached"
+    return status
+
 
 @frozen
 class SlaReport:

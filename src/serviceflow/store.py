@@ -10,6 +10,10 @@ work to one caller until a given time, in one atomic step, so concurrent workers
 the same timer or message while its lease runs; a worker that dies just lets the lease run
 out. ``due_timers`` and ``due_outbox`` are for inspection and ignore leases.
 
+KPI passes keep what they work out per case (``FactsRecord``) with ``save_facts``, and
+read it back with ``histories_or_facts`` while the case and the key are unchanged, so a
+report over a large log does not decode every event every time.
+
 A store may also offer ``wait_for_work(timeout: float) -> bool``, outside the protocol: it
 blocks up to ``timeout`` seconds and returns ``True`` early when another process committed
 timers or outbox messages (PostgreSQL: LISTEN/NOTIFY). ``serviceflow.worker`` uses it for
@@ -41,6 +45,19 @@ class EventRecord(NamedTuple):
     data: str
     prev: str
     hash: str
+
+
+class FactsRecord(NamedTuple):
+    """A case's KPI facts, worked out from its whole stream at ``version``.
+
+    ``key`` names everything besides the events they depend on (their format and the
+    policy version); ``data`` is their JSON. Stores keep one per case and never read it.
+    """
+
+    case_id: str
+    version: int
+    key: str
+    data: str
 
 
 @frozen
@@ -299,6 +316,25 @@ class Store(Protocol):
 
         Only cases submitted before ``submitted_before`` whose row was updated at or after
         ``updated_since`` or whose state is one of ``or_states`` (``None``: no bound)."""
+        ...
+
+    def histories_or_facts(
+        self,
+        key: str,
+        *,
+        submitted_before: str | None = None,
+        updated_since: str | None = None,
+        or_states: Sequence[str] = (),
+    ) -> Iterator[list[EventRecord] | FactsRecord]:
+        """The cases ``histories`` gives for the same filters, in the same order, each as its
+        stored facts when they were saved under ``key`` at the case's current version and the
+        case was last updated before ``submitted_before`` (if given); else as its history."""
+        ...
+
+    def save_facts(self, records: Sequence[FactsRecord]) -> None:
+        """Keep each case's facts in one transaction, replacing stored facts of the same or
+        an older version (facts of a newer version stay). A case that does not exist is
+        ``NotFound``, and nothing is written."""
         ...
 
     def due_timers(self, now: str, limit: int) -> list[TimerRecord]:

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 from serviceflow.errors import ConcurrencyConflict, StoreError
+from serviceflow.store import FactsRecord
 from serviceflow.testing.records import at, message, timer, write
 
 from postgres_support import with_schema
@@ -86,6 +87,21 @@ def test_new_migrations_are_applied_in_order_on_open(pg_url: str) -> None:
     with raw(pg_url) as conn:
         assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone() == (2,)
         assert conn.execute("SELECT note FROM cases").fetchall() == [(None,)]
+
+
+def test_a_schema_at_version_1_gains_the_kept_facts_table(pg_url: str) -> None:
+    with opened(pg_url, migrations=MIGRATIONS[:1]) as store:
+        store.append([write("A", 0, events=2)])
+        history = store.read("A")
+    with opened(pg_url) as store:
+        assert store.schema_version == 2
+        assert list(store.histories_or_facts("k")) == [history], "nothing kept yet"
+        store.save_facts([FactsRecord("A", 2, "k", '"a"')])
+        assert list(store.histories_or_facts("k")) == [FactsRecord("A", 2, "k", '"a"')]
+    with raw(pg_url) as conn:
+        steps = conn.execute("SELECT version, description FROM schema_version ORDER BY version")
+        assert steps.fetchall() == [(m.version, m.description) for m in MIGRATIONS[:2]]
+        assert conn.execute("SELECT case_id, version FROM case_facts").fetchall() == [("A", 2)]
 
 
 def test_numbered_migrations_must_not_have_gaps(pg_url: str) -> None:

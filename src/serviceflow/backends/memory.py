@@ -15,6 +15,7 @@ from serviceflow.store import (
     CaseQuery,
     CaseRow,
     EventRecord,
+    FactsRecord,
     OutboxRecord,
     Store,
     StreamWrite,
@@ -35,6 +36,7 @@ class MemoryStore:
         self._events: dict[str, list[EventRecord]] = {}
         self._rows: dict[str, CaseRow] = {}
         self._policies: dict[str, str] = {}
+        self._facts: dict[str, FactsRecord] = {}
         self._timers: dict[str, frozenset[TimerRecord]] = {}
         self._due: list[tuple[str, str, str, int, str, TimerRecord]] = []
         """A heap of timers in claim order (due, case, metric, cycle, kind), as tuples (which
@@ -261,8 +263,38 @@ class MemoryStore:
         or_states: Sequence[str] = (),
     ) -> Iterator[list[EventRecord]]:
         """Matching cases' streams in submission order (a copy of each list)."""
+        for row in self._matching(submitted_before, updated_since, or_states):
+            with self._lock:
+                events = list(self._events.get(row.id, ()))
+            yield events
+
+    def histories_or_facts(
+        self,
+        key: str,
+        *,
+        submitted_before: str | None = None,
+        updated_since: str | None = None,
+        or_states: Sequence[str] = (),
+    ) -> Iterator[list[EventRecord] | FactsRecord]:
+        """Matching cases in submission order: kept facts where they hold, else events."""
+        for matched in self._matching(submitted_before, updated_since, or_states):
+            with self._lock:
+                row = self._rows[matched.id]  # as it is now, like its events
+                facts = self._facts.get(row.id)
+                fresh = (
+                    facts is not None
+                    and facts.version == row.version
+                    and facts.key == key
+                    and (submitted_before is None or row.updated_at < submitted_before)
+                )
+                events = [] if fresh else list(self._events.get(row.id, ()))
+            yield facts if fresh and facts is not None else events
+
+    def _matching(
+        self, submitted_before: str | None, updated_since: str | None, or_states: Sequence[str]
+    ) -> list[CaseRow]:
         with self._lock:
-            rows = sorted(
+            return sorted(
                 (
                     row
                     for row in self._rows.values()
@@ -275,10 +307,17 @@ class MemoryStore:
                 ),
                 key=lambda row: (row.submitted_at, row.id),
             )
-        for row in rows:
-            with self._lock:
-                events = list(self._events.get(row.id, ()))
-            yield events
+
+    def save_facts(self, records: Sequence[FactsRecord]) -> None:
+        """Check every case first, then keep each record unless a newer one is kept."""
+        with self._lock:
+            for record in records:
+                if record.case_id not in self._rows:
+                    raise NotFound("case", record.case_id)
+            for record in records:
+                kept = self._facts.get(record.case_id)
+                if kept is None or kept.version <= record.version:
+                    self._facts[record.case_id] = record
 
     def streams(self) -> Iterator[str]:
         """Stream ids, sorted (the order every store uses)."""

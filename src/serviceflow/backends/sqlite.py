@@ -25,6 +25,7 @@ from serviceflow.store import (
     CaseQuery,
     CaseRow,
     EventRecord,
+    FactsRecord,
     OutboxRecord,
     Store,
     StreamWrite,
@@ -34,9 +35,10 @@ from serviceflow.store import (
 
 hookimpl = pluggy.HookimplMarker("serviceflow")
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """1: events, cases, policies. 2: SLA timers. 3: the outbox. 4: cases by submission time.
-5: timer leases (``timers.leased_until``) for worker claims.
+5: timer leases (``timers.leased_until``) for worker claims. 6: kept KPI facts
+(``case_facts``).
 
 An older file is brought up to date on open, in one transaction, by the steps of
 ``_MIGRATIONS`` above its version. Versions 1 to 4 share one step: every statement of
@@ -120,9 +122,18 @@ def _lease_timers(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE timers ADD COLUMN leased_until TEXT")
 
 
+def _keep_facts(db: sqlite3.Connection) -> None:
+    """Version 6: each case's KPI facts, as the last KPI pass worked them out."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS case_facts (case_id TEXT PRIMARY KEY, "
+        "version INTEGER NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL)"
+    )
+
+
 _MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
     (4, _create_schema_4),
     (5, _lease_timers),
+    (6, _keep_facts),
 )
 """Each step brings a file from the version before it to its own."""
 
@@ -141,6 +152,11 @@ _INSERT_OUTBOX = f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?,
 _UPDATE_OUTBOX = (
     "UPDATE outbox SET status = ?2, attempts = ?3, due = ?4, delivered_to = ?5, last_error = ?6, "
     "delivered_at = ?7 WHERE key = ?1"
+)
+_UPSERT_FACTS = (
+    "INSERT INTO case_facts (case_id, version, key, data) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, key = excluded.key, "
+    "data = excluded.data WHERE excluded.version >= case_facts.version"
 )
 _INDEXED = ("state", "priority", "category", "assignee")
 _ROW_COLUMNS = (
@@ -599,25 +615,56 @@ class SQLiteStore:
         or_states: Sequence[str] = (),
     ) -> Iterator[list[EventRecord]]:
         """Pages of matching case ids by submission time, then their events in one query."""
-        where, params = ["(submitted_at, id) > (?, ?)"], []
+        for item in self._cases(None, submitted_before, updated_since, or_states):
+            assert isinstance(item, list)
+            yield item
+
+    def histories_or_facts(
+        self,
+        key: str,
+        *,
+        submitted_before: str | None = None,
+        updated_since: str | None = None,
+        or_states: Sequence[str] = (),
+    ) -> Iterator[list[EventRecord] | FactsRecord]:
+        """Like ``histories``, joining each page to the kept facts; events only for the rest."""
+        return self._cases(key, submitted_before, updated_since, or_states)
+
+    def _cases(
+        self,
+        key: str | None,
+        submitted_before: str | None,
+        updated_since: str | None,
+        or_states: Sequence[str],
+    ) -> Iterator[list[EventRecord] | FactsRecord]:
+        where, params = ["(c.submitted_at, c.id) > (?, ?)"], []
         if submitted_before is not None:
-            where.append("submitted_at < ?")
+            where.append("c.submitted_at < ?")
             params.append(submitted_before)
         if updated_since is not None:
             marks = ", ".join("?" * len(or_states))
             where.append(
-                f"(updated_at >= ? OR state IN ({marks}))" if or_states else "updated_at >= ?"
+                f"(c.updated_at >= ? OR c.state IN ({marks}))" if or_states else "c.updated_at >= ?"
             )
             params.extend([updated_since, *or_states])
+        if key is None:
+            facts, joined = "NULL", ""
+        else:
+            facts = "f.data"
+            joined = (
+                "LEFT JOIN case_facts f ON f.case_id = c.id AND f.version = c.version "
+                "AND f.key = ? AND (? IS NULL OR c.updated_at < ?)"
+            )
         sql = (
-            f"SELECT submitted_at, id FROM cases WHERE {' AND '.join(where)} "
-            "ORDER BY submitted_at, id LIMIT ?"
+            f"SELECT c.submitted_at, c.id, c.version, {facts} FROM cases c {joined} "
+            f"WHERE {' AND '.join(where)} ORDER BY c.submitted_at, c.id LIMIT ?"
         )
+        fresh = () if key is None else (key, submitted_before, submitted_before)
         after = ("", "")
         while True:
             with self._lock, self._errors("read histories"):
-                page = self._db.execute(sql, (*after, *params, _PAGE)).fetchall()
-                ids = [row[1] for row in page]
+                page = self._db.execute(sql, (*fresh, *after, *params, _PAGE)).fetchall()
+                ids = [row[1] for row in page if row[3] is None]
                 marks = ", ".join("?" * len(ids))
                 rows = self._db.execute(
                     "SELECT stream, seq, type, at, data, prev, hash FROM events "
@@ -627,10 +674,45 @@ class SQLiteStore:
             by_stream: dict[str, list[EventRecord]] = {case_id: [] for case_id in ids}
             for row in rows:
                 by_stream[row[0]].append(EventRecord(*row))
-            yield from by_stream.values()
+            for _, case_id, version, data in page:
+                if data is None:
+                    yield by_stream[case_id]
+                else:
+                    assert key is not None
+                    yield FactsRecord(case_id, version, key, data)
             if len(page) < _PAGE:
                 return
             after = (page[-1][0], page[-1][1])
+
+    def save_facts(self, records: Sequence[FactsRecord]) -> None:
+        """One transaction: refuse unknown cases, then upsert unless a newer version is kept."""
+        if not records:
+            return
+        with self._lock, self._errors("save facts"):
+            db = self._db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                known = self._known_cases(sorted({r.case_id for r in records}))
+                missing = next((r.case_id for r in records if r.case_id not in known), None)
+                if missing is not None:
+                    db.execute("ROLLBACK")
+                    raise NotFound("case", missing)
+                db.executemany(_UPSERT_FACTS, records)
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    def _known_cases(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` have a row, 500 ids a query."""
+        found: set[str] = set()
+        for start in range(0, len(ids), _PAGE):
+            page = ids[start : start + _PAGE]
+            marks = ", ".join("?" * len(page))
+            rows = self._db.execute(f"SELECT id FROM cases WHERE id IN ({marks})", page)
+            found.update(row[0] for row in rows)
+        return found
 
     def streams(self) -> Iterator[str]:
         """Every stream that has events (even one whose row was lost), by id, paged."""

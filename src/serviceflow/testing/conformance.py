@@ -3,7 +3,7 @@
 A backend author subclasses ``StoreContract`` in a test module, says how to make a store,
 and pytest runs every check of ``serviceflow.store`` against it: atomic appends, optimistic
 concurrency, reads, queries, histories, timers and their claims, the outbox and its claims,
-policies, how rows carry the case, durability and concurrent writers. Needs pytest.
+kept KPI facts, policies, how rows carry the case, durability and concurrent writers. Needs pytest.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from queue import Empty
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import attrs
 import pytest
@@ -26,6 +26,7 @@ from serviceflow.store import (
     CaseQuery,
     CaseRow,
     EventRecord,
+    FactsRecord,
     OutboxRecord,
     Store,
     StreamWrite,
@@ -122,6 +123,7 @@ class StoreContract:
         assert store.count(CaseQuery()) == 0
         assert list(store.streams()) == []
         assert list(store.histories()) == []
+        assert list(store.histories_or_facts("k")) == []
         assert store.workload(["assigned"]) == {}
         assert store.due_timers(at(10_000), 10) == []
         assert store.case_timers(["A"]) == {}
@@ -302,6 +304,75 @@ class StoreContract:
         ]
         assert ids(or_states=("in_progress",)) == ids(), "or_states only widens updated_since"
 
+    # --- kept KPI facts ---------------------------------------------------------------
+
+    def test_facts_stand_in_for_a_history_while_the_case_is_unchanged(self, store: Store) -> None:
+        def case(stream: str, submitted: float, updated: float, state: str, n: int) -> StreamWrite:
+            moved = row(stream, n, submitted_at=at(submitted), updated_at=at(updated), state=state)
+            return write(stream, 0, events=n, row=moved)
+
+        store.append(
+            [
+                case("Z", 1, 1, "closed", 2),
+                case("A", 3, 9, "closed", 3),
+                case("M", 2, 2, "in_progress", 1),
+                case("B", 3, 3, "closed", 1),
+            ]
+        )
+
+        def shown(key: str = "k", **bounds: Any) -> list[tuple[str, object]]:
+            return [
+                (item.case_id, item.data)
+                if isinstance(item, FactsRecord)
+                else (item[0].stream, len(item))
+                for item in store.histories_or_facts(key, **bounds)
+            ]
+
+        assert shown() == [("Z", 2), ("M", 1), ("A", 3), ("B", 1)], "nothing kept yet"
+        assert list(store.histories_or_facts("k")) == list(store.histories())
+        store.save_facts([FactsRecord("A", 3, "k", '"a3"'), FactsRecord("M", 1, "k", '"m1"')])
+        assert shown() == [("Z", 2), ("M", '"m1"'), ("A", '"a3"'), ("B", 1)]
+        assert shown("other") == [("Z", 2), ("M", 1), ("A", 3), ("B", 1)], "another key"
+        assert shown(submitted_before=at(3)) == [("Z", 2), ("M", '"m1"')]
+        assert shown(submitted_before=at(9)) == [("Z", 2), ("M", '"m1"'), ("A", 3), ("B", 1)], (
+            "a case updated at or after the bound comes as its history"
+        )
+        assert shown(submitted_before=at(9.5)) == shown()
+        assert shown(updated_since=at(5), or_states=("in_progress",)) == [
+            ("M", '"m1"'),
+            ("A", '"a3"'),
+        ]
+        store.append([write("A", 3, row=row("A", 4, submitted_at=at(3), state="closed"))])
+        assert shown() == [("Z", 2), ("M", '"m1"'), ("A", 4), ("B", 1)], "A moved on"
+        assert store.read("A")[-1].seq == 4
+
+    def test_saved_facts_replace_older_ones_never_newer(self, store: Store) -> None:
+        store.append([write("A", 0, events=3)])
+
+        def kept(key: str = "k") -> object:
+            found = next(store.histories_or_facts(key))
+            return found.data if isinstance(found, FactsRecord) else None
+
+        store.save_facts([FactsRecord("A", 2, "k", '"old"')])
+        assert kept() is None, "facts of an older version do not stand in"
+        store.save_facts([FactsRecord("A", 3, "k", '"first"')])
+        store.save_facts([FactsRecord("A", 3, "k", '"again"')])
+        assert kept() == '"again"', "the same version is replaced"
+        store.save_facts([FactsRecord("A", 2, "k", '"late"')])
+        assert kept() == '"again"', "an older version never replaces a newer one"
+        store.save_facts([FactsRecord("A", 3, "j", '"other key"')])
+        assert kept("j") == '"other key"'
+        assert kept() is None, "one set of facts per case"
+
+    def test_facts_of_an_unknown_case_are_not_found_and_nothing_is_written(
+        self, store: Store
+    ) -> None:
+        store.append([write("A", 0)])
+        with pytest.raises(NotFound, match="nope"):
+            store.save_facts([FactsRecord("A", 1, "k", '"a"'), FactsRecord("nope", 1, "k", '"n"')])
+        assert list(store.histories_or_facts("k")) == [store.read("A")]
+        store.save_facts([])
+
     def test_paging_over_many_cases(self, store: Store) -> None:
         ids = [f"C{i:04d}" for i in range(MANY)]
         store.append([write(i, 0) for i in reversed(ids)])
@@ -317,6 +388,12 @@ class StoreContract:
         assert sorted(found) == ids[::2]
         assert found[ids[8]] == store.load(ids[8]) == row(ids[8], 1)
         assert store.load_many([]) == {}
+        store.save_facts([FactsRecord(i, 1, "k", f'"{i}"') for i in ids[::3] if i != ids[7]])
+        mixed = list(store.histories_or_facts("k"))
+        assert [_case_of(item) for item in mixed] == ids
+        kept = [item for item in mixed if isinstance(item, FactsRecord)]
+        assert kept == [FactsRecord(i, 1, "k", f'"{i}"') for i in ids[::3] if i != ids[7]]
+        assert mixed[7] == histories[7]
 
     def test_streams_are_sorted_by_id(self, store: Store) -> None:
         store.append([write("b", 0), write("B", 0), write("a:1", 0)])
@@ -626,9 +703,11 @@ class StoreContract:
             first.append([write("A", 2, fired=(timer("A", 10),))])
             first.append_next("audit:x", lambda version, head: [event("audit:x", 1)])
             first.save_policy("v1", "{}", at(0))
+            first.save_facts([FactsRecord("B", 1, "k", '{"kept": true}')])
             claimed = first.claim_outbox(at(10), 10, at(30))
             first.update_outbox([attrs.evolve(message("B/2", 50), status="delivered")])
             before = _snapshot(first)
+            assert FactsRecord("B", 1, "k", '{"kept": true}') in cast(list[object], before["facts"])
         finally:
             first.close()
         again = self.make_store(where)
@@ -773,4 +852,9 @@ def _snapshot(store: Store) -> dict[str, object]:
         "outbox": store.outbox(),
         "counts": store.outbox_counts(),
         "policy": store.load_policy("v1"),
+        "facts": list(store.histories_or_facts("k")),
     }
+
+
+def _case_of(item: list[EventRecord] | FactsRecord) -> str:
+    return item.case_id if isinstance(item, FactsRecord) else item[0].stream

@@ -11,12 +11,14 @@ extra); nothing else in serviceflow imports it.
 * ``commands(case, policy, now)``: a command that ``decide`` accepts for that case now;
   ``any_commands(case_ids)``: any command at all, valid or not, for robustness properties.
 * ``case_walks()`` / ``cases()``: cases reached by real command sequences on a desk (a
-  ``memory://`` desk on a manual clock); ``replay(walk, url)`` runs a walk on another store.
+  ``memory://`` desk on a manual clock); ``replay(walk, url)`` runs a walk on another store,
+  ``history(walk)`` gives its case's events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -37,6 +39,7 @@ from serviceflow.clock import ManualClock
 from serviceflow.decide import decide
 from serviceflow.desk import ServiceDesk
 from serviceflow.errors import ServiceflowError
+from serviceflow.events import Event
 from serviceflow.lifecycle import ALLOWED
 from serviceflow.policy import Policy, default_policy, load_policy
 from serviceflow.sla_policy import METRICS, TIME_KINDS
@@ -53,6 +56,7 @@ __all__ = [
     "cases",
     "commands",
     "durations",
+    "history",
     "policies",
     "policy_documents",
     "replay",
@@ -452,6 +456,18 @@ def cases(
 
 def replay(walk: CaseWalk, url: str, **open_args: Any) -> Case:
     """Run ``walk`` again on a fresh desk at ``url`` (same start, policy and case id)."""
+    with _replayed(walk, url, **open_args) as (_, case):
+        return case
+
+
+def history(walk: CaseWalk) -> list[Event]:
+    """The events of ``walk``'s case, as a desk stores them (replayed on ``memory://``)."""
+    with _replayed(walk, "memory://", entry_points=False, deliver_at_once=False) as (desk, _):
+        return [record.event for record in desk.history(CASE_ID)]
+
+
+@contextmanager
+def _replayed(walk: CaseWalk, url: str, **open_args: Any) -> Iterator[tuple[ServiceDesk, Case]]:
     clock = ManualClock(START)
     with ServiceDesk.open(url, policy=walk.policy, clock=clock, **open_args) as desk:
         case = desk.submit(
@@ -460,4 +476,4 @@ def replay(walk: CaseWalk, url: str, **open_args: Any) -> Case:
         for wait, command in walk.steps:
             clock.advance(wait)
             case = desk.execute(command)
-    return case
+        yield desk, case

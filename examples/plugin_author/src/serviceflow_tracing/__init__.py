@@ -16,6 +16,7 @@ from serviceflow.store import (
     CaseQuery,
     CaseRow,
     EventRecord,
+    FactsRecord,
     OutboxRecord,
     Store,
     StreamWrite,
@@ -50,6 +51,11 @@ class TracingStore:
         """Log the keys, then record the deliveries."""
         log.info("update_outbox %s", ", ".join(r.key for r in records))
         self.inner.update_outbox(records)
+
+    def save_facts(self, records: Sequence[FactsRecord]) -> None:
+        """Log the cases, then keep their KPI facts."""
+        log.info("save_facts %s", ", ".join(f"{r.case_id}@{r.version}" for r in records))
+        self.inner.save_facts(records)
 
     def claim_timers(self, now: str, limit: int, until: str) -> list[TimerRecord]:
         """Lease due timers (see ``Store.claim_timers``)."""
@@ -109,6 +115,19 @@ class TracingStore:
         """Whole case streams in submission order."""
         return self.inner.histories(
             submitted_before=submitted_before, updated_since=updated_since, or_states=or_states
+        )
+
+    def histories_or_facts(
+        self,
+        key: str,
+        *,
+        submitted_before: str | None = None,
+        updated_since: str | None = None,
+        or_states: Sequence[str] = (),
+    ) -> Iterator[list[EventRecord] | FactsRecord]:
+        """Whole case streams, or their kept facts where they hold, in submission order."""
+        return self.inner.histories_or_facts(
+            key, submitted_before=submitted_before, updated_since=updated_since, or_states=or_states
         )
 
     def due_timers(self, now: str, limit: int) -> list[TimerRecord]:

@@ -107,6 +107,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX outbox_created ON outbox (created, key)",
         ),
     ),
+    Migration(
+        2,
+        "kept KPI facts per case",
+        (
+            """
+            CREATE TABLE case_facts (
+                case_id TEXT COLLATE "C" PRIMARY KEY,
+                version INTEGER NOT NULL,
+                key TEXT NOT NULL,
+                data TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
 )
 """Every step, in order; append new ones, never edit an applied one."""
 

@@ -24,6 +24,7 @@ from serviceflow.store import (
     CaseQuery,
     CaseRow,
     EventRecord,
+    FactsRecord,
     OutboxRecord,
     StreamWrite,
     TimerRecord,
@@ -109,6 +110,29 @@ UPDATE outbox SET due = %(until)s FROM picked WHERE outbox.key = picked.key
 RETURNING picked.due, outbox.key, outbox.case_id, outbox.created, outbox.due, outbox.payload,
           outbox.status, outbox.attempts, outbox.delivered_to, outbox.last_error,
           outbox.delivered_at
+"""
+_MISSING_CASE = """
+SELECT u.id FROM unnest(%s::text[]) WITH ORDINALITY AS u(id, n)
+WHERE NOT EXISTS (SELECT 1 FROM cases WHERE cases.id = u.id)
+ORDER BY u.n LIMIT 1
+"""
+_UPSERT_FACTS = """
+INSERT INTO case_facts (case_id, version, key, data)
+SELECT * FROM unnest(%s::text[], %s::int[], %s::text[], %s::text[])
+ON CONFLICT (case_id) DO UPDATE
+SET version = excluded.version, key = excluded.key, data = excluded.data
+WHERE excluded.version >= case_facts.version
+"""
+_CASES = """
+SELECT c.submitted_at, c.id, c.version, {facts} FROM cases c {joined}
+WHERE (c.submitted_at, c.id) > (%(after_at)s, %(after_id)s)
+  AND (%(before)s::text IS NULL OR c.submitted_at < %(before)s)
+  AND (%(since)s::text IS NULL OR c.updated_at >= %(since)s OR c.state = ANY(%(states)s))
+ORDER BY c.submitted_at, c.id LIMIT %(page)s
+"""
+_JOIN_FACTS = """
+LEFT JOIN case_facts f ON f.case_id = c.id AND f.version = c.version AND f.key = %(key)s
+     AND (%(before)s::text IS NULL OR c.updated_at < %(before)s)
 """
 _INDEXED = ("state", "priority", "category", "assignee")
 _PAGE = 500
@@ -308,6 +332,22 @@ class PostgresStore:
                 missing = next(r.key for r in records if r.key not in stored)
                 raise NotFound("outbox message", missing)
 
+    def save_facts(self, records: Sequence[FactsRecord]) -> None:
+        """One transaction: refuse an unknown case, then upsert every case's facts as one
+        array unless a newer version is kept."""
+        if not records:
+            return
+        latest: dict[str, FactsRecord] = {}
+        for record in records:  # one row per case, as if the records were kept in turn
+            kept = latest.get(record.case_id)
+            if kept is None or kept.version <= record.version:
+                latest[record.case_id] = record
+        with self._connection("save facts") as conn, conn.transaction():
+            missing = conn.execute(_MISSING_CASE, ([r.case_id for r in records],)).fetchone()
+            if missing is not None:
+                raise NotFound("case", missing[0])
+            conn.execute(_UPSERT_FACTS, _columns(latest.values(), 4))
+
     def save_policy(self, version: str, document: str, at: str) -> None:
         """Keep a policy document (first writer wins)."""
         with self._connection("save policy") as conn:
@@ -483,15 +523,37 @@ class PostgresStore:
         or_states: Sequence[str] = (),
     ) -> Iterator[list[EventRecord]]:
         """Pages of matching case ids by submission time, then their events in one query."""
-        ids_sql = """
-            SELECT submitted_at, id FROM cases
-            WHERE (submitted_at, id) > (%(after_at)s, %(after_id)s)
-              AND (%(before)s::text IS NULL OR submitted_at < %(before)s)
-              AND (%(since)s::text IS NULL OR updated_at >= %(since)s
-                   OR state = ANY(%(states)s))
-            ORDER BY submitted_at, id LIMIT %(page)s
-        """
+        for item in self._cases(None, submitted_before, updated_since, or_states):
+            assert isinstance(item, list)
+            yield item
+
+    def histories_or_facts(
+        self,
+        key: str,
+        *,
+        submitted_before: str | None = None,
+        updated_since: str | None = None,
+        or_states: Sequence[str] = (),
+    ) -> Iterator[list[EventRecord] | FactsRecord]:
+        """Like ``histories``, joining each page to the kept facts; events only for the rest."""
+        return self._cases(key, submitted_before, updated_since, or_states)
+
+    def _cases(
+        self,
+        key: str | None,
+        submitted_before: str | None,
+        updated_since: str | None,
+        or_states: Sequence[str],
+    ) -> Iterator[list[EventRecord] | FactsRecord]:
+        """Pages of matching cases by submission time, each with its facts when ``key`` is
+        given and they are fresh, then the events of the others in one query."""
+        if key is None:
+            facts, joined = sql.SQL("NULL::text"), sql.SQL("")
+        else:
+            facts, joined = sql.SQL("f.data"), sql.SQL(_JOIN_FACTS)
+        statement = sql.SQL(_CASES).format(facts=facts, joined=joined)
         params: dict[str, object] = {
+            "key": key,
             "before": submitted_before,
             "since": updated_since,
             "states": list(or_states),
@@ -501,18 +563,27 @@ class PostgresStore:
         while True:
             with self._connection("read histories") as conn:
                 page = conn.execute(
-                    ids_sql, {**params, "after_at": after[0], "after_id": after[1]}
+                    statement, {**params, "after_at": after[0], "after_id": after[1]}
                 ).fetchall()
-                ids = [row[1] for row in page]
-                rows = conn.execute(
-                    f"SELECT {_EVENT_COLUMNS} FROM events WHERE stream = ANY(%s) "
-                    "ORDER BY stream, seq",
-                    (ids,),
-                ).fetchall()
+                ids = [row[1] for row in page if row[3] is None]
+                rows = (
+                    conn.execute(
+                        f"SELECT {_EVENT_COLUMNS} FROM events WHERE stream = ANY(%s) "
+                        "ORDER BY stream, seq",
+                        (ids,),
+                    ).fetchall()
+                    if ids
+                    else []
+                )
             by_stream: dict[str, list[EventRecord]] = {case_id: [] for case_id in ids}
             for row in rows:
                 by_stream[row[0]].append(EventRecord(*row))
-            yield from by_stream.values()
+            for _, case_id, version, data in page:
+                if data is None:
+                    yield by_stream[case_id]
+                else:
+                    assert key is not None
+                    yield FactsRecord(case_id, version, key, data)
             if len(page) < _PAGE:
                 return
             after = (page[-1][0], page[-1][1])
