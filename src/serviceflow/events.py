@@ -400,8 +400,14 @@ AUDIT = "audit:"
 """Prefix of the audit streams, one per UTC day (``audit:2026-11-22``)."""
 QUEUE = "queue:"
 """Prefix of the round-robin queues' streams (``queue:billing``)."""
-DESK_STREAMS = (AUDIT, QUEUE)
-"""Streams that belong to the desk, not to a case: chained like cases, with no projection."""
+ARTICLE = "article:"
+"""Prefix of the knowledge articles' streams (``article:KB-12``)."""
+PROBLEM = "problem:"
+"""Prefix of the problem records' streams (``problem:PRB-3``)."""
+IMPROVEMENT = "improvement:"
+"""Prefix of the improvement (PDCA) cycles' streams (``improvement:PDCA-1``)."""
+DESK_STREAMS = (AUDIT, QUEUE, ARTICLE, PROBLEM, IMPROVEMENT)
+"""Streams that are not a case's: chained like cases, with no projection row."""
 
 DeskEvent = Refused | TurnTaken
 
@@ -469,3 +475,13 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TurnTaken,
     )
 }
+
+
+def register(*classes: type[Event]) -> None:
+    """Make more event types readable and writable (the streams of other aggregates:
+    articles, problems, improvement cycles); a ``TYPE`` already taken is an error."""
+    for cls in classes:
+        taken = EVENT_TYPES.get(cls.TYPE)
+        if taken is not None and taken is not cls:
+            raise ValueError(f"event type {cls.TYPE!r} is already {taken.__qualname__}")
+        EVENT_TYPES[cls.TYPE] = cls

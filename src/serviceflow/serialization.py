@@ -3,7 +3,8 @@
 ``canonical_json`` and ``iso`` live in ``_convert`` (the lowest layer) and are re-exported
 here for stores and tools.
 
-Events are a cattrs tagged union (``"type"``) with a schema version (``"v"``). When an
+Events carry their type (``"type"``, the key of ``events.EVENT_TYPES``, which other
+aggregates' modules extend with ``events.register``) and a schema version (``"v"``). When an
 event's shape changes, bump its ``SCHEMA`` and register an upcaster for the old version;
 stored events are upgraded as they are read, never rewritten.
 """
@@ -13,15 +14,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, cast, get_args, get_origin, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 import orjson
-from cattrs.strategies import configure_tagged_union
 
 from serviceflow._convert import canonical_json, converter, iso, structure_checked
 from serviceflow.case import Case
 from serviceflow.errors import IntegrityError, ServiceflowError
-from serviceflow.events import EVENT_TYPES, CaseEvent, DeskEvent, Event
+from serviceflow.events import EVENT_TYPES, Event
 
 __all__ = [
     "GENESIS",
@@ -42,31 +42,26 @@ GENESIS = "0" * 64
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 _UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
-AnyEvent = CaseEvent | DeskEvent
-
-configure_tagged_union(
-    AnyEvent,
-    converter,
-    tag_generator=lambda cls: cast(type[Event], cls).TYPE,
-    tag_name="type",
-)
-
 
 def register_upcaster(event_type: str, from_version: int, upcast: Upcaster) -> None:
     """Teach the reader to turn ``event_type`` data of ``from_version`` into the next version."""
     _UPCASTERS[(event_type, from_version)] = upcast
 
 
-_UNSTRUCTURE = {cls: converter.get_unstructure_hook(cls) for cls in EVENT_TYPES.values()}
+_UNSTRUCTURE: dict[type[Event], Callable[[Any], dict[str, Any]]] = {}
+"""Each event class's unstructure hook, looked up once (classes may be registered late)."""
 
 
 def encode_event(event: Event) -> str:
     """The canonical JSON of an event, with its ``type`` tag and schema version ``v``.
 
-    Writes the same tag the tagged union reads, without the union's dispatch per call. A live
-    event has no ``source``, and its JSON leaves the key out.
+    A live event has no ``source``, and its JSON leaves the key out.
     """
-    data = _UNSTRUCTURE[type(event)](event)
+    cls = type(event)
+    unstructure = _UNSTRUCTURE.get(cls)
+    if unstructure is None:
+        unstructure = _UNSTRUCTURE[cls] = converter.get_unstructure_hook(cls)
+    data = unstructure(event)
     if data["source"] is None:
         del data["source"]
     data["type"] = event.TYPE
@@ -77,7 +72,7 @@ def encode_event(event: Event) -> str:
 def decode_event(text: str) -> Event:
     """Read an event back, upcasting older schema versions; unknown types are an error."""
     data = _json_object(text, "event")
-    kind = str(data.get("type"))
+    kind = str(data.pop("type", None))
     cls = EVENT_TYPES.get(kind)
     if cls is None:
         raise IntegrityError(f"unknown event type {kind!r} (known: {', '.join(EVENT_TYPES)})")
@@ -93,9 +88,7 @@ def decode_event(text: str) -> Event:
             f"{kind} has schema version {version}, newer than this serviceflow ({cls.SCHEMA})"
         )
     try:
-        event = cast(
-            Event, structure_checked(data, cast(Any, AnyEvent), what=f"cannot read {kind} event")
-        )
+        event = structure_checked(data, cls, what=f"cannot read {kind} event")
     except ServiceflowError as exc:
         raise IntegrityError(str(exc)) from None
     return event
@@ -109,7 +102,16 @@ def _field_kinds(cls: type[Event]) -> tuple[frozenset[str], frozenset[str]]:
     return times, tuples
 
 
-_KINDS = {kind: (cls, *_field_kinds(cls)) for kind, cls in EVENT_TYPES.items()}
+_KINDS: dict[str, tuple[type[Event], frozenset[str], frozenset[str]]] = {}
+"""Each event type's class, datetime fields and tuple fields, worked out once."""
+
+
+def _kind(name: str) -> tuple[type[Event], frozenset[str], frozenset[str]]:
+    found = _KINDS.get(name)
+    if found is None:
+        cls = EVENT_TYPES[name]
+        found = _KINDS[name] = (cls, *_field_kinds(cls))
+    return found
 
 
 def decode_stored(text: str) -> Event:
@@ -119,7 +121,8 @@ def decode_stored(text: str) -> Event:
     """
     try:
         data = orjson.loads(text)
-        cls, times, tuples = _KINDS[data.pop("type")]
+        kind = data.pop("type")
+        cls, times, tuples = _KINDS[kind] if kind in _KINDS else _kind(kind)
         if data.pop("v", 1) != cls.SCHEMA:
             return decode_event(text)
         for name in times:
