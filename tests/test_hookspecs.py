@@ -40,7 +40,17 @@ AUTO = load_policy(
 
 def test_every_hookspec_has_a_one_line_doc() -> None:
     manager = plugin_manager(entry_points=False)
-    names = {"open_store", "classify", "route", "guardrail", "observe", "notify", "escalate"}
+    names = {
+        "open_store",
+        "classify",
+        "route",
+        "guardrail",
+        "observe",
+        "notify",
+        "escalate",
+        "search_articles",
+        "tick",
+    }
     assert {n for n in dir(manager.hook) if not n.startswith("_")} == names
     for name in names:
         doc = getattr(hookspecs, name).__doc__
@@ -50,9 +60,12 @@ def test_every_hookspec_has_a_one_line_doc() -> None:
 
 def test_builtins_are_registered_like_plugins() -> None:
     manager = plugin_manager(entry_points=False)
-    assert {"serviceflow.backends.memory", "serviceflow.backends.sqlite"} <= {
-        name for name, _ in manager.list_name_plugin()
-    }
+    assert {
+        "serviceflow.backends.memory",
+        "serviceflow.backends.sqlite",
+        "serviceflow.article_search",
+        "serviceflow.knowledge",
+    } <= {name for name, _ in manager.list_name_plugin()}
 
 
 def test_open_store_hook_is_firstresult() -> None:
@@ -334,3 +347,18 @@ def test_an_unconfigured_plugin_registers_under_its_name_and_implements_nothing(
     assert manager.get_plugin("webhook") is placeholder
     assert manager.get_hookcallers(placeholder) == []
     assert repr(placeholder) == "<webhook: not configured (SERVICEFLOW_WEBHOOK_URL is unset)>"
+
+
+def test_tick_hook_runs_on_every_tick_after_the_timers(clock: ManualClock) -> None:
+    seen: list[tuple[str, object]] = []
+
+    class Periodic:
+        @hookimpl
+        def tick(self, desk: ServiceDesk, now: object) -> None:
+            seen.append((desk.store.url, now))
+
+    desk = ServiceDesk.open("memory://", plugins=[Periodic()], entry_points=False, clock=clock)
+    desk.tick()
+    later = clock.now().replace(year=2030)
+    desk.tick(later)
+    assert seen == [("memory://", clock.now()), ("memory://", later)]

@@ -8,6 +8,7 @@ Modules starting with ``_`` are private.
 
 from __future__ import annotations
 
+from serviceflow.article import Article
 from serviceflow.calendar import BusinessCalendar, always_open, business_calendar
 from serviceflow.calibration import CalibrationReport, calibrate
 from serviceflow.case import Case, Escalation
@@ -32,15 +33,20 @@ from serviceflow.errors import (
 from serviceflow.escalation_audit import EscalationAudit
 from serviceflow.escalation_clock import TierClock
 from serviceflow.escalation_policy import EscalationPolicy, EscalationRule, EscalationTier, Raci
+from serviceflow.governance import Review, review
 from serviceflow.hookspecs import hookimpl
 from serviceflow.import_mapping import ImportMapping, load_mapping
 from serviceflow.importer import ImportReport, import_csv
+from serviceflow.improvement import Cycle, Improvement
+from serviceflow.knowledge import Knowledge
+from serviceflow.kpi_sample import Kpi
 from serviceflow.messages import Classification, Notification
 from serviceflow.metrics import Compliance, KpiReport, KpiSet, Rate, compute_kpis, kpis
 from serviceflow.notifiers import JsonLinesNotifier, LogNotifier
 from serviceflow.outbox import DeliveryReport, Outbox, OutboxMessage
 from serviceflow.policy import Policy, default_policy, load_policy
 from serviceflow.priority import PriorityExplanation
+from serviceflow.problems import Problem, Problems
 from serviceflow.quality_policy import Criterion, QualityPolicy, Rubric
 from serviceflow.report import Table, tables, write_exports
 from serviceflow.routing import Agent, Decision, Queue
@@ -52,6 +58,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Agent",
+    "Article",
     "BusinessCalendar",
     "CalibrationReport",
     "Case",
@@ -60,6 +67,7 @@ __all__ = [
     "Compliance",
     "ConcurrencyConflict",
     "Criterion",
+    "Cycle",
     "Decision",
     "DeliveryPolicy",
     "DeliveryReport",
@@ -71,9 +79,12 @@ __all__ = [
     "GuardrailViolation",
     "ImportMapping",
     "ImportReport",
+    "Improvement",
     "IntegrityError",
     "InvalidTransition",
     "JsonLinesNotifier",
+    "Knowledge",
+    "Kpi",
     "KpiReport",
     "KpiSet",
     "LogNotifier",
@@ -87,11 +98,14 @@ __all__ = [
     "Policy",
     "PolicyError",
     "PriorityExplanation",
+    "Problem",
+    "Problems",
     "QualityPolicy",
     "Queue",
     "Raci",
     "Rate",
     "RecordedEvent",
+    "Review",
     "Rubric",
     "Scorecard",
     "ServiceDesk",
@@ -118,6 +132,7 @@ __all__ = [
     "load_mapping",
     "load_policy",
     "render_dashboard",
+    "review",
     "scorecards",
     "tables",
     "write_dashboard",

@@ -109,11 +109,10 @@ class Streams(Generic[S]):
     def all(self) -> Iterator[Stored[S]]:
         """Every aggregate of this kind, by id."""
         prefix = self.kind.prefix
-        for stream in self.store.streams():
-            if stream.startswith(prefix):
-                found = self._fold(stream[len(prefix) :], self.store.read(stream))
-                if found is not None:
-                    yield found
+        for stream in self.store.streams(prefix):
+            found = self._fold(stream[len(prefix) :], self.store.read(stream))
+            if found is not None:
+                yield found
 
     def _fold(self, aggregate_id: str, records: list[EventRecord]) -> Stored[S] | None:
         if not records:

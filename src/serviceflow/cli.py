@@ -13,7 +13,6 @@ from typing import Any
 
 try:
     import click
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 except ImportError as _missing:  # pragma: no cover - exercised only without the extra
@@ -43,6 +42,7 @@ if _MISSING is None:
     from serviceflow.calibration import CalibrationReport, calibrate
     from serviceflow.case import Case
     from serviceflow.case_facts import DIMENSIONS
+    from serviceflow.cli_support import add_row, console, err, open_desk, store_url, table
     from serviceflow.dashboard import write_dashboard
     from serviceflow.demo import DemoStep, demo_desk, run_demo
     from serviceflow.desk import ServiceDesk
@@ -50,18 +50,17 @@ if _MISSING is None:
     from serviceflow.errors import ServiceflowError
     from serviceflow.escalation_audit import EscalationAudit
     from serviceflow.events import SlaApplied
+    from serviceflow.governance import PERIODS, review
     from serviceflow.import_mapping import load_mapping
     from serviceflow.importer import ImportReport, import_csv
     from serviceflow.metrics import KpiReport, kpis
     from serviceflow.outbox import DEFAULT_LEASE
     from serviceflow.policy import Policy, load_policy
+    from serviceflow.problems import workarounds
     from serviceflow.report import Table as KpiTable
     from serviceflow.report import format_cell, headline, tables, write_exports
     from serviceflow.sla import ClockReport
     from serviceflow.worker import Worker, redacted, stopping_on_signals
-
-    console = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False)
 
     class _Cli(click.Group):
         """Turns serviceflow errors into one clear message and exit status 1."""
@@ -72,36 +71,6 @@ if _MISSING is None:
             except ServiceflowError as exc:
                 err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
                 raise SystemExit(1) from None
-
-    def table(*columns: str, title: str | None = None, show_header: bool = True) -> Table:
-        """A table whose cells fold rather than truncate: ids and messages stay whole."""
-        made = Table(title=escape(title) if title else None, show_header=show_header)
-        for column in columns:
-            made.add_column(column, overflow="fold", no_wrap=column in _NO_WRAP)
-        return made
-
-    def add_row(into: Table, *cells: object) -> None:
-        """Add user data as plain text: a subject like '[/x]' is text, not markup."""
-        into.add_row(*(escape(str(cell)) for cell in cells))
-
-    _NO_WRAP = frozenset({"id", "state", "priority", "#", "cases"})
-
-    def store_url(db: str) -> str:
-        """A ``--db`` value as a store URL: URLs pass through, paths become SQLite files."""
-        return db if "://" in db else f"sqlite:///{db}"
-
-    def open_desk(ctx: click.Context, *, existing: bool = True, quiet: bool = True) -> ServiceDesk:
-        """The desk of ``--db``. Commands that only read refuse to create a new file and stay
-        quiet about a policy change (they write nothing it could affect)."""
-        if quiet:
-            logging.getLogger("serviceflow.desk").setLevel(logging.ERROR)
-        options = ctx.find_root().params
-        db = options["db"]
-        if existing and "://" not in db and not Path(db).exists():
-            raise click.ClickException(f"no database at {db} (run `serviceflow demo` or pass --db)")
-        path = options["policy"]
-        policy: Policy | None = load_policy(Path(path)) if path else None
-        return ServiceDesk.open(store_url(db), policy=policy)
 
     @click.group(cls=_Cli)
     @click.option(
@@ -190,9 +159,16 @@ if _MISSING is None:
     @click.argument("case_id")
     @click.pass_context
     def case_show(ctx: click.Context, case_id: str) -> None:
-        """Show the current state of a case."""
+        """Show the current state of a case, and the known-error workarounds that apply."""
         with open_desk(ctx) as desk:
             _print_case(desk.case(case_id))
+            known = workarounds(desk, case_id)
+        if known:
+            shown = table("problem", "linked", "known error", "workaround", title="Workarounds")
+            for found in known:
+                linked = "yes" if found.linked else f"similar ({found.similarity:.0%})"
+                add_row(shown, found.problem_id, linked, found.error, found.workaround)
+            console.print(shown)
 
     @cli.command()
     @click.argument("case_id")
@@ -952,6 +928,43 @@ if _MISSING is None:
                 add_row(odd, anomaly.problem, f"{anomaly.count:,}", kept, lines)
             console.print(odd)
 
+    @cli.command("review")
+    @click.argument("cadence", type=click.Choice(list(PERIODS)))
+    @click.option(
+        "--at",
+        "until",
+        metavar="DATE",
+        help="End of the reviewed period: an ISO date-time, or YYYY-MM-DD for the end of that "
+        "day (UTC) (default: now).",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print the review as JSON.")
+    @click.option("--check", is_flag=True, help="Exit with status 1 when an item needs attention.")
+    @click.pass_context
+    def governance_review(
+        ctx: click.Context, cadence: str, until: str | None, as_json: bool, check: bool
+    ) -> None:
+        """The governance checklist of a cadence (daily, weekly, monthly, quarterly),
+        answered from the desk's own figures."""
+        at = _instant(until, "--at", end_of_day=True) if until else None
+        with open_desk(ctx) as desk:
+            found = review(desk, cadence, at=at)
+        if as_json:
+            click.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
+        else:
+            shown = table(
+                "item",
+                "status",
+                "findings",
+                title=f"{cadence.capitalize()} review, {found.start:%Y-%m-%d %H:%M} to "
+                f"{found.end:%Y-%m-%d %H:%M} UTC",
+            )
+            for item in found.checks:
+                mark = "[red]attention[/]" if item.status == "attention" else "[green]ok[/]"
+                shown.add_row(escape(item.item), mark, escape("\n".join(item.findings)))
+            console.print(shown)
+        if check and found.attention:
+            raise SystemExit(1)
+
     @cli.command()
     @click.argument("case_ids", nargs=-1)
     @click.pass_context
@@ -1000,3 +1013,11 @@ if _MISSING is None:
                 shown = ", ".join(shown) if isinstance(shown, tuple) else shown
                 add_row(fields, name, shown)
         console.print(fields)
+
+    # Command groups of their own modules; they use the helpers above, so they come last.
+    from serviceflow.cli_improve import improve as _improve
+    from serviceflow.cli_knowledge import kb as _kb
+    from serviceflow.cli_problems import problem as _problem
+
+    for _group in (_improve, _kb, _problem):
+        cli.add_command(_group)

@@ -14,13 +14,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from types import TracebackType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import pluggy
 from attrs import frozen
 
-from serviceflow import audit
+from serviceflow import audit, policy_log
 from serviceflow import commands as cmd
 from serviceflow import events as ev
 from serviceflow.authority import acting, authorize
@@ -53,6 +53,7 @@ from serviceflow.escalation_audit import EscalationAudit, audit_escalations
 from serviceflow.escalation_clock import TierClock, escalation_clocks, escalation_timers
 from serviceflow.escalation_policy import PLUGIN, SLA_BREACH, SLA_WARNING
 from serviceflow.evolve import BOOKKEEPING_TYPES, caught_up, evolve, fold
+from serviceflow.fingerprint import SIMILAR
 from serviceflow.firing import Firing
 from serviceflow.ids import new_case_id
 from serviceflow.lifecycle import (
@@ -101,6 +102,9 @@ from serviceflow.store import (
     TimerRecord,
 )
 from serviceflow.survey import OFFER_READS, may_offer, survey_offer
+
+if TYPE_CHECKING:
+    from serviceflow.problems import Candidate, Workaround
 
 log = logging.getLogger("serviceflow.desk")
 
@@ -153,7 +157,7 @@ class ServiceDesk(Dispatching):
         lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self.store = store
-        self.policy = check_policy(policy) if policy is not None else default_policy()
+        self.policy = self._policy_to_use(policy)
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.plugins = plugins if plugins is not None else plugin_manager()
         self._new_id = new_id
@@ -170,6 +174,21 @@ class ServiceDesk(Dispatching):
         self.outbox = Outbox(self.store, self.plugins, self.policy.delivery)
         """What is pending, delivered or failed; ``desk.outbox.retry(key)`` for a dead letter."""
         self._store_policy(warn=True)
+
+    def _policy_to_use(self, policy: Policy | None) -> Policy:
+        """The given policy, else the one in force in the store, else the default."""
+        in_force = policy_log.version_in_force(self.store)
+        if policy is None:
+            return policy_log.stored_policy(self.store, in_force) if in_force else default_policy()
+        chosen = check_policy(policy)
+        if in_force is not None and chosen.version != in_force:
+            log.warning(
+                "policy %s is in force in %s (desk.reapply_policy); this desk uses %s, as given",
+                in_force,
+                self.store.url,
+                chosen.version,
+            )
+        return chosen
 
     def _store_policy(self, *, warn: bool) -> None:
         """Keep the desk's policy in the store; on open, say if stored timers predate it."""
@@ -431,6 +450,29 @@ class ServiceDesk(Dispatching):
         )
         return audit_escalations(histories, self.policy, since, until)
 
+    def problem_candidates(
+        self,
+        *,
+        window: timedelta = timedelta(days=30),
+        min_cases: int = 3,
+        threshold: float = SIMILAR,
+        now: datetime | None = None,
+    ) -> list[Candidate]:
+        """Groups of ``min_cases`` or more similar incidents submitted within ``window``,
+        not linked to an open problem: each suggests a problem (``serviceflow.problems``)."""
+        from serviceflow.problems import problem_candidates  # noqa: PLC0415 - analytics
+
+        return problem_candidates(
+            self, window=window, min_cases=min_cases, threshold=threshold, now=now
+        )
+
+    def workarounds(self, case_id: str) -> list[Workaround]:
+        """The known errors' workarounds an agent should see on the case: those of open
+        problems it is linked to, then those of open problems it resembles."""
+        from serviceflow.problems import workarounds  # noqa: PLC0415 - analytics
+
+        return workarounds(self, case_id)
+
     def note(self, case_id: str, *, by: str, text: str) -> Case:
         """Add an internal note."""
         return self.execute(cmd.AddNote(case_id=case_id, by=by, text=text))
@@ -523,6 +565,7 @@ class ServiceDesk(Dispatching):
         if self.policy.escalation.rules:
             self._escalate_fired(fired)
         self._offer_waiting()  # shifts may have started: waiting cases are offered again
+        self.plugins.hook.tick(desk=self, now=at)  # e.g. knowledge articles due for review
         if deliver:
             self.deliver(at)
         return fired
@@ -687,8 +730,11 @@ class ServiceDesk(Dispatching):
             return False
         return True
 
-    def reapply_policy(self, policy: Policy, *, by: str = "system:policy") -> list[Case]:
-        """Make ``policy`` the desk's policy and apply its service levels to open cases.
+    def reapply_policy(
+        self, policy: Policy, *, by: str = "system:policy", reason: str = ""
+    ) -> list[Case]:
+        """Make ``policy`` the desk's policy, in force for every desk opened on the store
+        from now on (``policy_log``), and apply its service levels to open cases.
 
         Every open (or resolved, not yet closed) case records the level now in force as an
         event, and its due dates are recomputed from its ledger in the same transaction.
@@ -697,6 +743,15 @@ class ServiceDesk(Dispatching):
         old = self.policy.version
         self.policy = check_policy(policy)
         self._store_policy(warn=False)
+        applied = ev.PolicyApplied(
+            version=self.policy.version,
+            previous=old,
+            reason=reason,
+            at=self._now(),
+            by=by,
+            policy=self.policy.version,
+        )
+        policy_log.record(self.store, applied)
         live = (*OPEN_STATES, RESOLVED, VALIDATED)
         ids = [c.id for c in self.cases(state=live) if c.sla is not None or self.policy.sla]
         reason = f"policy {old} replaced by {self.policy.version}"

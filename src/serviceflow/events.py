@@ -396,6 +396,18 @@ class TurnTaken(Event):
     case_id: str
 
 
+@frozen(kw_only=True)
+class PolicyApplied(Event):
+    """The desk's policy was replaced (``desk.reapply_policy``): ``version`` is in force
+    from now on, until the next one; new desks on the store open with it."""
+
+    TYPE = "policy.applied"
+
+    version: str
+    previous: str
+    reason: str = ""
+
+
 AUDIT = "audit:"
 """Prefix of the audit streams, one per UTC day (``audit:2026-11-22``)."""
 QUEUE = "queue:"
@@ -406,10 +418,12 @@ PROBLEM = "problem:"
 """Prefix of the problem records' streams (``problem:PRB-3``)."""
 IMPROVEMENT = "improvement:"
 """Prefix of the improvement (PDCA) cycles' streams (``improvement:PDCA-1``)."""
-DESK_STREAMS = (AUDIT, QUEUE, ARTICLE, PROBLEM, IMPROVEMENT)
+POLICY_LOG = "policy:in-force"
+"""The stream of policy replacements: its last event names the policy in force."""
+DESK_STREAMS = (AUDIT, QUEUE, ARTICLE, PROBLEM, IMPROVEMENT, "policy:")
 """Streams that are not a case's: chained like cases, with no projection row."""
 
-DeskEvent = Refused | TurnTaken
+DeskEvent = Refused | TurnTaken | PolicyApplied
 
 CaseEvent = (
     Submitted
@@ -473,6 +487,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         QualityReviewed,
         Refused,
         TurnTaken,
+        PolicyApplied,
     )
 }
 

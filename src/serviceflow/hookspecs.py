@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -12,6 +14,10 @@ from serviceflow.events import Event
 from serviceflow.messages import Classification, Notification
 from serviceflow.policy import Policy
 from serviceflow.store import Store
+
+if TYPE_CHECKING:
+    from serviceflow.article_search import ArticleHit
+    from serviceflow.desk import ServiceDesk
 
 hookspec = pluggy.HookspecMarker("serviceflow")
 hookimpl = pluggy.HookimplMarker("serviceflow")
@@ -50,3 +56,15 @@ def notify(notification: Notification) -> None:
 @hookspec
 def escalate(case: Case, events: Sequence[Event], policy: Policy) -> str | None:
     """Ask to escalate a case after its events were committed (return why), or ``None``."""
+
+
+@hookspec(firstresult=True)
+def search_articles(
+    desk: ServiceDesk, query: str, locale: str | None, limit: int
+) -> Sequence[ArticleHit] | None:
+    """Find live knowledge articles for ``query``, best first, or ``None`` to let others."""
+
+
+@hookspec
+def tick(desk: ServiceDesk, now: datetime) -> None:
+    """Do a plugin's periodic work when the desk ticks (after SLA timers, before delivery)."""

@@ -7,14 +7,23 @@ from collections.abc import Iterable
 import pluggy
 from attrs import frozen
 
-from serviceflow import classification, hookspecs
+from serviceflow import article_search, classification, hookspecs, knowledge
 from serviceflow.backends import memory, sqlite
 from serviceflow.errors import PluginError
 from serviceflow.notifiers import LogNotifier
 
 ENTRY_POINT_GROUP = "serviceflow"
-BUILTINS: tuple[object, ...] = (memory, sqlite, classification, LogNotifier())
-"""Registered first, each under its ``__name__``; the log notifier logs every client message."""
+BUILTINS: tuple[object, ...] = (
+    memory,
+    sqlite,
+    classification,
+    article_search,
+    knowledge,
+    LogNotifier(),
+)
+"""Registered first, each under its ``__name__``: the stores, the classifier, article search
+(FTS5 on SQLite, ranked terms elsewhere), the knowledge base's review cycle on ``tick``;
+the log notifier logs every client message."""
 
 
 def plugin_manager(

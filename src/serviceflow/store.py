@@ -211,6 +211,12 @@ def outbox_clash(
     return None
 
 
+def prefix_end(prefix: str) -> str:
+    """The least text above every id that starts with ``prefix`` (ids are printable
+    ASCII), so ``prefix <= id < prefix_end(prefix)`` is an index range."""
+    return prefix + "\U0010ffff"
+
+
 INDEXED_COLUMNS = frozenset({"state", "priority", "category", "assignee"})
 """Projection columns that carry an index; a store may rewrite only those that changed."""
 
@@ -301,8 +307,8 @@ class Store(Protocol):
         """How many cases in ``states`` each assignee holds, per channel."""
         ...
 
-    def streams(self) -> Iterator[str]:
-        """Every stream that has events, sorted by id."""
+    def streams(self, prefix: str = "") -> Iterator[str]:
+        """Every stream that has events (those whose id starts with ``prefix``), sorted by id."""
         ...
 
     def histories(

@@ -319,10 +319,10 @@ class MemoryStore:
                 if kept is None or kept.version <= record.version:
                     self._facts[record.case_id] = record
 
-    def streams(self) -> Iterator[str]:
+    def streams(self, prefix: str = "") -> Iterator[str]:
         """Stream ids, sorted (the order every store uses)."""
         with self._lock:
-            return iter(sorted(self._events))
+            return iter(sorted(s for s in self._events if s.startswith(prefix)))
 
     def save_policy(self, version: str, document: str, at: str) -> None:
         """Keep the first document stored under ``version``."""

@@ -31,6 +31,7 @@ from serviceflow.store import (
     StreamWrite,
     TimerRecord,
     outbox_clash,
+    prefix_end,
 )
 
 hookimpl = pluggy.HookimplMarker("serviceflow")
@@ -714,14 +715,16 @@ class SQLiteStore:
             found.update(row[0] for row in rows)
         return found
 
-    def streams(self) -> Iterator[str]:
-        """Every stream that has events (even one whose row was lost), by id, paged."""
-        after = ""
+    def streams(self, prefix: str = "") -> Iterator[str]:
+        """Every stream that has events (even one whose row was lost), by id, paged; a
+        prefix reads only its range of the ``(stream, seq)`` index."""
+        after, below = "", prefix_end(prefix)
         while True:
             with self._lock, self._errors("list streams"):
                 rows = self._db.execute(
-                    "SELECT DISTINCT stream FROM events WHERE stream > ? ORDER BY stream LIMIT ?",
-                    (after, _PAGE),
+                    "SELECT DISTINCT stream FROM events WHERE stream > ? AND stream >= ? "
+                    "AND stream < ? ORDER BY stream LIMIT ?",
+                    (after, prefix, below, _PAGE),
                 ).fetchall()
             for (stream,) in rows:
                 yield str(stream)

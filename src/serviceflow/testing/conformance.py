@@ -399,6 +399,16 @@ class StoreContract:
         store.append([write("b", 0), write("B", 0), write("a:1", 0)])
         store.append_next("audit:x", lambda version, head: [event("audit:x", 1)])
         assert list(store.streams()) == sorted(["b", "B", "a:1", "audit:x"])
+        assert list(store.streams("a")) == ["a:1", "audit:x"]
+        assert list(store.streams("a:")) == ["a:1"]
+        assert list(store.streams("c")) == []
+
+    def test_streams_of_a_prefix_cross_pages(self, store: Store) -> None:
+        ids = [f"k:{i:04d}" for i in range(MANY)]
+        store.append([write(i, 0) for i in ids])
+        store.append([write("j:1", 0), write("l:1", 0), write("k", 0)])
+        assert list(store.streams("k:")) == ids
+        assert list(store.streams("k")) == ["k", *ids]
 
     # --- how rows carry the case -----------------------------------------------------
 

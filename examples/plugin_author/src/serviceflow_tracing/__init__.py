@@ -101,9 +101,9 @@ class TracingStore:
         """Cases held per assignee and channel."""
         return self.inner.workload(states)
 
-    def streams(self) -> Iterator[str]:
-        """Every stream."""
-        return self.inner.streams()
+    def streams(self, prefix: str = "") -> Iterator[str]:
+        """Every stream (whose id starts with ``prefix``)."""
+        return self.inner.streams(prefix)
 
     def histories(
         self,

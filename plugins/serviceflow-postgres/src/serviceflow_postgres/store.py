@@ -29,6 +29,7 @@ from serviceflow.store import (
     StreamWrite,
     TimerRecord,
     outbox_clash,
+    prefix_end,
 )
 
 from serviceflow_postgres.address import Address, parse_address
@@ -588,14 +589,16 @@ class PostgresStore:
                 return
             after = (page[-1][0], page[-1][1])
 
-    def streams(self) -> Iterator[str]:
-        """Every stream that has events (even one whose row was lost), by id, paged."""
-        after = ""
+    def streams(self, prefix: str = "") -> Iterator[str]:
+        """Every stream that has events (even one whose row was lost), by id, paged; a
+        prefix reads only its range of the ``(stream, seq)`` index."""
+        after, below = "", prefix_end(prefix)
         while True:
             with self._connection("list streams") as conn:
                 rows = conn.execute(
-                    "SELECT DISTINCT stream FROM events WHERE stream > %s ORDER BY stream LIMIT %s",
-                    (after, _PAGE),
+                    "SELECT DISTINCT stream FROM events WHERE stream > %s AND stream >= %s "
+                    "AND stream < %s ORDER BY stream LIMIT %s",
+                    (after, prefix, below, _PAGE),
                 ).fetchall()
             for (stream,) in rows:
                 yield str(stream)

@@ -1,0 +1,655 @@
+"""The knowledge article: its state, its lifecycle machine, and the pure decide and evolve.
+
+An article is an event stream (``article:KB-12``) folded by ``evolve``; commands are
+decided by the pure ``decide`` against one static ``transitions`` machine (draft →
+in_review → published → review_due → retired). The article keeps two texts:
+
+- ``published``: the live version (a number, a title and body per locale), what search,
+  links and feedback see. It stays readable while a change is drafted and reviewed.
+- ``draft``: the working copy. Editing a published article starts a draft from the
+  published text and moves the article back to ``draft``; only the approval of that draft
+  replaces the published text, as the next version number.
+
+Four eyes: a reviewer who wrote none of the text under review must approve it
+(``NotAuthorized`` otherwise). The service that reads and appends is ``knowledge``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from attrs import evolve as _replace
+from attrs import field, frozen
+from transitions import EventData, Machine
+
+from serviceflow.aggregate import Kind
+from serviceflow.article_events import (
+    ArticleApproved,
+    ArticleDrafted,
+    ArticleEdited,
+    ArticleRejected,
+    ArticleRetired,
+    ArticleSubmitted,
+    ArticleUsed,
+    FeedbackGiven,
+    ReviewDue,
+)
+from serviceflow.clock import require_aware
+from serviceflow.errors import InvalidTransition, NotAuthorized, ServiceflowError, ValidationError
+from serviceflow.events import Event
+from serviceflow.readonly import ReadOnlyMap, read_only
+from serviceflow.states import CLOSED, RESOLVED, VALIDATED
+
+__all__ = [
+    "ALLOWED",
+    "ARTICLES",
+    "DEFAULT_LOCALE",
+    "DEFAULT_REVIEW_EVERY",
+    "DESTINATIONS",
+    "DRAFT",
+    "IN_REVIEW",
+    "MACHINE",
+    "PUBLISHED",
+    "RESOLVED_STATES",
+    "RETIRED",
+    "REVIEW_DUE",
+    "STATES",
+    "TRANSITIONS",
+    "Approve",
+    "Article",
+    "ArticleCommand",
+    "Draft",
+    "Edit",
+    "GiveFeedback",
+    "InvalidArticleTransition",
+    "Link",
+    "LocaleText",
+    "MarkReviewDue",
+    "Reject",
+    "Retire",
+    "Revision",
+    "Subject",
+    "Submit",
+    "Usage",
+    "decide",
+    "describe",
+    "evolve",
+    "fire",
+    "linked_cases",
+    "under_review",
+]
+
+DRAFT = "draft"
+IN_REVIEW = "in_review"
+PUBLISHED = "published"
+REVIEW_DUE = "review_due"
+RETIRED = "retired"
+STATES = (DRAFT, IN_REVIEW, PUBLISHED, REVIEW_DUE, RETIRED)
+
+DEFAULT_LOCALE = "en"
+DEFAULT_REVIEW_EVERY = timedelta(days=180)
+"""How long a published text may go without review unless the article says otherwise."""
+
+RESOLVED_STATES = (RESOLVED, VALIDATED, CLOSED)
+"""The case states in which an article may be linked to the case (resolution onwards)."""
+
+_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+_LIMIT_TITLE = 200
+_LIMIT_BODY = 100_000
+
+
+# --- state -----------------------------------------------------------------------------
+
+
+@frozen
+class LocaleText:
+    """An article's title and body in one locale."""
+
+    title: str
+    body: str
+
+
+@frozen
+class Revision:
+    """A text of the article in each of its locales, and who wrote it.
+
+    ``version`` is the published version number (0 for a draft not yet approved).
+    """
+
+    texts: Mapping[str, LocaleText] = field(converter=read_only)
+    authors: tuple[str, ...]
+    version: int = 0
+
+
+@frozen
+class Usage:
+    """One case the article helped resolve: which case, with which version, when."""
+
+    case_id: str
+    version: int
+    at: datetime
+    reopens: int = 0
+    """The case's reopen count when it was linked."""
+
+
+@frozen
+class Article:
+    """An article as its events leave it."""
+
+    id: str
+    state: str
+    owner: str
+    category: str
+    default_locale: str
+    review_every: timedelta
+    created_at: datetime
+    updated_at: datetime
+    draft: Revision | None
+    published: Revision | None = None
+    reviewed_at: datetime | None = None
+    """When the published text was last approved (by a change or a periodic review)."""
+    uses: tuple[Usage, ...] = ()
+    helpful: int = 0
+    not_helpful: int = 0
+    retired_reason: str | None = None
+
+    @property
+    def version(self) -> int:
+        """The published version number; 0 if never published."""
+        return self.published.version if self.published is not None else 0
+
+    @property
+    def live(self) -> bool:
+        """Whether the article has a published text that readers may find and use."""
+        return self.published is not None and self.state != RETIRED
+
+    @property
+    def review_due_at(self) -> datetime | None:
+        """When the published text is due for its periodic review."""
+        return None if self.reviewed_at is None else self.reviewed_at + self.review_every
+
+    def text(self, locale: str | None = None) -> LocaleText | None:
+        """The published text in ``locale`` (default: the article's default locale)."""
+        if self.published is None:
+            return None
+        return self.published.texts.get(locale or self.default_locale)
+
+    @property
+    def title(self) -> str:
+        """The title readers see: published, else drafted, in the default locale."""
+        revision = self.published or self.draft
+        found = revision.texts.get(self.default_locale) if revision else None
+        return found.title if found else ""
+
+
+# --- the machine -----------------------------------------------------------------------
+
+
+class Subject:
+    """What a trigger is fired on: the article's state plus what guards look at."""
+
+    __slots__ = ("actor", "article", "now", "state")
+
+    def __init__(self, article: Article, actor: str, now: datetime) -> None:
+        self.state = article.state
+        self.article = article
+        self.actor = actor
+        self.now = now
+
+
+def _subject(event: EventData) -> Subject:
+    return cast(Subject, event.model)
+
+
+def under_review(article: Article) -> Revision | None:
+    """The text a reviewer approves: the draft in review, else (periodic review) the
+    published text."""
+    return article.draft if article.state == IN_REVIEW else article.published
+
+
+def reviewer_not_author(event: EventData) -> bool:
+    """The reviewer wrote none of the text under review (four eyes)."""
+    subject = _subject(event)
+    revision = under_review(subject.article)
+    return revision is not None and subject.actor not in revision.authors
+
+
+def has_published(event: EventData) -> bool:
+    """The article has a published text to use or rate."""
+    return _subject(event).article.published is not None
+
+
+def cycle_passed(event: EventData) -> bool:
+    """The published text has gone its whole review cycle without a review."""
+    subject = _subject(event)
+    due = subject.article.review_due_at
+    return due is not None and subject.now >= due
+
+
+GUARD_REASONS = {
+    "reviewer_not_author": "the reviewer is an author of the text under review",
+    "has_published": "the article has no published version yet",
+    "cycle_passed": "the review cycle has not passed yet",
+}
+
+
+@frozen
+class TransitionSpec:
+    """One row of the article lifecycle."""
+
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str | None
+    guards: tuple[Callable[[EventData], bool], ...] = ()
+    doc: str = ""
+
+
+_HAS_TEXT = (DRAFT, IN_REVIEW, PUBLISHED, REVIEW_DUE)
+
+TRANSITIONS: tuple[TransitionSpec, ...] = (
+    TransitionSpec("edit", (DRAFT,), None, doc="write a locale variant of the draft"),
+    TransitionSpec("edit", (PUBLISHED, REVIEW_DUE), DRAFT, doc="start a new version"),
+    TransitionSpec("submit", (DRAFT,), IN_REVIEW, doc="ask for review"),
+    TransitionSpec("approve", (IN_REVIEW,), PUBLISHED, (reviewer_not_author,), doc="publish"),
+    TransitionSpec(
+        "approve", (REVIEW_DUE,), PUBLISHED, (reviewer_not_author,), doc="periodic review passed"
+    ),
+    TransitionSpec("reject", (IN_REVIEW,), DRAFT, doc="back to the authors"),
+    TransitionSpec("review_due", (PUBLISHED,), REVIEW_DUE, (cycle_passed,), doc="cycle passed"),
+    TransitionSpec("retire", _HAS_TEXT, RETIRED, doc="withdraw"),
+    TransitionSpec("use", _HAS_TEXT, None, (has_published,), doc="linked at a resolution"),
+    TransitionSpec("feedback", _HAS_TEXT, None, (has_published,), doc="helpful or not"),
+)
+
+
+def _build_machine() -> Machine:
+    machine = Machine(
+        model=None,
+        states=list(STATES),
+        initial=DRAFT,
+        auto_transitions=False,
+        send_event=True,
+        ignore_invalid_triggers=False,
+    )
+    for spec in TRANSITIONS:
+        machine.add_transition(
+            spec.trigger, list(spec.sources), spec.dest, conditions=list(spec.guards)
+        )
+    return machine
+
+
+MACHINE = _build_machine()
+"""The one article-lifecycle machine; it never holds a model."""
+
+
+def _destinations() -> dict[tuple[str, str], str]:
+    table: dict[tuple[str, str], str] = {}
+    for spec in TRANSITIONS:
+        for source in spec.sources:
+            if (spec.trigger, source) in table:
+                raise AssertionError(f"two transitions for {(spec.trigger, source)}")
+            table[(spec.trigger, source)] = spec.dest or source
+    return table
+
+
+DESTINATIONS = _destinations()
+"""``(trigger, state) -> next state``; ``evolve`` folds with it."""
+
+ALLOWED: dict[str, tuple[str, ...]] = {
+    state: tuple(sorted({t for (t, s) in DESTINATIONS if s == state} - {"review_due"}))
+    for state in STATES
+}
+"""The triggers a caller may ask for in each state (before guards); ``review_due`` is the
+desk's own."""
+
+_TRIGGERS = {name: MACHINE.events[name] for name in {spec.trigger for spec in TRANSITIONS}}
+
+
+class InvalidArticleTransition(InvalidTransition):
+    """A trigger is not allowed in the article's state, or one of its guards failed."""
+
+    def __init__(
+        self, article_id: str, state: str, trigger: str, allowed: Sequence[str], reason: str = ""
+    ) -> None:
+        super().__init__(article_id, state, trigger, allowed, reason or None)
+        allowed_text = ", ".join(allowed) if allowed else "none (terminal state)"
+        head = f"article {article_id}: cannot {trigger} in state {state!r}"
+        ServiceflowError.__init__(
+            self, f"{head}{': ' + reason if reason else ''} (allowed here: {allowed_text})"
+        )
+
+
+def fire(subject: Subject, trigger: str) -> str:
+    """Fire ``trigger`` on ``subject``: the new state, or ``InvalidArticleTransition``."""
+    state = subject.state
+    article_id = subject.article.id
+    if (trigger, state) not in DESTINATIONS:
+        raise InvalidArticleTransition(article_id, state, trigger, ALLOWED[state])
+    if not _TRIGGERS[trigger].trigger(subject):
+        event = _TRIGGERS[trigger]
+        data = EventData(MACHINE.get_state(state), event, MACHINE, subject, (), {})
+        failed = [
+            GUARD_REASONS.get(_name(c.func), _name(c.func))
+            for transition in event.transitions[state]
+            for c in transition.conditions
+            if callable(c.func) and not c.func(data)
+        ]
+        reason = "; ".join(failed) or "a guard refused"
+        raise InvalidArticleTransition(article_id, state, trigger, ALLOWED[state], reason)
+    return subject.state
+
+
+def _name(func: Any) -> str:
+    return str(getattr(func, "__name__", func))
+
+
+def describe() -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """Every transition of the machine: trigger, source, destination, guard names."""
+    return [
+        (name, source, t.dest or source, tuple(_name(c.func) for c in t.conditions))
+        for name, event in MACHINE.events.items()
+        for source, transitions in event.transitions.items()
+        for t in transitions
+    ]
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class ArticleCommand:
+    """What every article command names: the article and the actor."""
+
+    article_id: str
+    by: str
+
+
+@frozen(kw_only=True)
+class Draft(ArticleCommand):
+    """Start an article with its first text in its default locale."""
+
+    category: str
+    title: str
+    body: str
+    owner: str | None = None
+    locale: str = DEFAULT_LOCALE
+    review_every: timedelta = DEFAULT_REVIEW_EVERY
+
+
+@frozen(kw_only=True)
+class Edit(ArticleCommand):
+    """Write the draft's text in ``locale`` (default: the article's default locale)."""
+
+    title: str
+    body: str
+    locale: str | None = None
+
+
+@frozen(kw_only=True)
+class Submit(ArticleCommand):
+    """Hand the draft to review."""
+
+    note: str = ""
+
+
+@frozen(kw_only=True)
+class Approve(ArticleCommand):
+    """Approve the text under review (``by`` is the reviewer)."""
+
+    note: str = ""
+
+
+@frozen(kw_only=True)
+class Reject(ArticleCommand):
+    """Send the draft back to its authors, saying why."""
+
+    reason: str
+
+
+@frozen(kw_only=True)
+class Retire(ArticleCommand):
+    """Withdraw the article, saying why."""
+
+    reason: str
+
+
+@frozen(kw_only=True)
+class MarkReviewDue(ArticleCommand):
+    """The desk's own: the published text's review cycle has passed."""
+
+
+@frozen(kw_only=True)
+class Link(ArticleCommand):
+    """Link the article to a case at its resolution; ``case_state`` is the case's state."""
+
+    case_id: str
+    case_state: str
+    case_reopens: int = 0
+
+
+@frozen(kw_only=True)
+class GiveFeedback(ArticleCommand):
+    """Say whether the article helped."""
+
+    helpful: bool
+    comment: str = ""
+    case_id: str | None = None
+
+
+_AUTHORING = (Draft, Edit, Submit, Approve, Reject, Retire, Link)
+"""Commands a client may not give: the desk's staff write, review and link articles."""
+
+
+# --- decide --------------------------------------------------------------------------------
+
+
+def decide(
+    article: Article | None, command: ArticleCommand, now: datetime, policy: str
+) -> list[Event]:
+    """The events ``command`` leads to, or a serviceflow error; pure."""
+    now = require_aware(now, "now")
+    _check_shape(command)
+    if isinstance(command, _AUTHORING) and command.by.startswith("client:"):
+        raise NotAuthorized(
+            command.by, f"{type(command).__name__.lower()} article {command.article_id}", "staff"
+        )
+    base: dict[str, Any] = {"at": now, "by": command.by, "policy": policy}
+    if isinstance(command, Draft):
+        if article is not None:
+            raise ValidationError(
+                "cannot draft", [f"article_id: {command.article_id!r} already exists"]
+            )
+        return [
+            ArticleDrafted(
+                article_id=command.article_id,
+                owner=command.owner or command.by,
+                category=command.category,
+                locale=command.locale,
+                title=command.title,
+                body=command.body,
+                review_every=int(command.review_every.total_seconds()),
+                **base,
+            )
+        ]
+    if article is None:
+        raise ValidationError("no such article", [f"article_id: {command.article_id!r}"])
+    if isinstance(command, Approve):
+        revision = under_review(article)
+        if revision is not None and command.by in revision.authors:
+            raise NotAuthorized(
+                command.by,
+                f"approve article {article.id}",
+                f"a reviewer who wrote none of it (authors: {', '.join(revision.authors)})",
+            )
+    fire(Subject(article, command.by, now), _trigger(command))
+    match command:
+        case Edit():
+            return [
+                ArticleEdited(
+                    locale=command.locale or article.default_locale,
+                    title=command.title,
+                    body=command.body,
+                    **base,
+                )
+            ]
+        case Submit():
+            return [ArticleSubmitted(note=command.note, **base)]
+        case Approve():
+            changed = article.state == IN_REVIEW
+            version = article.version + 1 if changed else article.version
+            return [ArticleApproved(version=version, note=command.note, **base)]
+        case Reject():
+            return [ArticleRejected(reason=command.reason, **base)]
+        case Retire():
+            return [ArticleRetired(reason=command.reason, **base)]
+        case MarkReviewDue():
+            return [ReviewDue(**base)]
+        case Link():
+            if command.case_state not in RESOLVED_STATES:
+                raise ValidationError(
+                    f"cannot link article {article.id}",
+                    [
+                        f"case_id: {command.case_id} is {command.case_state!r}; an article is "
+                        f"linked at resolution ({', '.join(RESOLVED_STATES)})"
+                    ],
+                )
+            if any(u.case_id == command.case_id for u in article.uses):
+                raise ValidationError(
+                    f"cannot link article {article.id}",
+                    [f"case_id: {command.case_id} is already linked"],
+                )
+            return [
+                ArticleUsed(
+                    case_id=command.case_id,
+                    version=article.version,
+                    reopens=command.case_reopens,
+                    **base,
+                )
+            ]
+        case GiveFeedback():
+            return [
+                FeedbackGiven(
+                    helpful=command.helpful,
+                    version=article.version,
+                    comment=command.comment,
+                    case_id=command.case_id,
+                    **base,
+                )
+            ]
+    raise ValidationError("unknown article command", [type(command).__name__])
+
+
+_TRIGGER_OF: dict[type[ArticleCommand], str] = {
+    Edit: "edit",
+    Submit: "submit",
+    Approve: "approve",
+    Reject: "reject",
+    Retire: "retire",
+    MarkReviewDue: "review_due",
+    Link: "use",
+    GiveFeedback: "feedback",
+}
+
+
+def _trigger(command: ArticleCommand) -> str:
+    trigger = _TRIGGER_OF.get(type(command))
+    if trigger is None:
+        raise ValidationError("unknown article command", [type(command).__name__])
+    return trigger
+
+
+def _check_shape(command: ArticleCommand) -> None:
+    problems: list[str] = []
+    if not isinstance(command.by, str) or not command.by.strip():
+        problems.append("by: expected a non-empty actor, e.g. 'agent:kim'")
+    texts: dict[str, object] = {}
+    if isinstance(command, Draft | Edit):
+        texts = {"title": command.title, "body": command.body}
+        locale = command.locale
+        if locale is not None and (not isinstance(locale, str) or not _LOCALE.fullmatch(locale)):
+            problems.append(f"locale: {locale!r} is not a locale like 'en' or 'pt-BR'")
+    if isinstance(command, Draft):
+        texts["category"] = command.category
+        if command.owner is not None and not command.owner.strip():
+            problems.append("owner: expected a non-empty actor, or leave it out")
+        if command.review_every < timedelta(days=1):
+            problems.append(f"review_every: {command.review_every} is shorter than a day")
+    if isinstance(command, Reject | Retire):
+        texts["reason"] = command.reason
+    if isinstance(command, Link):
+        texts["case_id"] = command.case_id
+    for name, value in texts.items():
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{name}: expected non-empty text")
+        elif name == "title" and len(value) > _LIMIT_TITLE:
+            problems.append(f"title: longer than {_LIMIT_TITLE} characters")
+        elif len(value) > _LIMIT_BODY:
+            problems.append(f"{name}: longer than {_LIMIT_BODY} characters")
+    if problems:
+        raise ValidationError(
+            f"invalid {type(command).__name__} of article {command.article_id}", problems
+        )
+
+
+# --- evolve --------------------------------------------------------------------------------
+
+
+def evolve(article: Article | None, event: Event) -> Article:
+    """The article after ``event``; pure. Destinations come from the machine's table."""
+    if article is None:
+        if not isinstance(event, ArticleDrafted):
+            raise ValueError(f"an article stream starts with article.drafted, not {event.TYPE}")
+        text = LocaleText(event.title, event.body)
+        return Article(
+            id=event.article_id,
+            state=DRAFT,
+            owner=event.owner,
+            category=event.category,
+            default_locale=event.locale,
+            review_every=timedelta(seconds=event.review_every),
+            created_at=event.at,
+            updated_at=event.at,
+            draft=Revision(ReadOnlyMap({event.locale: text}), (event.by,)),
+        )
+    state = DESTINATIONS[(event.TRIGGER, article.state)]
+    article = _replace(article, state=state, updated_at=event.at)
+    match event:
+        case ArticleEdited():
+            base = article.draft or _replace(cast(Revision, article.published), authors=())
+            texts = dict(base.texts)
+            texts[event.locale] = LocaleText(event.title, event.body)
+            authors = base.authors if event.by in base.authors else (*base.authors, event.by)
+            return _replace(article, draft=Revision(ReadOnlyMap(texts), authors))
+        case ArticleApproved():
+            if article.draft is not None and event.version != article.version:
+                published = _replace(article.draft, version=event.version)
+                return _replace(article, published=published, draft=None, reviewed_at=event.at)
+            return _replace(article, reviewed_at=event.at)
+        case ArticleRetired():
+            return _replace(article, retired_reason=event.reason)
+        case ArticleUsed():
+            return _replace(
+                article,
+                uses=(*article.uses, Usage(event.case_id, event.version, event.at, event.reopens)),
+            )
+        case FeedbackGiven():
+            if event.helpful:
+                return _replace(article, helpful=article.helpful + 1)
+            return _replace(article, not_helpful=article.not_helpful + 1)
+    return article
+
+
+ARTICLES: Kind[Article] = Kind("article", evolve)
+"""The article streams' kind: prefix ``article:``, folded by ``evolve``."""
+
+
+def linked_cases(articles: Iterable[Article]) -> Mapping[str, tuple[str, ...]]:
+    """Each case id linked to any of ``articles`` and the articles it is linked to."""
+    found: dict[str, list[str]] = {}
+    for article in articles:
+        for use in article.uses:
+            found.setdefault(use.case_id, []).append(article.id)
+    return {case: tuple(ids) for case, ids in found.items()}

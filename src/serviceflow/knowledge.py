@@ -1,0 +1,256 @@
+"""The knowledge base of a desk: articles drafted, reviewed, published, used and rated.
+
+``Knowledge(desk)`` reads an article's stream, lets the pure ``article.decide`` turn a
+command into events and appends them at the version they were decided on (another writer
+first: decided again, up to five times). Search, effectiveness and "heard three times"
+suggestions live in ``article_search`` and ``article_effectiveness``; this is their front.
+``raise_due_reviews(desk, now)`` is what the desk's ``tick`` calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from serviceflow.aggregate import Streams
+from serviceflow.article import (
+    ARTICLES,
+    DEFAULT_LOCALE,
+    DEFAULT_REVIEW_EVERY,
+    PUBLISHED,
+    Approve,
+    Article,
+    ArticleCommand,
+    Draft,
+    Edit,
+    GiveFeedback,
+    Link,
+    MarkReviewDue,
+    Reject,
+    Retire,
+    Submit,
+    decide,
+)
+from serviceflow.article_effectiveness import (
+    Effectiveness,
+    Suggestion,
+    Thresholds,
+    effectiveness,
+    suggestions,
+)
+from serviceflow.article_search import ArticleHit, search
+from serviceflow.clock import require_aware
+from serviceflow.errors import ConcurrencyConflict, ValidationError
+from serviceflow.events import Event
+from serviceflow.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from serviceflow.desk import ServiceDesk
+
+__all__ = ["SYSTEM_REVIEWER", "Knowledge", "raise_due_reviews"]
+
+_ATTEMPTS = 5
+
+SYSTEM_REVIEWER = "system:knowledge"
+"""Who raises a review due: the desk itself."""
+
+
+class Knowledge:
+    """The articles of a desk's store, and every command on them."""
+
+    def __init__(self, desk: ServiceDesk) -> None:
+        self.desk = desk
+        self.streams: Streams[Article] = Streams(desk.store, ARTICLES)
+
+    # --- commands ---------------------------------------------------------------------
+
+    def draft(
+        self,
+        *,
+        by: str,
+        category: str,
+        title: str,
+        body: str,
+        article_id: str | None = None,
+        owner: str | None = None,
+        locale: str = DEFAULT_LOCALE,
+        review_every: timedelta = DEFAULT_REVIEW_EVERY,
+    ) -> Article:
+        """Start an article (id ``KB-<n>`` unless given); ``owner`` defaults to ``by``."""
+        for _ in range(_ATTEMPTS):
+            ident = article_id or f"KB-{sum(1 for _ in self._ids()) + 1}"
+            command = Draft(
+                article_id=ident,
+                by=by,
+                category=category,
+                title=title,
+                body=body,
+                owner=owner,
+                locale=locale,
+                review_every=review_every,
+            )
+            found = self.streams.load(ident)
+            events = decide(found.state if found else None, command, self._now(), self._policy())
+            try:
+                return self.streams.append(ident, events, None).state
+            except ConcurrencyConflict:
+                if article_id is not None:
+                    raise ValidationError(
+                        "cannot draft", [f"article_id: {article_id!r} already exists"]
+                    ) from None
+        raise ConcurrencyConflict(ARTICLES.prefix, 0)  # pragma: no cover - ids raced 5 times
+
+    def edit(
+        self, article_id: str, *, by: str, title: str, body: str, locale: str | None = None
+    ) -> Article:
+        """Write the draft's text in ``locale`` (default: the article's); on a published
+        article, start a new draft while the published text stays live."""
+        return self._run(Edit(article_id=article_id, by=by, title=title, body=body, locale=locale))
+
+    def submit_for_review(self, article_id: str, *, by: str, note: str = "") -> Article:
+        """Hand the draft to review."""
+        return self._run(Submit(article_id=article_id, by=by, note=note))
+
+    def approve(self, article_id: str, *, by: str, note: str = "") -> Article:
+        """Publish the draft in review as the next version, or pass a periodic review;
+        ``by`` must have written none of the text (``NotAuthorized``)."""
+        approved = self._run(Approve(article_id=article_id, by=by, note=note))
+        _next_scan.pop(self.desk.store, None)  # its next review may come before the next look
+        return approved
+
+    def reject(self, article_id: str, *, by: str, reason: str) -> Article:
+        """Send the draft in review back to its authors."""
+        return self._run(Reject(article_id=article_id, by=by, reason=reason))
+
+    def retire(self, article_id: str, *, by: str, reason: str) -> Article:
+        """Withdraw the article from search, links and feedback."""
+        return self._run(Retire(article_id=article_id, by=by, reason=reason))
+
+    def link(self, article_id: str, case_id: str, *, by: str) -> Article:
+        """Record that the article helped resolve ``case_id`` (resolved, validated or
+        closed; ``NotFound`` if there is no such case)."""
+        case = self.desk.case(case_id)
+        return self._run(
+            Link(
+                article_id=article_id,
+                by=by,
+                case_id=case.id,
+                case_state=case.state,
+                case_reopens=case.reopen_count,
+            )
+        )
+
+    def feedback(
+        self,
+        article_id: str,
+        *,
+        helpful: bool,
+        by: str,
+        comment: str = "",
+        case_id: str | None = None,
+    ) -> Article:
+        """Record whether the published text helped (about ``case_id``, if given)."""
+        if case_id is not None:
+            self.desk.case(case_id)  # NotFound before anything is written
+        return self._run(
+            GiveFeedback(
+                article_id=article_id, by=by, helpful=helpful, comment=comment, case_id=case_id
+            )
+        )
+
+    def raise_due_reviews(self, now: datetime | None = None) -> list[Article]:
+        """Mark every published article whose review cycle has passed by ``now``."""
+        return raise_due_reviews(self.desk, now)
+
+    # --- reading -----------------------------------------------------------------------
+
+    def get(self, article_id: str) -> Article:
+        """The article; ``NotFound`` if it does not exist."""
+        return self.streams.get(article_id).state
+
+    def history(self, article_id: str) -> tuple[Event, ...]:
+        """The article's events, oldest first."""
+        return self.streams.get(article_id).events
+
+    def all(self) -> Iterator[Article]:
+        """Every article, by id."""
+        return (stored.state for stored in self.streams.all())
+
+    def search(self, query: str, *, locale: str | None = None, limit: int = 10) -> list[ArticleHit]:
+        """Published, unretired articles matching ``query``, best first."""
+        return search(self.desk, query, locale=locale, limit=limit)
+
+    def effectiveness(
+        self, article_id: str | None = None, *, thresholds: Thresholds | None = None
+    ) -> list[Effectiveness]:
+        """How well each article (or one) helps: linked cases, rates, feedback, flags."""
+        return effectiveness(self.desk, article_id, thresholds=thresholds)
+
+    def suggestions(self, *, times: int = 3, since: datetime | None = None) -> list[Suggestion]:
+        """Resolutions without an article that repeat ``times`` or more: write them down."""
+        return suggestions(self.desk, times=times, since=since)
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    def _run(self, command: ArticleCommand) -> Article:
+        for _ in range(_ATTEMPTS):
+            stored = self.streams.get(command.article_id)
+            events = decide(stored.state, command, self._now(), self._policy())
+            try:
+                return self.streams.append(command.article_id, events, stored).state
+            except ConcurrencyConflict:
+                continue
+        raise ConcurrencyConflict(ARTICLES.stream(command.article_id), -1)
+
+    def _now(self) -> datetime:
+        return require_aware(self.desk.clock.now(), "clock.now()")
+
+    def _policy(self) -> str:
+        return self.desk.policy.version
+
+    def _ids(self) -> Iterator[str]:
+        return self.desk.store.streams(ARTICLES.prefix)
+
+
+SCAN_EVERY = timedelta(hours=1)
+"""How often ``tick`` looks for articles due for review when none is due sooner (another
+process may have published one meanwhile)."""
+_next_scan: WeakKeyDictionary[object, datetime] = WeakKeyDictionary()
+"""Per store: when ``tick`` next needs to look (the earliest review due, at most an hour)."""
+
+
+@hookimpl
+def tick(desk: ServiceDesk, now: datetime) -> None:
+    """Raise the reviews that came due, looking only when one may have."""
+    last = _next_scan.get(desk.store)
+    if last is not None and last - SCAN_EVERY <= now < last:
+        return
+    raise_due_reviews(desk, now)
+
+
+def raise_due_reviews(desk: ServiceDesk, now: datetime | None = None) -> list[Article]:
+    """Append ``article.review_due`` to every published article whose review cycle has
+    passed by ``now`` (default: the desk's clock): what ``desk.tick`` calls. An article
+    that moved meanwhile is left for the next tick."""
+    at = require_aware(now if now is not None else desk.clock.now(), "now")
+    streams: Streams[Article] = Streams(desk.store, ARTICLES)
+    raised: list[Article] = []
+    soonest = at + SCAN_EVERY
+    for stored in streams.all():
+        article = stored.state
+        due = article.review_due_at
+        if article.state != PUBLISHED or due is None or at < due:
+            if article.state == PUBLISHED and due is not None:
+                soonest = min(soonest, due)
+            continue
+        command = MarkReviewDue(article_id=article.id, by=SYSTEM_REVIEWER)
+        events = decide(article, command, at, desk.policy.version)
+        try:
+            raised.append(streams.append(article.id, events, stored).state)
+        except ConcurrencyConflict:
+            soonest = at  # look again at the next tick
+            continue
+    _next_scan[desk.store] = soonest
+    return raised
