@@ -17,13 +17,13 @@ Four eyes: a reviewer who wrote none of the text under review must approve it
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from attrs import evolve as _replace
 from attrs import field, frozen
-from transitions import EventData, Machine
+from transitions import EventData
 
 from serviceflow.aggregate import Kind
 from serviceflow.article_events import (
@@ -38,10 +38,11 @@ from serviceflow.article_events import (
     ReviewDue,
 )
 from serviceflow.clock import require_aware
-from serviceflow.errors import InvalidTransition, NotAuthorized, ServiceflowError, ValidationError
+from serviceflow.errors import InvalidTransition, NotAuthorized, ValidationError
 from serviceflow.events import Event
 from serviceflow.readonly import ReadOnlyMap, read_only
 from serviceflow.states import CLOSED, RESOLVED, VALIDATED
+from serviceflow.workflow import Step, Workflow
 
 __all__ = [
     "ALLOWED",
@@ -58,6 +59,7 @@ __all__ = [
     "REVIEW_DUE",
     "STATES",
     "TRANSITIONS",
+    "WORKFLOW",
     "Approve",
     "Article",
     "ArticleCommand",
@@ -236,124 +238,56 @@ GUARD_REASONS = {
 }
 
 
-@frozen
-class TransitionSpec:
-    """One row of the article lifecycle."""
-
-    trigger: str
-    sources: tuple[str, ...]
-    dest: str | None
-    guards: tuple[Callable[[EventData], bool], ...] = ()
-    doc: str = ""
-
-
 _HAS_TEXT = (DRAFT, IN_REVIEW, PUBLISHED, REVIEW_DUE)
 
-TRANSITIONS: tuple[TransitionSpec, ...] = (
-    TransitionSpec("edit", (DRAFT,), None, doc="write a locale variant of the draft"),
-    TransitionSpec("edit", (PUBLISHED, REVIEW_DUE), DRAFT, doc="start a new version"),
-    TransitionSpec("submit", (DRAFT,), IN_REVIEW, doc="ask for review"),
-    TransitionSpec("approve", (IN_REVIEW,), PUBLISHED, (reviewer_not_author,), doc="publish"),
-    TransitionSpec(
-        "approve", (REVIEW_DUE,), PUBLISHED, (reviewer_not_author,), doc="periodic review passed"
-    ),
-    TransitionSpec("reject", (IN_REVIEW,), DRAFT, doc="back to the authors"),
-    TransitionSpec("review_due", (PUBLISHED,), REVIEW_DUE, (cycle_passed,), doc="cycle passed"),
-    TransitionSpec("retire", _HAS_TEXT, RETIRED, doc="withdraw"),
-    TransitionSpec("use", _HAS_TEXT, None, (has_published,), doc="linked at a resolution"),
-    TransitionSpec("feedback", _HAS_TEXT, None, (has_published,), doc="helpful or not"),
+TRANSITIONS: tuple[Step, ...] = (
+    Step("edit", (DRAFT,), None, doc="write a locale variant of the draft"),
+    Step("edit", (PUBLISHED, REVIEW_DUE), DRAFT, doc="start a new version"),
+    Step("submit", (DRAFT,), IN_REVIEW, doc="ask for review"),
+    Step("approve", (IN_REVIEW,), PUBLISHED, (reviewer_not_author,), doc="publish"),
+    Step("approve", (REVIEW_DUE,), PUBLISHED, (reviewer_not_author,), doc="periodic review"),
+    Step("reject", (IN_REVIEW,), DRAFT, doc="back to the authors"),
+    Step("review_due", (PUBLISHED,), REVIEW_DUE, (cycle_passed,), doc="cycle passed"),
+    Step("retire", _HAS_TEXT, RETIRED, doc="withdraw"),
+    Step("use", _HAS_TEXT, None, (has_published,), doc="linked at a resolution"),
+    Step("feedback", _HAS_TEXT, None, (has_published,), doc="helpful or not"),
 )
 
-
-def _build_machine() -> Machine:
-    machine = Machine(
-        model=None,
-        states=list(STATES),
-        initial=DRAFT,
-        auto_transitions=False,
-        send_event=True,
-        ignore_invalid_triggers=False,
-    )
-    for spec in TRANSITIONS:
-        machine.add_transition(
-            spec.trigger, list(spec.sources), spec.dest, conditions=list(spec.guards)
-        )
-    return machine
-
-
-MACHINE = _build_machine()
+WORKFLOW = Workflow(
+    "article",
+    STATES,
+    TRANSITIONS,
+    start="draft",
+    finals=(RETIRED,),
+    guard_reasons=GUARD_REASONS,
+    internal=frozenset({"review_due"}),
+)
+"""The article lifecycle; ``review_due`` is the desk's own trigger."""
+MACHINE = WORKFLOW.machine
 """The one article-lifecycle machine; it never holds a model."""
-
-
-def _destinations() -> dict[tuple[str, str], str]:
-    table: dict[tuple[str, str], str] = {}
-    for spec in TRANSITIONS:
-        for source in spec.sources:
-            if (spec.trigger, source) in table:
-                raise AssertionError(f"two transitions for {(spec.trigger, source)}")
-            table[(spec.trigger, source)] = spec.dest or source
-    return table
-
-
-DESTINATIONS = _destinations()
+DESTINATIONS = WORKFLOW.destinations
 """``(trigger, state) -> next state``; ``evolve`` folds with it."""
-
-ALLOWED: dict[str, tuple[str, ...]] = {
-    state: tuple(sorted({t for (t, s) in DESTINATIONS if s == state} - {"review_due"}))
-    for state in STATES
-}
-"""The triggers a caller may ask for in each state (before guards); ``review_due`` is the
-desk's own."""
-
-_TRIGGERS = {name: MACHINE.events[name] for name in {spec.trigger for spec in TRANSITIONS}}
+ALLOWED = WORKFLOW.allowed
+"""The triggers a caller may ask for in each state (before guards)."""
+describe = WORKFLOW.describe
 
 
 class InvalidArticleTransition(InvalidTransition):
     """A trigger is not allowed in the article's state, or one of its guards failed."""
 
-    def __init__(
-        self, article_id: str, state: str, trigger: str, allowed: Sequence[str], reason: str = ""
-    ) -> None:
-        super().__init__(article_id, state, trigger, allowed, reason or None)
-        allowed_text = ", ".join(allowed) if allowed else "none (terminal state)"
-        head = f"article {article_id}: cannot {trigger} in state {state!r}"
-        ServiceflowError.__init__(
-            self, f"{head}{': ' + reason if reason else ''} (allowed here: {allowed_text})"
-        )
+    KIND = "article"
 
 
 def fire(subject: Subject, trigger: str) -> str:
     """Fire ``trigger`` on ``subject``: the new state, or ``InvalidArticleTransition``."""
-    state = subject.state
     article_id = subject.article.id
-    if (trigger, state) not in DESTINATIONS:
-        raise InvalidArticleTransition(article_id, state, trigger, ALLOWED[state])
-    if not _TRIGGERS[trigger].trigger(subject):
-        event = _TRIGGERS[trigger]
-        data = EventData(MACHINE.get_state(state), event, MACHINE, subject, (), {})
-        failed = [
-            GUARD_REASONS.get(_name(c.func), _name(c.func))
-            for transition in event.transitions[state]
-            for c in transition.conditions
-            if callable(c.func) and not c.func(data)
-        ]
-        reason = "; ".join(failed) or "a guard refused"
-        raise InvalidArticleTransition(article_id, state, trigger, ALLOWED[state], reason)
-    return subject.state
-
-
-def _name(func: Any) -> str:
-    return str(getattr(func, "__name__", func))
-
-
-def describe() -> list[tuple[str, str, str, tuple[str, ...]]]:
-    """Every transition of the machine: trigger, source, destination, guard names."""
-    return [
-        (name, source, t.dest or source, tuple(_name(c.func) for c in t.conditions))
-        for name, event in MACHINE.events.items()
-        for source, transitions in event.transitions.items()
-        for t in transitions
-    ]
+    return WORKFLOW.fire(
+        subject,
+        trigger,
+        lambda state, allowed, reason: InvalidArticleTransition(
+            article_id, state, trigger, allowed, reason
+        ),
+    )
 
 
 # --- commands ----------------------------------------------------------------------------

@@ -39,6 +39,7 @@ if _MISSING is None:
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from serviceflow import lifecycle
+    from serviceflow.article import WORKFLOW as ARTICLE_WORKFLOW
     from serviceflow.calibration import CalibrationReport, calibrate
     from serviceflow.case import Case
     from serviceflow.case_facts import DIMENSIONS
@@ -53,14 +54,22 @@ if _MISSING is None:
     from serviceflow.governance import PERIODS, review
     from serviceflow.import_mapping import load_mapping
     from serviceflow.importer import ImportReport, import_csv
+    from serviceflow.improvement import WORKFLOW as IMPROVEMENT_WORKFLOW
     from serviceflow.metrics import KpiReport, kpis
     from serviceflow.outbox import DEFAULT_LEASE
     from serviceflow.policy import Policy, load_policy
+    from serviceflow.problems import WORKFLOW as PROBLEM_WORKFLOW
     from serviceflow.problems import workarounds
     from serviceflow.report import Table as KpiTable
     from serviceflow.report import format_cell, headline, tables, write_exports
     from serviceflow.sla import ClockReport
     from serviceflow.worker import Worker, redacted, stopping_on_signals
+
+    WORKFLOWS = {
+        "article": ARTICLE_WORKFLOW,
+        "problem": PROBLEM_WORKFLOW,
+        "improvement": IMPROVEMENT_WORKFLOW,
+    }
 
     class _Cli(click.Group):
         """Turns serviceflow errors into one clear message and exit status 1."""
@@ -993,9 +1002,20 @@ if _MISSING is None:
         show_default=True,
     )
     @click.option("--output", type=click.Path(dir_okay=False), help="Write to this file.")
-    def diagram(fmt: str, output: str | None) -> None:
-        """Render the case lifecycle, generated from the state machine itself."""
-        text = lifecycle.markdown() if fmt == "markdown" else lifecycle.mermaid() + "\n"
+    @click.option(
+        "--workflow",
+        type=click.Choice(["case", *WORKFLOWS]),
+        default="case",
+        show_default=True,
+        help="Which machine: the case lifecycle, or an article's, problem's or PDCA cycle's.",
+    )
+    def diagram(fmt: str, output: str | None, workflow: str) -> None:
+        """Render a workflow, generated from its state machine itself."""
+        if workflow == "case":
+            text = lifecycle.markdown() if fmt == "markdown" else lifecycle.mermaid() + "\n"
+        else:
+            machine = WORKFLOWS[workflow]
+            text = machine.markdown() if fmt == "markdown" else machine.mermaid() + "\n"
         if output:
             Path(output).write_text(text, encoding="utf-8")
             console.print(f"wrote {escape(output)}")

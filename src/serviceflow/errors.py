@@ -32,7 +32,10 @@ class NotFound(ServiceflowError):  # noqa: N818 - reads as a domain outcome, lik
 
 
 class InvalidTransition(ServiceflowError):  # noqa: N818
-    """A trigger is not allowed in the case's current state, or one of its guards failed."""
+    """A trigger is not allowed in the current state of a case (or of another aggregate:
+    ``kind`` names it), or one of its guards failed."""
+
+    KIND = "case"
 
     def __init__(
         self,
@@ -48,7 +51,7 @@ class InvalidTransition(ServiceflowError):  # noqa: N818
         self.allowed = tuple(allowed)
         self.reason = reason
         allowed_text = ", ".join(self.allowed) if self.allowed else "none (terminal state)"
-        head = f"case {case_id}: cannot {trigger} in state {state!r}"
+        head = f"{self.KIND} {case_id}: cannot {trigger} in state {state!r}"
         if reason:
             head += f": {reason}"
         super().__init__(f"{head} (allowed here: {allowed_text})")

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from attrs import evolve as replace
 from attrs import field, frozen
-from transitions import Machine
 
 from serviceflow import improvement_events as ie
+from serviceflow import workflow
 from serviceflow._convert import canonical_json
 from serviceflow.aggregate import Kind, Stored, Streams
 from serviceflow.clock import require_aware
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "KIND",
     "MACHINE",
+    "WORKFLOW",
     "Check",
     "Cycle",
     "DryRun",
@@ -62,55 +63,31 @@ CANCELLED = "cancelled"
 STATES = (PLANNED, DOING, CHECKING, STANDARDISED, ROLLED_BACK, CANCELLED)
 FINAL = (STANDARDISED, ROLLED_BACK, CANCELLED)
 
-TRANSITIONS: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
-    ("dry_run", (PLANNED,), None),
-    ("do", (PLANNED,), DOING),
-    ("check", (DOING,), CHECKING),
-    ("check", (CHECKING,), None),
-    ("standardise", (CHECKING,), STANDARDISED),
-    ("roll_back", (CHECKING,), ROLLED_BACK),
-    ("cancel", (PLANNED,), CANCELLED),
+TRANSITIONS: tuple[workflow.Step, ...] = (
+    workflow.Step("dry_run", (PLANNED,), None, doc="predict the KPI under the patch"),
+    workflow.Step("do", (PLANNED,), DOING, doc="apply the patch as a new policy version"),
+    workflow.Step("check", (DOING,), CHECKING, doc="measure the KPI after the change"),
+    workflow.Step("check", (CHECKING,), None, doc="measure again, over a longer window"),
+    workflow.Step("standardise", (CHECKING,), STANDARDISED, doc="keep the version"),
+    workflow.Step("roll_back", (CHECKING,), ROLLED_BACK, doc="restore the previous version"),
+    workflow.Step("cancel", (PLANNED,), CANCELLED, doc="drop a plan never applied"),
 )
-"""``(trigger, sources, dest)``; ``None``: the cycle keeps its state (internal)."""
 
-
-def _build_machine() -> Machine:
-    machine = Machine(
-        model=None,
-        states=list(STATES),
-        initial=PLANNED,
-        auto_transitions=False,
-        ignore_invalid_triggers=False,
-    )
-    for trigger, sources, dest in TRANSITIONS:
-        machine.add_transition(trigger, list(sources), dest)
-    return machine
-
-
-MACHINE = _build_machine()
+WORKFLOW = workflow.Workflow("improvement", STATES, TRANSITIONS, start="plan", finals=FINAL)
+"""The PDCA cycle: plan, do, check, act."""
+MACHINE = WORKFLOW.machine
 """The one PDCA machine; it never holds a model."""
-
-DESTINATIONS: dict[tuple[str, str], str] = {
-    (trigger, source): dest or source
-    for trigger, sources, dest in TRANSITIONS
-    for source in sources
-}
-ALLOWED: dict[str, tuple[str, ...]] = {
-    state: tuple(sorted(t for (t, s) in DESTINATIONS if s == state)) for state in STATES
-}
+DESTINATIONS = WORKFLOW.destinations
+ALLOWED = WORKFLOW.allowed
 
 
 class InvalidCycleTransition(InvalidTransition):
     """A PDCA step is not allowed in the cycle's current state (or a rule refused it)."""
 
+    KIND = "improvement cycle"
+
     def __init__(self, cycle_id: str, state: str, trigger: str, reason: str | None = None) -> None:
         super().__init__(cycle_id, state, trigger, ALLOWED.get(state, ()), reason)
-        allowed = ", ".join(self.allowed) or "none (terminal state)"
-        head = f"improvement cycle {cycle_id}: cannot {trigger} in state {state!r}"
-        self.args = (f"{head}{': ' + reason if reason else ''} (allowed here: {allowed})",)
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 class _Subject:
@@ -125,11 +102,11 @@ class _Subject:
 def fire(cycle_id: str, state: str, trigger: str) -> str:
     """Fire ``trigger`` from ``state`` on the static machine; the new state, or
     ``InvalidCycleTransition`` naming what is allowed."""
-    if (trigger, state) not in DESTINATIONS:
-        raise InvalidCycleTransition(cycle_id, state, trigger)
-    subject = _Subject(state)
-    MACHINE.events[trigger].trigger(subject)
-    return subject.state
+    return WORKFLOW.fire(
+        _Subject(state),
+        trigger,
+        lambda at, _allowed, reason: InvalidCycleTransition(cycle_id, at, trigger, reason),
+    )
 
 
 # --- state --------------------------------------------------------------------------------

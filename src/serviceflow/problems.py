@@ -12,14 +12,15 @@ that reads cases and appends to ``problem:`` streams through ``aggregate.Streams
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from attrs import evolve as _replace
 from attrs import frozen
-from transitions import EventData, Machine
+from transitions import EventData
 
+from serviceflow import workflow
 from serviceflow.aggregate import Kind, Stored, Streams
 from serviceflow.case import Case
 from serviceflow.errors import (
@@ -61,6 +62,7 @@ __all__ = [
     "ROOT_CAUSE",
     "STATES",
     "SYSTEM",
+    "WORKFLOW",
     "Candidate",
     "Close",
     "Correct",
@@ -236,134 +238,58 @@ GUARD_REASONS: dict[str, str] = {
 }
 
 
-@frozen
-class TransitionSpec:
-    """One row of the problem workflow: a trigger, where it may fire, where it leads."""
-
-    trigger: str
-    sources: tuple[str, ...]
-    dest: str | None
-    guards: tuple[Callable[[EventData], bool], ...] = ()
-    doc: str = ""
-
-
 _BEFORE_MONITORING = (DEFINED, GATHERING_DATA, ROOT_CAUSE, CORRECTIVE_ACTION)
 
-TRANSITIONS: tuple[TransitionSpec, ...] = (
-    TransitionSpec("link", _BEFORE_MONITORING, None, doc="link more incidents"),
-    TransitionSpec("gather", (DEFINED,), GATHERING_DATA, doc="collect data"),
-    TransitionSpec("gather", (GATHERING_DATA, ROOT_CAUSE), None, doc="more data"),
-    TransitionSpec("identify_root_cause", (GATHERING_DATA,), ROOT_CAUSE, doc="root cause"),
-    TransitionSpec("identify_root_cause", (ROOT_CAUSE,), None, doc="revise the root cause"),
-    TransitionSpec("correct", (ROOT_CAUSE,), CORRECTIVE_ACTION, doc="corrective action"),
-    TransitionSpec("correct", (CORRECTIVE_ACTION,), None, doc="a further action"),
-    TransitionSpec("monitor", (CORRECTIVE_ACTION,), MONITORING, doc="watch for recurrence"),
-    TransitionSpec("recur", (MONITORING,), ROOT_CAUSE, doc="incidents came back"),
-    TransitionSpec(
+TRANSITIONS: tuple[workflow.Step, ...] = (
+    workflow.Step("link", _BEFORE_MONITORING, None, doc="link more incidents"),
+    workflow.Step("gather", (DEFINED,), GATHERING_DATA, doc="collect data"),
+    workflow.Step("gather", (GATHERING_DATA, ROOT_CAUSE), None, doc="more data"),
+    workflow.Step("identify_root_cause", (GATHERING_DATA,), ROOT_CAUSE, doc="root cause"),
+    workflow.Step("identify_root_cause", (ROOT_CAUSE,), None, doc="revise the root cause"),
+    workflow.Step("correct", (ROOT_CAUSE,), CORRECTIVE_ACTION, doc="corrective action"),
+    workflow.Step("correct", (CORRECTIVE_ACTION,), None, doc="a further action"),
+    workflow.Step("monitor", (CORRECTIVE_ACTION,), MONITORING, doc="watch for recurrence"),
+    workflow.Step("recur", (MONITORING,), ROOT_CAUSE, doc="incidents came back"),
+    workflow.Step(
         "close", (MONITORING,), CLOSED, (quiet_period_passed, no_recurrence), doc="solved"
     ),
-    TransitionSpec("record_known_error", OPEN_STATES, None, doc="known error and workaround"),
+    workflow.Step("record_known_error", OPEN_STATES, None, doc="known error and workaround"),
 )
 
-
-def _build_machine() -> Machine:
-    machine = Machine(
-        model=None,
-        states=list(STATES),
-        initial=DEFINED,
-        auto_transitions=False,
-        send_event=True,
-        ignore_invalid_triggers=False,
-    )
-    for spec in TRANSITIONS:
-        machine.add_transition(
-            spec.trigger, list(spec.sources), spec.dest, conditions=list(spec.guards)
-        )
-    return machine
-
-
-MACHINE = _build_machine()
+WORKFLOW = workflow.Workflow(
+    "problem",
+    STATES,
+    TRANSITIONS,
+    start="define",
+    finals=(CLOSED,),
+    guard_reasons=GUARD_REASONS,
+)
+"""The problem workflow."""
+MACHINE = WORKFLOW.machine
 """The one problem-workflow machine; it never holds a model."""
-
-
-def _destinations() -> dict[tuple[str, str], str]:
-    table: dict[tuple[str, str], str] = {}
-    for spec in TRANSITIONS:
-        for source in spec.sources:
-            key = (spec.trigger, source)
-            if key in table:
-                raise AssertionError(f"two transitions for {key}: evolve needs exactly one")
-            table[key] = spec.dest or source
-    return table
-
-
-DESTINATIONS = _destinations()
+DESTINATIONS = WORKFLOW.destinations
 """``(trigger, state) -> next state`` for every allowed pair; evolve folds with it."""
-
-ALLOWED: dict[str, tuple[str, ...]] = {
-    state: tuple(sorted({t for (t, s) in DESTINATIONS if s == state})) for state in STATES
-}
+ALLOWED = WORKFLOW.allowed
 """The triggers allowed in each state (before guards)."""
-
-_TRIGGERS = {name: MACHINE.events[name] for name in {spec.trigger for spec in TRANSITIONS}}
+mermaid = WORKFLOW.mermaid
 
 
 class InvalidProblemTransition(InvalidTransition):
     """A step is not allowed in the problem's state, or one of its guards failed."""
 
-    def __init__(
-        self,
-        problem_id: str,
-        state: str,
-        trigger: str,
-        allowed: Sequence[str],
-        reason: str | None = None,
-    ) -> None:
-        super().__init__(problem_id, state, trigger, allowed, reason)
-        allowed_text = ", ".join(self.allowed) if self.allowed else "none (terminal state)"
-        head = f"problem {problem_id}: cannot {trigger} in state {state!r}"
-        if reason:
-            head += f": {reason}"
-        self.args = (f"{head} (allowed here: {allowed_text})",)
+    KIND = "problem"
 
 
 def fire(subject: Subject, trigger: str) -> str:
     """Fire ``trigger`` on ``subject``; the new state, or ``InvalidProblemTransition``."""
-    state = subject.state
     problem_id = subject.problem.id
-    if (trigger, state) not in DESTINATIONS:
-        raise InvalidProblemTransition(problem_id, state, trigger, ALLOWED[state])
-    if not _TRIGGERS[trigger].trigger(subject):
-        event = _TRIGGERS[trigger]
-        data = EventData(MACHINE.get_state(state), event, MACHINE, subject, (), {})
-        failed = [
-            GUARD_REASONS.get(_name(cond.func), _name(cond.func))
-            for transition in event.transitions[state]
-            for cond in transition.conditions
-            if callable(cond.func) and not cond.func(data)
-        ]
-        reason = "; ".join(failed) or "a guard refused"
-        raise InvalidProblemTransition(problem_id, state, trigger, ALLOWED[state], reason)
-    return subject.state
-
-
-def _name(func: Any) -> str:
-    return str(getattr(func, "__name__", func))
-
-
-def mermaid() -> str:
-    """A Mermaid state diagram of the problem workflow, generated from the machine."""
-    lines = ["stateDiagram-v2", f"    [*] --> {DEFINED} : define"]
-    for name, event in MACHINE.events.items():
-        for source, transitions in event.transitions.items():
-            for transition in transitions:
-                if transition.dest is None:
-                    continue
-                guards = [_name(c.func) for c in transition.conditions]
-                label = name + (f" [{', '.join(guards)}]" if guards else "")
-                lines.append(f"    {source} --> {transition.dest} : {label}")
-    lines.append(f"    {CLOSED} --> [*]")
-    return "\n".join(lines)
+    return WORKFLOW.fire(
+        subject,
+        trigger,
+        lambda state, allowed, reason: InvalidProblemTransition(
+            problem_id, state, trigger, allowed, reason
+        ),
+    )
 
 
 # --- evolve --------------------------------------------------------------------------------

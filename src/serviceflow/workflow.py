@@ -1,0 +1,170 @@
+"""A workflow as one static ``transitions`` machine built from a table of steps.
+
+The aggregates besides cases (knowledge articles, problems, improvement cycles) each
+declare their steps here: the machine is built once, with no model; a step is fired on a
+light subject per command; the fold follows ``destinations``; a refused step names what
+is allowed and which guard said no; and the diagrams come from the machine itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from attrs import frozen
+from transitions import EventData, Machine
+
+from serviceflow.errors import InvalidTransition
+
+Guard = Callable[[EventData], bool]
+
+
+class Subject(Protocol):
+    """What a step is fired on: anything with a ``state`` the machine may set."""
+
+    state: str
+
+
+@frozen
+class Step:
+    """One row of a workflow: a trigger, the states it may fire in, where it leads
+    (``None``: the aggregate keeps its state), its guards and what it is for."""
+
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str | None
+    guards: tuple[Guard, ...] = ()
+    doc: str = ""
+
+
+Refusal = Callable[[str, Sequence[str], str | None], InvalidTransition]
+"""Makes the error for a refused step: ``(state, allowed, reason)``."""
+
+
+class Workflow:
+    """The machine of one kind of aggregate, and what its rules and docs read from it."""
+
+    def __init__(
+        self,
+        name: str,
+        states: Sequence[str],
+        steps: Sequence[Step],
+        *,
+        start: str,
+        finals: Sequence[str] = (),
+        guard_reasons: dict[str, str] | None = None,
+        internal: frozenset[str] = frozenset(),
+    ) -> None:
+        self.name = name
+        self.states = tuple(states)
+        self.steps = tuple(steps)
+        self.start = start
+        """The trigger that creates an aggregate (it has no source state)."""
+        self.finals = tuple(finals)
+        self.guard_reasons = dict(guard_reasons or {})
+        self.machine = Machine(
+            model=None,
+            states=list(self.states),
+            initial=self.states[0],
+            auto_transitions=False,
+            send_event=True,
+            ignore_invalid_triggers=False,
+        )
+        self.destinations: dict[tuple[str, str], str] = {}
+        for step in self.steps:
+            self.machine.add_transition(
+                step.trigger, list(step.sources), step.dest, conditions=list(step.guards)
+            )
+            for source in step.sources:
+                if (step.trigger, source) in self.destinations:
+                    raise ValueError(f"{name}: two steps {step.trigger!r} from {source!r}")
+                self.destinations[(step.trigger, source)] = step.dest or source
+        self.allowed: dict[str, tuple[str, ...]] = {
+            state: tuple(sorted({t for (t, s) in self.destinations if s == state} - internal))
+            for state in self.states
+        }
+        """The triggers a caller may ask for in each state (before guards); ``internal``
+        ones are the system's own."""
+
+    def next_state(self, trigger: str, state: str) -> str:
+        """Where ``trigger`` leads from ``state`` (the state itself if it does not apply):
+        what a fold follows."""
+        return self.destinations.get((trigger, state), state)
+
+    def fire(self, subject: Subject, trigger: str, refuse: Refusal) -> str:
+        """Fire ``trigger`` on ``subject``: its new state, or ``refuse(...)`` raised with
+        the triggers allowed here and the reasons of the guards that said no."""
+        state = subject.state
+        if (trigger, state) not in self.destinations:
+            raise refuse(state, self.allowed[state], None)
+        event = self.machine.events[trigger]
+        if not event.trigger(subject):
+            data = EventData(self.machine.get_state(state), event, self.machine, subject, (), {})
+            failed = [
+                self.guard_reasons.get(_name(c.func), _name(c.func))
+                for transition in event.transitions[state]
+                for c in transition.conditions
+                if callable(c.func) and not c.func(data)
+            ]
+            raise refuse(state, self.allowed[state], "; ".join(failed) or "a guard refused")
+        return subject.state
+
+    def describe(self) -> list[tuple[str, str, str, tuple[str, ...]]]:
+        """Every transition of the machine: trigger, source, destination, guard names."""
+        return [
+            (name, source, t.dest or source, tuple(_name(c.func) for c in t.conditions))
+            for name, event in self.machine.events.items()
+            for source, transitions in event.transitions.items()
+            for t in transitions
+        ]
+
+    def mermaid(self) -> str:
+        """A Mermaid state diagram, generated from the machine; steps that keep the state
+        are notes on their states."""
+        lines = ["stateDiagram-v2", f"    [*] --> {self.states[0]} : {self.start}"]
+        kept: dict[str, list[str]] = {}
+        for trigger, source, dest, guards in self.describe():
+            label = trigger + (f" [{', '.join(guards)}]" if guards else "")
+            if dest == source:
+                kept.setdefault(source, []).append(label)
+            else:
+                lines.append(f"    {source} --> {dest} : {label}")
+        lines += [f"    {state} --> [*]" for state in self.finals]
+        lines += [
+            f"    note right of {state} : also {', '.join(sorted(set(kept[state])))}"
+            for state in self.states
+            if state in kept
+        ]
+        return "\n".join(lines)
+
+    def markdown(self) -> str:
+        """A reference page: the diagram, every step with its guards, the guards' meaning."""
+        docs = {(s.trigger, source): s.doc for s in self.steps for source in s.sources}
+        lines = [
+            f"# The {self.name} workflow",
+            "",
+            f"<!-- Generated by `serviceflow diagram --workflow {self.name}`; do not edit. -->",
+            "",
+            "```mermaid",
+            self.mermaid(),
+            "```",
+            "",
+            "| from | trigger | to | guards | what for |",
+            "|---|---|---|---|---|",
+        ]
+        rows = sorted(self.describe(), key=lambda r: (self.states.index(r[1]), r[0]))
+        for trigger, source, dest, guards in rows:
+            to = "*(stays)*" if dest == source else dest
+            what = docs.get((trigger, source), "")
+            lines.append(f"| {source} | {trigger} | {to} | {', '.join(guards)} | {what} |")
+        if self.guard_reasons:
+            lines += ["", "## Guards", ""]
+            lines += [
+                f"- `{name}` refuses with: {why}"
+                for name, why in sorted(self.guard_reasons.items())
+            ]
+        return "\n".join(lines) + "\n"
+
+
+def _name(func: Any) -> str:
+    return str(getattr(func, "__name__", func))
