@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from serviceflow import ManualClock, ServiceDesk, ValidationError
+from serviceflow import ManualClock, ServiceDesk, ValidationError, load_policy
 from serviceflow.cli import cli
 from serviceflow.governance import PERIODS, review
 from serviceflow.knowledge import Knowledge
@@ -147,3 +147,43 @@ def test_the_quarterly_review_flags_a_problem_left_open(
     status, findings = _check(desk, "quarterly", "workflow optimisation")
     assert status == "attention"
     assert any(f.startswith("problem PRB-1 (defined) open for 31d") for f in findings)
+
+
+SLA = load_policy(
+    {
+        "sla": [
+            {
+                "name": "standard",
+                "targets": {"first_response": {"within": "1h", "time": "calendar"}},
+            }
+        ]
+    }
+)
+
+
+def test_a_past_review_sees_the_cases_as_they_were_then(store_url: str) -> None:
+    clock = ManualClock(T0)
+    with ServiceDesk.open(store_url, policy=SLA, clock=clock, entry_points=False) as desk:
+        case = desk.submit(requester="acme/jane@acme.test", channel="email", subject="Help")
+        clock.advance(H / 2)
+        half_hour = clock.now()
+        clock.advance(90 * timedelta(minutes=1))
+        two_hours = clock.now()
+        desk.classify(case.id, category="billing", kind="incident", by="agent:kim")
+        desk.prioritize(case.id, impact="medium", urgency="high", by="agent:kim")
+        clock.advance(H)
+        now = review(desk, "daily").checks
+        assert now[1].findings == ("0 waiting for triage, 1 prioritised but unassigned",)
+        then = next(c for c in review(desk, "daily", at=two_hours).checks if c.item == "prioritise")
+        assert then.status == "attention"
+        assert f"1 waited over 1h for triage: {case.id}" in then.findings
+        early = next(
+            c for c in review(desk, "daily", at=half_hour).checks if c.item == "timely responses"
+        )
+        assert early.figures["at_risk"] == [case.id]
+        assert early.figures["overdue"] == []
+        late = next(
+            c for c in review(desk, "daily", at=two_hours).checks if c.item == "timely responses"
+        )
+        assert late.figures["overdue"] == [case.id]
+        assert late.status == "attention"

@@ -256,6 +256,58 @@ def test_a_baseline_that_ends_in_the_future_is_refused(desk: ServiceDesk) -> Non
         )
 
 
+@pytest.mark.parametrize(
+    ("kpi", "target", "problem"),
+    [
+        (FIRST_RESPONSE_SLA, float("nan"), "expected a finite number"),
+        (FIRST_RESPONSE_SLA, float("inf"), "expected a finite number"),
+        (FIRST_RESPONSE_SLA, "abc", "expected a number"),
+        (FIRST_RESPONSE_SLA, 1.5, "not a share from 0 to 1"),
+        (P90_FIRST_RESPONSE, -60, "seconds is negative"),
+    ],
+)
+def test_a_target_that_is_not_a_fit_number_is_refused_and_nothing_is_written(
+    desk: ServiceDesk, clock: ManualClock, kpi: Kpi, target: Any, problem: str
+) -> None:
+    clock.advance(H)
+    improvement = Improvement(desk)
+    with pytest.raises(ValidationError, match=f"target: .*{problem}"):
+        improvement.plan(kpi=kpi, baseline=(T0, clock.now()), target=target, by="lead:ana")
+    assert improvement.all() == []
+
+
+def test_a_patch_that_is_not_a_table_and_a_planner_without_a_name_are_refused(
+    desk: ServiceDesk, clock: ManualClock
+) -> None:
+    clock.advance(H)
+    improvement = Improvement(desk)
+    with pytest.raises(PolicyError, match="expected a table"):
+        improvement.plan(
+            kpi=FIRST_RESPONSE_SLA,
+            baseline=(T0, clock.now()),
+            target=0.9,
+            patch=["sla"],  # type: ignore[arg-type]
+            by="lead:ana",
+        )
+    with pytest.raises(ValidationError, match="by: who plans the cycle is missing"):
+        improvement.plan(kpi=FIRST_RESPONSE_SLA, baseline=(T0, clock.now()), target=0.9, by=" ")
+    assert improvement.all() == []
+
+
+def test_a_check_cannot_measure_into_the_future(desk: ServiceDesk, clock: ManualClock) -> None:
+    _answered(desk, clock, 3, 10 * M)
+    clock.advance(H)
+    improvement = Improvement(desk)
+    cycle = improvement.plan(
+        kpi=FIRST_RESPONSE_SLA, baseline=(T0, clock.now()), target=0.9, by="lead:ana"
+    )
+    improvement.do(cycle.id, by="lead:ana")
+    clock.advance(M)
+    with pytest.raises(ValidationError, match=r"end: .* is in the future"):
+        improvement.check(cycle.id, by="lead:ana", end=clock.now() + timedelta(days=1))
+    assert improvement.get(cycle.id).state == DOING
+
+
 def test_merge_deep_merges_tables_and_replaces_lists() -> None:
     base = {"a": {"b": 1, "c": [1, 2]}, "d": 1}
     assert merge(base, {"a": {"c": [3]}, "e": 2}) == {"a": {"b": 1, "c": [3]}, "d": 1, "e": 2}

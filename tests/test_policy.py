@@ -251,3 +251,10 @@ def test_the_triage_guide_examples_make_one_valid_policy() -> None:
     assert [q.name for q in policy.queues] == ["billing", "premium", "everything else"]
     assert len(policy.guardrails) == 4
     assert len(policy.classification) == 2
+
+
+def test_a_number_that_is_not_finite_is_refused_with_its_path() -> None:
+    with pytest.raises(
+        PolicyError, match=r"\$\.automation\.confidence_threshold: expected a finite"
+    ):
+        load_policy("[automation]\nconfidence_threshold = nan\n")

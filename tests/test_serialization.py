@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from serviceflow import IntegrityError
+from serviceflow import IntegrityError, ValidationError
 from serviceflow import events as ev
 from serviceflow.serialization import (
     _UPCASTERS,
@@ -200,3 +200,12 @@ def test_case_document_round_trips() -> None:
     case = fold(SAMPLES[:9])
     assert case is not None
     assert decode_case(encode_case(case)) == case
+
+
+def test_a_number_json_cannot_hold_is_refused_before_anything_is_stored() -> None:
+    with pytest.raises(ValidationError, match="not finite"):
+        canonical_json({"target": float("nan")})
+    with pytest.raises(ValidationError, match="not finite"):
+        encode_event(
+            ev.QualityReviewed(rubric="r", agent="a", scores={}, total=float("inf"), **META)
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar, get_args, get_origin
@@ -56,15 +57,27 @@ def _structure_int(value: Any, _: type) -> int:
 def _structure_float(value: Any, _: type) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError("number", [f"expected a number, got {value!r}"])
+    if not math.isfinite(value):
+        raise ValidationError("number", [f"expected a finite number, got {value!r}"])
     return float(value)
 
 
-_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_dumps = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
 
 
 def canonical_json(data: Any) -> str:
-    """Sorted keys, no spaces, UTF-8 as is: the same data always gives the same text."""
-    return _dumps(data)
+    """Sorted keys, no spaces, UTF-8 as is: the same data always gives the same text.
+
+    NaN and infinity are refused (``ValidationError``): JSON has no such numbers, and a
+    stored event that holds one could never be read back."""
+    try:
+        return _dumps(data)
+    except ValueError:
+        raise ValidationError(
+            "stored JSON", ["a number is not finite (NaN or infinity); nothing was written"]
+        ) from None
 
 
 def iso(value: datetime) -> str:

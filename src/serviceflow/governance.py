@@ -17,23 +17,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
+from serviceflow import events as ev
 from serviceflow.article import PUBLISHED, REVIEW_DUE, Article
+from serviceflow.case_facts import CaseFacts, before, case_facts
 from serviceflow.clock import require_aware
 from serviceflow.duration import format_duration
 from serviceflow.errors import ValidationError
 from serviceflow.improvement import Improvement
 from serviceflow.knowledge import Knowledge
-from serviceflow.metrics import KpiReport, KpiSet, Rate, kpis
+from serviceflow.metrics import KpiReport, KpiSet, Rate, decoded, kpis
 from serviceflow.policy_log import version_in_force
 from serviceflow.problems import problem_candidates
 from serviceflow.problems import report as problem_report
 from serviceflow.readonly import ReadOnlyMap, read_only
 from serviceflow.scorecard import scorecards
 from serviceflow.serialization import iso
+from serviceflow.sla import report as sla_report
+from serviceflow.states import OPEN_STATES, PRIORITIZED
 
 if TYPE_CHECKING:
     from serviceflow.desk import ServiceDesk
@@ -123,6 +128,23 @@ class _Period:
             self._report = kpis(self.desk, start=self.start, end=self.end, by="priority")
         return self._report
 
+    @cached_property
+    def open_cases(self) -> list[tuple[CaseFacts, list[ev.Event]]]:
+        """The cases open at the end of the period, as their events then said (a past
+        review sees the past, not the cases as they are now)."""
+        end = iso(self.end)
+        histories = self.desk.store.histories(
+            submitted_before=end, updated_since=end, or_states=OPEN_STATES
+        )
+        found = []
+        for events in decoded(histories):
+            history = list(before(events, self.end))
+            if history:
+                facts = case_facts(history)
+                if facts.is_open:
+                    found.append((facts, history))
+        return found
+
 
 def review(desk: ServiceDesk, cadence: str, *, at: datetime | None = None) -> Review:
     """The ``cadence`` review of ``desk`` for the period ending at ``at`` (default: now)."""
@@ -171,15 +193,14 @@ def _monitor_requests(period: _Period) -> Check:
 
 
 def _prioritise(period: _Period) -> Check:
-    desk = period.desk
-    waiting = [c for c in desk.cases(state=UNTRIAGED_STATES) if c.submitted_at <= period.end]
-    late = [c for c in waiting if period.end - c.submitted_at > TRIAGE_WITHIN]
-    unassigned = desk.count(state="prioritized")
+    waiting = [f for f, _ in period.open_cases if f.state in UNTRIAGED_STATES]
+    late = [f for f in waiting if period.end - f.submitted_at > TRIAGE_WITHIN]
+    unassigned = sum(1 for f, _ in period.open_cases if f.state == PRIORITIZED)
     findings = [
         (f"{len(waiting)} waiting for triage, {unassigned} prioritised but unassigned", False)
     ]
     if late:
-        ids = ", ".join(c.id for c in late[:5]) + (" …" if len(late) > 5 else "")
+        ids = ", ".join(f.case_id for f in late[:5]) + (" …" if len(late) > 5 else "")
         findings.append(
             (f"{len(late)} waited over {format_duration(TRIAGE_WITHIN)} for triage: {ids}", True)
         )
@@ -197,9 +218,7 @@ def _timely_responses(period: _Period) -> Check:
     k = period.report.overall
     first = k.first_response.calendar
     compliance = k.compliance("first_response")
-    horizon = period.end + AT_RISK_WITHIN
-    due = period.desk.store.due_timers(iso(horizon), 10_000)
-    at_risk = sorted({t.case_id for t in due if t.kind == "breach"})
+    at_risk, overdue = _clocks_at_risk(period)
     findings = [
         (
             f"first response: {first.count} in the period"
@@ -216,12 +235,13 @@ def _timely_responses(period: _Period) -> Check:
                 compliance.breached > 0,
             )
         )
+    if overdue:
+        findings.append((f"{len(overdue)} open cases past an SLA target: {_ids(overdue)}", True))
     if at_risk:
-        ids = ", ".join(at_risk[:5]) + (" …" if len(at_risk) > 5 else "")
         findings.append(
             (
                 f"{len(at_risk)} cases breach an SLA within "
-                f"{format_duration(AT_RISK_WITHIN)}: {ids}",
+                f"{format_duration(AT_RISK_WITHIN)}: {_ids(at_risk)}",
                 True,
             )
         )
@@ -233,7 +253,28 @@ def _timely_responses(period: _Period) -> Check:
         first_response_p90_seconds=first.p90,
         first_response_sla=rate,
         at_risk=at_risk,
+        overdue=overdue,
     )
+
+
+def _clocks_at_risk(period: _Period) -> tuple[list[str], list[str]]:
+    """Open cases with a running SLA clock due within ``AT_RISK_WITHIN`` of the end, and
+    those with one already past its target, as the SLA engine saw them then."""
+    horizon = period.end + AT_RISK_WITHIN
+    at_risk, overdue = set(), set()
+    for facts, history in period.open_cases:
+        if facts.level is None:
+            continue
+        for clock in sla_report(facts.case_id, history, period.desk.policy, period.end).clocks:
+            if clock.status == "breached" and clock.stopped_at is None:
+                overdue.add(facts.case_id)
+            elif clock.status == "running" and clock.due is not None and clock.due <= horizon:
+                at_risk.add(facts.case_id)
+    return sorted(at_risk - overdue), sorted(overdue)
+
+
+def _ids(ids: list[str]) -> str:
+    return ", ".join(ids[:5]) + (" …" if len(ids) > 5 else "")
 
 
 # --- weekly ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -428,6 +429,9 @@ def _decide_plan(command: Plan, meta: dict[str, Any]) -> ie.CyclePlanned:
         problems.append(f"min_count: {command.min_count} is not at least 1")
     if command.baseline.end > meta["at"]:
         problems.append(f"baseline: its end {iso(command.baseline.end)} is in the future")
+    problems += _target_problems(command.kpi, command.target)
+    if not command.by.strip():
+        problems.append("by: who plans the cycle is missing")
     if problems:
         raise ValidationError(f"improvement cycle {command.cycle_id}", problems)
     kpi, baseline = command.kpi, command.baseline
@@ -454,6 +458,20 @@ def _decide_plan(command: Plan, meta: dict[str, Any]) -> ie.CyclePlanned:
         confidence=command.confidence,
         **meta,
     )
+
+
+def _target_problems(kpi: Kpi, target: object) -> list[str]:
+    """A target must be a finite number: a share from 0 to 1 for a rate, seconds ≥ 0 for a
+    time."""
+    if isinstance(target, bool) or not isinstance(target, int | float):
+        return [f"target: expected a number, got {target!r}"]
+    if not math.isfinite(target):
+        return [f"target: expected a finite number, got {target!r}"]
+    if kpi.name in TIME_KPIS and target < 0:
+        return [f"target: {target} seconds is negative"]
+    if kpi.name not in TIME_KPIS and not 0 <= target <= 1:
+        return [f"target: {target} is not a share from 0 to 1 (the {kpi.name} rate)"]
+    return []
 
 
 def _decide_check(cycle: Cycle, command: Check, meta: dict[str, Any]) -> ie.CycleChecked:
@@ -570,11 +588,12 @@ class Improvement:
         desk's policy, and record the plan; nothing is written if anything is wrong."""
         cycle_id = cycle_id or self._next_id()
         KIND.stream(cycle_id)  # a bad id is refused before anything is measured
-        problems = kpi.problems() + scope_problems(scope or {})
+        problems = kpi.problems() + scope_problems(scope or {}) + _target_problems(kpi, target)
         if problems:
             raise ValidationError(f"improvement cycle {cycle_id}", problems)
-        patch = dict(patch or {})
-        patched = apply_patch(self.desk.policy, patch)
+        patch = {} if patch is None else patch
+        patched = apply_patch(self.desk.policy, patch)  # a patch that is not a table too
+        patch = dict(patch)
         start, end = baseline
         sample = desk_sample(self.desk, kpi, start=start, end=end, scope=scope)
         command = Plan(
@@ -655,7 +674,13 @@ class Improvement:
         fire(cycle.id, cycle.state, "check")
         assert cycle.done_at is not None
         assert cycle.applied_version is not None
-        stop = require_aware(end, "check end") if end is not None else self._now() + _INSTANT
+        now = self._now()
+        stop = require_aware(end, "check end") if end is not None else now + _INSTANT
+        if stop > now + _INSTANT:
+            raise ValidationError(
+                f"improvement cycle {cycle.id}",
+                [f"end: {iso(stop)} is in the future; the after window ends at most now"],
+            )
         if stop <= cycle.done_at:
             raise InvalidCycleTransition(
                 cycle.id,
