@@ -11,6 +11,7 @@ from __future__ import annotations
 from serviceflow.article import Article
 from serviceflow.calendar import BusinessCalendar, always_open, business_calendar
 from serviceflow.calibration import CalibrationReport, calibrate
+from serviceflow.capacity import Performance, Staffing, StaffingTarget, agents_needed
 from serviceflow.case import Case, Escalation
 from serviceflow.clock import Clock, ManualClock, SystemClock
 from serviceflow.dashboard import render_dashboard, write_dashboard
@@ -51,6 +52,7 @@ from serviceflow.quality_policy import Criterion, QualityPolicy, Rubric
 from serviceflow.report import Table, tables, write_exports
 from serviceflow.routing import Agent, Decision, Queue
 from serviceflow.scorecard import Scorecard, desk_scorecards, scorecards
+from serviceflow.staffing import Forecast, StaffingPlan, load_forecast, plan_staffing
 from serviceflow.survey_policy import SurveyPolicy
 from serviceflow.worker import Worker
 
@@ -76,6 +78,7 @@ __all__ = [
     "EscalationPolicy",
     "EscalationRule",
     "EscalationTier",
+    "Forecast",
     "GuardrailViolation",
     "ImportMapping",
     "ImportReport",
@@ -94,6 +97,7 @@ __all__ = [
     "Notification",
     "Outbox",
     "OutboxMessage",
+    "Performance",
     "PluginError",
     "Policy",
     "PolicyError",
@@ -110,6 +114,9 @@ __all__ = [
     "Scorecard",
     "ServiceDesk",
     "ServiceflowError",
+    "Staffing",
+    "StaffingPlan",
+    "StaffingTarget",
     "Stats",
     "StoreError",
     "SurveyPolicy",
@@ -120,6 +127,7 @@ __all__ = [
     "Verification",
     "Worker",
     "__version__",
+    "agents_needed",
     "always_open",
     "business_calendar",
     "calibrate",
@@ -129,8 +137,10 @@ __all__ = [
     "hookimpl",
     "import_csv",
     "kpis",
+    "load_forecast",
     "load_mapping",
     "load_policy",
+    "plan_staffing",
     "render_dashboard",
     "review",
     "scorecards",

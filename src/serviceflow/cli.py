@@ -1038,6 +1038,7 @@ if _MISSING is None:
     from serviceflow.cli_improve import improve as _improve
     from serviceflow.cli_knowledge import kb as _kb
     from serviceflow.cli_problems import problem as _problem
+    from serviceflow.cli_staff import staff as _staff
 
-    for _group in (_improve, _kb, _problem):
+    for _group in (_improve, _kb, _problem, _staff):
         cli.add_command(_group)
