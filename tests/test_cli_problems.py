@@ -63,6 +63,27 @@ def test_candidates_then_list_and_show(runner: CliRunner, db: str) -> None:
     assert candidate.case_ids[0] in shown.output
 
 
+def test_candidates_send_incidents_of_an_open_problem_to_it(runner: CliRunner, db: str) -> None:
+    with ServiceDesk.open(f"sqlite:///{db}", entry_points=False) as desk:
+        problems = Problems(desk)
+        (candidate,) = problems.candidates()
+        problems.define("Printer 3F jams", "Jams daily", case_ids=candidate.case_ids, by="a:b")
+        again = desk.submit(
+            requester="acme/jane@acme.test",
+            channel="email",
+            subject="printer jams again",
+            category="functional",
+            fields={"ci": "PRN-3F"},
+        ).id
+    found = runner.invoke(cli, ["--db", db, "problem", "candidates"])
+    assert found.exit_code == 0, found.output
+    assert "No recurring incidents found." in found.output
+    assert (
+        f"1 incident(s) match open problem PRB-1: link them to it (Printer 3F jams): {again}"
+        in (found.output)
+    )
+
+
 def test_an_unknown_problem_is_a_clear_error(runner: CliRunner, db: str) -> None:
     result = runner.invoke(cli, ["--db", db, "problem", "show", "PRB-9"])
     assert result.exit_code == 1

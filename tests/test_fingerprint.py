@@ -133,3 +133,18 @@ def test_a_fingerprint_is_fully_similar_to_itself(a: Fingerprint) -> None:
 def test_terms_are_letters_only_lowercase_and_free_of_stop_words(text: str) -> None:
     found = terms(text)
     assert all(t.isalpha() and t == t.casefold() and t != "the" for t in found)
+
+
+def test_contractions_do_not_make_unrelated_incidents_alike() -> None:
+    # regression: "doesn't" gave the term "doesn", so these two scored 0.5 (similar)
+    printer = fingerprint_case(_case("Printer doesn't work"))
+    scanner = fingerprint_case(_case("Scanner doesn\u2019t work"))
+    assert similarity(printer, scanner) < SIMILAR
+    assert terms("printer doesn't work") == terms("printer does not work") == {"printer", "work"}
+    assert terms("Mail won't send") == terms("mail will not send") == {"mail", "send"}
+    assert terms("can\u2019t log in") == terms("cannot log in") == {"log"}
+    assert terms("the printer's tray, it's stuck, we'll see, I'm out") == terms(
+        "the printer tray, it stuck, we see, I out"
+    )
+    assert terms("you're, they've, I'd") == frozenset()
+    assert terms("doesnt dont isnt") == frozenset()

@@ -187,3 +187,16 @@ def test_a_past_review_sees_the_cases_as_they_were_then(store_url: str) -> None:
         )
         assert late.figures["overdue"] == [case.id]
         assert late.status == "attention"
+
+
+def test_the_weekly_review_says_which_incidents_to_link_to_an_open_problem(
+    busy: tuple[ServiceDesk, ManualClock],
+) -> None:
+    desk, _ = busy
+    Problems(desk).define(
+        "Invoices wrong", "Invoices come out wrong", by="lead:ana", category="billing"
+    )
+    status, findings = _check(desk, "weekly", "recurring issues")
+    assert status == "attention"
+    assert any("match open problem PRB-1: link them to it" in f for f in findings)
+    assert not any("suggest a problem" in f for f in findings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from serviceflow import ManualClock, ServiceDesk
 from serviceflow.errors import InvalidTransition, NotFound, ValidationError
 from serviceflow.events import Event
 from serviceflow.fingerprint import Fingerprint
+from serviceflow.problem_events import ProblemDefined
 from serviceflow.problems import (
     ALLOWED,
     CLOSED,
@@ -33,6 +35,7 @@ from serviceflow.problems import (
     Problems,
     RecordKnownError,
     Recur,
+    Unlinked,
     check_recurrence,
     common_fingerprint,
     decide,
@@ -41,6 +44,7 @@ from serviceflow.problems import (
     mermaid,
     problem_candidates,
     report,
+    unlinked_incidents,
     workarounds,
 )
 
@@ -358,3 +362,150 @@ def test_replay_equals_live_and_refusals_change_nothing(
         replayed = evolve(replayed, event)
     assert replayed == live
     assert live.state in STATES
+
+
+def _monitored(desk: ServiceDesk, clock: ManualClock, quiet: timedelta) -> tuple[Problems, Problem]:
+    problems, problem, _ = _defined(desk, clock)
+    problems.gather(problem.id, "logs", by="a:b")
+    problems.root_cause(problem.id, "cause", evidence="e", by="a:b")
+    problems.corrective_action(problem.id, "fix", evidence="e", by="a:b")
+    return problems, problems.monitor(problem.id, by="a:b", quiet_period=quiet)
+
+
+_WRITES = (
+    "define",
+    "link",
+    "gather",
+    "root_cause",
+    "corrective_action",
+    "monitor",
+    "recur",
+    "close",
+    "known_error",
+    "check_recurrence",
+    "sweep",
+)
+
+
+def test_writes_take_their_time_from_the_desk_clock_only(
+    desk: ServiceDesk, clock: ManualClock
+) -> None:
+    # regression: close(now=T0 + 30d) used to close a 7-day-quiet problem at once, in the future
+    for name in _WRITES:
+        assert "now" not in inspect.signature(getattr(Problems, name)).parameters, name
+    assert "now" not in inspect.signature(check_recurrence).parameters
+    for name in ("candidates", "report", "recurring", "unlinked"):  # reads keep a view time
+        assert "now" in inspect.signature(getattr(Problems, name)).parameters, name
+    problems, problem = _monitored(desk, clock, timedelta(days=7))
+    version = problems.stored(problem.id).version
+    with pytest.raises(TypeError, match="now"):
+        problems.close(problem.id, by="a:b", evidence="quiet", now=T0 + timedelta(days=30))  # type: ignore[call-arg]
+    clock.advance(days=1)
+    with pytest.raises(InvalidProblemTransition, match="monitoring period has not passed"):
+        problems.close(problem.id, by="a:b", evidence="quiet")
+    assert not problems.check_recurrence(problem.id).may_close
+    assert problems.stored(problem.id).version == version
+    clock.advance(days=7)
+    closed = problems.close(problem.id, by="a:b", evidence="quiet for 8 days")
+    assert closed.closed_at == clock.now()
+    # a read may still look at another time
+    assert problems.report(now=clock.now() + timedelta(days=1)).at > clock.now()
+
+
+def test_define_casefolds_the_item_and_checks_the_category(
+    desk: ServiceDesk, clock: ManualClock
+) -> None:
+    problems = Problems(desk)
+    problem = problems.define(
+        "Printer 3F jams",
+        "PRN-3F jams",
+        by="a:b",
+        category="functional",
+        item="  PRN-3F ",
+        symptoms="printer paper jam",
+    )
+    assert problem.item == "prn-3f"
+    problems.known_error(problem.id, error="Fuser", workaround="Use 2F", by="a:b")
+    (seen,) = workarounds(desk, _printer(desk))  # the case's ci PRN-3F matches now
+    assert (seen.problem_id, seen.linked) == (problem.id, False)
+    with pytest.raises(ValidationError, match="category: 'nonsense-cat' is not a category") as bad:
+        problems.define("t", "s", by="a:b", category="nonsense-cat")
+    assert "expected one of access, billing, functional, howto, outage" in str(bad.value)
+    with pytest.raises(ValidationError, match="item: must not be empty") as both:
+        problems.define(" ", "s", by="a:b", item="   ", category="nope")
+    assert len(both.value.problems) == 3  # title, item and category, listed together
+    with pytest.raises(ValidationError, match="item: 201 characters"):
+        problems.define("t", "s", by="a:b", item="x" * 201)
+    assert [p.id for p in problems.all()] == [problem.id]
+    assert list(desk.store.streams("problem:")) == [f"problem:{problem.id}"]
+    # the pure decide casefolds too, and streams written before the fix fold casefolded
+    (event,) = decide(
+        None,
+        Define(problem_id="PRB-7", title="t", statement="s", by="a:b", item="PRN-3F"),
+        now=T0,
+        policy="p",
+    )
+    assert isinstance(event, ProblemDefined)
+    assert event.item == "prn-3f"
+    old = ProblemDefined(
+        problem_id="PRB-8", title="t", statement="s", item="PRN-3F", at=T0, by="a:b", policy="p"
+    )
+    assert evolve(None, old).item == "prn-3f"
+
+
+def test_new_incidents_of_an_open_problem_are_not_a_new_candidate(
+    desk: ServiceDesk, clock: ManualClock
+) -> None:
+    # regression: the weekly review suggested a problem for incidents of one already open
+    problems, problem, linked = _defined(desk, clock)
+    new = [_printer(desk, n) for n in range(3)]
+    assert problem_candidates(desk) == []
+    (match,) = unlinked_incidents(desk)
+    assert match == Unlinked(
+        problem_id=problem.id, title=problem.title, state=DEFINED, case_ids=tuple(new)
+    )
+    assert match.advice == f"3 incident(s) match open problem {problem.id}: link them to it"
+    assert problems.unlinked() == [match]
+    assert not set(linked) & set(match.case_ids)
+    problems.link(problem.id, new, by="a:b")
+    assert unlinked_incidents(desk) == []
+    with pytest.raises(ValidationError, match=r"unlinked incidents:\n  - window"):
+        unlinked_incidents(desk, window=timedelta(0))
+
+
+def test_incidents_like_a_closed_problem_are_a_candidate_again(
+    desk: ServiceDesk, clock: ManualClock
+) -> None:
+    problems, problem = _monitored(desk, clock, timedelta(days=1))
+    clock.advance(days=2)
+    problems.close(problem.id, by="a:b", evidence="quiet")
+    new = [_printer(desk, n) for n in range(3)]
+    (candidate,) = problem_candidates(desk, window=timedelta(days=1))
+    assert candidate.case_ids == tuple(new)
+    assert unlinked_incidents(desk) == []
+
+
+def test_monitored_problem_matches_advise_a_recurrence_check(
+    desk: ServiceDesk, clock: ManualClock
+) -> None:
+    problems, problem = _monitored(desk, clock, timedelta(days=7))
+    again = _printer(desk)
+    (match,) = problems.unlinked()
+    assert (match.problem_id, match.state, match.case_ids) == (problem.id, MONITORING, (again,))
+    assert match.advice.endswith("check recurrence of it")
+
+
+def test_new_ids_look_only_at_problem_streams(
+    desk: ServiceDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    streams = desk.store.streams
+
+    def spy(prefix: str = "") -> object:
+        asked.append(prefix)
+        return streams(prefix)
+
+    _other(desk, "VPN drops")
+    monkeypatch.setattr(desk.store, "streams", spy)
+    assert Problems(desk).define("t", "s", by="a:b").id == "PRB-1"
+    assert asked == ["problem:PRB-"]

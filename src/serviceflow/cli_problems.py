@@ -81,11 +81,13 @@ def show(ctx: click.Context, problem_id: str) -> None:
 @click.option("--threshold", default=SIMILAR, show_default=True, help="Similarity needed (0 to 1).")
 @click.pass_context
 def candidates(ctx: click.Context, days: int, min_cases: int, threshold: float) -> None:
-    """Groups of similar recent incidents not yet linked to an open problem."""
+    """Groups of similar recent incidents not yet linked to nor like an open problem, then
+    the recent incidents that match an open problem but are not linked to it."""
     with open_desk(ctx) as desk:
-        found = Problems(desk).candidates(
-            window=timedelta(days=days), min_cases=min_cases, threshold=threshold
-        )
+        problems = Problems(desk)
+        window = timedelta(days=days)
+        found = problems.candidates(window=window, min_cases=min_cases, threshold=threshold)
+        unlinked = problems.unlinked(window=window, threshold=threshold)
         listing = table("#", "cases", "category", "item", "terms", "first", "last", "cohesion")
         for number, candidate in enumerate(found, 1):
             print_ = candidate.fingerprint
@@ -103,3 +105,8 @@ def candidates(ctx: click.Context, days: int, min_cases: int, threshold: float) 
         console.print(listing)
         if not found:
             console.print("No recurring incidents found.")
+        for match in unlinked:
+            console.print(
+                f"{escape(match.advice)} ({escape(match.title)}): "
+                f"{escape(', '.join(match.case_ids))}"
+            )

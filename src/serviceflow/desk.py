@@ -459,7 +459,8 @@ class ServiceDesk(Dispatching):
         now: datetime | None = None,
     ) -> list[Candidate]:
         """Groups of ``min_cases`` or more similar incidents submitted within ``window``,
-        not linked to an open problem: each suggests a problem (``serviceflow.problems``)."""
+        neither linked nor similar to an open problem: each suggests a problem
+        (``serviceflow.problems``; ``unlinked_incidents`` lists those that match one)."""
         from serviceflow.problems import problem_candidates  # noqa: PLC0415 - analytics
 
         return problem_candidates(

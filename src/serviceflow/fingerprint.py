@@ -47,11 +47,22 @@ STOP_WORDS: frozenset[str] = frozenset(
     such than that the their theirs them then there these they this those through to too
     under until up very was we were what when where which while who whom why will with would
     you your yours hi hello thanks thank regards dear get got
+    must shall might ought
+    dont doesnt didnt isnt arent wasnt werent hasnt havent hadnt cant couldnt wont wouldnt
+    shouldnt mustnt neednt shant aint
+    don doesn didn isn aren wasn weren hasn haven hadn couldn won wouldn shouldn mustn
+    needn shan ain
     """.split()  # noqa: SIM905 - a block of words reads better than a list of strings
 )
-"""Words too common to say anything about a case (a small English list plus greetings)."""
+"""Words too common to say anything about a case (a small English list plus greetings,
+negations written without an apostrophe and the fragments of split contractions)."""
 
 _TOKEN = re.compile(r"[^\W_]+")
+_APOSTROPHE = "'\u2019\u02bc"  # ' and the typographic ’ and ʼ
+_NEGATION = re.compile(rf"([^\W_]+)n[{_APOSTROPHE}]t\b")
+_IRREGULAR_NEGATION = {"wo": "will", "ca": "can", "sha": "shall", "ai": "is"}
+"""``won't`` is ``will not``, ``can't`` is ``can not``: what is left of them without ``n't``."""
+_CONTRACTION = re.compile(rf"(?<=[^\W_])[{_APOSTROPHE}](?:s|re|ll|ve|d|m)\b")
 _KEEP_DOUBLE = frozenset("lsz")
 
 
@@ -85,11 +96,24 @@ def stem(word: str) -> str:
     return word
 
 
+def _expand_negation(match: re.Match[str]) -> str:
+    word = match[1]
+    return f"{_IRREGULAR_NEGATION.get(word, word)} not"
+
+
+def _drop_contractions(text: str) -> str:
+    """``doesn't`` → ``does not``, ``won't`` → ``will not``; ``'s``, ``'re``, ``'ll``,
+    ``'ve``, ``'d`` and ``'m`` dropped (``printer's`` → ``printer``); ``'`` or ``’``."""
+    return _CONTRACTION.sub("", _NEGATION.sub(_expand_negation, text))
+
+
 def terms(text: str) -> frozenset[str]:
-    """The normalised terms of a free text: lowercase words of letters only, stop words,
-    one-letter words, numbers and ids (anything with a digit) dropped, then ``stem``."""
+    """The normalised terms of a free text: contractions dropped (``_drop_contractions``:
+    ``doesn't`` gives the terms of ``does not``), then lowercase words of letters only,
+    stop words, one-letter words, numbers and ids (anything with a digit) dropped, then
+    ``stem``."""
     found: set[str] = set()
-    for token in _TOKEN.findall(text.casefold()):
+    for token in _TOKEN.findall(_drop_contractions(text.casefold())):
         if len(token) < 2 or not token.isalpha() or token in STOP_WORDS:
             continue
         found.add(stem(token))

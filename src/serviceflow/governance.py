@@ -32,7 +32,7 @@ from serviceflow.improvement import Improvement
 from serviceflow.knowledge import Knowledge
 from serviceflow.metrics import KpiReport, KpiSet, Rate, decoded, kpis
 from serviceflow.policy_log import version_in_force
-from serviceflow.problems import problem_candidates
+from serviceflow.problems import problem_candidates, unlinked_incidents
 from serviceflow.problems import report as problem_report
 from serviceflow.readonly import ReadOnlyMap, read_only
 from serviceflow.scorecard import scorecards
@@ -302,6 +302,7 @@ def _recurring_issues(period: _Period) -> Check:
     repeat = period.report.overall.repeat
     window = PERIODS["weekly"]
     candidates = problem_candidates(period.desk, window=window, now=period.end)
+    unlinked = unlinked_incidents(period.desk, window=window, now=period.end)
     problems = problem_report(period.desk, period.end)
     findings = [
         (
@@ -317,6 +318,7 @@ def _recurring_issues(period: _Period) -> Check:
             False,
         ),
     ]
+    findings += [(match.advice, True) for match in unlinked[:5]]
     for candidate in candidates[:5]:
         about = candidate.fingerprint.category or "any category"
         terms = ", ".join(sorted(candidate.fingerprint.terms)[:5])
@@ -333,6 +335,7 @@ def _recurring_issues(period: _Period) -> Check:
         findings,
         repeat_rate=repeat.value,
         candidates=[list(c.case_ids) for c in candidates],
+        unlinked={u.problem_id: list(u.case_ids) for u in unlinked},
         open_problems=len(problems.open),
     )
 

@@ -12,7 +12,7 @@ that reads cases and appends to ``problem:`` streams through ``aggregate.Streams
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -83,6 +83,7 @@ __all__ = [
     "RecurrenceCheck",
     "RecurrenceRow",
     "Step",
+    "Unlinked",
     "Workaround",
     "build_report",
     "check_recurrence",
@@ -92,8 +93,10 @@ __all__ = [
     "fire",
     "group_similar",
     "mermaid",
+    "normalise_item",
     "problem_candidates",
     "report",
+    "unlinked_incidents",
     "workarounds",
 ]
 
@@ -121,6 +124,7 @@ SYSTEM = "system:problems"
 
 _IGNORED_CASE_STATES = frozenset({"merged", "cancelled"})
 _MAX_TEXT = 10_000
+_MAX_NAME = 200
 
 
 # --- state ---------------------------------------------------------------------------------
@@ -310,7 +314,7 @@ def evolve(problem: Problem | None, event: Event) -> Problem:
             title=event.title,
             statement=event.statement,
             category=event.category,
-            item=event.item,
+            item=normalise_item(event.item),  # streams written before items were casefolded
             terms=frozenset(event.terms),
             case_ids=tuple(dict.fromkeys(event.case_ids)),
             defined_at=event.at,
@@ -505,13 +509,37 @@ def _check_ids(name: str, ids: tuple[str, ...], problems: list[str]) -> None:
         problems.append(f"{name}: a case is named twice")
 
 
-def _check(command: Command, problems: list[str]) -> None:
+def normalise_item(item: str | None) -> str | None:
+    """A configuration item as fingerprints hold it: stripped and casefolded (``None``
+    stays ``None``; an empty one is left empty for ``decide`` to refuse)."""
+    return item.strip().casefold() if item is not None else None
+
+
+def _check_define(command: Define, problems: list[str], categories: Collection[str] | None) -> None:
+    _check_text("title", command.title, problems)
+    _check_text("statement", command.statement, problems)
+    if command.case_ids:
+        _check_ids("case_ids", command.case_ids, problems)
+    if command.item is not None:
+        if not command.item.strip():
+            problems.append("item: must not be empty (leave it out for no configuration item)")
+        elif len(command.item) > _MAX_NAME:
+            problems.append(f"item: {len(command.item)} characters, at most {_MAX_NAME}")
+    if (
+        categories is not None
+        and command.category is not None
+        and command.category not in categories
+    ):
+        problems.append(
+            f"category: {command.category!r:.80} is not a category of the policy "
+            f"(expected one of {', '.join(sorted(categories))})"
+        )
+
+
+def _check(command: Command, problems: list[str], categories: Collection[str] | None) -> None:
     _check_text("by", command.by, problems)
     if isinstance(command, Define):
-        _check_text("title", command.title, problems)
-        _check_text("statement", command.statement, problems)
-        if command.case_ids:
-            _check_ids("case_ids", command.case_ids, problems)
+        _check_define(command, problems, categories)
     elif isinstance(command, Link):
         _check_ids("case_ids", command.case_ids, problems)
         _check_text("note", command.note, problems, required=False)
@@ -544,17 +572,20 @@ def decide(
     now: datetime,
     policy: str,
     recurring: tuple[str, ...] = (),
+    categories: Collection[str] | None = None,
 ) -> list[Event]:
     """The events ``command`` records on ``problem``; pure.
 
     ``recurring`` are the similar incidents submitted since monitoring began, as the caller
-    found them (a close is refused while there are any). Raises ``ValidationError`` for bad
-    input and ``InvalidProblemTransition`` for a step the workflow does not allow.
+    found them (a close is refused while there are any). ``categories``, when given, are
+    the ones a ``Define`` may name (the policy's). A ``Define``'s item is stored stripped
+    and casefolded, as ``fingerprint_case`` reads a case's. Raises ``ValidationError`` for
+    bad input and ``InvalidProblemTransition`` for a step the workflow does not allow.
     """
     problems: list[str] = []
     if now.tzinfo is None:
         problems.append(f"now: {now.isoformat()} has no time zone")
-    _check(command, problems)
+    _check(command, problems, categories)
     what = f"problem {problem.id}" if problem is not None else "problem"
     if problems:
         raise ValidationError(f"{what}: {command.TRIGGER} refused", problems)
@@ -570,7 +601,7 @@ def decide(
                 title=command.title.strip(),
                 statement=command.statement.strip(),
                 category=command.category,
-                item=command.item,
+                item=normalise_item(command.item),
                 terms=tuple(sorted(set(command.terms))),
                 case_ids=command.case_ids,
                 **base,
@@ -709,6 +740,24 @@ class Workaround:
 
 
 @frozen(kw_only=True)
+class Unlinked:
+    """Recent incidents like an open problem but not linked to it: link them to it."""
+
+    problem_id: str
+    title: str
+    state: str
+    """The problem's state: in ``monitoring`` they are recurrences (``check_recurrence``)."""
+    case_ids: tuple[str, ...]
+    """Oldest first."""
+
+    @property
+    def advice(self) -> str:
+        """What to do, in a sentence."""
+        verb = "check recurrence of" if self.state == MONITORING else "link them to"
+        return f"{len(self.case_ids)} incident(s) match open problem {self.problem_id}: {verb} it"
+
+
+@frozen(kw_only=True)
 class RecurrenceCheck:
     """The outcome of a recurrence check on a problem."""
 
@@ -843,24 +892,37 @@ class Problems:
         threshold: float = SIMILAR,
         now: datetime | None = None,
     ) -> list[Candidate]:
-        """Groups of similar recent cases not linked to an open problem (see
-        ``problem_candidates``)."""
+        """Groups of similar recent cases neither linked to nor like an open problem (see
+        ``problem_candidates``). A read: ``now`` may be any time."""
         return problem_candidates(
             self.desk, window=window, min_cases=min_cases, threshold=threshold, now=now
         )
+
+    def unlinked(
+        self,
+        *,
+        window: timedelta = timedelta(days=30),
+        threshold: float = SIMILAR,
+        now: datetime | None = None,
+    ) -> list[Unlinked]:
+        """Recent cases that match an open problem but are not linked to it (see
+        ``unlinked_incidents``)."""
+        return unlinked_incidents(self.desk, window=window, threshold=threshold, now=now)
 
     def workarounds(self, case_id: str, *, threshold: float = SIMILAR) -> list[Workaround]:
         """The known-error workarounds that apply to a case (see ``workarounds``)."""
         return workarounds(self.desk, case_id, threshold=threshold)
 
     def report(self, now: datetime | None = None) -> ProblemReport:
-        """Open problems, incidents linked, recurrence after corrective action."""
+        """Open problems, incidents linked, recurrence after corrective action; ages are
+        taken at ``now`` (the desk clock's by default). A read: ``now`` may be any time."""
         return build_report(self.all(), self._now(now))
 
     def recurring(
         self, problem: Problem, now: datetime | None = None, *, threshold: float = SIMILAR
     ) -> tuple[str, ...]:
-        """Unlinked cases similar to a monitored problem submitted since monitoring began."""
+        """Unlinked cases similar to a monitored problem submitted since monitoring began and
+        up to ``now`` (the desk clock's by default). A read: ``now`` may be any time."""
         if problem.state != MONITORING or problem.monitoring_since is None:
             return ()
         at = self._now(now)
@@ -888,19 +950,25 @@ class Problems:
         item: str | None = None,
         symptoms: str | None = None,
         problem_id: str | None = None,
-        now: datetime | None = None,
     ) -> Problem:
         """Define a problem. Its fingerprint is what its incidents share
         (``common_fingerprint``), or the terms of ``symptoms`` (else title and statement)
-        when no case is given; ``category`` and ``item`` override the shared ones."""
+        when no case is given; ``category`` and ``item`` override the shared ones.
+
+        A ``category`` given must be one of the desk policy's (the one the incidents share
+        is taken as it is); ``item`` is stripped and casefolded like a case's, and must not
+        be blank. Recorded at the desk clock's now."""
         ids = tuple(case_ids)
         cases = self._cases(ids)
         shared = common_fingerprint([fingerprint_case(c) for c in cases])
+        known = set(self.desk.policy.category_map)
+        if category is None and shared.category is not None:
+            known.add(shared.category)
         if symptoms is not None or not cases:
             words = terms(symptoms if symptoms is not None else f"{title}\n{statement}")
         else:
             words = shared.terms
-        at = self._now(now)
+        at = self._clock()
         for attempt in range(5):
             chosen = problem_id if problem_id is not None else self._next_id(attempt)
             command = Define(
@@ -919,6 +987,7 @@ class Problems:
                 command,
                 now=at,
                 policy=self.desk.policy.version,
+                categories=known,
             )
             try:
                 return self.streams.append(chosen, events, None).state
@@ -964,12 +1033,10 @@ class Problems:
         self._cases(ids)
         return self._execute(problem_id, Recur(case_ids=ids, evidence=evidence, by=by))
 
-    def close(
-        self, problem_id: str, *, by: str, evidence: str, now: datetime | None = None
-    ) -> Problem:
-        """Close a monitored problem once its quiet period passed with no similar incident."""
-        at = self._now(now)
-        return self._execute(problem_id, Close(evidence=evidence, by=by), now=at, check=True)
+    def close(self, problem_id: str, *, by: str, evidence: str) -> Problem:
+        """Close a monitored problem once its quiet period passed with no similar incident
+        (both judged, and the close recorded, at the desk clock's now)."""
+        return self._execute(problem_id, Close(evidence=evidence, by=by), check=True)
 
     def known_error(self, problem_id: str, *, error: str, workaround: str, by: str) -> Problem:
         """Record the problem as a known error with a workaround for agents."""
@@ -977,18 +1044,17 @@ class Problems:
             problem_id, RecordKnownError(error=error, workaround=workaround, by=by)
         )
 
-    def check_recurrence(
-        self, problem_id: str, now: datetime | None = None, *, by: str = SYSTEM
-    ) -> RecurrenceCheck:
-        """Look for similar incidents since monitoring began: if any, link them and send the
-        problem back to root cause; otherwise say whether it may close."""
-        at = self._now(now)
+    def check_recurrence(self, problem_id: str, *, by: str = SYSTEM) -> RecurrenceCheck:
+        """Look for similar incidents since monitoring began, up to the desk clock's now: if
+        any, link them and send the problem back to root cause; otherwise say whether it
+        may close."""
+        at = self._clock()
         problem = self.get(problem_id)
         found = self.recurring(problem, at)
         if found:
             evidence = f"{len(found)} similar incident(s) since monitoring began"
             problem = self._execute(
-                problem_id, Recur(case_ids=found, evidence=evidence, by=by), now=at
+                problem_id, Recur(case_ids=found, evidence=evidence, by=by), at=at
             )
         until = problem.quiet_until
         return RecurrenceCheck(
@@ -999,18 +1065,23 @@ class Problems:
             may_close=until is not None and at >= until,
         )
 
-    def sweep(self, now: datetime | None = None, *, by: str = SYSTEM) -> list[RecurrenceCheck]:
+    def sweep(self, *, by: str = SYSTEM) -> list[RecurrenceCheck]:
         """``check_recurrence`` on every monitored problem (what a periodic tick runs)."""
-        at = self._now(now)
-        return [self.check_recurrence(p.id, at, by=by) for p in self.all() if p.state == MONITORING]
+        return [self.check_recurrence(p.id, by=by) for p in self.all() if p.state == MONITORING]
 
     # internals
 
     def _now(self, now: datetime | None) -> datetime:
+        """The time a read looks at: ``now`` if given (a past or future view), else the
+        desk clock's now. Never used for writes: see ``_clock``."""
         at = now if now is not None else self.desk.clock.now()
         if at.tzinfo is None:
             raise ValidationError("now", [f"{at.isoformat()}: expected an aware datetime"])
         return at
+
+    def _clock(self) -> datetime:
+        """The time of a write and of its guards: always the desk clock's now."""
+        return self._now(None)
 
     def _cases(self, case_ids: Sequence[str]) -> list[Case]:
         missing = []
@@ -1026,11 +1097,10 @@ class Problems:
 
     def _next_id(self, attempt: int) -> str:
         numbers = [0]
-        for stream in self.desk.store.streams():
-            if stream.startswith(KIND.prefix + "PRB-"):
-                tail = stream[len(KIND.prefix) + 4 :]
-                if tail.isdigit():
-                    numbers.append(int(tail))
+        for stream in self.desk.store.streams(KIND.prefix + "PRB-"):
+            tail = stream[len(KIND.prefix) + 4 :]
+            if tail.isdigit():
+                numbers.append(int(tail))
         return f"PRB-{max(numbers) + 1 + attempt}"
 
     def _execute(
@@ -1038,10 +1108,12 @@ class Problems:
         problem_id: str,
         command: Command,
         *,
-        now: datetime | None = None,
+        at: datetime | None = None,
         check: bool = False,
     ) -> Problem:
-        at = self._now(now)
+        """Decide and append ``command`` at ``at``, a time read from the desk clock by the
+        caller (default: the clock's now), never one a caller of the service passed in."""
+        at = at if at is not None else self._clock()
         for _ in range(5):
             stored = self.stored(problem_id)
             recurring = self.recurring(stored.state, at) if check else ()
@@ -1059,6 +1131,73 @@ class Problems:
         raise ConcurrencyConflict(KIND.stream(problem_id), self.stored(problem_id).version)
 
 
+def _check_window(
+    what: str, window: timedelta, threshold: float, min_cases: int | None = None
+) -> None:
+    problems: list[str] = []
+    if window <= timedelta(0):
+        problems.append(f"window: {window} must be positive")
+    if min_cases is not None and min_cases < 2:
+        problems.append(f"min_cases: {min_cases}, at least 2")
+    if not 0.0 < threshold <= 1.0:
+        problems.append(f"threshold: {threshold}, expected more than 0 and at most 1")
+    if problems:
+        raise ValidationError(what, problems)
+
+
+def _best_match(
+    open_problems: Sequence[Problem], print_: Fingerprint, threshold: float
+) -> Problem | None:
+    """The open problem whose fingerprint ``print_`` is most similar to (at least
+    ``threshold``; the older problem on a tie), or ``None``."""
+    best: Problem | None = None
+    best_score = threshold
+    for problem in open_problems:
+        score = similarity(problem.fingerprint, print_)
+        if score >= best_score and (best is None or score > best_score):
+            best, best_score = problem, score
+    return best
+
+
+def _recent_split(
+    desk: ServiceDesk, window: timedelta, threshold: float, now: datetime | None
+) -> tuple[list[tuple[str, datetime, Fingerprint]], list[Unlinked]]:
+    """The recent cases not linked to an open problem (merged and cancelled left out),
+    split into those no open problem's fingerprint matches and, per open problem, those
+    that match it."""
+    service = Problems(desk)
+    at = service._now(now)
+    since = at - window
+    open_problems = [p for p in service.all() if p.is_open]
+    linked = {c for p in open_problems for c in p.case_ids}
+    free: list[tuple[str, datetime, Fingerprint]] = []
+    matched: dict[str, list[tuple[datetime, str]]] = {}
+    for case in desk.cases():
+        if (
+            not since <= case.submitted_at <= at
+            or case.state in _IGNORED_CASE_STATES
+            or case.id in linked
+        ):
+            continue
+        print_ = fingerprint_case(case)
+        best = _best_match(open_problems, print_, threshold)
+        if best is None:
+            free.append((case.id, case.submitted_at, print_))
+        else:
+            matched.setdefault(best.id, []).append((case.submitted_at, case.id))
+    unlinked = [
+        Unlinked(
+            problem_id=p.id,
+            title=p.title,
+            state=p.state,
+            case_ids=tuple(c for _, c in sorted(matched[p.id])),
+        )
+        for p in open_problems
+        if p.id in matched
+    ]
+    return free, unlinked
+
+
 def problem_candidates(
     desk: ServiceDesk,
     *,
@@ -1068,29 +1207,29 @@ def problem_candidates(
     now: datetime | None = None,
 ) -> list[Candidate]:
     """Groups of at least ``min_cases`` similar cases submitted within ``window`` before
-    ``now`` and not linked to an open problem (merged and cancelled cases left out);
-    largest group first, then oldest (``group_similar``)."""
-    problems: list[str] = []
-    if window <= timedelta(0):
-        problems.append(f"window: {window} must be positive")
-    if min_cases < 2:
-        problems.append(f"min_cases: {min_cases}, at least 2")
-    if not 0.0 < threshold <= 1.0:
-        problems.append(f"threshold: {threshold}, expected more than 0 and at most 1")
-    if problems:
-        raise ValidationError("problem candidates", problems)
-    service = Problems(desk)
-    at = service._now(now)
-    since = at - window
-    linked = {c for p in service.all() if p.is_open for c in p.case_ids}
-    recent = [
-        (case.id, case.submitted_at, fingerprint_case(case))
-        for case in desk.cases()
-        if since <= case.submitted_at <= at
-        and case.state not in _IGNORED_CASE_STATES
-        and case.id not in linked
-    ]
-    return group_similar(recent, min_cases=min_cases, threshold=threshold)
+    ``now`` (the desk clock's by default; a read, so a past view is fine), neither linked
+    to an open problem nor similar (``threshold``) to an open problem's fingerprint (those
+    are ``unlinked_incidents``), merged and cancelled cases left out; largest group first,
+    then oldest (``group_similar``)."""
+    _check_window("problem candidates", window, threshold, min_cases)
+    free, _ = _recent_split(desk, window, threshold, now)
+    return group_similar(free, min_cases=min_cases, threshold=threshold)
+
+
+def unlinked_incidents(
+    desk: ServiceDesk,
+    *,
+    window: timedelta = timedelta(days=30),
+    threshold: float = SIMILAR,
+    now: datetime | None = None,
+) -> list[Unlinked]:
+    """Recent cases (as ``problem_candidates`` picks them) that match an open problem's
+    fingerprint but are not linked to it: link them rather than open a problem. Each case
+    goes to the open problem it is most similar to; problems oldest first, cases oldest
+    first. A read: ``now`` may be any time."""
+    _check_window("unlinked incidents", window, threshold)
+    _, unlinked = _recent_split(desk, window, threshold, now)
+    return unlinked
 
 
 def workarounds(desk: ServiceDesk, case_id: str, *, threshold: float = SIMILAR) -> list[Workaround]:
@@ -1120,12 +1259,10 @@ def workarounds(desk: ServiceDesk, case_id: str, *, threshold: float = SIMILAR) 
     return found
 
 
-def check_recurrence(
-    desk: ServiceDesk, problem_id: str, now: datetime | None = None, *, by: str = SYSTEM
-) -> RecurrenceCheck:
+def check_recurrence(desk: ServiceDesk, problem_id: str, *, by: str = SYSTEM) -> RecurrenceCheck:
     """``Problems(desk).check_recurrence``: recurring incidents send a monitored problem
-    back to root cause."""
-    return Problems(desk).check_recurrence(problem_id, now, by=by)
+    back to root cause (judged at the desk clock's now)."""
+    return Problems(desk).check_recurrence(problem_id, by=by)
 
 
 def report(desk: ServiceDesk, now: datetime | None = None) -> ProblemReport:
