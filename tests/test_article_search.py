@@ -120,3 +120,81 @@ def test_a_plugin_answers_first(clock: ManualClock) -> None:
         _publish(kb, "Local", "elsewhere and here")
         assert [h.article_id for h in kb.search("elsewhere")] == ["EXT-1"]
         assert [h.article_id for h in kb.search("here")] == ["KB-1"], "None lets the built-in"
+
+
+def test_words_are_lower_case_without_diacritics_and_keep_sharp_s() -> None:
+    assert words("Straße CAFÉ cafe\u0301 Crème ﬁx ẞ") == [
+        "straße",
+        "cafe",
+        "cafe",
+        "creme",
+        "fix",
+        "ß",
+    ]
+
+
+QUERIES = [
+    "Straße",
+    "straße",
+    "STRASSE",
+    "strasse",
+    "café",
+    "cafe",
+    "CAFÉ",
+    "cafe\u0301",
+    "crème brûlée",
+    "creme",
+    "ß",
+    "naïve",
+    "NAIVE",
+]
+
+
+def _accented(kb: Knowledge) -> None:
+    _publish(kb, "Straße gesperrt", "Die Straße ist zu.")
+    _publish(kb, "Café au lait", "Un café, s'il vous plaît.")
+    _publish(kb, "CAFE PRICES", "The cafe\u0301 raised its prices; crème brûlée too.")
+    _publish(kb, "Strasse", "Written without the sharp s, naive.")
+    _publish(kb, "Naïve Bayes", "A NAÏVE model.")
+
+
+def test_memory_and_sqlite_find_the_same_articles(tmp_path: Path, clock: ManualClock) -> None:
+    found: dict[str, dict[str, set[str]]] = {}
+    for url in ("memory://", f"sqlite:///{tmp_path / 'kb.db'}"):
+        with ServiceDesk.open(url, clock=clock, entry_points=False) as desk:
+            kb = Knowledge(desk)
+            _accented(kb)
+            found[url] = {q: {h.article_id for h in kb.search(q)} for q in QUERIES}
+    memory, sqlite = found.values()
+    assert memory == sqlite
+    assert memory["Straße"] == memory["straße"] == {"KB-1"}, "ß is not ss"
+    assert memory["STRASSE"] == memory["strasse"] == {"KB-4"}
+    assert memory["café"] == memory["cafe"] == memory["CAFÉ"] == {"KB-2", "KB-3"}
+    assert memory["cafe\u0301"] == memory["cafe"], "decomposed is composed"
+    assert memory["creme"] == memory["crème brûlée"] == {"KB-3"}
+    assert memory["NAIVE"] == memory["naïve"] == {"KB-4", "KB-5"}
+
+
+def test_an_index_of_an_older_layout_is_built_again(tmp_path: Path, clock: ManualClock) -> None:
+    path = tmp_path / "kb.db"
+    with ServiceDesk.open(f"sqlite:///{path}", clock=clock, entry_points=False) as desk:
+        kb = Knowledge(desk)
+        article_id = _publish(kb, "Café au lait", "Un café.")
+        with sqlite3.connect(path) as db:  # the old layout, claiming to be in step
+            db.executescript(
+                """
+                CREATE VIRTUAL TABLE kb_search USING fts5(
+                    article_id UNINDEXED, locale UNINDEXED, version UNINDEXED, title, body,
+                    tokenize = 'unicode61 remove_diacritics 2'
+                );
+                CREATE TABLE kb_search_synced (
+                    article_id TEXT PRIMARY KEY, stream_version INTEGER NOT NULL
+                );
+                INSERT INTO kb_search_synced VALUES ('KB-1', 3);
+                """
+            )
+        hits = kb.search("CAFE")
+        assert [(h.article_id, h.title) for h in hits] == [(article_id, "Café au lait")]
+    with sqlite3.connect(path) as db:
+        (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'kb_search'").fetchone()
+        assert "shown_title" in sql

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from serviceflow import ManualClock, ServiceDesk
-from serviceflow.article import DRAFT, IN_REVIEW, PUBLISHED, RETIRED, REVIEW_DUE
-from serviceflow.article_events import ArticleApproved, ArticleUsed, ReviewDue
+from serviceflow import knowledge as knowledge_module
+from serviceflow.aggregate import Streams
+from serviceflow.article import (
+    ARTICLES,
+    DRAFT,
+    IN_REVIEW,
+    PUBLISHED,
+    RETIRED,
+    REVIEW_DUE,
+    Article,
+    ArticleCommand,
+    decide,
+)
+from serviceflow.article_events import ArticleApproved, ArticleDrafted, ArticleUsed, ReviewDue
 from serviceflow.errors import InvalidTransition, NotAuthorized, NotFound, ValidationError
-from serviceflow.knowledge import SYSTEM_REVIEWER, Knowledge, raise_due_reviews
+from serviceflow.events import Event
+from serviceflow.governance import review
+from serviceflow.knowledge import SCAN_EVERY, SYSTEM_REVIEWER, Knowledge, raise_due_reviews
 
 from .conftest import walk_to
 
@@ -229,3 +244,114 @@ def test_tick_sees_an_article_another_desk_published_within_the_hour(tmp_path: P
         clock.advance(timedelta(days=1))
         ticking.tick()
         assert Knowledge(ticking).get(article.id).state == REVIEW_DUE
+
+
+def test_automatic_ids_skip_the_ids_taken(desk: ServiceDesk) -> None:
+    kb = Knowledge(desk)
+    kb.draft(by=AUTHOR, category="c", title="t", body="b")
+    kb.draft(by=AUTHOR, category="c", title="t", body="b", article_id="KB-3")
+    assert kb.draft(by=AUTHOR, category="c", title="t", body="b").id == "KB-4"
+    kb.draft(by=AUTHOR, category="c", title="t", body="b", article_id="KB-5")
+    assert kb.draft(by=AUTHOR, category="c", title="t", body="b").id == "KB-6"
+    assert [a.id for a in kb.all()] == ["KB-1", "KB-3", "KB-4", "KB-5", "KB-6"]
+
+
+@pytest.mark.parametrize("every", [timedelta(days=999_999_999), timedelta(days=3654)])
+def test_a_review_cycle_over_ten_years_is_refused_and_writes_nothing(
+    desk: ServiceDesk, every: timedelta
+) -> None:
+    kb = Knowledge(desk)
+    with pytest.raises(ValidationError, match=r"review_every: .* longer than ten years"):
+        kb.draft(by=AUTHOR, category="c", title="t", body="b", review_every=every)
+    assert list(kb.all()) == []
+    desk.tick()
+
+
+def test_a_cycle_stored_beyond_the_calendar_stops_neither_tick_nor_governance(
+    desk: ServiceDesk, clock: ManualClock
+) -> None:
+    """An article drafted before the bound existed, with the longest timedelta."""
+    kb = Knowledge(desk)
+    drafted = ArticleDrafted(
+        article_id="KB-1",
+        owner=AUTHOR,
+        category="billing",
+        locale="en",
+        title="Old",
+        body="Drafted long ago",
+        review_every=int(timedelta(days=999_999_999).total_seconds()),
+        at=clock.now(),
+        by=AUTHOR,
+        policy=desk.policy.version,
+    )
+    Streams(desk.store, ARTICLES).append("KB-1", [drafted], None)
+    kb.submit_for_review("KB-1", by=AUTHOR)
+    kb.approve("KB-1", by=REVIEWER)
+    other = _published(kb)
+    assert kb.get("KB-1").review_due_at is None
+    clock.advance(timedelta(days=31))
+    desk.tick()
+    assert (kb.get("KB-1").state, kb.get(other).state) == (PUBLISHED, REVIEW_DUE)
+    assert review(desk, "monthly").checks
+
+
+def test_one_failing_article_is_logged_and_never_stops_a_tick(
+    desk: ServiceDesk,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    kb = Knowledge(desk)
+    first, second = _published(kb), _published(kb)
+    real = decide
+
+    def failing(
+        article: Article | None, command: ArticleCommand, now: datetime, policy: str
+    ) -> list[Event]:
+        if command.article_id == first:
+            raise OverflowError("date value out of range")
+        return real(article, command, now, policy)
+
+    monkeypatch.setattr(knowledge_module, "decide", failing)  # what the tick decides with
+    clock.advance(timedelta(days=30))
+    with caplog.at_level(logging.ERROR, logger="serviceflow.knowledge"):
+        desk.tick()
+    assert (kb.get(first).state, kb.get(second).state) == (PUBLISHED, REVIEW_DUE)
+    logged = [r for r in caplog.records if r.name == "serviceflow.knowledge"]
+    assert len(logged) == 1
+    assert first in logged[0].getMessage()
+    assert "OverflowError" in logged[0].getMessage()
+    with pytest.raises(OverflowError):
+        raise_due_reviews(desk)  # called directly, an error is the caller's
+    monkeypatch.setattr(knowledge_module, "decide", real)
+    clock.advance(SCAN_EVERY)
+    desk.tick()
+    assert kb.get(first).state == REVIEW_DUE, "looked at again within the hour"
+
+
+@pytest.mark.parametrize("submitted", [False, True])
+def test_an_abandoned_draft_keeps_the_live_text_in_its_review_cycle(
+    desk: ServiceDesk, clock: ManualClock, submitted: bool
+) -> None:
+    kb = Knowledge(desk)
+    article_id = _published(kb)
+    kb.edit(article_id, by="agent:sam", title="Fix an invoice", body="Use the wizard.")
+    if submitted:
+        kb.submit_for_review(article_id, by="agent:sam")
+    state = IN_REVIEW if submitted else DRAFT
+    clock.advance(timedelta(days=30))
+    desk.tick()
+    flagged = kb.get(article_id)
+    assert (flagged.state, flagged.review_overdue, flagged.version) == (state, True, 1)
+    assert isinstance(kb.history(article_id)[-1], ReviewDue)
+    assert kb.history(article_id)[-1].by == SYSTEM_REVIEWER
+    assert [h.version for h in kb.search("invoice")] == [1], "the live text stays searchable"
+    assert raise_due_reviews(desk) == [], "raised once"
+
+    if not submitted:
+        kb.submit_for_review(article_id, by="agent:sam")
+    approved = kb.approve(article_id, by=REVIEWER)
+    assert (approved.state, approved.version, approved.review_overdue) == (PUBLISHED, 2, False)
+    clock.advance(timedelta(days=30))
+    desk.tick()
+    assert kb.get(article_id).state == REVIEW_DUE, "the new version's cycle runs"

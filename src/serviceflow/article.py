@@ -10,6 +10,11 @@ in_review → published → review_due → retired). The article keeps two texts
   published text and moves the article back to ``draft``; only the approval of that draft
   replaces the published text, as the next version number.
 
+The review cycle follows the published text whatever the state: once it has passed,
+``review_due`` moves a published article to ``review_due``, and flags an article whose
+new draft is in ``draft`` or ``in_review`` (``review_overdue``) without changing its
+state. Any approval clears the flag and restarts the cycle.
+
 Four eyes: a reviewer who wrote none of the text under review must approve it
 (``NotAuthorized`` otherwise). The service that reads and appends is ``knowledge``.
 """
@@ -53,6 +58,8 @@ __all__ = [
     "DRAFT",
     "IN_REVIEW",
     "MACHINE",
+    "MAX_REVIEW_EVERY",
+    "MIN_REVIEW_EVERY",
     "PUBLISHED",
     "RESOLVED_STATES",
     "RETIRED",
@@ -94,6 +101,10 @@ STATES = (DRAFT, IN_REVIEW, PUBLISHED, REVIEW_DUE, RETIRED)
 DEFAULT_LOCALE = "en"
 DEFAULT_REVIEW_EVERY = timedelta(days=180)
 """How long a published text may go without review unless the article says otherwise."""
+MIN_REVIEW_EVERY = timedelta(days=1)
+"""The shortest review cycle an article may have."""
+MAX_REVIEW_EVERY = timedelta(days=3653)
+"""The longest review cycle an article may have: ten years."""
 
 RESOLVED_STATES = (RESOLVED, VALIDATED, CLOSED)
 """The case states in which an article may be linked to the case (resolution onwards)."""
@@ -157,6 +168,10 @@ class Article:
     helpful: int = 0
     not_helpful: int = 0
     retired_reason: str | None = None
+    review_overdue: bool = False
+    """The published text's cycle passed and ``review_due`` was raised, with no approval
+    since: true in ``review_due``, and in ``draft`` or ``in_review`` when a new version
+    was being written meanwhile."""
 
     @property
     def version(self) -> int:
@@ -170,8 +185,14 @@ class Article:
 
     @property
     def review_due_at(self) -> datetime | None:
-        """When the published text is due for its periodic review."""
-        return None if self.reviewed_at is None else self.reviewed_at + self.review_every
+        """When the published text is due for its periodic review; ``None`` if it was never
+        approved, or if its cycle ends beyond the calendar (never due)."""
+        if self.reviewed_at is None:
+            return None
+        try:
+            return self.reviewed_at + self.review_every
+        except OverflowError:  # a cycle stored before the ten-year bound existed
+            return None
 
     def text(self, locale: str | None = None) -> LocaleText | None:
         """The published text in ``locale`` (default: the article's default locale)."""
@@ -231,10 +252,16 @@ def cycle_passed(event: EventData) -> bool:
     return due is not None and subject.now >= due
 
 
+def not_flagged(event: EventData) -> bool:
+    """The passed review cycle has not been flagged yet (``review_due`` is raised once)."""
+    return not _subject(event).article.review_overdue
+
+
 GUARD_REASONS = {
     "reviewer_not_author": "the reviewer is an author of the text under review",
     "has_published": "the article has no published version yet",
     "cycle_passed": "the review cycle has not passed yet",
+    "not_flagged": "the review is already flagged as due",
 }
 
 
@@ -248,6 +275,13 @@ TRANSITIONS: tuple[Step, ...] = (
     Step("approve", (REVIEW_DUE,), PUBLISHED, (reviewer_not_author,), doc="periodic review"),
     Step("reject", (IN_REVIEW,), DRAFT, doc="back to the authors"),
     Step("review_due", (PUBLISHED,), REVIEW_DUE, (cycle_passed,), doc="cycle passed"),
+    Step(
+        "review_due",
+        (DRAFT, IN_REVIEW),
+        None,
+        (cycle_passed, not_flagged),
+        doc="cycle of the live text passed while a new version is written: flag it",
+    ),
     Step("retire", _HAS_TEXT, RETIRED, doc="withdraw"),
     Step("use", _HAS_TEXT, None, (has_published,), doc="linked at a resolution"),
     Step("feedback", _HAS_TEXT, None, (has_published,), doc="helpful or not"),
@@ -509,8 +543,15 @@ def _check_shape(command: ArticleCommand) -> None:
         texts["category"] = command.category
         if command.owner is not None and not command.owner.strip():
             problems.append("owner: expected a non-empty actor, or leave it out")
-        if command.review_every < timedelta(days=1):
-            problems.append(f"review_every: {command.review_every} is shorter than a day")
+        every = command.review_every
+        if not isinstance(every, timedelta):
+            problems.append(f"review_every: expected a timedelta, got {every!r:.60}")
+        elif every < MIN_REVIEW_EVERY:
+            problems.append(f"review_every: {every} is shorter than a day")
+        elif every > MAX_REVIEW_EVERY:
+            problems.append(
+                f"review_every: {every} is longer than ten years ({MAX_REVIEW_EVERY.days} days)"
+            )
     if isinstance(command, Reject | Retire):
         texts["reason"] = command.reason
     if isinstance(command, Link):
@@ -558,12 +599,15 @@ def evolve(article: Article | None, event: Event) -> Article:
             authors = base.authors if event.by in base.authors else (*base.authors, event.by)
             return _replace(article, draft=Revision(ReadOnlyMap(texts), authors))
         case ArticleApproved():
+            article = _replace(article, reviewed_at=event.at, review_overdue=False)
             if article.draft is not None and event.version != article.version:
                 published = _replace(article.draft, version=event.version)
-                return _replace(article, published=published, draft=None, reviewed_at=event.at)
-            return _replace(article, reviewed_at=event.at)
+                return _replace(article, published=published, draft=None)
+            return article
+        case ReviewDue():
+            return _replace(article, review_overdue=True)
         case ArticleRetired():
-            return _replace(article, retired_reason=event.reason)
+            return _replace(article, retired_reason=event.reason, review_overdue=False)
         case ArticleUsed():
             return _replace(
                 article,

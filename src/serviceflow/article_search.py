@@ -1,13 +1,20 @@
 """Search over the published text of live articles: a built-in plugin of ``search_articles``.
 
+Both backends see the same words (``words``): letters and digits, lower-cased, with
+diacritics removed (Unicode NFKD without its combining marks: "Café" is "cafe", "Straße"
+is "straße", not "strasse"). So a query finds the same articles on either; only the
+ranking differs.
+
 - Any store: a ranked search in memory. Each locale variant's score is the frequency of
   the query's words in its title (counted twice) and body; ties go by article id, then
   locale, so results are deterministic.
 - A desk on a SQLite store: an FTS5 index (``kb_search``) in the same database file,
-  through a connection of its own, ranked by bm25 (title weighs 5, body 1). Before each
-  search it is brought in step with the article streams: an article whose stream version
-  differs from the one indexed is indexed again (its published text, or nothing once
-  retired).
+  through a connection of its own, ranked by bm25 (title weighs 5, body 1). It indexes
+  the text already split into ``words`` with FTS5's ``ascii`` tokenizer, which keeps
+  each of them whole, so SQLite folds nothing of its own. Before each search it is
+  brought in step with the article streams: an article whose stream version differs from
+  the one indexed is indexed again (its published text, or nothing once retired). An
+  index of an older layout is dropped and built again.
 
 Either way an article appears once, in its best-matching locale, or only in ``locale``
 when one is asked for. Plugins that implement ``search_articles`` answer first.
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -31,7 +39,15 @@ from serviceflow.hookspecs import hookimpl
 if TYPE_CHECKING:
     from serviceflow.desk import ServiceDesk
 
-__all__ = ["ArticleHit", "FtsIndex", "ranked", "search", "search_articles", "words"]
+__all__ = [
+    "ArticleHit",
+    "FtsIndex",
+    "normalise",
+    "ranked",
+    "search",
+    "search_articles",
+    "words",
+]
 
 _WORD = re.compile(r"[^\W_]+")
 _TITLE_WEIGHT = 2
@@ -49,9 +65,17 @@ class ArticleHit:
     """Higher is better; comparable only within one search."""
 
 
+def normalise(text: str) -> str:
+    """``text`` lower-cased and without diacritics: NFKD, combining marks dropped. Unlike
+    ``casefold`` it keeps "ß" (a word of its own, not "ss")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
 def words(text: str) -> list[str]:
-    """The lowercase words of ``text`` (letters and digits), in order, repeats kept."""
-    return _WORD.findall(text.casefold())
+    """The normalised words of ``text`` (letters and digits), in order, repeats kept:
+    what both the in-memory and the SQLite search match."""
+    return _WORD.findall(normalise(text))
 
 
 def ranked(
@@ -76,6 +100,21 @@ def ranked(
     return hits[:limit]
 
 
+_FTS_TABLE = """CREATE VIRTUAL TABLE kb_search USING fts5(
+    article_id UNINDEXED, locale UNINDEXED, version UNINDEXED, shown_title UNINDEXED,
+    title, body, tokenize = 'ascii'
+)"""
+"""The index: ``title`` and ``body`` hold the text's ``words`` joined by spaces, and
+``shown_title`` the title as written."""
+_SYNCED_TABLE = """CREATE TABLE kb_search_synced (
+    article_id TEXT PRIMARY KEY, stream_version INTEGER NOT NULL
+)"""
+
+
+def _indexed(text: str) -> str:
+    return " ".join(words(text))
+
+
 class FtsIndex:
     """The FTS5 index of a SQLite store's live articles, in the store's own file."""
 
@@ -83,17 +122,32 @@ class FtsIndex:
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
         self._db.execute("PRAGMA busy_timeout = 30000")
-        self._db.executescript(
-            """
-            CREATE VIRTUAL TABLE IF NOT EXISTS kb_search USING fts5(
-                article_id UNINDEXED, locale UNINDEXED, version UNINDEXED, title, body,
-                tokenize = 'unicode61 remove_diacritics 2'
-            );
-            CREATE TABLE IF NOT EXISTS kb_search_synced (
-                article_id TEXT PRIMARY KEY, stream_version INTEGER NOT NULL
-            );
-            """
-        )
+        try:
+            self._create()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _layout(self) -> str | None:
+        found = self._db.execute("SELECT sql FROM sqlite_master WHERE name = 'kb_search'")
+        row = found.fetchone()
+        return None if row is None else str(row[0])
+
+    def _create(self) -> None:
+        """Create the tables, or build them again if they are of an older layout."""
+        if self._layout() == _FTS_TABLE:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._layout() != _FTS_TABLE:  # another connection may have just built it
+                self._db.execute("DROP TABLE IF EXISTS kb_search")
+                self._db.execute("DROP TABLE IF EXISTS kb_search_synced")
+                self._db.execute(_FTS_TABLE)
+                self._db.execute(_SYNCED_TABLE)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         """Close the index's connection."""
@@ -111,10 +165,18 @@ class FtsIndex:
                 self._db.execute("DELETE FROM kb_search WHERE article_id = ?", (article.id,))
                 if article.live and article.published is not None:
                     self._db.executemany(
-                        "INSERT INTO kb_search (article_id, locale, version, title, body) "
-                        "VALUES (?, ?, ?, ?, ?)",
+                        "INSERT INTO kb_search "
+                        "(article_id, locale, version, shown_title, title, body) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
                         [
-                            (article.id, loc, article.version, text.title, text.body)
+                            (
+                                article.id,
+                                loc,
+                                article.version,
+                                text.title,
+                                _indexed(text.title),
+                                _indexed(text.body),
+                            )
                             for loc, text in article.published.texts.items()
                         ],
                     )
@@ -137,11 +199,11 @@ class FtsIndex:
         params: list[object] = [match] + ([locale] if locale is not None else []) + [limit]
         rows = self._db.execute(
             f"""
-            SELECT article_id, version, locale, title, rank FROM (
-                SELECT article_id, version, locale, title, rank,
+            SELECT article_id, version, locale, shown_title, rank FROM (
+                SELECT article_id, version, locale, shown_title, rank,
                        row_number() OVER (PARTITION BY article_id ORDER BY rank, locale) AS n
-                FROM (SELECT article_id, version, locale, title,
-                             bm25(kb_search, 0, 0, 0, 5.0, 1.0) AS rank
+                FROM (SELECT article_id, version, locale, shown_title,
+                             bm25(kb_search, 0, 0, 0, 0, 5.0, 1.0) AS rank
                       FROM kb_search WHERE {where})
             ) WHERE n = 1 ORDER BY rank, article_id LIMIT ?
             """,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import field, frozen
 
 from serviceflow import events as ev
-from serviceflow.article import PUBLISHED, REVIEW_DUE, Article
+from serviceflow.article import DRAFT, IN_REVIEW, PUBLISHED, REVIEW_DUE, Article
 from serviceflow.case_facts import CaseFacts, before, case_facts
 from serviceflow.clock import require_aware
 from serviceflow.duration import format_duration
@@ -431,10 +431,14 @@ def _sop_updates(period: _Period) -> Check:
 
 
 def _due(article: Article, at: datetime) -> bool:
-    """Due for review: raised by a tick already, or its cycle has passed by ``at``."""
+    """Due for review: raised by a tick already (in any state), or the cycle of its live
+    text has passed by ``at``."""
     due = article.review_due_at
-    return article.state == REVIEW_DUE or (
-        article.state == PUBLISHED and due is not None and due <= at
+    live = article.state in (PUBLISHED, DRAFT, IN_REVIEW) and article.published is not None
+    return (
+        article.state == REVIEW_DUE
+        or article.review_overdue
+        or (live and due is not None and due <= at)
     )
 
 

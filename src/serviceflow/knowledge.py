@@ -4,12 +4,14 @@
 command into events and appends them at the version they were decided on (another writer
 first: decided again, up to five times). Search, effectiveness and "heard three times"
 suggestions live in ``article_search`` and ``article_effectiveness``; this is their front.
-``raise_due_reviews(desk, now)`` is what the desk's ``tick`` calls.
+``raise_due_reviews(desk, now)`` is what the desk's ``tick`` calls; there, an article
+that cannot be handled is logged and skipped, so it never stops a tick.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
@@ -19,6 +21,8 @@ from serviceflow.article import (
     ARTICLES,
     DEFAULT_LOCALE,
     DEFAULT_REVIEW_EVERY,
+    DRAFT,
+    IN_REVIEW,
     PUBLISHED,
     Approve,
     Article,
@@ -52,6 +56,11 @@ if TYPE_CHECKING:
 __all__ = ["SYSTEM_REVIEWER", "Knowledge", "raise_due_reviews"]
 
 _ATTEMPTS = 5
+_log = logging.getLogger("serviceflow.knowledge")
+
+_REVIEWED = (PUBLISHED, DRAFT, IN_REVIEW)
+"""The states in which a published text's review cycle runs (a new version may be in
+``draft`` or ``in_review`` while the published text stays live)."""
 
 SYSTEM_REVIEWER = "system:knowledge"
 """Who raises a review due: the desk itself."""
@@ -78,9 +87,10 @@ class Knowledge:
         locale: str = DEFAULT_LOCALE,
         review_every: timedelta = DEFAULT_REVIEW_EVERY,
     ) -> Article:
-        """Start an article (id ``KB-<n>`` unless given); ``owner`` defaults to ``by``."""
+        """Start an article (id ``KB-<n>``, the first free from the count of articles,
+        unless given); ``owner`` defaults to ``by``."""
         for _ in range(_ATTEMPTS):
-            ident = article_id or f"KB-{sum(1 for _ in self._ids()) + 1}"
+            ident = article_id or self._next_id()
             command = Draft(
                 article_id=ident,
                 by=by,
@@ -92,6 +102,8 @@ class Knowledge:
                 review_every=review_every,
             )
             found = self.streams.load(ident)
+            if found is not None and article_id is None:
+                continue  # taken since the ids were listed: number again
             events = decide(found.state if found else None, command, self._now(), self._policy())
             try:
                 return self.streams.append(ident, events, None).state
@@ -161,7 +173,8 @@ class Knowledge:
         )
 
     def raise_due_reviews(self, now: datetime | None = None) -> list[Article]:
-        """Mark every published article whose review cycle has passed by ``now``."""
+        """Raise ``review_due`` on every live article whose published text's review cycle
+        has passed by ``now``."""
         return raise_due_reviews(self.desk, now)
 
     # --- reading -----------------------------------------------------------------------
@@ -210,8 +223,14 @@ class Knowledge:
     def _policy(self) -> str:
         return self.desk.policy.version
 
-    def _ids(self) -> Iterator[str]:
-        return self.desk.store.streams(ARTICLES.prefix)
+    def _next_id(self) -> str:
+        """``KB-<n>``: from the number of articles plus one, the first id not taken."""
+        prefix = ARTICLES.prefix
+        taken = {stream[len(prefix) :] for stream in self.desk.store.streams(prefix)}
+        n = len(taken) + 1
+        while f"KB-{n}" in taken:
+            n += 1
+        return f"KB-{n}"
 
 
 SCAN_EVERY = timedelta(hours=1)
@@ -223,34 +242,66 @@ _next_scan: WeakKeyDictionary[object, datetime] = WeakKeyDictionary()
 
 @hookimpl
 def tick(desk: ServiceDesk, now: datetime) -> None:
-    """Raise the reviews that came due, looking only when one may have."""
+    """Raise the reviews that came due, looking only when one may have. An article that
+    fails is logged (``serviceflow.knowledge``) and skipped: the others are still raised
+    and the tick goes on."""
     last = _next_scan.get(desk.store)
     if last is not None and last - SCAN_EVERY <= now < last:
         return
-    raise_due_reviews(desk, now)
+    raise_due_reviews(desk, now, on_error=_log_failure)
 
 
-def raise_due_reviews(desk: ServiceDesk, now: datetime | None = None) -> list[Article]:
-    """Append ``article.review_due`` to every published article whose review cycle has
-    passed by ``now`` (default: the desk's clock): what ``desk.tick`` calls. An article
-    that moved meanwhile is left for the next tick."""
+def _log_failure(article_id: str, error: Exception) -> None:
+    _log.error(
+        "article %s: could not raise its review: %s: %s",
+        article_id,
+        type(error).__name__,
+        error,
+        exc_info=error,
+    )
+
+
+def raise_due_reviews(
+    desk: ServiceDesk,
+    now: datetime | None = None,
+    *,
+    on_error: Callable[[str, Exception], None] | None = None,
+) -> list[Article]:
+    """Append ``article.review_due`` to every article whose published text's review cycle
+    has passed by ``now`` (default: the desk's clock) and is not flagged yet: what
+    ``desk.tick`` calls. A published article moves to ``review_due``; one with a new
+    version in ``draft`` or ``in_review`` keeps its state and is flagged
+    (``review_overdue``). An article that moved meanwhile is left for the next tick.
+
+    An error on one article is raised, unless ``on_error(article_id, error)`` is given:
+    then it is told and the other articles are still handled."""
     at = require_aware(now if now is not None else desk.clock.now(), "now")
     streams: Streams[Article] = Streams(desk.store, ARTICLES)
     raised: list[Article] = []
     soonest = at + SCAN_EVERY
-    for stored in streams.all():
-        article = stored.state
-        due = article.review_due_at
-        if article.state != PUBLISHED or due is None or at < due:
-            if article.state == PUBLISHED and due is not None:
-                soonest = min(soonest, due)
-            continue
-        command = MarkReviewDue(article_id=article.id, by=SYSTEM_REVIEWER)
-        events = decide(article, command, at, desk.policy.version)
+    prefix = ARTICLES.prefix
+    for stream in desk.store.streams(prefix):
+        article_id = stream[len(prefix) :]
         try:
-            raised.append(streams.append(article.id, events, stored).state)
-        except ConcurrencyConflict:
-            soonest = at  # look again at the next tick
-            continue
+            stored = streams.load(article_id)
+            if stored is None:
+                continue
+            article = stored.state
+            due = article.review_due_at
+            if article.state not in _REVIEWED or article.review_overdue or due is None:
+                continue
+            if at < due:
+                soonest = min(soonest, due)
+                continue
+            command = MarkReviewDue(article_id=article.id, by=SYSTEM_REVIEWER)
+            events = decide(article, command, at, desk.policy.version)
+            try:
+                raised.append(streams.append(article.id, events, stored).state)
+            except ConcurrencyConflict:
+                soonest = at  # look again at the next tick
+        except Exception as error:
+            if on_error is None:
+                raise
+            on_error(article_id, error)  # looked at again within SCAN_EVERY
     _next_scan[desk.store] = soonest
     return raised
