@@ -284,3 +284,23 @@ def test_a_failing_route_plugin_does_not_stop_a_pass() -> None:
     decisions = desk.route_waiting()
     assert [d.agent for d in decisions] == ["agent:bob"]
     assert [desk.case(i).assignee for i in ids].count("agent:bob") == 1
+
+
+def test_a_case_past_its_sla_target_waits_ahead_of_those_not_yet_due() -> None:
+    level = {"name": "all", "targets": {"first_response": {"within": "1h", "time": "calendar"}}}
+    automation = {**ROUTING["automation"], "route": False}
+    clock = ManualClock(MONDAY)
+    desk = ServiceDesk.open(
+        "memory://",
+        policy=load_policy({**ROUTING, "automation": automation, "sla": [level]}),
+        clock=clock,
+        entry_points=False,
+    )
+    first = intake(desk, "howto")
+    clock.advance(timedelta(minutes=30))
+    second = intake(desk, "howto")
+    clock.advance(timedelta(minutes=31))
+    fired = desk.tick()
+    breached = [e.case_id for e in fired if e.event.TYPE == "case.sla_breached"]
+    assert breached == [first], "its breach timer is gone: only its ledger knows it is due"
+    assert [c.id for c in desk.queue("howto")] == [first, second], "the overdue case first"

@@ -43,7 +43,15 @@ if _MISSING is None:
     from serviceflow.calibration import CalibrationReport, calibrate
     from serviceflow.case import Case
     from serviceflow.case_facts import DIMENSIONS
-    from serviceflow.cli_support import add_row, console, err, open_desk, store_url, table
+    from serviceflow.cli_support import (
+        add_row,
+        console,
+        err,
+        open_desk,
+        print_kpis,
+        store_url,
+        table,
+    )
     from serviceflow.dashboard import write_dashboard
     from serviceflow.demo import DemoStep, demo_desk, run_demo
     from serviceflow.desk import ServiceDesk
@@ -55,13 +63,12 @@ if _MISSING is None:
     from serviceflow.import_mapping import load_mapping
     from serviceflow.importer import ImportReport, import_csv
     from serviceflow.improvement import WORKFLOW as IMPROVEMENT_WORKFLOW
-    from serviceflow.metrics import KpiReport, kpis
+    from serviceflow.metrics import kpis
     from serviceflow.outbox import DEFAULT_LEASE
     from serviceflow.policy import Policy, load_policy
     from serviceflow.problems import WORKFLOW as PROBLEM_WORKFLOW
     from serviceflow.problems import workarounds
-    from serviceflow.report import Table as KpiTable
-    from serviceflow.report import format_cell, headline, tables, write_exports
+    from serviceflow.report import write_exports
     from serviceflow.sla import ClockReport
     from serviceflow.worker import Worker, redacted, stopping_on_signals
 
@@ -771,7 +778,7 @@ if _MISSING is None:
         if as_json:
             click.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
         else:
-            _print_kpis(found, policy)
+            print_kpis(found, policy)
         if folder is not None:
             written = write_exports(found, folder, policy=policy)
             tell.print(f"wrote {len(written)} files to {escape(folder)}")
@@ -791,39 +798,6 @@ if _MISSING is None:
             except ImportError as missing:
                 raise click.ClickException(str(missing)) from None
             tell.print(f"wrote {escape(html_path)}")
-
-    def _print_kpis(found: KpiReport, policy: Policy) -> None:
-        """The period, the headline numbers, then every table that has rows."""
-        sliced = f", by {found.by}" if found.by else ""
-        since = _when(found.start) if found.start is not None else "the first case"
-        console.print(f"[bold]KPIs[/] {since} to {_when(found.end)} UTC{escape(sliced)}")
-        console.print(
-            " · ".join(
-                f"{f.label} [bold]{escape(f.text())}[/] ({escape(f.detail)})"
-                for f in headline(found.overall)
-            )
-        )
-        for shown in tables(found, policy):
-            if shown.rows and shown.name != "volume":
-                _print_kpi_table(shown)
-        if not found.overall.cases:
-            console.print("No case in this period; pass --from to look further back.")
-
-    def _print_kpi_table(shown: KpiTable) -> None:
-        """A KPI table with numbers right-aligned, durations and rates readable."""
-        out = Table(title=escape(shown.title), title_justify="left")
-        for column in shown.columns:
-            out.add_column(
-                escape(column.label),
-                justify="left" if column.kind == "text" else "right",
-                overflow="fold",
-            )
-        for row in shown.rows:
-            cells = zip(row, shown.columns, strict=True)
-            out.add_row(*(escape(format_cell(value, c.kind)) for value, c in cells))
-        console.print(out)
-        if shown.note:
-            console.print(f"[dim]{escape(shown.note)}[/]")
 
     @cli.command("import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
@@ -1038,7 +1012,8 @@ if _MISSING is None:
     from serviceflow.cli_improve import improve as _improve
     from serviceflow.cli_knowledge import kb as _kb
     from serviceflow.cli_problems import problem as _problem
+    from serviceflow.cli_simulate import simulate as _simulate
     from serviceflow.cli_staff import staff as _staff
 
-    for _group in (_improve, _kb, _problem, _staff):
+    for _group in (_improve, _kb, _problem, _simulate, _staff):
         cli.add_command(_group)

@@ -15,7 +15,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from serviceflow.desk import ServiceDesk
+from serviceflow.metrics import KpiReport
 from serviceflow.policy import Policy, load_policy
+from serviceflow.report import Table as KpiTable
+from serviceflow.report import format_cell, headline, tables
 
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
@@ -53,3 +56,39 @@ def open_desk(ctx: click.Context, *, existing: bool = True, quiet: bool = True) 
     path = options["policy"]
     policy: Policy | None = load_policy(Path(path)) if path else None
     return ServiceDesk.open(store_url(db), policy=policy)
+
+
+def print_kpis(found: KpiReport, policy: Policy) -> None:
+    """A KPI report as ``serviceflow report`` prints it: the period, the headline numbers,
+    then every table that has rows."""
+    sliced = f", by {found.by}" if found.by else ""
+    since = f"{found.start:%Y-%m-%d %H:%M}" if found.start is not None else "the first case"
+    console.print(f"[bold]KPIs[/] {since} to {found.end:%Y-%m-%d %H:%M} UTC{escape(sliced)}")
+    console.print(
+        " · ".join(
+            f"{f.label} [bold]{escape(f.text())}[/] ({escape(f.detail)})"
+            for f in headline(found.overall)
+        )
+    )
+    for shown in tables(found, policy):
+        if shown.rows and shown.name != "volume":
+            _print_kpi_table(shown)
+    if not found.overall.cases:
+        console.print("No case in this period; pass --from to look further back.")
+
+
+def _print_kpi_table(shown: KpiTable) -> None:
+    """A KPI table with numbers right-aligned, durations and rates readable."""
+    out = Table(title=escape(shown.title), title_justify="left")
+    for column in shown.columns:
+        out.add_column(
+            escape(column.label),
+            justify="left" if column.kind == "text" else "right",
+            overflow="fold",
+        )
+    for row in shown.rows:
+        cells = zip(row, shown.columns, strict=True)
+        out.add_row(*(escape(format_cell(value, c.kind)) for value, c in cells))
+    console.print(out)
+    if shown.note:
+        console.print(f"[dim]{escape(shown.note)}[/]")

@@ -267,7 +267,8 @@ class Dispatching:
         """The earliest SLA due time of each case with a service level.
 
         The stored breach timers give it in one query; only a case without one (overdue,
-        or no clock running) is asked of its ledger.
+        or no clock running) is asked of its ledger, where a clock already past its target
+        counts by its due instant: an overdue case goes first, not last.
         """
         levelled = [c for c in cases if c.sla is not None]
         timers = self.store.case_timers([c.id for c in levelled])
@@ -278,8 +279,8 @@ class Dispatching:
                 dues[case.id] = datetime.fromisoformat(min(breaches))
             else:
                 clocks = self.sla(case.id).clocks
-                running = [c.due for c in clocks if c.status == "running" and c.due is not None]
-                dues[case.id] = min(running, default=None)
+                live = [c.due for c in clocks if c.active and c.due is not None]
+                dues[case.id] = min(live, default=None)
         return dues
 
     def _routed(self: _Desk, case: Case) -> Case:
