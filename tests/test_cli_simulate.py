@@ -79,3 +79,25 @@ def test_without_the_simulation_extra_the_command_says_what_to_install(
     result = CliRunner().invoke(cli, ["simulate", "--quiet"])
     assert result.exit_code == 1
     assert "needs the 'simulation' extra" in result.output
+
+
+def test_the_main_job_needs_only_the_extras_the_readme_installs() -> None:
+    """The README's first command installs cli, reports and simulation: not holidays."""
+    import subprocess
+
+    script = (
+        "import sys; sys.modules['holidays'] = None\n"
+        "from serviceflow.scenario import load_scenario\n"
+        "from serviceflow.simulation import simulate\n"
+        "week = load_scenario('week')\n"
+        "print(len(week.desk_policy().calendar_map))\n"
+        "short = week.with_overrides(seed=1)\n"
+        "import attrs, datetime\n"
+        "short = attrs.evolve(short, duration=datetime.timedelta(hours=6))\n"
+        "print(simulate(short, 'memory://').cases > 0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "True"
