@@ -304,3 +304,23 @@ def test_a_case_past_its_sla_target_waits_ahead_of_those_not_yet_due() -> None:
     breached = [e.case_id for e in fired if e.event.TYPE == "case.sla_breached"]
     assert breached == [first], "its breach timer is gone: only its ledger knows it is due"
     assert [c.id for c in desk.queue("howto")] == [first, second], "the overdue case first"
+
+
+def test_a_pass_asks_once_for_cases_routing_cannot_tell_apart() -> None:
+    desk = routed_desk()
+    ids = [intake(desk, "billing") for _ in range(7)]  # ann and bob take 4; 3 wait
+    asked: list[str] = []
+    route = desk._route
+
+    def counted(case_id: str, by: str, loads: Any) -> Any:
+        asked.append(case_id)
+        return route(case_id, by, loads)
+
+    desk._route = counted  # type: ignore[method-assign]
+    decisions = desk.route_waiting()
+    waiting = [c.id for c in desk.queue("billing")]
+    assert waiting == ids[4:]
+    assert asked == waiting[:1], "the others are like the first: nobody, without asking again"
+    assert [d.case_id for d in decisions] == waiting
+    assert {d.reason for d in decisions} == {decisions[0].reason}
+    assert all(d.agent is None for d in decisions)

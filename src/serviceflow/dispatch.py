@@ -39,6 +39,7 @@ from serviceflow.routing import (
     roster_of,
     work_of,
 )
+from serviceflow.routing_policy import Work
 from serviceflow.serialization import decode_event
 from serviceflow.store import Store, StreamWrite
 
@@ -211,19 +212,34 @@ class Dispatching:
 
         Cases of a ``scheduled`` queue whose priority level responds ``scheduled`` wait
         for a run with ``scheduled=True`` (batch processing, e.g. twice a day). The loads
-        are read once and kept current as the pass assigns cases.
+        are read once and kept current as the pass assigns cases; loads only grow within a
+        pass, so once a case finds nobody, a later case that routing cannot tell from it
+        (same channel, category, priority, tier, ...) gets the same answer without being
+        tried again (unless a route plugin decides: it may look at anything).
         """
         loads = self.store.workload(HELD)
         decisions = []
+        plugins = bool(self.plugins.hook.route.get_hookimpls())
+        nobody: dict[Work, Decision] = {}
         for case in self._waiting():
             if self._batched(case) and not scheduled:
                 continue
+            like = None if plugins else attrs_evolve(work_of(case), case_id="")
+            known = nobody.get(like) if like is not None else None
+            if known is not None:
+                decisions.append(attrs_evolve(known, case_id=case.id))
+                continue
             try:
-                decisions.append(self._route(case.id, ROUTER, loads)[0])
+                decision = self._route(case.id, ROUTER, loads)[0]
             except ServiceflowError as exc:
                 log.info("routing skipped case %s: %s", case.id, exc)
+                continue
             except Exception:  # a failing route plugin must not stop the pass
                 log.exception("routing failed for case %s; it keeps waiting", case.id)
+                continue
+            decisions.append(decision)
+            if decision.agent is None and like is not None:
+                nobody[like] = decision
         return decisions
 
     def _offer_waiting(self: _Desk) -> None:
