@@ -4,8 +4,9 @@ Figure 1: desk commands per second of a simulation (simpy processes, the observe
 ``tick`` every 5 simulated minutes, the auto-confirm sweep and the closing KPI pass all
 included in the wall time) against a plain loop that drives the same desk commands
 without simpy: submit (automation classifies, prioritizes and routes), acknowledge,
-resolve, validate and confirm, case after case, on a fresh desk with the same policy and
-store kind. Target ≥ 0.3×.
+resolve, validate and confirm, case after case, on a fresh desk with the same policy
+(its agents always on shift, so every case is assigned at once) and store kind.
+Target ≥ 0.3×.
 
 Figure 2: the default ``serviceflow simulate`` (the shipped ``week.toml``, about 2,400
 cases, on a SQLite file at its default synchronous level, KPI tables and the HTML
@@ -27,6 +28,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from attrs import evolve
 from report import Row, machine, print_table, section
 
 from serviceflow.clock import ManualClock
@@ -45,17 +47,23 @@ _RATE = re.compile(r"([\d,]+) desk commands .* \(([\d,]+) commands/s\)")
 
 
 def plain_loop(scenario: Scenario, url: str, cases: int) -> tuple[int, float]:
-    """Commands and seconds of the same desk commands in a plain loop (no simpy)."""
-    start = scenario.start + timedelta(hours=10)  # Monday 10:00: both weekday shifts on
+    """Commands and seconds of the same desk commands in a plain loop (no simpy).
+
+    The loop's agents have no shift (always on): with the scenario's shifts, cases 20 s
+    apart from Monday 10:00 would run past the end of the late shift (20:00) and be only
+    submitted while a backlog grew, which would lower the baseline. Always-on agents take
+    every case at once, so each case is the full five commands."""
+    always_on = evolve(scenario, agents=tuple(evolve(g, shift=None) for g in scenario.agents))
+    start = scenario.start + timedelta(hours=10)  # Monday 10:00 (only labels the cases)
     clock = ManualClock(start)
     desk = ServiceDesk.open(
         url,
-        policy=scenario.desk_policy(),
+        policy=always_on.desk_policy(),
         clock=clock,
         entry_points=False,
         deliver_at_once=False,
     )
-    commands = 0
+    commands = unassigned = 0
     began = time.perf_counter()
     with desk:
         for n in range(cases):
@@ -71,13 +79,17 @@ def plain_loop(scenario: Scenario, url: str, cases: int) -> tuple[int, float]:
             )
             commands += 1
             if case.assignee is None:
+                unassigned += 1
                 continue
             desk.acknowledge(case.id, by=case.assignee, message="On it.")
             desk.resolve(case.id, by=case.assignee, resolution="Fixed")
             desk.validate(case.id, by="qa:sim")
             desk.confirm(case.id)
             commands += 4
-    return commands, time.perf_counter() - began
+    seconds = time.perf_counter() - began
+    if unassigned:
+        raise SystemExit(f"plain loop: {unassigned} of {cases} cases were not assigned")
+    return commands, seconds
 
 
 def cli_run(folder: Path) -> tuple[float, int, float, str]:

@@ -95,3 +95,10 @@ def test_a_bad_forecast_is_a_clear_error(tmp_path: Path) -> None:
     code, out = _run(str(tmp_path / "missing.csv"))
     assert code == 1
     assert "cannot read forecast" in out
+
+
+def test_csv_into_a_missing_folder_is_refused_before_planning(tmp_path: Path) -> None:
+    code, out = _run(EXAMPLE, "--csv", str(tmp_path / "nodir" / "plan.csv"))
+    assert code == 2
+    assert "'--csv'" in out
+    assert "does not exist" in out

@@ -8,11 +8,21 @@ from random import Random
 from typing import Any
 
 import pytest
+from attrs import evolve
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from serviceflow.cli import cli
 from serviceflow.errors import ValidationError
-from serviceflow.scenario import Duration, builtin_scenarios, load_scenario
+from serviceflow.scenario import (
+    DAYS,
+    Duration,
+    ScriptedEvent,
+    builtin_scenarios,
+    check_scenario,
+    load_scenario,
+)
 
 BASE: dict[str, Any] = {
     "name": "t",
@@ -120,6 +130,138 @@ def test_staffing_override_scales_counts() -> None:
     assert len(found.agent_ids()) == 5
     with pytest.raises(ValidationError, match="what-if"):
         load_scenario(scenario()).with_overrides(staffing=0)
+
+
+def test_staffing_rounds_half_up_and_keeps_at_least_one() -> None:
+    base = load_scenario(scenario(agents=[{"name": "a", "count": 1}, {"name": "b", "count": 5}]))
+    assert len(base.with_overrides(staffing=2.5).agent_ids()) == 3 + 13  # 2.5 → 3, 12.5 → 13
+    assert base.with_overrides(staffing=0.5).agent_ids() == (
+        "agent:a-1",  # 0.5 → 1 (and at least one)
+        *(f"agent:b-{n}" for n in (1, 2, 3)),  # 2.5 → 3, not 2
+    )
+    with pytest.raises(ValidationError) as caught:
+        base.with_overrides(staffing=float("nan"))
+    assert caught.value.problems[0].startswith("$.staffing: must be above 0")
+
+
+def test_staffing_keeps_the_first_ids_and_cannot_invent_more() -> None:
+    ids = ["agent:ann", "agent:bob", "agent:cy", "agent:dee"]
+    base = load_scenario(
+        scenario(agents=[{"name": "a", "count": 2}, {"name": "named", "ids": ids}])
+    )
+    halved = base.with_overrides(staffing=0.5)
+    assert halved.agent_ids() == ("agent:a-1", "agent:ann", "agent:bob")
+    assert base.with_overrides(staffing=1.0).agent_ids() == base.agent_ids()
+    with pytest.raises(ValidationError, match="what-if") as caught:
+        base.with_overrides(staffing=1.5)
+    assert caught.value.problems == (
+        "$.agents[1].ids: staffing ×1.5 would need 6 agents in group 'named', which names 4 "
+        "by id; give it a count instead, or a factor that does not grow it",
+    )
+
+
+def test_staffing_that_drops_an_absent_agent_is_refused() -> None:
+    ids = ["agent:ann", "agent:bob"]
+    base = load_scenario(
+        scenario(
+            agents=[{"name": "named", "ids": ids}],
+            events=[{"at": "mon 10:00", "kind": "absent", "agent": "agent:bob"}],
+        )
+    )
+    with pytest.raises(ValidationError) as caught:
+        base.with_overrides(staffing=0.5)
+    assert "$.events[0].agent: not a simulated agent: 'agent:bob'" in caught.value.problems
+
+
+ZERO_WEIGHTS: list[tuple[dict[str, Any], str]] = [
+    ({"chances": {"survey": 1.0, "csat": {"1": 0, "5": 0}}}, "$.chances.csat"),
+    ({"chances": {"survey": 1.0, "csat": {}}}, "$.chances.csat"),
+    ({"arrivals": {"per_week": 100, "weekly": dict.fromkeys(DAYS, 0)}}, "$.arrivals.weekly"),
+    ({"arrivals": {"per_week": 100, "daily": [0] * 24}}, "$.arrivals.daily"),
+    ({"mix": {"channel": {"email": 0, "chat": 0}}}, "$.mix.channel"),
+    ({"mix": {"category": {"billing": 0.0}}}, "$.mix.category"),
+]
+
+
+@pytest.mark.parametrize(("changes", "path"), ZERO_WEIGHTS)
+def test_weight_tables_must_add_up_to_more_than_zero(changes: dict[str, Any], path: str) -> None:
+    # All-zero CSAT weights used to pass and crash the run (ZeroDivisionError) mid-week.
+    found = problems(scenario(**changes))
+    assert f"{path}: the weights add up to 0; at least one must be above 0" in found
+
+
+def test_zero_weights_stop_the_cli_before_the_database_is_written(tmp_path: Path) -> None:
+    source = tmp_path / "bad.toml"
+    source.write_text(
+        'name = "bad"\nstart = 2026-03-02T00:00:00Z\nduration = "1h"\n'
+        "[arrivals]\nper_week = 1000\n[chances]\nsurvey = 1.0\n"
+        'csat = { "4" = 0, "5" = 0 }\n'
+    )
+    db = tmp_path / "sim.db"
+    args = ["simulate", str(source), "--db", str(db), "--html", "", "--quiet"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert "$.chances.csat: the weights add up to 0" in result.output
+    assert not db.exists()
+
+
+def test_unknown_skill_is_refused_at_the_group() -> None:
+    # A skill the policy knows nowhere (not a category, not a queue's skill) routes nothing.
+    found = problems(
+        scenario(
+            agents=[
+                {"name": "a", "count": 2, "skills": {"billing": 3}},
+                {"name": "b", "count": 2, "skills": {"biling": 3, "access": 2}},
+            ]
+        )
+    )
+    assert len(found) == 1
+    assert found[0].startswith("$.agents[1].skills.biling: unknown skill; the policy's ")
+    assert "billing" in found[0]
+
+
+def test_a_queue_skill_is_a_known_skill() -> None:
+    queues = [{"name": "all", "skills": {"german": 2}}]
+    agents = [{"name": "a", "count": 1, "skills": {"german": 3}}]
+    found = load_scenario(scenario(agents=agents, policy={"queues": queues}))
+    assert found.desk_policy().agents[0].skills == {"german": 3}
+
+
+def test_policy_problems_of_a_group_are_reported_once_at_the_group() -> None:
+    found = problems(
+        scenario(
+            agents=[
+                {"name": "a", "count": 2},
+                {"name": "b", "count": 3, "skills": {"billing": 9}, "capacity": {"fax": 2}},
+            ],
+            policy={"agents": [{"id": "agent:x", "capacity": {"telex": 1}}]},
+        )
+    )
+    assert found == [
+        "$.policy: $.agents[0].capacity.telex: unknown channel "
+        "(channels: email, web, chat, phone, api, *)",
+        "$.agents[1].skills.billing: level must be between 1 and 5, got 9",
+        "$.agents[1].capacity.fax: unknown channel (channels: email, web, chat, phone, api, *)",
+    ]
+
+
+def test_event_keys_the_kind_does_not_take_are_refused() -> None:
+    events = [
+        {"at": "mon 10:00", "kind": "burst", "agent": "agent:a-1", "count": 2},
+        {"at": "mon 11:00", "kind": "absent", "agent": "agent:a-1", "channel": "phone"},
+    ]
+    found = problems(scenario(events=events))
+    assert found == [
+        "$.events[0].agent: not a key of 'burst' events, which take at, kind, count, spread, "
+        "category, case_kind, channel, impact, urgency, tier, subject",
+        "$.events[1].channel: not a key of 'absent' events, which take at, kind, agent, duration",
+    ]
+    # built in code: a field set away from its default counts as given
+    good = load_scenario(scenario())
+    burst = ScriptedEvent(at="mon 10:00", agent="agent:a-1")
+    with pytest.raises(ValidationError) as caught:
+        check_scenario(evolve(good, events=(burst,)))
+    assert caught.value.problems[0].startswith("$.events[0].agent: not a key of 'burst'")
 
 
 @given(st.floats(1, 3600), st.floats(0.1, 2.0), st.integers(0, 2**32))

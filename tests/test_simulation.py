@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from serviceflow import events as ev
+from serviceflow.case import AWAITING
 from serviceflow.scenario import Scenario, load_scenario
 from serviceflow.sim_whatif import compare, erlang_check
 from serviceflow.simulation import Simulation, simulate
@@ -203,3 +204,65 @@ def test_shipped_scenarios_are_sized_for_the_main_job() -> None:
     week = load_scenario("week")
     assert week.arrivals.per_week * week.duration / timedelta(days=7) == pytest.approx(2400)
     assert len(week.agent_ids()) == 23
+
+
+def _escalations(sim: Simulation) -> tuple[int, int, list[str]]:
+    """Escalations, acceptances, and the cases still awaiting acceptance at the end."""
+    escalated = accepted = 0
+    awaiting = []
+    for case in sim.desk.cases():
+        for record in sim.desk.history(case.id):
+            escalated += isinstance(record.event, ev.Escalated)
+            accepted += isinstance(record.event, ev.EscalationAccepted)
+        if case.escalation is not None and case.escalation.status == AWAITING:
+            awaiting.append(case.id)
+    return escalated, accepted, awaiting
+
+
+def test_one_team_on_both_tiers_accepts_every_escalation() -> None:
+    # The escalating agent is often the tier member with the shortest inbox: the accept
+    # job for the case in hand used to be dropped, leaving the case awaiting forever.
+    policy = {
+        **POLICY,
+        "escalation": {
+            "process_owner": "agent:support-1",
+            "tiers": [
+                {"name": "frontline", "level": 1, "teams": ["support"]},
+                {"name": "technical", "level": 2, "teams": ["support"]},
+            ],
+        },
+    }
+    chances = {"needs_info": 0.1, "escalate": 0.3, "confirm": 0.8}
+    sim = Simulation(tiny(agents=6, policy=policy, chances=chances))
+    try:
+        result = sim.run()
+        escalated, accepted, awaiting = _escalations(sim)
+        assert escalated == result.commands["escalate"] > 30  # 7 of 46 were lost before
+        assert accepted == escalated
+        assert awaiting == []
+        assert result.refused == {}
+    finally:
+        sim.close()
+
+
+@pytest.mark.slow
+def test_the_week_loses_no_escalation() -> None:
+    # Every escalation is accepted, or (escalated to the office-hours engineers on Friday
+    # evening or at the weekend) waits in an engineer's inbox when the week ends.
+    sim = Simulation(load_scenario("week"))
+    try:
+        sim.run()
+        escalated, accepted, awaiting = _escalations(sim)
+        queued = {
+            case_id
+            for agent_id in sim.scenario.agent_ids()
+            for case_id, job in sim.inbox(agent_id)
+            if job == "accept"
+        }
+        assert set(awaiting) <= queued
+        assert accepted + len(awaiting) == escalated
+        engineers = sim.desk.policy.escalation.tiers[-1]
+        for case_id in awaiting:
+            assert sim.desk.case(case_id).escalation.tier == engineers.name  # type: ignore[union-attr]
+    finally:
+        sim.close()

@@ -242,3 +242,81 @@ def test_totals_and_hours_are_sums_of_intervals(arrivals: list[float], handle: f
         math.isfinite(r["asa_seconds"] or 0.0)
         for r in interval_records(plan, Forecast(30, (queue, queue)))
     )
+
+
+def test_an_invalid_interval_stops_before_a_profile_is_expanded() -> None:
+    """Regression: ``interval_minutes = 0`` with a profile crashed on ``60 % 0``."""
+    profile = {"hourly": [10] * 24, "days": [1]}
+    for minutes in (0, -15):
+        problems = _problems(
+            {"interval_minutes": minutes, "queues": [_queue(arrivals=None, profile=profile)]}
+        )
+        assert problems == [
+            "$.interval_minutes: expected minutes that divide a day (such as 15, 30, 60), "
+            f"got {minutes}"
+        ]
+
+
+def test_a_forecast_without_intervals_is_refused() -> None:
+    """Regression: ``arrivals = []`` gave a plan with zero intervals."""
+    assert _problems({"queues": [_queue(arrivals=[])]}) == [
+        "$.queues[0].arrivals: expected at least one interval, got none"
+    ]
+    no_days = {"hourly": [1] * 24, "days": []}
+    assert _problems({"queues": [_queue(arrivals=None, profile=no_days)]}) == [
+        "$.queues[0].profile.days: expected at least one day, got none"
+    ]
+
+
+HEADER = "queue,interval,arrivals,handle_seconds"
+
+
+def _csv_problems(text: str) -> tuple[str, ...]:
+    with pytest.raises(ValidationError) as caught:
+        forecast_from_csv(text)
+    return caught.value.problems
+
+
+def test_csv_whole_numbers_are_ascii_digits() -> None:
+    """Regression: ``isdigit`` accepted "²", then ``int`` raised ValueError."""
+    assert _csv_problems(f"{HEADER}\na,²,1,1\n") == (
+        "line 2, interval: expected a whole number ≥ 0, got '²'",
+    )
+    assert _csv_problems(f"{HEADER},min_agents\na,0,1,1,²\n") == (
+        "queue 'a', min_agents: expected a whole number ≥ 0, got '²'",
+    )
+    assert _csv_problems(f"{HEADER},interval_minutes\na,0,1,1,³\n") == (
+        "interval_minutes: expected minutes that divide a day, got '³'",
+    )
+
+
+def test_csv_rows_must_have_one_cell_per_column() -> None:
+    """Regression: extra cells were silently dropped."""
+    assert _csv_problems(f"{HEADER}\na,0,1,1,9\na,1,1\n") == (
+        "line 2: expected 4 cells (one per header column), got 5",
+        "line 3: expected 4 cells (one per header column), got 3",
+    )
+
+
+def test_csv_header_names_a_column_once() -> None:
+    """Regression: a repeated column silently kept its last cell."""
+    assert _csv_problems(f"{HEADER},arrivals\na,0,1,1,2\n") == (
+        "header: column 'arrivals' appears more than once",
+    )
+
+
+def test_csv_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """Regression: a UTF-8 BOM gave "missing column queue"."""
+    path = tmp_path / "bom.csv"
+    path.write_text(f"{HEADER}\na,0,10,180\n", encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert load_forecast(path).queues[0].name == "a"
+    assert forecast_from_csv(f"\ufeff{HEADER}\na,0,10,180\n").queues[0].arrivals == (10,)
+
+
+def test_csv_interval_minutes_reports_what_was_written() -> None:
+    """Regression: a blank cell was reported as "15"."""
+    text = f"{HEADER},interval_minutes\na,0,1,1,30\na,1,1,1,\n"
+    assert _csv_problems(text) == ("interval_minutes: expected one value, got ['', '30']",)
+    blank = forecast_from_csv(f"{HEADER},interval_minutes\na,0,1,1,\na,1,1,1, \n")
+    assert blank.interval_minutes == 15

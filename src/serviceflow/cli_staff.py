@@ -110,6 +110,10 @@ def _write_csv(path: Path, records: list[dict[str, object]]) -> None:
 )
 def staff(forecast: Path, interval_table: bool, as_json: bool, csv_path: Path | None) -> None:
     """Agents needed per interval from a demand forecast (Erlang C; see docs/capacity.md)."""
+    if csv_path is not None and not csv_path.parent.is_dir():
+        raise click.BadParameter(
+            f"folder {csv_path.parent} does not exist (for {csv_path})", param_hint="'--csv'"
+        )
     try:
         loaded = load_forecast(forecast)
     except ValidationError as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
@@ -22,7 +22,7 @@ from random import Random
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from attrs import evolve, field, frozen
+from attrs import evolve, field, fields, frozen
 
 from serviceflow._convert import structure_checked
 from serviceflow.errors import PolicyError, ValidationError
@@ -47,6 +47,23 @@ __all__ = [
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SHAPES = ("lognormal", "exponential", "fixed")
 EVENT_KINDS = ("burst", "absent")
+EVENT_KEYS: Mapping[str, tuple[str, ...]] = {
+    "burst": (
+        "at",
+        "kind",
+        "count",
+        "spread",
+        "category",
+        "case_kind",
+        "channel",
+        "impact",
+        "urgency",
+        "tier",
+        "subject",
+    ),
+    "absent": ("at", "kind", "agent", "duration"),
+}
+"""The keys each kind of scripted event takes; any other is refused."""
 _SCENARIOS = "scenarios"
 _AT = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)\s+(\d{1,2}):(\d{2})$", re.IGNORECASE)
 
@@ -289,18 +306,18 @@ class Scenario:
         seed: int | None = None,
         name: str | None = None,
     ) -> Scenario:
-        """A what-if variant: agent counts times ``staffing`` (at least one per group),
-        every queue routed by ``strategy``, ``policy`` sections laid over the scenario's
-        (an ``sla`` list replaces the service levels), another ``seed``."""
+        """A what-if variant: every group's agents times ``staffing``, every queue routed by
+        ``strategy``, ``policy`` sections laid over the scenario's (an ``sla`` list replaces
+        the service levels), another ``seed``.
+
+        A group of ``count`` agents gets ``count × staffing`` rounded half up (2.5 → 3), at
+        least one. A group given by ``ids`` keeps its first that many ids; it cannot grow
+        (ids are not invented): a factor that would grow it is refused. An ``absent`` event
+        for an agent left out is then refused by the scenario's checks.
+        """
         changed = self
         if staffing is not None:
-            if staffing <= 0:
-                raise ValidationError("what-if", [f"staffing: must be above 0, got {staffing}"])
-            groups = tuple(
-                evolve(g, count=max(1, round(g.count * staffing))) if g.count else g
-                for g in self.agents
-            )
-            changed = evolve(changed, agents=groups)
+            changed = evolve(changed, agents=_staffed(self.agents, staffing))
         data = _plain(changed.policy)
         if policy is not None:
             data.update(_plain(policy))
@@ -312,6 +329,29 @@ class Scenario:
         if seed is not None:
             changed = evolve(changed, seed=seed)
         return check_scenario(changed)
+
+
+def _staffed(groups: Sequence[AgentGroup], staffing: float) -> tuple[AgentGroup, ...]:
+    """``groups`` with their agents times ``staffing`` (see ``Scenario.with_overrides``)."""
+    if not (math.isfinite(staffing) and staffing > 0):
+        raise ValidationError("what-if", [f"$.staffing: must be above 0, got {staffing}"])
+    changed, problems = [], []
+    for i, group in enumerate(groups):
+        size = len(group.agent_ids())
+        wanted = max(1, math.floor(size * staffing + 0.5)) if size else 0
+        if not group.ids:
+            changed.append(evolve(group, count=wanted))
+        elif wanted <= len(group.ids):
+            changed.append(evolve(group, ids=group.ids[:wanted]))
+        else:
+            problems.append(
+                f"$.agents[{i}].ids: staffing ×{staffing:g} would need {wanted} agents in "
+                f"group {group.name!r}, which names {len(group.ids)} by id; give it a count "
+                "instead, or a factor that does not grow it"
+            )
+    if problems:
+        raise ValidationError("what-if", problems)
+    return tuple(changed)
 
 
 def _variant_name(
@@ -415,7 +455,9 @@ def _from_mapping(data: Mapping[str, Any], where: str, folder: Path | None) -> S
         inline = data.get("policy") or {}
         data["policy"] = {**base, **inline} if isinstance(inline, Mapping) else inline
     scenario = structure_checked(data, Scenario, what=f"{where} is invalid")
-    problems = list(_problems(scenario))
+    events = data.get("events")
+    given = [tuple(e) for e in events] if isinstance(events, list) else []
+    problems = list(_problems(scenario, given))
     if problems:
         raise ValidationError(f"{where} is invalid", problems)
     return scenario
@@ -429,8 +471,11 @@ def check_scenario(scenario: Scenario) -> Scenario:
     return scenario
 
 
-def _problems(s: Scenario) -> Iterator[str]:
-    """What types cannot say: a Monday start, known names, weights and chances in range."""
+def _problems(s: Scenario, event_keys: Sequence[Collection[str]] = ()) -> Iterator[str]:
+    """What types cannot say: a Monday start, known names, weights and chances in range.
+
+    ``event_keys`` are the keys each scripted event was given in (from a file or mapping);
+    for a scenario built in code, the fields that differ from their defaults count."""
     if not s.name.strip():
         yield "$.name: required: a short label for reports"
     try:
@@ -456,11 +501,10 @@ def _problems(s: Scenario) -> Iterator[str]:
             yield f"$.chances.{name}: must be between 0 and 1, got {value}"
     if s.chances.reopen >= 1.0:
         yield "$.chances.reopen: must be below 1 (every resolution would be reopened)"
-    for score, weight in s.chances.csat.items():
+    for score in s.chances.csat:
         if score not in {"1", "2", "3", "4", "5"}:
             yield f"$.chances.csat.{score}: a CSAT score is 1 to 5"
-        elif weight < 0:
-            yield f"$.chances.csat.{score}: a weight must not be negative, got {weight}"
+    yield from _weight_problems("$.chances.csat", s.chances.csat, required=True)
     if s.mix.requesters < 1:
         yield "$.mix.requesters: must be at least 1"
     yield from _agent_problems(s)
@@ -468,27 +512,80 @@ def _problems(s: Scenario) -> Iterator[str]:
         if day not in DAYS:
             yield f"$.shifts: unknown day {day!r}; expected one of {', '.join(DAYS)}"
     for i, event in enumerate(s.events):
-        yield from _event_problems(f"$.events[{i}]", event, s, zone)
+        keys = event_keys[i] if i < len(event_keys) else _set_fields(event)
+        yield from _event_problems(f"$.events[{i}]", event, s, zone, keys)
     try:
         policy = s.desk_policy()
     except PolicyError as exc:
-        yield from (f"$.policy: {p}" for p in exc.problems)
+        yield from _policy_problems(s, exc.problems)
         return
     yield from _mix_problems(s, policy)
+    yield from _skill_problems(s, policy)
+
+
+_AGENT_PATH = re.compile(r"^\$\.agents\[(\d+)\](.*)$", re.DOTALL)
+
+
+def _policy_problems(s: Scenario, problems: Sequence[str]) -> Iterator[str]:
+    """The desk policy's problems under ``$.policy``, except those of the agents the
+    scenario's groups add: these are reported once per group, at the group's path."""
+    own = len(_plain(s.policy).get("agents") or [])
+    group_of = [i for i, group in enumerate(s.agents) for _ in group.agent_ids()]
+    seen: set[str] = set()
+    for problem in problems:
+        found = _AGENT_PATH.match(problem)
+        index = int(found[1]) - own if found else -1
+        if found and 0 <= index < len(group_of):
+            line = f"$.agents[{group_of[index]}]{found[2]}"
+        else:
+            line = f"$.policy: {problem}"
+        if line not in seen:
+            seen.add(line)
+            yield line
+
+
+def _skill_problems(s: Scenario, policy: Policy) -> Iterator[str]:
+    """Skills no routing asks for: the policy's categories (what a ``skill`` queue
+    requires) and the skills its queues name are all the desk knows."""
+    known = sorted(
+        {c.name for c in policy.categories} | {k for q in policy.queues for k in q.skills}
+    )
+    for i, group in enumerate(s.agents):
+        for skill in group.skills:
+            if skill not in known:
+                options = ", ".join(known) or "none"
+                yield (
+                    f"$.agents[{i}].skills.{skill}: unknown skill; the policy's categories and "
+                    f"queue skills are: {options}"
+                )
+
+
+def _weight_problems(
+    path: str, weights: Mapping[str, float], *, required: bool = False
+) -> Iterator[str]:
+    """Each weight a finite number, not negative; the table (when given, or ``required``)
+    adds up to more than 0, so a draw from it is defined."""
+    for key, weight in weights.items():
+        if not math.isfinite(weight) or weight < 0:
+            yield f"{path}.{key}: a weight must be a finite number, not negative, got {weight}"
+    if (weights or required) and not sum(weights.values()) > 0:
+        yield f"{path}: the weights add up to 0; at least one must be above 0"
 
 
 def _arrival_problems(arrivals: Arrivals) -> Iterator[str]:
-    if arrivals.per_week < 0:
+    if not (math.isfinite(arrivals.per_week) and arrivals.per_week >= 0):
         yield f"$.arrivals.per_week: must not be negative, got {arrivals.per_week}"
-    for day, weight in arrivals.weekly.items():
+    for day in arrivals.weekly:
         if day not in DAYS:
             yield f"$.arrivals.weekly.{day}: unknown day; expected one of {', '.join(DAYS)}"
-        elif weight < 0:
-            yield f"$.arrivals.weekly.{day}: a weight must not be negative, got {weight}"
+    week = {d: arrivals.weekly.get(d, 1.0) for d in DAYS}  # a missing day weighs 1
+    yield from _weight_problems("$.arrivals.weekly", week)
     if arrivals.daily and len(arrivals.daily) != 24:
         yield f"$.arrivals.daily: expected 24 hourly weights, got {len(arrivals.daily)}"
-    if any(w < 0 for w in arrivals.daily):
-        yield "$.arrivals.daily: a weight must not be negative"
+    if any(not math.isfinite(w) or w < 0 for w in arrivals.daily):
+        yield "$.arrivals.daily: a weight must be a finite number, not negative"
+    elif arrivals.daily and not sum(arrivals.daily) > 0:
+        yield "$.arrivals.daily: the weights add up to 0; at least one must be above 0"
 
 
 def _duration_problems(path: str, dist: Duration) -> Iterator[str]:
@@ -517,9 +614,24 @@ def _agent_problems(s: Scenario) -> Iterator[str]:
             seen.add(agent_id)
 
 
-def _event_problems(path: str, event: ScriptedEvent, s: Scenario, zone: ZoneInfo) -> Iterator[str]:
+def _set_fields(event: ScriptedEvent) -> tuple[str, ...]:
+    """The fields of an event built in code that differ from their defaults."""
+    return tuple(f.name for f in fields(ScriptedEvent) if getattr(event, f.name) != f.default)
+
+
+def _event_problems(
+    path: str, event: ScriptedEvent, s: Scenario, zone: ZoneInfo, keys: Collection[str]
+) -> Iterator[str]:
     if event.kind not in EVENT_KINDS:
         yield f"{path}.kind: expected one of {', '.join(EVENT_KINDS)}, got {event.kind!r}"
+    else:
+        takes = EVENT_KEYS[event.kind]
+        for key in keys:
+            if key not in takes:
+                yield (
+                    f"{path}.{key}: not a key of {event.kind!r} events, which take "
+                    f"{', '.join(takes)}"
+                )
     try:
         when = _instant(event.at, s.start, zone)
     except ValueError:
@@ -544,13 +656,10 @@ def _mix_problems(s: Scenario, policy: Policy) -> Iterator[str]:
     }
     for name, allowed in known.items():
         weights: Mapping[str, float] = getattr(s.mix, name)
-        for value, weight in weights.items():
+        for value in weights:
             if value not in allowed:
                 yield f"$.mix.{name}.{value}: unknown {name}; expected one of {', '.join(allowed)}"
-            elif weight < 0:
-                yield f"$.mix.{name}.{value}: a weight must not be negative, got {weight}"
-        if weights and not sum(weights.values()) > 0:
-            yield f"$.mix.{name}: the weights add up to 0"
+        yield from _weight_problems(f"$.mix.{name}", weights)
     if not s.mix.channel:
         yield "$.mix.channel: at least one channel"
     for category in s.handle.category:

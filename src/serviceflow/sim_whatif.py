@@ -17,16 +17,18 @@ from serviceflow.capacity import service_level
 from serviceflow.errors import ValidationError
 from serviceflow.metrics import KpiSet
 from serviceflow.report import sla_overall
-from serviceflow.scenario import Scenario
+from serviceflow.scenario import DAYS, Scenario
 from serviceflow.simulation import SimulationResult, simulate
-from serviceflow.sla_policy import FIRST_RESPONSE
+from serviceflow.sla_policy import ALWAYS, FIRST_RESPONSE
 
 __all__ = [
     "ComparedKpi",
     "Comparison",
     "ErlangCheck",
     "compare",
+    "compare_results",
     "erlang_check",
+    "erlang_problems",
     "kpi_rows",
 ]
 
@@ -82,11 +84,30 @@ def kpi_rows(k: KpiSet) -> Iterator[tuple[str, str, float | None, str]]:
     yield "CSAT", "share", k.surveys.csat.value, "up"
 
 
-def compare(a: Scenario, b: Scenario, *, url: str = "memory://") -> Comparison:
+def compare(
+    a: Scenario, b: Scenario, *, url: str = "memory://", a_result: SimulationResult | None = None
+) -> Comparison:
     """Run ``a`` and ``b`` with ``a``'s seed (each on its own fresh desk at ``url``,
-    ``memory://`` by default) and line up their KPIs."""
-    first = simulate(a, url)
+    ``memory://`` by default) and line up their KPIs.
+
+    ``a_result`` is a run of ``a`` already done (``serviceflow simulate --compare`` passes
+    its own): ``a`` is then not run again, only ``b``. It must be a run of ``a`` (same
+    name and seed)."""
+    if a_result is not None and (a_result.scenario, a_result.seed) != (a.name, a.seed):
+        raise ValidationError(
+            "what-if",
+            [
+                f"a_result: a run of {a_result.scenario!r} seed {a_result.seed}, "
+                f"not of {a.name!r} seed {a.seed}"
+            ],
+        )
+    first = a_result if a_result is not None else simulate(a, url)
     second = simulate(evolve(b, seed=a.seed), url)
+    return compare_results(first, second)
+
+
+def compare_results(first: SimulationResult, second: SimulationResult) -> Comparison:
+    """Line up the KPIs of two runs already done (``first`` is ``a``, ``second`` ``b``)."""
     left = {
         label: (kind, value, better) for label, kind, value, better in kpi_rows(first.kpis.overall)
     }
@@ -121,24 +142,75 @@ class ErlangCheck:
         return self.simulated - self.predicted
 
 
-def erlang_check(scenario: Scenario, *, url: str = "memory://") -> ErlangCheck:
-    """Run ``scenario`` (flat arrivals, one agent group of capacity 1, a first-response
-    target: see ``erlang.toml``) and compare its first-response SLA compliance (the share
-    picked up within the target) with Erlang C's service level."""
+def erlang_problems(scenario: Scenario) -> list[str]:
+    """What keeps ``scenario`` from meeting Erlang C's assumptions, each with its path
+    (empty when it meets them): a constant arrival rate over every hour of the week, one
+    exponential handle time, agents who hold one case at a time and are always on shift,
+    no scripted events, nobody asked for details, escalated or reopened, and a
+    first-response target on the first service level."""
     problems = []
-    if scenario.arrivals.daily and len(set(scenario.arrivals.daily)) > 1:
-        problems.append("$.arrivals.daily: Erlang C needs a constant rate")
-    if len(set(scenario.arrivals.weekly.values())) > 1:
-        problems.append("$.arrivals.weekly: Erlang C needs a constant rate")
-    agents = len(scenario.agent_ids())
-    if agents < 1:
+    arrivals = scenario.arrivals
+    if len(set(arrivals.daily or (1.0,))) > 1:
+        problems.append("$.arrivals.daily: Erlang C needs a constant rate over the 24 hours")
+    days = {arrivals.weekly.get(day, 1.0) for day in DAYS}
+    if len(days) > 1:
+        problems.append(
+            "$.arrivals.weekly: Erlang C needs a constant rate over the 7 days "
+            "(a day left out weighs 1)"
+        )
+    handle = scenario.handle.default
+    if handle.shape != "exponential":
+        problems.append(
+            f"$.handle.default.shape: Erlang C needs exponential handle times, got {handle.shape!r}"
+        )
+    for category, own in scenario.handle.category.items():
+        if own != handle:
+            problems.append(
+                f"$.handle.category.{category}: Erlang C needs one handle time for every case"
+            )
+    agents = scenario.agent_ids()
+    if len(agents) < 1:
         problems.append("$.agents: at least one agent")
+    for i, group in enumerate(scenario.agents):
+        if any(n != 1 for n in group.capacity.values()) or "*" not in group.capacity:
+            problems.append(
+                f"$.agents[{i}].capacity: Erlang C needs one case at a time "
+                f'({{ "*" = 1 }}), got {dict(group.capacity)}'
+            )
+        if group.shift is not None:
+            problems.append(
+                f"$.agents[{i}].shift: Erlang C needs agents always on shift, got {group.shift!r}"
+            )
+    if scenario.events:
+        problems.append("$.events: Erlang C has no bursts or absences")
+    for name in ("needs_info", "escalate", "reopen"):
+        value = getattr(scenario.chances, name)
+        if value:
+            problems.append(f"$.chances.{name}: Erlang C needs 0, got {value}")
     levels = scenario.desk_policy().sla
     target = levels[0].targets.get(FIRST_RESPONSE) if levels else None
     if target is None:
         problems.append("$.policy.sla[0].targets.first_response: the answer-time target")
+    elif levels[0].calendar != ALWAYS:
+        problems.append(
+            f"$.policy.sla[0].calendar: Erlang C counts waiting around the clock: "
+            f"{ALWAYS!r}, got {levels[0].calendar!r}"
+        )
+    return problems
+
+
+def erlang_check(scenario: Scenario, *, url: str = "memory://") -> ErlangCheck:
+    """Run ``scenario`` (flat arrivals, one agent group of capacity 1, a first-response
+    target: see ``erlang.toml``) and compare its first-response SLA compliance (the share
+    picked up within the target) with Erlang C's service level. A scenario that does not
+    meet the formula's assumptions (``erlang_problems``) is refused with a
+    ``ValidationError`` naming each one's path."""
+    problems = erlang_problems(scenario)
     if problems:
         raise ValidationError(f"scenario {scenario.name!r} does not meet Erlang C", problems)
+    agents = len(scenario.agent_ids())
+    levels = scenario.desk_policy().sla
+    target = levels[0].targets.get(FIRST_RESPONSE)
     assert target is not None
     handle = scenario.handle.default.mean.total_seconds()
     load = scenario.arrivals.per_week / (7 * 86400) * handle

@@ -91,7 +91,7 @@ class _Agent:
     def __init__(self, agent_id: str) -> None:
         self.id = agent_id
         self.inbox: deque[tuple[str, str]] = deque()
-        self.queued: set[str] = set()
+        self.queued: set[tuple[str, str]] = set()
         self.current: str | None = None
         self.wake: simpy.Event | None = None
 
@@ -193,6 +193,12 @@ class Simulation:
             sha.update(f"{stream}:{head.hash if head else ''}\n".encode())
         return sha.hexdigest()
 
+    def inbox(self, agent_id: str) -> tuple[tuple[str, str], ...]:
+        """What a simulated agent has yet to take up: ``(case id, job)`` pairs in order,
+        ``job`` being ``"work"`` or ``"accept"`` (an escalation to accept)."""
+        agent = self._agents.get(agent_id)
+        return tuple(agent.inbox) if agent is not None else ()
+
     # --- time and commands ---------------------------------------------------------------
 
     def now(self) -> datetime:
@@ -223,12 +229,21 @@ class Simulation:
     # --- what the desk tells us -----------------------------------------------------------
 
     def give(self, agent_id: str, case_id: str, job: str) -> None:
-        """Put a case in a simulated agent's inbox (once), waking them if idle."""
+        """Put a job on a case in a simulated agent's inbox (once per case and kind of job),
+        waking them if idle.
+
+        A ``work`` job on the case in hand is dropped (the agent is already working it); an
+        ``accept`` job never is: an agent who escalates the case in hand may be the member
+        of the target tier chosen to accept it, and takes it up once done with the escalate.
+        """
         agent = self._agents.get(agent_id)
-        if agent is None or case_id in agent.queued or case_id == agent.current:
+        key = (case_id, job)
+        if agent is None or key in agent.queued:
             return
-        agent.inbox.append((case_id, job))
-        agent.queued.add(case_id)
+        if job == _WORK and case_id == agent.current:
+            return
+        agent.inbox.append(key)
+        agent.queued.add(key)
         if agent.wake is not None and not agent.wake.triggered:
             agent.wake.succeed()
 
@@ -316,7 +331,7 @@ class Simulation:
                 agent.wake = None
             yield from self._until_on_duty(agent.id)
             case_id, job = agent.inbox.popleft()
-            agent.queued.discard(case_id)
+            agent.queued.discard((case_id, job))
             agent.current = case_id
             yield from self._work(agent.id, case_id, job)
             agent.current = None

@@ -346,7 +346,8 @@ def forecast_from_mapping(data: Mapping[str, Any], *, where: str = "forecast") -
     """A forecast from TOML-shaped data; every problem is reported at once with its path."""
     doc = structure_checked(data, _ForecastDoc, what=f"{where} is invalid")
     problems: list[str] = []
-    if doc.interval_minutes <= 0 or 24 * 60 % doc.interval_minutes:
+    minutes_ok = doc.interval_minutes > 0 and 24 * 60 % doc.interval_minutes == 0
+    if not minutes_ok:
         problems.append(
             f"$.interval_minutes: expected minutes that divide a day (such as 15, 30, 60), "
             f"got {doc.interval_minutes}"
@@ -372,8 +373,12 @@ def forecast_from_mapping(data: Mapping[str, Any], *, where: str = "forecast") -
             problems.append(f"{at}: expected arrivals (one per interval) or a profile, exactly one")
         elif q.arrivals is not None:
             arrivals = q.arrivals
+            if not arrivals:
+                problems.append(f"{at}.arrivals: expected at least one interval, got none")
             problems += _negatives(arrivals, f"{at}.arrivals")
-        elif q.profile is not None:
+        elif q.profile is not None and not q.profile.days:
+            problems.append(f"{at}.profile.days: expected at least one day, got none")
+        elif q.profile is not None and minutes_ok:  # else nothing to expand by
             arrivals, found = _expand(q.profile, doc.interval_minutes, f"{at}.profile")
             problems += found
         if target is not None:
@@ -420,18 +425,20 @@ def forecast_from_csv(text: str, *, where: str = "forecast") -> Forecast:
     Each queue's rows must number its intervals 0, 1, … once each; its channel and targets
     must be the same on every row; problems name the line and column.
     """
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     columns = reader.fieldnames or []
     missing = [c for c in _CSV_REQUIRED if c not in columns]
     unknown = [c for c in columns if c not in _CSV_REQUIRED + _CSV_OPTIONAL]
-    if missing or unknown:
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if missing or unknown or twice:
         raise ValidationError(
             f"{where} is invalid",
             [f"header: missing column {c}" for c in missing]
             + [
                 f"header: unknown column {c!r} (known: {', '.join(_CSV_REQUIRED + _CSV_OPTIONAL)})"
                 for c in unknown
-            ],
+            ]
+            + [f"header: column {c!r} appears more than once" for c in twice],
         )
     problems: list[str] = []
     rows, fixed, minutes_seen = _csv_rows(reader, problems)
@@ -475,9 +482,14 @@ def _csv_rows(
     rows: _Rows = {}
     fixed: dict[str, dict[str, str]] = {}
     minutes_seen: set[str] = set()
+    width = len(reader.fieldnames or [])
     for row in reader:
         line = reader.line_num
         at = f"line {line}"
+        cells = _cells(row)
+        if cells != width:
+            problems.append(f"{at}: expected {width} cells (one per header column), got {cells}")
+            continue
         name = (row.get("queue") or "").strip()
         if not name:
             problems.append(f"{at}, queue: expected a queue name")
@@ -487,7 +499,8 @@ def _csv_rows(
         handle = _number(row.get("handle_seconds"), f"{at}, handle_seconds", problems)
         if handle is not None and calls and handle <= 0:
             problems.append(f"{at}, handle_seconds: expected a number > 0, got {handle!r}")
-        minutes_seen.add((row.get("interval_minutes") or "15").strip())
+        if "interval_minutes" in row:
+            minutes_seen.add((row["interval_minutes"] or "").strip())
         settings = {c: (row.get(c) or "").strip() for c in ("channel", *_TARGET_FIELDS)}
         first = fixed.setdefault(name, settings)
         for column, value in settings.items():
@@ -504,14 +517,22 @@ def _csv_rows(
     return rows, fixed, minutes_seen
 
 
+def _cells(row: Mapping[str | None, Any]) -> int:
+    """How many cells a ``DictReader`` row had: a short row's missing ones are ``None``,
+    a long row's extra ones are a list under the key ``None``."""
+    present = sum(v is not None for k, v in row.items() if k is not None)
+    extra = row.get(None)
+    return present + (len(extra) if isinstance(extra, list) else 0)
+
+
 def _csv_minutes(minutes_seen: set[str], problems: list[str]) -> int:
-    """The one interval length of the file (15 minutes when no row says)."""
+    """The one interval length of the file (15 minutes when the column is missing or blank on
+    every row; a blank cell beside a written one is a conflict)."""
     interval_minutes = 15
     if len(minutes_seen) > 1:
         problems.append(f"interval_minutes: expected one value, got {sorted(minutes_seen)}")
-    elif minutes_seen:
-        text_minutes = minutes_seen.pop()
-        if text_minutes.isdigit() and int(text_minutes) > 0 and 1440 % int(text_minutes) == 0:
+    elif minutes_seen and (text_minutes := minutes_seen.pop()):
+        if _is_whole(text_minutes) and int(text_minutes) > 0 and 1440 % int(text_minutes) == 0:
             interval_minutes = int(text_minutes)
         else:
             problems.append(
@@ -532,9 +553,14 @@ def _number(text: str | None, at: str, problems: list[str]) -> float | None:
     return value
 
 
+def _is_whole(text: str) -> bool:
+    """ASCII digits only: ``isdigit`` alone accepts "²", which ``int`` refuses."""
+    return text.isascii() and text.isdecimal()
+
+
 def _whole(text: str | None, at: str, problems: list[str]) -> int | None:
     cleaned = (text or "").strip()
-    if not cleaned.isdigit():
+    if not _is_whole(cleaned):
         problems.append(f"{at}: expected a whole number ≥ 0, got {text!r}")
         return None
     return int(cleaned)
@@ -563,7 +589,7 @@ def load_forecast(path: str | Path) -> Forecast:
     """Read a forecast file: ``.csv`` as CSV, anything else as TOML."""
     source = Path(path)
     try:
-        text = source.read_text(encoding="utf-8")
+        text = source.read_text(encoding="utf-8-sig")  # a byte-order mark is dropped
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ValidationError(f"cannot read forecast {source}", [reason]) from None
