@@ -106,11 +106,25 @@ class Streams(Generic[S]):
             (*before, *events),
         )
 
+    def ids(self) -> list[str]:
+        """Every aggregate id of this kind, sorted: read from the list of streams, nothing
+        folded."""
+        prefix = self.kind.prefix
+        return [stream[len(prefix) :] for stream in self.store.streams(prefix)]
+
+    def next_id(self, label: str) -> str:
+        """A new id ``<label>-<n>``: from the number of aggregates of this kind plus one,
+        the first one not taken (ids given by hand may have taken some)."""
+        taken = set(self.ids())
+        n = len(taken) + 1
+        while f"{label}-{n}" in taken:
+            n += 1
+        return f"{label}-{n}"
+
     def all(self) -> Iterator[Stored[S]]:
         """Every aggregate of this kind, by id."""
-        prefix = self.kind.prefix
-        for stream in self.store.streams(prefix):
-            found = self._fold(stream[len(prefix) :], self.store.read(stream))
+        for aggregate_id in self.ids():
+            found = self._fold(aggregate_id, self.store.read(self.kind.prefix + aggregate_id))
             if found is not None:
                 yield found
 

@@ -287,6 +287,13 @@ TRANSITIONS: tuple[Step, ...] = (
     Step("feedback", _HAS_TEXT, None, (has_published,), doc="helpful or not"),
 )
 
+
+class InvalidArticleTransition(InvalidTransition):
+    """A trigger is not allowed in the article's state, or one of its guards failed."""
+
+    KIND = "article"
+
+
 WORKFLOW = Workflow(
     "article",
     STATES,
@@ -295,6 +302,7 @@ WORKFLOW = Workflow(
     finals=(RETIRED,),
     guard_reasons=GUARD_REASONS,
     internal=frozenset({"review_due"}),
+    refusal=InvalidArticleTransition,
 )
 """The article lifecycle; ``review_due`` is the desk's own trigger."""
 MACHINE = WORKFLOW.machine
@@ -306,22 +314,9 @@ ALLOWED = WORKFLOW.allowed
 describe = WORKFLOW.describe
 
 
-class InvalidArticleTransition(InvalidTransition):
-    """A trigger is not allowed in the article's state, or one of its guards failed."""
-
-    KIND = "article"
-
-
 def fire(subject: Subject, trigger: str) -> str:
     """Fire ``trigger`` on ``subject``: the new state, or ``InvalidArticleTransition``."""
-    article_id = subject.article.id
-    return WORKFLOW.fire(
-        subject,
-        trigger,
-        lambda state, allowed, reason: InvalidArticleTransition(
-            article_id, state, trigger, allowed, reason
-        ),
-    )
+    return WORKFLOW.fire(subject, trigger, subject.article.id)
 
 
 # --- commands ----------------------------------------------------------------------------

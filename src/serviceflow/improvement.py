@@ -74,21 +74,26 @@ TRANSITIONS: tuple[workflow.Step, ...] = (
     workflow.Step("cancel", (PLANNED,), CANCELLED, doc="drop a plan never applied"),
 )
 
-WORKFLOW = workflow.Workflow("improvement", STATES, TRANSITIONS, start="plan", finals=FINAL)
-"""The PDCA cycle: plan, do, check, act."""
-MACHINE = WORKFLOW.machine
-"""The one PDCA machine; it never holds a model."""
-DESTINATIONS = WORKFLOW.destinations
-ALLOWED = WORKFLOW.allowed
-
 
 class InvalidCycleTransition(InvalidTransition):
     """A PDCA step is not allowed in the cycle's current state (or a rule refused it)."""
 
     KIND = "improvement cycle"
 
-    def __init__(self, cycle_id: str, state: str, trigger: str, reason: str | None = None) -> None:
-        super().__init__(cycle_id, state, trigger, ALLOWED.get(state, ()), reason)
+
+WORKFLOW = workflow.Workflow(
+    "improvement",
+    STATES,
+    TRANSITIONS,
+    start="plan",
+    finals=FINAL,
+    refusal=InvalidCycleTransition,
+)
+"""The PDCA cycle: plan, do, check, act."""
+MACHINE = WORKFLOW.machine
+"""The one PDCA machine; it never holds a model."""
+DESTINATIONS = WORKFLOW.destinations
+ALLOWED = WORKFLOW.allowed
 
 
 class _Subject:
@@ -103,11 +108,7 @@ class _Subject:
 def fire(cycle_id: str, state: str, trigger: str) -> str:
     """Fire ``trigger`` from ``state`` on the static machine; the new state, or
     ``InvalidCycleTransition`` naming what is allowed."""
-    return WORKFLOW.fire(
-        _Subject(state),
-        trigger,
-        lambda at, _allowed, reason: InvalidCycleTransition(cycle_id, at, trigger, reason),
-    )
+    return WORKFLOW.fire(_Subject(state), trigger, cycle_id)
 
 
 # --- state --------------------------------------------------------------------------------
@@ -478,7 +479,7 @@ def _decide_check(cycle: Cycle, command: Check, meta: dict[str, Any]) -> ie.Cycl
     assert cycle.done_at is not None
     after = command.after
     if after.start < cycle.done_at:
-        raise InvalidCycleTransition(
+        raise WORKFLOW.refuse(
             cycle.id,
             cycle.state,
             "check",
@@ -586,7 +587,7 @@ class Improvement:
     ) -> Cycle:
         """Measure the baseline over ``[start, end)``, validate the patch against the
         desk's policy, and record the plan; nothing is written if anything is wrong."""
-        cycle_id = cycle_id or self._next_id()
+        cycle_id = cycle_id or self.streams.next_id("PDCA")
         KIND.stream(cycle_id)  # a bad id is refused before anything is measured
         problems = kpi.problems() + scope_problems(scope or {}) + _target_problems(kpi, target)
         if problems:
@@ -651,7 +652,7 @@ class Improvement:
         fire(cycle.id, cycle.state, "do")
         busy = [c.id for c in self.all() if c.state in (DOING, CHECKING) and c.id != cycle.id]
         if busy:
-            raise InvalidCycleTransition(
+            raise WORKFLOW.refuse(
                 cycle.id,
                 cycle.state,
                 "do",
@@ -682,7 +683,7 @@ class Improvement:
                 [f"end: {iso(stop)} is in the future; the after window ends at most now"],
             )
         if stop <= cycle.done_at:
-            raise InvalidCycleTransition(
+            raise WORKFLOW.refuse(
                 cycle.id,
                 cycle.state,
                 "check",
@@ -723,13 +724,6 @@ class Improvement:
     def _append(self, stored: Stored[Cycle], command: Command) -> Cycle:
         events = decide(stored.state, command, now=self._now(), policy=self._version())
         return self.streams.append(stored.id, events, stored).state
-
-    def _next_id(self) -> str:
-        taken = {s.id for s in self.streams.all()}
-        n = len(taken) + 1
-        while f"PDCA-{n}" in taken:
-            n += 1
-        return f"PDCA-{n}"
 
     def _now(self) -> datetime:
         return require_aware(self.desk.clock.now(), "clock.now()")

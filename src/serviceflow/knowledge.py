@@ -90,7 +90,7 @@ class Knowledge:
         """Start an article (id ``KB-<n>``, the first free from the count of articles,
         unless given); ``owner`` defaults to ``by``."""
         for _ in range(_ATTEMPTS):
-            ident = article_id or self._next_id()
+            ident = article_id or self.streams.next_id("KB")
             command = Draft(
                 article_id=ident,
                 by=by,
@@ -222,15 +222,6 @@ class Knowledge:
 
     def _policy(self) -> str:
         return self.desk.policy.version
-
-    def _next_id(self) -> str:
-        """``KB-<n>``: from the number of articles plus one, the first id not taken."""
-        prefix = ARTICLES.prefix
-        taken = {stream[len(prefix) :] for stream in self.desk.store.streams(prefix)}
-        n = len(taken) + 1
-        while f"KB-{n}" in taken:
-            n += 1
-        return f"KB-{n}"
 
 
 SCAN_EVERY = timedelta(hours=1)

@@ -260,6 +260,13 @@ TRANSITIONS: tuple[workflow.Step, ...] = (
     workflow.Step("record_known_error", OPEN_STATES, None, doc="known error and workaround"),
 )
 
+
+class InvalidProblemTransition(InvalidTransition):
+    """A step is not allowed in the problem's state, or one of its guards failed."""
+
+    KIND = "problem"
+
+
 WORKFLOW = workflow.Workflow(
     "problem",
     STATES,
@@ -267,6 +274,7 @@ WORKFLOW = workflow.Workflow(
     start="define",
     finals=(CLOSED,),
     guard_reasons=GUARD_REASONS,
+    refusal=InvalidProblemTransition,
 )
 """The problem workflow."""
 MACHINE = WORKFLOW.machine
@@ -278,22 +286,9 @@ ALLOWED = WORKFLOW.allowed
 mermaid = WORKFLOW.mermaid
 
 
-class InvalidProblemTransition(InvalidTransition):
-    """A step is not allowed in the problem's state, or one of its guards failed."""
-
-    KIND = "problem"
-
-
 def fire(subject: Subject, trigger: str) -> str:
     """Fire ``trigger`` on ``subject``; the new state, or ``InvalidProblemTransition``."""
-    problem_id = subject.problem.id
-    return WORKFLOW.fire(
-        subject,
-        trigger,
-        lambda state, allowed, reason: InvalidProblemTransition(
-            problem_id, state, trigger, allowed, reason
-        ),
-    )
+    return WORKFLOW.fire(subject, trigger, subject.problem.id)
 
 
 # --- evolve --------------------------------------------------------------------------------
@@ -592,9 +587,7 @@ def decide(
     base: dict[str, Any] = {"at": now, "by": command.by.strip(), "policy": policy}
     if isinstance(command, Define):
         if problem is not None:
-            raise InvalidProblemTransition(
-                problem.id, problem.state, "define", ALLOWED[problem.state]
-            )
+            raise WORKFLOW.refuse(problem.id, problem.state, "define")
         return [
             ProblemDefined(
                 problem_id=command.problem_id,

@@ -37,10 +37,6 @@ class Step:
     doc: str = ""
 
 
-Refusal = Callable[[str, Sequence[str], str | None], InvalidTransition]
-"""Makes the error for a refused step: ``(state, allowed, reason)``."""
-
-
 class Workflow:
     """The machine of one kind of aggregate, and what its rules and docs read from it."""
 
@@ -54,8 +50,11 @@ class Workflow:
         finals: Sequence[str] = (),
         guard_reasons: dict[str, str] | None = None,
         internal: frozenset[str] = frozenset(),
+        refusal: type[InvalidTransition] = InvalidTransition,
     ) -> None:
         self.name = name
+        self.refusal = refusal
+        """The error of a refused step (an ``InvalidTransition`` naming the kind)."""
         self.states = tuple(states)
         self.steps = tuple(steps)
         self.start = start
@@ -91,12 +90,12 @@ class Workflow:
         what a fold follows."""
         return self.destinations.get((trigger, state), state)
 
-    def fire(self, subject: Subject, trigger: str, refuse: Refusal) -> str:
-        """Fire ``trigger`` on ``subject``: its new state, or ``refuse(...)`` raised with
+    def fire(self, subject: Subject, trigger: str, aggregate_id: str) -> str:
+        """Fire ``trigger`` on ``subject``: its new state, or the workflow's refusal naming
         the triggers allowed here and the reasons of the guards that said no."""
         state = subject.state
         if (trigger, state) not in self.destinations:
-            raise refuse(state, self.allowed[state], None)
+            raise self.refuse(aggregate_id, state, trigger)
         event = self.machine.events[trigger]
         if not event.trigger(subject):
             data = EventData(self.machine.get_state(state), event, self.machine, subject, (), {})
@@ -106,8 +105,15 @@ class Workflow:
                 for c in transition.conditions
                 if callable(c.func) and not c.func(data)
             ]
-            raise refuse(state, self.allowed[state], "; ".join(failed) or "a guard refused")
+            raise self.refuse(aggregate_id, state, trigger, "; ".join(failed) or "a guard refused")
         return subject.state
+
+    def refuse(
+        self, aggregate_id: str, state: str, trigger: str, reason: str | None = None
+    ) -> InvalidTransition:
+        """The error for ``trigger`` refused in ``state`` (a rule outside the machine may
+        refuse a step too, with its ``reason``)."""
+        return self.refusal(aggregate_id, state, trigger, self.allowed[state], reason)
 
     def describe(self) -> list[tuple[str, str, str, tuple[str, ...]]]:
         """Every transition of the machine: trigger, source, destination, guard names."""

@@ -425,7 +425,9 @@ class SQLiteStore:
             if actual != write.expected:
                 return ConcurrencyConflict(write.stream, write.expected, actual)
         queued = [r for write in writes for r in write.outbox]
-        clash = outbox_clash(self.url, queued, self._stored_keys([r.key for r in queued]))
+        clash = outbox_clash(
+            self.url, queued, self._present("outbox", "key", [r.key for r in queued])
+        )
         if clash is not None:
             return clash
         return StoreError(
@@ -443,14 +445,14 @@ class SQLiteStore:
                 raise
             raise StoreError(f"{self.url}: {doing} failed: {exc}") from None
 
-    def _stored_keys(self, keys: Sequence[str]) -> set[str]:
-        """Which of ``keys`` the outbox holds, 500 keys a query."""
+    def _present(self, table: str, column: str, values: Sequence[str]) -> set[str]:
+        """Which of ``values`` ``table`` holds in its key ``column``, 500 values a query."""
         found: set[str] = set()
-        for start in range(0, len(keys), _PAGE):
-            page = keys[start : start + _PAGE]
+        for start in range(0, len(values), _PAGE):
+            page = tuple(values[start : start + _PAGE])
             marks = ", ".join("?" * len(page))
             rows = self._db.execute(
-                f"SELECT key FROM outbox WHERE key IN ({marks})", tuple(page)
+                f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", page
             ).fetchall()
             found.update(row[0] for row in rows)
         return found
@@ -498,7 +500,7 @@ class SQLiteStore:
                 db.execute("BEGIN IMMEDIATE")
                 cursor = db.executemany(_UPDATE_OUTBOX, values)
                 if cursor.rowcount != len(values):
-                    stored = self._stored_keys([r.key for r in records])
+                    stored = self._present("outbox", "key", [r.key for r in records])
                     missing = next(r.key for r in records if r.key not in stored)
                     db.execute("ROLLBACK")
                     raise NotFound("outbox message", missing)
@@ -693,7 +695,7 @@ class SQLiteStore:
             db = self._db
             try:
                 db.execute("BEGIN IMMEDIATE")
-                known = self._known_cases(sorted({r.case_id for r in records}))
+                known = self._present("cases", "id", sorted({r.case_id for r in records}))
                 missing = next((r.case_id for r in records if r.case_id not in known), None)
                 if missing is not None:
                     db.execute("ROLLBACK")
@@ -704,16 +706,6 @@ class SQLiteStore:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
-
-    def _known_cases(self, ids: Sequence[str]) -> set[str]:
-        """Which of ``ids`` have a row, 500 ids a query."""
-        found: set[str] = set()
-        for start in range(0, len(ids), _PAGE):
-            page = ids[start : start + _PAGE]
-            marks = ", ".join("?" * len(page))
-            rows = self._db.execute(f"SELECT id FROM cases WHERE id IN ({marks})", page)
-            found.update(row[0] for row in rows)
-        return found
 
     def streams(self, prefix: str = "") -> Iterator[str]:
         """Every stream that has events (even one whose row was lost), by id, paged; a
