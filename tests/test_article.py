@@ -75,8 +75,7 @@ def test_an_invalid_trigger_names_the_article_and_what_is_allowed() -> None:
         decide(article, Approve(article_id=ID, by="lead:ana"), T0, "p")
     assert isinstance(caught.value, InvalidTransition)
     assert str(caught.value) == (
-        "article KB-1: cannot approve in state 'draft' (allowed here: edit, feedback, "
-        "retire, submit, use)"
+        "article KB-1: cannot approve in state 'draft' (allowed here: edit, retire, submit)"
     )
 
 

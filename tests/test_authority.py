@@ -19,7 +19,7 @@ from serviceflow import (
     load_policy,
 )
 from serviceflow.authority import Role, authorize, role_of
-from serviceflow.commands import AddNote, Assign, Classify, ClientReply, Reply, Resolve
+from serviceflow.commands import AddNote, Assign, Classify, ClientReply, Escalate, Reply, Resolve
 
 from .conftest import walk_to
 
@@ -239,3 +239,99 @@ def test_reviewed_gaps_are_closed(clock: ManualClock) -> None:
     with pytest.raises(NotFound):
         desk.note("missing", by="stranger", text="t")
     assert [r.command for r in desk.audit(date(2026, 3, 2))] == ["merge", "classify", "submit"]
+
+
+# --- issue 17: a client's group, tier and identity come from who they are -------------------
+
+TIERS = [
+    {"name": "standard"},
+    {"name": "premium", "raise_priority": 1, "groups": ["globex"]},
+]
+
+
+def tiered(clock: ManualClock, *, roles: bool = True) -> ServiceDesk:
+    document: dict[str, object] = {"tiers": TIERS, **(ROLES if roles else {})}
+    return ServiceDesk.open(
+        "memory://", policy=load_policy(document), clock=clock, entry_points=False
+    )
+
+
+def _submit(desk: ServiceDesk, requester: str, by: str, **more: object) -> object:
+    return desk.submit(requester=requester, channel="web", subject="s", by=by, **more)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("roles", [True, False])
+@pytest.mark.parametrize(
+    "actor",
+    [
+        "client:jane@acme.test",  # no group: may not claim one
+        "client:acme/jane@acme.test",  # another group
+        "CLIENT:Jane@ACME.test",  # a client still, whatever the case
+        "ｃｌｉｅｎｔ:jane@acme.test",  # full-width: a client still
+        "client:mallory@evil.test",
+    ],
+)
+def test_a_client_cannot_submit_into_another_group(
+    clock: ManualClock, roles: bool, actor: str
+) -> None:
+    desk = tiered(clock, roles=roles)
+    with pytest.raises(NotAuthorized, match=r"submit for globex/jane@acme\.test; needs to be that"):
+        _submit(desk, "globex/jane@acme.test", actor)
+    assert desk.count() == 0
+    (refused,) = desk.audit(date(2026, 3, 2))
+    assert (refused.command, refused.rule) == ("submit", "authority")
+
+
+@pytest.mark.parametrize("roles", [True, False])
+def test_a_client_gets_the_tier_of_the_group_they_are(clock: ManualClock, roles: bool) -> None:
+    desk = tiered(clock, roles=roles)
+    premium = _submit(desk, "globex/jane@acme.test", "client:globex/jane@acme.test")
+    assert premium.tier == "premium"  # type: ignore[attr-defined]
+    same = _submit(desk, "Globex/Jane@Acme.test", "client:globex/jane@acme.test")
+    assert same.requester == "Globex/Jane@Acme.test"  # type: ignore[attr-defined]
+    plain = _submit(desk, "jane@acme.test", "client:jane@acme.test")
+    assert plain.tier == "standard"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("roles", [True, False])
+@pytest.mark.parametrize("tier", ["premium", "standard"])
+def test_a_client_never_chooses_a_tier(clock: ManualClock, roles: bool, tier: str) -> None:
+    desk = tiered(clock, roles=roles)
+    with pytest.raises(NotAuthorized, match=rf"may not choose the tier \('{tier}'\); needs staff"):
+        _submit(desk, "globex/jane@acme.test", "client:globex/jane@acme.test", tier=tier)
+    assert desk.count() == 0
+    by_staff = _submit(desk, "jane@acme.test", "agent:kim", tier="premium")
+    assert by_staff.tier == "premium"  # type: ignore[attr-defined]
+    intake = desk.submit(requester="jane@acme.test", channel="web", subject="s", tier="premium")
+    assert intake.tier == "premium"  # a blank by: the integration's own intake vouches for it
+
+
+@pytest.mark.parametrize("roles", [True, False])
+@pytest.mark.parametrize(
+    ("to", "trigger"), [("management", "manual"), ("responsible", "manual"), ("next", "sla_breach")]
+)
+def test_a_client_asks_only_for_the_next_tier(
+    clock: ManualClock, roles: bool, to: str, trigger: str
+) -> None:
+    desk = tiered(clock, roles=roles)
+    case_id = walk_to(desk, "in_progress")
+    for actor in ("client:jane@acme.test", "client:acme/jane@acme.test", ""):
+        with pytest.raises(NotAuthorized, match="needs staff"):
+            desk.execute(Escalate(case_id=case_id, by=actor, reason="r", to=to, trigger=trigger))
+    assert desk.case(case_id).escalation is None
+
+
+def test_later_commands_hold_a_client_to_their_group(clock: ManualClock) -> None:
+    desk = tiered(clock)
+    case_id = walk_to(desk, "waiting_on_client")  # requester acme/jane@acme.test
+    for other in ("client:globex/jane@acme.test", "client:jane@globex.test"):
+        with pytest.raises(NotAuthorized, match="needs to be its requester"):
+            desk.client_replied(case_id, message="me", by=other)
+    same_client = (
+        "client:acme/jane@acme.test",
+        "client:ACME/Jane@acme.TEST",
+        "client:jane@acme.test",
+    )
+    for same in same_client:
+        assert desk.client_replied(case_id, message="me", by=same).state == "in_progress"
+        desk.request_info(case_id, by="agent:kim", message="More?")

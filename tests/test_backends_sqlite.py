@@ -178,7 +178,30 @@ def test_a_version_5_file_gains_kept_facts_and_keeps_its_data(tmp_path: Path) ->
     store.close()
 
     upgraded = SQLiteStore(str(path))
-    assert upgraded._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert upgraded._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
     assert list(upgraded.histories_or_facts("k")) == [upgraded.read("A")]
     upgraded.save_facts([FactsRecord("A", 2, "k", '"kept"')])
     assert list(upgraded.histories_or_facts("k")) == [FactsRecord("A", 2, "k", '"kept"')]
+
+
+def test_a_version_6_file_gains_checkpoints_and_keeps_its_data(tmp_path: Path) -> None:
+    from serviceflow import checkpointing
+
+    path = tmp_path / "v6.db"
+    store = SQLiteStore(str(path))
+    store.append([write("A", 0, events=2)])
+    store._db.execute("DROP TABLE checkpoints")  # what a version 6 file is: no checkpoints
+    store._db.execute("DROP TABLE checkpoint_heads")
+    store._db.execute("PRAGMA user_version = 6")
+    store.close()
+
+    upgraded = SQLiteStore(str(path))
+    try:
+        assert upgraded._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+        assert [r.seq for r in upgraded.read("A")] == [1, 2]
+        assert upgraded.last_checkpoint() is None
+        written = checkpointing.write(upgraded, "2026-01-02T00:00:00.000000+00:00")
+        assert (written.seq, written.streams, written.events) == (1, 1, 2)
+        assert checkpointing.check(upgraded, written.hash).ok
+    finally:
+        upgraded.close()

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import pickle
+import signal
 import string
 import tomllib
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from serviceflow._convert import canonical_json, converter, structure_checked
@@ -26,7 +29,9 @@ from serviceflow.classifier import (
 )
 from serviceflow.errors import PolicyError, ValidationError
 from serviceflow.messages import Classification
+from serviceflow.policy import load_policy
 
+EXAMPLE_POLICY = Path(__file__).parent.parent / "examples" / "policy.toml"
 HARDWARE = RuleOutcome(category="hardware", kind="incident")
 RULES = tuple[ClassificationRule, ...]
 
@@ -169,9 +174,162 @@ def test_a_broken_pattern_is_refused_when_used() -> None:
     with pytest.raises(ValidationError) as info:
         classify([rule], subject="anything")
     assert info.value.problems == (
-        "when.pattern: not a valid regular expression: "
-        "missing ), unterminated subpattern at position 0 (in '(unclosed')",
+        "when.pattern: not a valid regular expression: missing ): (unclosed "
+        "(see the RE2 syntax: https://github.com/google/re2/wiki/Syntax) (in '(unclosed')",
     )
+
+
+@contextmanager
+def finishes_within(seconds: float) -> Iterator[None]:
+    """Fail instead of hanging: a generous guard, not a timing check (backtracking takes hours)."""
+
+    def give_up(signum: int, frame: object) -> None:
+        pytest.fail(f"still matching after {seconds} s: the matching is not linear")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+CATASTROPHIC = (r"(a+)+$", r"(a|aa)+$", r"(.*a){20}", r"(a*)*b", r"^(a|a?)+$", r"(\w+\s?)+$")
+"""Patterns a backtracking engine takes exponential (or high polynomial) time on."""
+
+
+@settings(max_examples=40, deadline=None, phases=(Phase.explicit, Phase.generate))
+@given(
+    pattern=st.sampled_from(CATASTROPHIC),
+    unit=st.sampled_from(("a", "aa", "a ", "é", "ab")),
+    repeat=st.integers(20, 50_000),
+    tail=st.sampled_from(("!", "b", "", "\n!")),
+    where=st.sampled_from(("subject", "description")),
+)
+def test_hostile_text_never_makes_a_pattern_hang(
+    pattern: str, unit: str, repeat: int, tail: str, where: str
+) -> None:
+    rules = [ClassificationRule("r", RuleMatch(pattern=pattern), HARDWARE)]
+    text = unit * repeat + tail
+    subject, description = (text, "") if where == "subject" else ("", text)
+    with finishes_within(10):
+        classify(rules, subject=subject, description=description)
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+def test_a_catastrophic_pattern_classifies_100_kb_of_hostile_text(pattern: str) -> None:
+    rules = [
+        ClassificationRule("hostile", RuleMatch(pattern=pattern), HARDWARE),
+        ClassificationRule("end", RuleMatch(pattern=r"!\z"), RuleOutcome("billing", "question")),
+    ]
+    with finishes_within(10):
+        found = classify(rules, subject="a" * 30, description="a" * 100_000 + "!")
+    assert found is not None
+    assert found.category in {"hardware", "billing"}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        (r"(\w+) \1", r"invalid escape sequence: \1 (backreferences are not supported"),
+        (r"(?P<w>\w+) (?P=w)", "invalid perl operator: (?P (named backreferences"),
+        (r"refund(?! request)", "invalid perl operator: (?! (lookahead and lookbehind"),
+        (r"(?=.*vpn)", "invalid perl operator: (?= (lookahead and lookbehind"),
+        (r"(?<=INV-)\d+", "invalid perl operator: (?<= (lookahead and lookbehind"),
+        (r"(?<!re: )refund", "invalid perl operator: (?<! (lookahead and lookbehind"),
+        (r"a++b", "bad repetition operator: ++ (possessive repeats are not needed"),
+        (r"(?>a+)b", "invalid perl operator: (?> (see the RE2 syntax"),
+        (r"refund\Z", r"invalid escape sequence: \Z (write \z for the end of the text)"),
+        (r"caf\u00e9", r"invalid escape sequence: \u (write a character as \x{e9})"),
+        (r"(?x) refund", "invalid perl operator: (?x (the flags are i, m, s and U)"),
+    ],
+)
+def test_a_pattern_re2_cannot_run_is_refused_with_its_path(pattern: str, why: str) -> None:
+    rules = (
+        ClassificationRule("ok", RuleMatch(pattern="x"), RuleOutcome("billing", "incident")),
+        ClassificationRule("bad", RuleMatch(pattern=pattern), RuleOutcome("billing", "incident")),
+    )
+    [problem] = classification_problems(rules, ALLOWED)
+    assert problem.startswith(
+        f"$.classification[1].when.pattern: not a valid regular expression: {why}"
+    )
+    with pytest.raises(ValidationError, match=r"when\.pattern: not a valid regular expression"):
+        classify(rules, subject="x")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        (
+            r"[a-z]{1000}[a-z]{1000}",
+            "too large: 2004 steps once repeats are expanded, at most 500",
+        ),
+        (r"(.*a){1000}", "too large: 3004 steps once repeats are expanded, at most 500"),
+        (r"\pL{1,1000}", "not a valid regular expression: pattern too large - compile failed"),
+        (r"a{1001}", "not a valid regular expression: invalid repetition size: {1001}"),
+    ],
+)
+def test_a_pattern_too_big_for_the_budget_is_refused(pattern: str, why: str) -> None:
+    rules = (ClassificationRule("big", RuleMatch(pattern=pattern), HARDWARE),)
+    [problem] = classification_problems(rules, {})
+    assert problem.startswith(f"$.classification[0].when.pattern: {why}")
+
+
+def test_patterns_keep_their_unicode_and_flag_semantics() -> None:
+    assert reason(RuleMatch(pattern=r"(?i)café"), subject="CAFÉ au lait") == "pattern found 'CAFÉ'"
+    assert reason(RuleMatch(pattern=r"café"), subject="CAFÉ") is None
+    # NFC on both sides: a decomposed é in the text is found by a composed one.
+    assert reason(RuleMatch(pattern="é"), description="cafe\u0301") == "pattern found 'é'"
+    assert reason(RuleMatch(pattern=r"(?m)^..$"), description="é😀") == "pattern found 'é😀'"
+    assert reason(RuleMatch(pattern=r"\pL+"), subject="42 Ünïcödé!") == ("pattern found 'Ünïcödé'")
+    assert reason(RuleMatch(pattern=r"(?s)a.b"), subject="a", description="b") == (
+        "pattern found 'a\\nb'"
+    )
+    assert reason(RuleMatch(pattern=r"a.b"), subject="a", description="b") is None
+    found = reason(RuleMatch(pattern=r"(?P<n>\d+)(x)"), description="€€ 12x")
+    assert found == "pattern found '12x'"
+
+
+HOSTILE_RULES = r"""
+[[classification]]
+name = "harmless"
+when = { pattern = '(a+)+$' }
+then = { category = "billing", kind = "question" }
+
+[[classification]]
+name = "repeated word"
+when = { pattern = '(\w+) \1' }
+then = { category = "billing", kind = "question" }
+
+[[classification]]
+name = "not a reply"
+when = { pattern = '(?<!Re: )refund' }
+then = { category = "billing", kind = "question" }
+"""
+
+
+def test_load_policy_refuses_a_pattern_re2_cannot_run(tmp_path: Path) -> None:
+    file = tmp_path / "policy.toml"
+    file.write_text(EXAMPLE_POLICY.read_text() + HOSTILE_RULES)
+    with pytest.raises(PolicyError) as info:
+        load_policy(file)
+    assert [p for p in info.value.problems if "pattern" in p] == [
+        "$.classification[1].when.pattern: not a valid regular expression: invalid escape "
+        "sequence: \\1 (backreferences are not supported; match the text itself, or use "
+        "keyword conditions)",
+        "$.classification[2].when.pattern: not a valid regular expression: invalid perl "
+        "operator: (?<! (lookahead and lookbehind are not supported; match the text itself, "
+        "or use not_text for what must be absent)",
+    ]
+
+
+def test_a_rule_with_a_used_pattern_pickles() -> None:
+    rule = ClassificationRule("r", RuleMatch(pattern=r"(?i)inv-\d+"), HARDWARE)
+    assert classify([rule], subject="INV-1") is not None
+    again = pickle.loads(pickle.dumps(rule))
+    assert again == rule
+    assert classify([again], subject="inv-2") is not None
 
 
 # --- facts -------------------------------------------------------------------------------
@@ -404,8 +562,8 @@ def test_every_problem_is_listed_with_its_path() -> None:
         "$.classification[3].when.body[0]: a keyword must not be blank",
         "$.classification[3].when.text[0]: a keyword must not be blank",
         "$.classification[3].when.not_text[0]: a keyword must not be blank",
-        "$.classification[4].when.pattern: not a valid regular expression: "
-        "missing ), unterminated subpattern at position 0",
+        "$.classification[4].when.pattern: not a valid regular expression: missing ): "
+        "(unclosed (see the RE2 syntax: https://github.com/google/re2/wiki/Syntax)",
         "$.classification[5].when.pattern: must not be empty (leave it out to match any text)",
         "$.classification[6].when.channel: expected one of email, web, got 'fax'",
         "$.classification[6].then.category: expected one of billing, outage, got 'x'",

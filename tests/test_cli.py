@@ -41,11 +41,11 @@ def test_demo_then_inspect(runner: CliRunner, tmp_path: Path) -> None:
     assert "client_confirmed" in history.output
     explained = runner.invoke(cli, ["--db", db, "sla", case_id])
     assert explained.exit_code == 0, explained.output
-    assert "explained under policy" in explained.output
+    assert "explained under policy" not in explained.output, "the demo's policy is in force"
     assert "service level critical" in explained.output
     verified = runner.invoke(cli, ["--db", db, "verify"])
     assert verified.exit_code == 0
-    assert "13/13 streams verified" in verified.output, "12 cases and the day's audit"
+    assert "14/14 streams verified" in verified.output, "12 cases, the audit, the policy log"
 
 
 def test_demo_quiet_prints_only_the_summary(runner: CliRunner, tmp_path: Path) -> None:
@@ -82,6 +82,23 @@ def test_policy_check(runner: CliRunner, tmp_path: Path) -> None:
     assert "$.priority.levels: required field is missing" in result.output
 
 
+def test_policy_check_reports_a_pattern_re2_cannot_run(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        (EXAMPLES / "policy.toml").read_text()
+        + "[[classification]]\n"
+        + 'name = "reply"\n'
+        + "when = { pattern = '(?<=Re: )refund|(a+)+$' }\n"
+        + 'then = { category = "billing", kind = "question" }\n'
+    )
+    result = runner.invoke(cli, ["policy", "check", str(bad)])
+    assert result.exit_code == 1
+    assert (
+        "$.classification[0].when.pattern: not a valid regular expression: invalid perl "
+        "operator: (?<= (lookahead and lookbehind are not supported"
+    ) in result.output
+
+
 def test_errors_are_one_clear_line_and_exit_1(runner: CliRunner, tmp_path: Path) -> None:
     db = str(tmp_path / "d.db")
     missing = runner.invoke(cli, ["--db", db, "case", "show", "NOPE"])
@@ -94,7 +111,7 @@ def test_errors_are_one_clear_line_and_exit_1(runner: CliRunner, tmp_path: Path)
     assert "Error: case 'NOPE' does not exist" in result.output
     odd = runner.invoke(cli, ["--db", db, "case", "show", "[/x]"])
     assert odd.exit_code == 1
-    assert "case '[/x]' does not exist" in odd.output
+    assert "'[/x]' is not a valid id" in odd.output
 
 
 def test_user_text_is_never_markup(runner: CliRunner, tmp_path: Path) -> None:
@@ -528,3 +545,51 @@ def test_worker_on_an_unknown_store_is_one_clear_error(runner: CliRunner) -> Non
     result = runner.invoke(cli, ["worker", "--db", "nosuch://x", "--once"])
     assert result.exit_code == 1
     assert "no installed plugin opens 'nosuch://x'" in result.output
+
+
+def test_verify_checkpoint_prints_the_anchor_and_catches_a_cut_audit_day(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    db = tmp_path / "d.db"
+    runner.invoke(cli, ["--db", str(db), "demo", "--quiet"])
+    written = runner.invoke(cli, ["--db", str(db), "verify", "--checkpoint"])
+    assert written.exit_code == 0, written.output
+    anchor = re.search(
+        r"newest checkpoint \d+ at \S+ over \d+ streams: ([0-9a-f]{64})", written.output
+    )
+    assert anchor is not None, written.output
+    again = runner.invoke(cli, ["--db", str(db), "verify", "--anchor", anchor.group(1)])
+    assert again.exit_code == 0, again.output
+    assert "14/14 streams verified" in again.output
+    with sqlite3.connect(db) as conn:
+        (stream, last) = conn.execute(
+            "SELECT stream, MAX(seq) FROM events WHERE stream LIKE 'audit:%' GROUP BY stream"
+        ).fetchone()
+        conn.execute("DELETE FROM events WHERE stream = ? AND seq = ?", (stream, last))
+    cut = runner.invoke(cli, ["--db", str(db), "verify"])
+    assert cut.exit_code == 1
+    assert f"FAIL {stream}" in cut.output
+    assert "events deleted (truncated)" in cut.output
+
+
+def test_verify_anchor_catches_a_replaced_newest_checkpoint(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    db = tmp_path / "d.db"
+    runner.invoke(cli, ["--db", str(db), "demo", "--quiet"])
+    written = runner.invoke(cli, ["--db", str(db), "verify", "--checkpoint"])
+    anchor = written.output.split()[-1]
+    with sqlite3.connect(db) as conn:
+        newest = conn.execute("SELECT MAX(seq) FROM checkpoints").fetchone()[0]
+        conn.execute("DELETE FROM checkpoints WHERE seq = ?", (newest,))
+        conn.execute("DELETE FROM checkpoint_heads WHERE checkpoint = ?", (newest,))
+    rewritten = runner.invoke(cli, ["--db", str(db), "verify", "--checkpoint"])
+    assert rewritten.exit_code == 0, "without the anchor a replaced checkpoint looks whole"
+    caught = runner.invoke(cli, ["--db", str(db), "verify", "--anchor", anchor])
+    assert caught.exit_code == 1
+    assert "no stored checkpoint has this hash" in caught.output
+    assert runner.invoke(cli, ["--db", str(db), "verify", "X", "--checkpoint"]).exit_code == 2

@@ -22,7 +22,8 @@ from serviceflow import commands as cmd
             "confidence: expected a number, got str '0.5'",
         ),
         (cmd.AddNote(case_id=7, by="a", text="t"), "case_id: expected text, got int 7"),  # type: ignore[arg-type]
-        (cmd.AddNote(case_id="C1", by="a", text="\ud800"), "text: text contains characters"),
+        (cmd.AddNote(case_id="C1", by="a", text="\ud800"), "text: contains a lone surrogate"),
+        (cmd.AddNote(case_id="C1", by="a", text="a\x00b"), "text: contains a NUL character"),
         (
             cmd.Submit(case_id="a/b", by="", requester="r", channel="web", subject="s"),
             "case_id: 'a/b' is not a valid id",

@@ -217,7 +217,9 @@ def test_reopen_counts_and_window() -> None:
     with pytest.raises(InvalidTransition, match="reopen window"):
         decide(closed, reopen, POLICY, START + timedelta(days=30))
     with pytest.raises(ValidationError, match="reason: required"):
-        decide(closed, cmd.Reopen(case_id="C1", by="c", reason=""), POLICY, START)
+        decide(
+            closed, cmd.Reopen(case_id="C1", by="c", reason=""), POLICY, START + timedelta(days=3)
+        )
 
 
 def test_cancel_and_terminal_states() -> None:

@@ -11,6 +11,7 @@ from serviceflow import (
     ManualClock,
     PolicyError,
     ServiceDesk,
+    ValidationError,
     hookimpl,
     load_policy,
 )
@@ -147,6 +148,17 @@ def test_four_eyes_sees_through_padded_names(clock: ManualClock) -> None:
     with pytest.raises(GuardrailViolation, match="agent:kim resolved the case"):
         desk.validate(case_id, by="agent:kim  ")
     assert desk.history(case_id)[-1].event.by == "agent:kim", "actors are recorded stripped"
+
+
+@pytest.mark.parametrize("variant", ["agent:KIM", "Agent:Kim", "ａｇｅｎｔ:ｋｉｍ"])
+def test_four_eyes_sees_through_case_and_width(clock: ManualClock, variant: str) -> None:
+    desk = railed(clock)
+    case_id = walk_to(desk, "resolved")
+    with pytest.raises(GuardrailViolation, match="resolved the case and may not also pass it"):
+        desk.validate(case_id, by=variant)
+    with pytest.raises(ValidationError, match="contains an invisible character U\\+200B"):
+        desk.validate(case_id, by="agent:kim\u200b")
+    assert desk.case(case_id).state == "resolved"
 
 
 def test_every_requirement_the_policy_names_has_a_check() -> None:

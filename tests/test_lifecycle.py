@@ -133,3 +133,78 @@ def test_fire_agrees_with_the_destination_table(state: str, trigger: str) -> Non
             fire(subject, trigger)
     else:
         assert fire(subject, trigger) == DESTINATIONS[(trigger, state)]
+
+
+def test_a_guard_refusal_does_not_list_the_refused_trigger_as_allowed() -> None:
+    policy = default_policy()
+    with pytest.raises(InvalidTransition) as info:
+        fire(Subject(_case("assigned"), policy, START), "resolve")
+    assert str(info.value) == (
+        "case C1: cannot resolve in state 'assigned': the case has not been acknowledged yet "
+        "(acknowledge before resolving) (allowed here: acknowledge, assign, cancel, classify, "
+        "client_reply, escalate, merge, note, prioritize, review)"
+    )
+    with pytest.raises(InvalidTransition) as info:
+        fire(Subject(_case("resolved", confirmed_at=START), policy, START), "confirm")
+    assert "confirm" not in info.value.allowed
+    assert info.value.allowed == tuple(t for t in ALLOWED["resolved"] if t != "confirm")
+    blocked = {"accept_escalation", "deescalate", "resolve"}  # by guards, for now
+    assert lifecycle.allowed_now(Subject(_case("assigned"), policy, START)) == [
+        t for t in ALLOWED["assigned"] if t not in blocked
+    ]
+
+
+_ESCALATIONS = st.sampled_from(
+    [
+        None,
+        Escalation(tier="technical", since=START, status=AWAITING, number=1, path=("t",)),
+        Escalation(tier="technical", since=START, status="accepted", number=1, path=("t",)),
+    ]
+)
+_MOMENTS = st.sampled_from([None, START])
+
+
+@given(
+    state=st.sampled_from(STATES),
+    trigger=st.sampled_from(sorted({t for t, _ in DESTINATIONS} - lifecycle.INTERNAL_TRIGGERS)),
+    acknowledged=_MOMENTS,
+    confirmed=_MOMENTS,
+    resolved=_MOMENTS,
+    closed=_MOMENTS,
+    escalation=_ESCALATIONS,
+    hours_later=st.sampled_from([0, 1, 71, 72, 24 * 30, 24 * 400]),
+)
+def test_every_trigger_a_refusal_allows_is_not_refused_by_a_guard(
+    state: str,
+    trigger: str,
+    acknowledged: object,
+    confirmed: object,
+    resolved: object,
+    closed: object,
+    escalation: Escalation | None,
+    hours_later: int,
+) -> None:
+    policy = default_policy()
+    case = _case(
+        state,
+        acknowledged_at=acknowledged,
+        confirmed_at=confirmed,
+        resolved_at=resolved,
+        closed_at=closed,
+        escalation=escalation,
+    )
+    now = START + timedelta(hours=hours_later)
+    allowed: tuple[str, ...] | None = None
+    try:
+        fire(Subject(case, policy, now), trigger)
+    except InvalidTransition as refused:
+        allowed = refused.allowed
+    if allowed is None:
+        return
+    assert trigger not in allowed
+    assert set(allowed) <= set(ALLOWED[state])
+    for listed in allowed:
+        fire(Subject(case, policy, now), listed)  # never refused by the lifecycle
+    for other in set(ALLOWED[state]) - set(allowed) - {trigger}:
+        with pytest.raises(InvalidTransition):  # left out only when a guard says no
+            fire(Subject(case, policy, now), other)

@@ -19,7 +19,7 @@ SLOW = load_policy({"sla": [{"name": "all", "targets": {"first_response": {"with
 def test_a_desk_opened_later_starts_on_the_policy_in_force(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     with ServiceDesk.open(url, entry_points=False) as desk:
-        assert version_in_force(desk.store) is None
+        assert version_in_force(desk.store) == default_policy().version, "the first use"
         assert desk.policy == default_policy()
         desk.reapply_policy(FAST, by="lead:ana", reason="faster first answers")
         desk.reapply_policy(SLOW, by="lead:ana")
@@ -28,10 +28,11 @@ def test_a_desk_opened_later_starts_on_the_policy_in_force(tmp_path: Path) -> No
         assert policy_in_force(desk.store) == SLOW
         steps = history(desk.store)
         assert [(e.previous, e.version) for e in steps] == [
+            ("", default_policy().version),
             (default_policy().version, FAST.version),
             (FAST.version, SLOW.version),
         ]
-        assert (steps[0].by, steps[0].reason) == ("lead:ana", "faster first answers")
+        assert (steps[1].by, steps[1].reason) == ("lead:ana", "faster first answers")
         assert desk.verify("policy:in-force").ok
 
 

@@ -160,6 +160,18 @@ def test_nobody_reviews_their_own_handling() -> None:
         review(history(), by="qa:lee", agent="qa:lee")
 
 
+@pytest.mark.parametrize("variant", ["Agent:SAM", "ａｇｅｎｔ:ｓａｍ", " agent:Sam "])
+def test_nobody_reviews_their_own_handling_under_another_spelling(variant: str) -> None:
+    with pytest.raises(NotAuthorized, match="review their own handling"):
+        review(history(), by=variant)
+    with pytest.raises(NotAuthorized, match="review their own handling"):
+        review(history(), by="qa:lee", agent="ＱＡ:Lee")
+    events = history()
+    events.append(review(events))
+    with pytest.raises(ValidationError, match="already reviewed case C1"):
+        review(events, by="QA:Lee")
+
+
 def test_a_reviewer_scores_a_case_once_per_session() -> None:
     events = history()
     events.append(review(events))

@@ -137,7 +137,7 @@ def test_decide_needs_the_past_answers() -> None:
     events = history_to("closed")
     command = cmd.RecordSurvey(case_id="C1", by="", survey="csat", score=4)
     with pytest.raises(ValidationError, match="history: required"):
-        decide(case_of(events), command, POLICY, T0)
+        decide(case_of(events), command, POLICY, events[-1].at)
 
 
 def test_the_shape_check_refuses_a_score_that_is_not_a_whole_number() -> None:

@@ -19,6 +19,7 @@ from serviceflow.delivery_policy import DeliveryPolicy
 from serviceflow.desk import RecordedEvent, ServiceDesk, Verification
 from serviceflow.distribution import Stats
 from serviceflow.errors import (
+    ClockBehind,
     ConcurrencyConflict,
     GuardrailViolation,
     IntegrityError,
@@ -41,6 +42,7 @@ from serviceflow.importer import ImportReport, import_csv
 from serviceflow.improvement import Cycle, Improvement
 from serviceflow.knowledge import Knowledge
 from serviceflow.kpi_sample import Kpi
+from serviceflow.limits_policy import Limits
 from serviceflow.messages import Classification, Notification
 from serviceflow.metrics import Compliance, KpiReport, KpiSet, Rate, compute_kpis, kpis
 from serviceflow.notifiers import JsonLinesNotifier, LogNotifier
@@ -66,6 +68,7 @@ __all__ = [
     "Case",
     "Classification",
     "Clock",
+    "ClockBehind",
     "Compliance",
     "ConcurrencyConflict",
     "Criterion",
@@ -90,6 +93,7 @@ __all__ = [
     "Kpi",
     "KpiReport",
     "KpiSet",
+    "Limits",
     "LogNotifier",
     "ManualClock",
     "NotAuthorized",

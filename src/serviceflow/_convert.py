@@ -18,6 +18,7 @@ from serviceflow.clock import require_aware
 from serviceflow.duration import format_duration, parse_duration
 from serviceflow.errors import ServiceflowError, ValidationError
 from serviceflow.readonly import ReadOnlyMap
+from serviceflow.storable import text_problem
 
 T = TypeVar("T")
 
@@ -38,7 +39,12 @@ def _structure_datetime(value: Any, _: type) -> datetime:
 
 def _structure_str(value: Any, _: type) -> str:
     if not isinstance(value, str):
-        raise ValidationError("text", [f"expected a string, got {type(value).__name__} {value!r}"])
+        raise ValidationError(
+            "text", [f"expected a string, got {type(value).__name__} {value!r:.60}"]
+        )
+    problem = text_problem(value)
+    if problem:
+        raise ValidationError("text", [problem])
     return value
 
 
@@ -153,7 +159,7 @@ def _format(exc: BaseException, type_: type | None) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(exc.problems) or str(exc)
     if isinstance(exc, ForbiddenExtraKeysError):
-        return f"unknown field(s) {', '.join(sorted(exc.extra_fields))}"
+        return f"unknown field(s) {', '.join(sorted(map(str, exc.extra_fields)))}"
     if isinstance(exc, KeyError):
         return "required field is missing"
     return cattrs_format_exception(exc, type_)

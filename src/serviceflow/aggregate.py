@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
+import attrs
 from attrs import frozen
 
 from serviceflow.chain import chain_records
 from serviceflow.errors import NotFound, ValidationError
 from serviceflow.events import Event
+from serviceflow.limits_policy import Limits
 from serviceflow.serialization import GENESIS, decode_event, encode_event, iso
+from serviceflow.storable import text_problem
 from serviceflow.store import EventRecord, Store, StreamWrite
 
 S = TypeVar("S")
@@ -43,10 +46,14 @@ class Kind(Generic[S]):
     def stream(self, aggregate_id: str) -> str:
         """The stream of one aggregate; an id that is not 1–64 letters, digits, ``.``,
         ``_`` or ``-`` is a ``ValidationError``."""
-        if not 0 < len(aggregate_id) <= 64 or not set(aggregate_id) <= _ID_CHARACTERS:
+        if (
+            not isinstance(aggregate_id, str)
+            or not 0 < len(aggregate_id) <= 64
+            or not set(aggregate_id) <= _ID_CHARACTERS
+        ):
             raise ValidationError(
                 f"{self.name} id",
-                [f"{aggregate_id!r}: expected 1-64 letters, digits, '.', '_' or '-'"],
+                [f"{aggregate_id!r:.80}: expected 1-64 letters, digits, '.', '_' or '-'"],
             )
         return self.prefix + aggregate_id
 
@@ -65,9 +72,11 @@ class Stored(Generic[S]):
 class Streams(Generic[S]):
     """The aggregates of one kind in a store: read, append, list."""
 
-    def __init__(self, store: Store, kind: Kind[S]) -> None:
+    def __init__(self, store: Store, kind: Kind[S], *, longest: int = Limits().text) -> None:
         self.store = store
         self.kind = kind
+        self.longest = longest
+        """The most characters any text of an event may hold (the policy's ``limits.text``)."""
 
     def load(self, aggregate_id: str) -> Stored[S] | None:
         """The aggregate folded from its stream, or ``None`` if it has no events."""
@@ -87,6 +96,9 @@ class Streams(Generic[S]):
         aggregate) and return the aggregate they lead to; ``ConcurrencyConflict`` if the
         stream moved meanwhile, and nothing is written."""
         stream = self.kind.stream(aggregate_id)
+        problems = [p for e in events for p in text_problems(e, self.longest)]
+        if problems:
+            raise ValidationError(f"cannot write {stream}", problems)
         version, head = (decided_on.version, decided_on.head) if decided_on else (0, GENESIS)
         items = [(e.TYPE, iso(e.at), encode_event(e)) for e in events]
         records = chain_records(stream, version, head, items)
@@ -137,3 +149,19 @@ class Streams(Generic[S]):
             state = self.kind.evolve(state, event)
         assert state is not None
         return Stored(aggregate_id, state, records[-1].seq, records[-1].hash, events)
+
+
+def text_problems(event: Event, longest: int) -> list[str]:
+    """Every text of ``event`` no store keeps alike, or longer than ``longest`` characters."""
+    found = []
+    for name, value in attrs.asdict(event, recurse=False).items():
+        texts = value if isinstance(value, tuple) else (value,)
+        for text in texts:
+            if not isinstance(text, str):
+                continue
+            problem = text_problem(text)
+            if problem is None and len(text) > longest:
+                problem = f"{len(text):,} characters, more than the policy allows ({longest:,})"
+            if problem is not None:
+                found.append(f"{name}: {problem}")
+    return found

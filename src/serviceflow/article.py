@@ -45,6 +45,7 @@ from serviceflow.article_events import (
 from serviceflow.clock import require_aware
 from serviceflow.errors import InvalidTransition, NotAuthorized, ValidationError
 from serviceflow.events import Event
+from serviceflow.identity import canonical_actor, identity_problems, same_actor
 from serviceflow.readonly import ReadOnlyMap, read_only
 from serviceflow.states import CLOSED, RESOLVED, VALIDATED
 from serviceflow.workflow import Step, Workflow
@@ -237,7 +238,12 @@ def reviewer_not_author(event: EventData) -> bool:
     """The reviewer wrote none of the text under review (four eyes)."""
     subject = _subject(event)
     revision = under_review(subject.article)
-    return revision is not None and subject.actor not in revision.authors
+    return revision is not None and not _wrote(subject.actor, revision)
+
+
+def _wrote(actor: str, revision: Revision) -> bool:
+    """Is ``actor`` one of the authors of ``revision`` (compared canonically)?"""
+    return any(same_actor(actor, author) for author in revision.authors)
 
 
 def has_published(event: EventData) -> bool:
@@ -415,7 +421,7 @@ def decide(
     """The events ``command`` leads to, or a serviceflow error; pure."""
     now = require_aware(now, "now")
     _check_shape(command)
-    if isinstance(command, _AUTHORING) and command.by.startswith("client:"):
+    if isinstance(command, _AUTHORING) and canonical_actor(command.by).startswith("client:"):
         raise NotAuthorized(
             command.by, f"{type(command).__name__.lower()} article {command.article_id}", "staff"
         )
@@ -441,7 +447,7 @@ def decide(
         raise ValidationError("no such article", [f"article_id: {command.article_id!r}"])
     if isinstance(command, Approve):
         revision = under_review(article)
-        if revision is not None and command.by in revision.authors:
+        if revision is not None and _wrote(command.by, revision):
             raise NotAuthorized(
                 command.by,
                 f"approve article {article.id}",
@@ -528,6 +534,8 @@ def _check_shape(command: ArticleCommand) -> None:
     problems: list[str] = []
     if not isinstance(command.by, str) or not command.by.strip():
         problems.append("by: expected a non-empty actor, e.g. 'agent:kim'")
+    else:
+        problems += identity_problems("by", command.by)
     texts: dict[str, object] = {}
     if isinstance(command, Draft | Edit):
         texts = {"title": command.title, "body": command.body}
@@ -538,6 +546,8 @@ def _check_shape(command: ArticleCommand) -> None:
         texts["category"] = command.category
         if command.owner is not None and not command.owner.strip():
             problems.append("owner: expected a non-empty actor, or leave it out")
+        elif command.owner is not None:
+            problems += identity_problems("owner", command.owner)
         every = command.review_every
         if not isinstance(every, timedelta):
             problems.append(f"review_every: expected a timedelta, got {every!r:.60}")
@@ -591,7 +601,8 @@ def evolve(article: Article | None, event: Event) -> Article:
             base = article.draft or _replace(cast(Revision, article.published), authors=())
             texts = dict(base.texts)
             texts[event.locale] = LocaleText(event.title, event.body)
-            authors = base.authors if event.by in base.authors else (*base.authors, event.by)
+            wrote = any(same_actor(event.by, a) for a in base.authors)
+            authors = base.authors if wrote else (*base.authors, event.by)
             return _replace(article, draft=Revision(ReadOnlyMap(texts), authors))
         case ArticleApproved():
             article = _replace(article, reviewed_at=event.at, review_overdue=False)

@@ -5,7 +5,12 @@ Roles are policy data (``authority_policy``). A role covers actors by name
 may be limited to categories, and may be held to canned responses for every public
 message. The first role that covers an actor is theirs. The desk itself (``system:*``,
 ``automation:*``) is never refused, and clients (``client:…``) may act only on their own
-cases. A policy with no roles refuses nobody.
+cases. Actors are compared in their canonical form (``serviceflow.identity``).
+
+A client is who the integration says (``by``), group included: ``client:acme/jane@acme.test``
+may submit only as requester ``acme/jane@acme.test``, never chooses a tier, and asks for the
+next escalation tier only. These hold with or without roles: they decide what service a
+client obtains. Otherwise a policy with no roles refuses nobody.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from serviceflow import commands as cmd
 from serviceflow.authority_policy import CLIENT, INTERNAL, Role, role_of
 from serviceflow.case import Case, client_actor
 from serviceflow.errors import NotAuthorized
+from serviceflow.identity import canonical_actor
 
-__all__ = ["CLIENT_COMMANDS", "Role", "acting", "authorize", "role_of"]
+__all__ = ["CLIENT_COMMANDS", "Role", "acting", "authorize", "client_owns", "role_of"]
 
 CLIENT_COMMANDS = frozenset(
     {"submit", "client_reply", "confirm", "reopen", "cancel", "escalate", "survey"}
@@ -30,6 +36,8 @@ _MESSAGES = {
     "resolve": "resolution",
 }
 """The text field of each command whose event the client reads."""
+_ASKED = ("next", "manual")
+"""The only escalation a client asks for: the next tier, by hand."""
 
 
 def authorize(
@@ -40,10 +48,15 @@ def authorize(
 ) -> None:
     """Refuse ``command`` with ``NotAuthorized`` unless its actor's role allows it on ``case``."""
     actor, name = acting(case, command), command.NAME
-    if not roles or actor.startswith(INTERNAL):
+    key = canonical_actor(actor)
+    if key.startswith(INTERNAL):
         return
-    if actor.startswith(CLIENT):
-        _authorize_client(case, command, actor)
+    if key.startswith(CLIENT):
+        _client_service(case, command, actor)
+        if roles:
+            _authorize_client(case, command, actor)
+        return
+    if not roles:
         return
     role = role_of(actor, roles)
     if role is None:
@@ -81,13 +94,48 @@ def acting(case: Case | None, command: cmd.Command) -> str:
     return client_actor(case.requester) if case is not None else ""
 
 
+def client_owns(actor: str, requester: str) -> bool:
+    """Is client ``actor`` the requester ``requester``? An actor that names a group
+    (``client:acme/jane@acme.test``) must match it too; one that names only an address
+    (``client:jane@acme.test``) is that address in any group. Compared canonically."""
+    who = canonical_actor(actor).removeprefix(CLIENT)
+    wanted = canonical_actor(requester)
+    return who == (wanted if "/" in who else wanted.rpartition("/")[2])
+
+
+def _client_service(case: Case | None, command: cmd.Command, actor: str) -> None:
+    """What a client obtains comes from who they are, never from what they type: they
+    submit as themselves (group included), choose no tier, and escalate one tier up."""
+    if isinstance(command, cmd.Submit):
+        if not command.by.strip():
+            return  # the integration's own intake: it vouches for requester and tier
+        requester = command.requester.strip()
+        if canonical_actor(actor).removeprefix(CLIENT) != canonical_actor(requester):
+            raise NotAuthorized(
+                actor,
+                f"submit for {requester}",
+                f"to be that requester (by='client:{requester}'; "
+                "a client's group comes from who they are)",
+            )
+        if command.tier is not None:
+            raise NotAuthorized(
+                actor,
+                f"choose the tier ({command.tier!r})",
+                "staff (a client's tier comes from the policy's tier for their group)",
+            )
+    elif isinstance(command, cmd.Escalate) and (command.to, command.trigger) != _ASKED:
+        raise NotAuthorized(
+            actor,
+            f"escalate case {command.case_id} to {command.to!r} (trigger {command.trigger!r})",
+            "staff (a client asks for the next tier: to='next', trigger='manual')",
+        )
+
+
 def _authorize_client(case: Case | None, command: cmd.Command, actor: str) -> None:
     name = command.NAME
     if name not in CLIENT_COMMANDS:
         raise NotAuthorized(actor, name, f"an agent's role (clients may {_listing()})")
-    if isinstance(command, cmd.Submit) and client_actor(command.requester) != actor:
-        raise NotAuthorized(actor, f"submit for {command.requester}", "to be that requester")
-    if case is not None and client_actor(case.requester) != actor:
+    if case is not None and not client_owns(actor, case.requester):
         raise NotAuthorized(
             actor, f"{name} case {case.id}", f"to be its requester ({case.requester})"
         )

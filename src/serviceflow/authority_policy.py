@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from attrs import frozen
 
 from serviceflow import commands as cmd
+from serviceflow.identity import canonical_actor, identity_problems
 
 INTERNAL = ("system:", "automation:")
 """Actor prefixes of the desk itself: timers, automation, policy changes."""
@@ -29,10 +30,12 @@ class Role:
     canned_only: bool = False
 
     def covers(self, actor: str) -> bool:
-        """Does this role hold ``actor`` (exact name, or a prefix written ``agent:*``)?"""
+        """Does this role hold ``actor`` (exact name, or a prefix written ``agent:*``)?
+        Both are compared canonically: ``Agent:KIM`` is ``agent:kim``."""
+        key = canonical_actor(actor)
         return any(
-            actor.startswith(pattern[:-1]) if pattern.endswith("*") else actor == pattern
-            for pattern in self.actors
+            key.startswith(pattern[:-1]) if pattern.endswith("*") else key == pattern
+            for pattern in map(canonical_actor, self.actors)
         )
 
     def allows(self, command: str) -> bool:
@@ -61,8 +64,9 @@ def authority_problems(
         for pattern in role.actors:
             if not pattern.strip() or pattern == "*":
                 yield f"{path}.actors: {pattern!r} would cover everyone; name a prefix"
-            elif pattern.startswith((*INTERNAL, CLIENT)):
+            elif canonical_actor(pattern).startswith((*INTERNAL, CLIENT)):
                 yield f"{path}.actors: {pattern!r} is the desk itself or a client, not a role"
+            yield from identity_problems(f"{path}.actors", pattern)
         for command in role.may:
             if command != "*" and command not in cmd.COMMANDS:
                 yield f"{path}.may: unknown command {command!r} (commands: {known})"

@@ -20,9 +20,15 @@ Conditions (all that are given must hold; an empty list is no constraint):
   case folding); a run of spaces in a phrase matches any run of whitespace. ``jam`` matches
   "Printer JAM!" and "jam-packed" but not "pajamas" or "paper_jam".
 - ``not_text``: none of these keywords appears in the subject or the description.
-- ``pattern``: a regular expression, searched (``re.search``) in the subject, a newline and
-  the description (NFC-normalised, case kept): add ``(?i)`` for case-insensitive, ``(?m)``
-  for ``^``/``$`` at each line.
+- ``pattern``: a regular expression in RE2 syntax, searched anywhere in the subject, a newline
+  and the description (NFC-normalised, case kept): add ``(?i)`` for case-insensitive (Unicode
+  case folding), ``(?m)`` for ``^``/``$`` at each line, ``(?s)`` for ``.`` to match a
+  newline. RE2 runs in time linear in the text whatever the pattern, so client text cannot
+  make intake hang; it has no backreferences, lookaround or possessive repeats (a policy
+  using them is refused), ``\\w``, ``\\d``, ``\\s`` and ``\\b`` are ASCII (use ``\\pL``,
+  ``\\pN`` for any script) and ``$`` is only the very end of the text (or line, with
+  ``(?m)``). A pattern whose compiled program exceeds RE2's memory budget, or with more
+  than ``MAX_PATTERN_STEPS`` steps once counted repeats are expanded, is refused too.
 - ``channel``, ``requester_group``: one of these values, exactly (no group never matches).
 - ``fields``: for each custom field named, its value is one of the accepted values (compared
   like keywords, but as the whole value); a request without that field does not match.
@@ -49,7 +55,9 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
+from typing import Protocol, cast
 
+import re2
 from attrs import field, frozen
 
 from serviceflow.errors import ValidationError
@@ -134,14 +142,108 @@ def _whole_words(words: list[str]) -> re.Pattern[str]:
     return re.compile(rf"{re.escape(first)}(?<!\w.{{{len(first)}}}){following}(?!\w)")
 
 
-def _compile_pattern(pattern: str) -> re.Pattern[str]:
+PATTERN_MAX_MEM = 8 << 20
+"""RE2's memory budget for one pattern (its program and DFA cache); a bigger one is refused."""
+
+MAX_PATTERN_STEPS = 500
+"""Most steps a pattern may have once counted repeats are expanded (``[a-z]{2000}`` has 2000).
+
+The DFA's states, and the work per character when RE2 falls back from the DFA, grow with it.
+"""
+
+_HINTS = (
+    (
+        r"invalid escape sequence: \\[1-9]",
+        "backreferences are not supported; match the text itself, or use keyword conditions",
+    ),
+    (
+        r"invalid perl operator: \(\?<?[=!]",
+        "lookahead and lookbehind are not supported; match "
+        "the text itself, or use not_text for what must be absent",
+    ),
+    (
+        r"invalid perl operator: \(\?P[=>]?$",
+        "named backreferences ((?P=name)) are not supported; match the text itself",
+    ),
+    (
+        r"bad repetition operator: [*+?}]\+",
+        "possessive repeats are not needed (RE2 never backtracks): write a plain repeat",
+    ),
+    (r"invalid escape sequence: \\Z", "write \\z for the end of the text"),
+    (r"invalid escape sequence: \\[uUN]", "write a character as \\x{e9}"),
+    (r"invalid perl operator: \(\?[a-zA-Z]", "the flags are i, m, s and U"),
+    (r"invalid perl operator: \(\?#", "comments are not supported"),
+    (r"invalid repetition size", "a count is at most 1000"),
+    (r"pattern too large", "split it into several rules or use smaller counts"),
+)
+"""(RE2 error, what to write instead) for the Python ``re`` habits RE2 refuses."""
+
+
+class _Hit(Protocol):
+    def group(self) -> str: ...
+
+
+class _Pattern(Protocol):
+    """A compiled RE2 pattern, as the classifier uses it."""
+
+    def search(self, text: str) -> _Hit | None: ...
+
+
+def _options(*, latin1: bool = False) -> re2.Options:
+    options = re2.Options()
+    options.max_mem = PATTERN_MAX_MEM
+    options.log_errors = False
+    # Only the whole match is shown; no groups lets RE2 find it with its DFAs alone.
+    options.never_capture = True
+    if latin1:
+        options.encoding = re2.Options.Encoding.LATIN1
+    return options
+
+
+def _steps(pattern: str, program_size: int) -> int:
+    """The pattern's size in steps: its program compiled on bytes, where a class is one step.
+
+    A class such as ``\\pL`` is a large program over UTF-8 but one step of work; when the
+    byte form does not compile, ``program_size`` (the UTF-8 program's) is taken.
+    """
     try:
-        return re.compile(pattern)
-    except re.error as exc:
+        return int(re2.compile(pattern.encode(), _options(latin1=True)).programsize)
+    except re2.error:
+        return program_size
+
+
+def _why_not(exc: Exception) -> str:
+    """RE2's reason a pattern does not compile, with what to write instead when known."""
+    why = exc.args[0] if exc.args else str(exc)
+    why = why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)
+    for found, instead in _HINTS:
+        if re.search(found, why):
+            return f"{why} ({instead})"
+    return f"{why} (see the RE2 syntax: https://github.com/google/re2/wiki/Syntax)"
+
+
+def _try_pattern(pattern: str) -> tuple[_Pattern | None, str | None]:
+    """The compiled pattern, or why it is refused (RE2 cannot compile it, or it is too big)."""
+    try:
+        compiled = re2.compile(pattern, _options())
+    except re2.error as exc:
+        return None, f"not a valid regular expression: {_why_not(exc)}"
+    steps = _steps(pattern, int(compiled.programsize))
+    if steps > MAX_PATTERN_STEPS:
+        return None, (
+            f"too large: {steps} steps once repeats are expanded, at most {MAX_PATTERN_STEPS} "
+            "(use smaller counts, or split it into several rules)"
+        )
+    return cast(_Pattern, compiled), None
+
+
+def _compile_pattern(pattern: str) -> _Pattern:
+    compiled, problem = _try_pattern(pattern)
+    if compiled is None:
         raise ValidationError(
-            "a classification rule is invalid",
-            [f"when.pattern: not a valid regular expression: {exc} (in {pattern!r})"],
-        ) from None
+            "a classification rule is invalid", [f"when.pattern: {problem} (in {pattern!r})"]
+        )
+    return compiled
 
 
 @frozen
@@ -152,7 +254,7 @@ class _Compiled:
     body: _Keywords | None
     text: _Keywords | None
     not_text: _Keywords | None
-    pattern: re.Pattern[str] | None
+    pattern: _Pattern | None
     fields: tuple[tuple[str, frozenset[str]], ...]
 
 
@@ -307,7 +409,7 @@ def classify_request(
 ) -> Classification | None:
     """The rules' proposal for a new request, with its reason; ``None`` when none proposes.
 
-    Raises ``ValidationError`` when a rule's pattern is not a valid regular expression.
+    Raises ``ValidationError`` when a rule's pattern is refused (see ``classification_problems``).
     """
     request = _Request(
         subject=_Folded(_fold(subject)),
@@ -408,10 +510,10 @@ def _match_problems(
     if when.pattern is not None:
         if not when.pattern:
             yield f"{at}.pattern: must not be empty (leave it out to match any text)"
-        try:
-            re.compile(when.pattern)
-        except re.error as exc:
-            yield f"{at}.pattern: not a valid regular expression: {exc}"
+        else:
+            problem = _try_pattern(when.pattern)[1]
+            if problem is not None:
+                yield f"{at}.pattern: {problem}"
     yield from _unknown(f"{at}.channel", when.channel, allowed.get("channel"))
     for name, values in when.fields.items():
         if not values:

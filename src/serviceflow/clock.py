@@ -30,7 +30,13 @@ class SystemClock:
 
 
 def require_aware(value: datetime, what: str = "datetime") -> datetime:
-    """Return ``value`` in UTC, refusing naive datetimes (their zone would be a guess)."""
+    """Return ``value`` in UTC, refusing anything but a datetime, and naive datetimes (their
+    zone would be a guess)."""
+    if not isinstance(value, datetime):
+        raise ValidationError(
+            f"{what} must be a datetime",
+            [f"got {type(value).__name__} {value!r:.60}; pass e.g. datetime(..., tzinfo=UTC)"],
+        )
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(
             f"{what} must be timezone-aware",

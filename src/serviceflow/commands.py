@@ -11,7 +11,9 @@ from attrs import fields, frozen
 
 from serviceflow.errors import ValidationError
 from serviceflow.events import DESK_STREAMS
+from serviceflow.identity import identity_problems
 from serviceflow.readonly import ReadOnlyMap
+from serviceflow.storable import text_problem
 
 
 @frozen(kw_only=True)
@@ -276,11 +278,21 @@ CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _CLIENT_DEFAULT = (Submit, ClientReply, Confirm, Escalate, RecordSurvey)
 
 
-def check_case_id(case_id: object) -> None:
-    """Refuse a case id that is not text before it reaches the store."""
+def check_case_id(case_id: object, name: str = "case_id") -> None:
+    """Refuse what cannot be a case id before it reaches the store: no store is asked for an
+    id that no store could hold, so every store answers alike."""
     if not isinstance(case_id, str):
         raise ValidationError(
-            "invalid case id", [f"expected text, got {type(case_id).__name__} {case_id!r:.60}"]
+            "invalid case id",
+            [f"{name}: expected text, got {type(case_id).__name__} {case_id!r:.60}"],
+        )
+    if not CASE_ID.fullmatch(case_id):
+        raise ValidationError(
+            "invalid case id",
+            [
+                f"{name}: {case_id!r:.80} is not a valid id (1-64 letters, digits, '.', '_', "
+                "':' or '-', starting with a letter or digit)"
+            ],
         )
 
 
@@ -313,7 +325,20 @@ def shape_problems(command: Command) -> list[str]:
     blank = "by" not in bad and not command.by.strip()
     if blank and not isinstance(command, _CLIENT_DEFAULT):
         problems.append("by: required: name who does this (e.g. 'agent:kim')")
+    for name in _IDENTITIES.get(type(command), _ACTOR):
+        value = getattr(command, name)
+        if name not in bad and isinstance(value, str):
+            problems.extend(identity_problems(name, value))
     return problems
+
+
+_ACTOR = ("by",)
+_IDENTITIES: dict[type[Command], tuple[str, ...]] = {
+    Submit: ("by", "requester"),
+    Assign: ("by", "to"),
+    ReviewQuality: ("by", "agent"),
+}
+"""The fields of each command that name a person (``serviceflow.identity``); ``by`` elsewhere."""
 
 
 _FIELD_TYPES: dict[type[Command], tuple[tuple[str, tuple[type, ...], bool], ...]] = {}
@@ -347,7 +372,7 @@ def _fits(value: object, kinds: tuple[type, ...], optional: bool) -> bool:
     if value is None:
         return optional
     if isinstance(value, str):
-        return str in kinds and (value.isascii() or _storable(value))
+        return str in kinds and _storable(value)
     if isinstance(value, bool):
         return False
     if isinstance(value, Mapping):
@@ -375,11 +400,7 @@ def _entry_fits(value: object, integers: bool) -> bool:
 
 
 def _storable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return text_problem(text) is None
 
 
 _KIND_NAMES: dict[type, str] = {
@@ -396,7 +417,7 @@ def _field_problem(name: str, value: object, kinds: tuple[type, ...], optional: 
     if value is None:
         return f"{name}: required"
     if isinstance(value, str) and str in kinds:
-        return f"{name}: text contains characters that cannot be stored (lone surrogates)"
+        return f"{name}: {text_problem(value)}"
     if Mapping in kinds:
         wanted = f"a mapping of text to {'integers' if _Integers in kinds else 'text'}"
         if isinstance(value, Mapping):

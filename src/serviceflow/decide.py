@@ -22,6 +22,7 @@ from serviceflow.errors import NotFound, ValidationError
 from serviceflow.escalation import automatic, decide_accept, decide_deescalate, decide_escalate
 from serviceflow.evolve import evolve, fold
 from serviceflow.guardrails import check_guardrails
+from serviceflow.identity import same_actor
 from serviceflow.lifecycle import (
     CANCELLED,
     CLOSED,
@@ -31,6 +32,7 @@ from serviceflow.lifecycle import (
     Subject,
     fire,
 )
+from serviceflow.limits import check_limits, not_before
 from serviceflow.policy import Policy
 from serviceflow.priority import decide_priority
 from serviceflow.routing import skill_gap
@@ -68,6 +70,9 @@ def decide_checked(
     history: Sequence[ev.Event] | None = None,
 ) -> list[ev.Event]:
     """``decide`` for a command whose shape the caller has already checked (``check_shape``)."""
+    check_limits(command, policy.limits)
+    if case is not None:
+        now = not_before(case.updated_at, now, policy.limits, f"{command.NAME} case {case.id}")
     if isinstance(command, cmd.Submit):
         if case is not None:
             raise ValidationError(
@@ -140,7 +145,10 @@ def decide_merge(
 ) -> tuple[list[ev.Event], list[ev.Event]]:
     """Events for merging duplicate ``source`` into ``target``: one list per stream."""
     check_shape(command)
+    check_limits(command, policy.limits)
     check_case_guardrails(source, command, policy)
+    latest = max(source.updated_at, target.updated_at) if target is not None else None
+    now = not_before(latest, now, policy.limits, f"merge case {source.id}")
     if command.into == source.id:
         raise ValidationError(
             f"cannot merge case {source.id}", ["a case cannot be merged into itself"]
@@ -301,7 +309,7 @@ def _prioritize(case: Case, c: cmd.Prioritize, policy: Policy, now: datetime) ->
 def _assign(case: Case, c: cmd.Assign, policy: Policy, now: datetime) -> list[ev.Event]:
     problems: list[str] = []
     _required(problems, to=c.to)
-    if c.to == case.assignee:
+    if same_actor(c.to, case.assignee):
         problems.append(f"to: the case is already assigned to {c.to}")
     _check(case.id, "assign", problems)
     fire(Subject(case, policy, now), "assign")

@@ -20,12 +20,13 @@ import attrs
 import pluggy
 from attrs import frozen
 
-from serviceflow import audit, policy_log
+from serviceflow import arguments, audit, checkpointing, policy_log, retry
 from serviceflow import commands as cmd
 from serviceflow import events as ev
 from serviceflow.authority import acting, authorize
 from serviceflow.case import Case
 from serviceflow.chain import case_row, chain_records
+from serviceflow.checkpoint import CHAIN
 from serviceflow.clock import Clock, SystemClock, require_aware
 from serviceflow.communication import render_for
 from serviceflow.decide import (
@@ -95,6 +96,7 @@ from serviceflow.store import (
     INDEXED_COLUMNS,
     CaseQuery,
     CaseRow,
+    CheckpointRecord,
     EventRecord,
     OutboxRecord,
     Store,
@@ -108,7 +110,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("serviceflow.desk")
 
-_RETRIES = 5
+_MOST = 1_000_000
+"""The most timers or messages one ``tick`` or ``deliver`` takes on."""
 _TICK_BATCH = 500
 _RECOMPUTE = object()
 _CACHE_SIZE = 2048
@@ -145,6 +148,10 @@ class Verification:
 class ServiceDesk(Dispatching):
     """The application service over one store, one policy, one clock and the plugins."""
 
+    checkpoint_every: timedelta | None = timedelta(hours=1)
+    """``tick`` writes a checkpoint when the newest is at least this old (or there is none);
+    ``None``: only ``checkpoint()`` writes them (``docs/verify.md``)."""
+
     def __init__(
         self,
         store: Store,
@@ -173,13 +180,25 @@ class ServiceDesk(Dispatching):
         desk the messages it sends right after a commit (``docs/workers.md``)."""
         self.outbox = Outbox(self.store, self.plugins, self.policy.delivery)
         """What is pending, delivered or failed; ``desk.outbox.retry(key)`` for a dead letter."""
-        self._store_policy(warn=True)
+        self._keep_policy(given=policy is not None)
 
     def _policy_to_use(self, policy: Policy | None) -> Policy:
-        """The given policy, else the one in force in the store, else the default."""
+        """The given policy, else the one in force in the store; in a store written before
+        that was recorded, the newest its cases name; the default only in an empty store."""
         in_force = policy_log.version_in_force(self.store)
         if policy is None:
-            return policy_log.stored_policy(self.store, in_force) if in_force else default_policy()
+            if in_force:
+                return policy_log.stored_policy(self.store, in_force)
+            if next(iter(self.store.streams()), None) is None:
+                return default_policy()
+            found = policy_log.newest_named(self.store)
+            log.warning(
+                "no policy is recorded in force in %s; this desk uses %s (open it once with "
+                "the policy it runs to record it)",
+                self.store.url,
+                f"policy {found.version}, the newest its cases name" if found else "the default",
+            )
+            return found or default_policy()
         chosen = check_policy(policy)
         if in_force is not None and chosen.version != in_force:
             log.warning(
@@ -189,6 +208,24 @@ class ServiceDesk(Dispatching):
                 chosen.version,
             )
         return chosen
+
+    def _keep_policy(self, *, given: bool) -> None:
+        """On open: a given policy (or the default, in an empty store) is stored, and put in
+        force if none is (its first use). A desk that took the store's policy writes nothing."""
+        if not given and next(iter(self.store.streams()), None) is not None:
+            return
+        self._store_policy(warn=True)
+        if policy_log.version_in_force(self.store) is None:
+            version = self.policy.version
+            first = ev.PolicyApplied(
+                version=version,
+                previous="",
+                reason="first use: the policy of the first desk opened with one",
+                at=self._now(),
+                by="system:policy",
+                policy=version,
+            )
+            policy_log.record_first(self.store, first)
 
     def _store_policy(self, *, warn: bool) -> None:
         """Keep the desk's policy in the store; on open, say if stored timers predate it."""
@@ -292,16 +329,16 @@ class ServiceDesk(Dispatching):
         if case_id is not None:
             case = self.execute(cmd.Submit(case_id=case_id, **intake))
         else:
-            for _ in range(_RETRIES):
+            tries = retry.WRITE.start()
+            while True:  # a conflict here means the new id was taken: try another
                 try:
                     case = self.execute(
                         cmd.Submit(case_id=self._new_id(self.clock.now()), **intake)
                     )
                     break
                 except ConcurrencyConflict:
-                    continue
-            else:
-                raise StoreError("could not allocate a fresh case id")
+                    if not tries.wait():
+                        raise StoreError("could not allocate a fresh case id") from None
         return self._automate(case)
 
     def classify(
@@ -425,6 +462,7 @@ class ServiceDesk(Dispatching):
         """Return the case to a lower tier (``previous``: the one it came from)."""
         return self.execute(cmd.Deescalate(case_id=case_id, by=by, reason=reason, to=to))
 
+    @arguments.checked
     def escalation_clocks(self, case_id: str, *, at: datetime | None = None) -> list[TierClock]:
         """Every escalation clock of the case (acceptance, updates, timeline, hand-off) at
         ``at``, each with the tier it is charged to."""
@@ -432,6 +470,7 @@ class ServiceDesk(Dispatching):
         history = [r.event for r in self.history(case_id) if r.event.at <= moment]
         return escalation_clocks(history, self.policy, moment)
 
+    @arguments.checked
     def escalation_audit(
         self, start: datetime | None = None, end: datetime | None = None
     ) -> EscalationAudit:
@@ -450,6 +489,7 @@ class ServiceDesk(Dispatching):
         )
         return audit_escalations(histories, self.policy, since, until)
 
+    @arguments.checked
     def problem_candidates(
         self,
         *,
@@ -467,6 +507,7 @@ class ServiceDesk(Dispatching):
             self, window=window, min_cases=min_cases, threshold=threshold, now=now
         )
 
+    @arguments.checked
     def workarounds(self, case_id: str) -> list[Workaround]:
         """The known errors' workarounds an agent should see on the case: those of open
         problems it is linked to, then those of open problems it resembles."""
@@ -553,6 +594,8 @@ class ServiceDesk(Dispatching):
         removal, a batch of cases per transaction.
         """
         at = require_aware(now, "tick(now)") if now is not None else self._now()
+        limit = arguments.whole_number(limit, "tick(limit)", high=_MOST)
+        deliver = arguments.flag(deliver, "tick(deliver)")
         by_case: dict[str, list[TimerRecord]] = {}
         for timer in self.store.claim_timers(iso(at), limit, lease_end(at, self.lease)):
             by_case.setdefault(timer.case_id, []).append(timer)
@@ -567,15 +610,43 @@ class ServiceDesk(Dispatching):
             self._escalate_fired(fired)
         self._offer_waiting()  # shifts may have started: waiting cases are offered again
         self.plugins.hook.tick(desk=self, now=at)  # e.g. knowledge articles due for review
+        self._checkpoint_if_due(at)
         if deliver:
             self.deliver(at)
         return fired
+
+    def checkpoint(self) -> CheckpointRecord:
+        """Record the heads that moved since the newest checkpoint now, chained to it, and
+        return it: print its hash and keep it outside the store (``serviceflow verify
+        --anchor``). Costs what changed since the newest checkpoint, not what is stored.
+
+        ``IntegrityError`` when a stream that moved lost or changed events a checkpoint recorded
+        (a checkpoint never blesses damage); ``ConcurrencyConflict`` when another process
+        wrote the next checkpoint at the same moment."""
+        return checkpointing.write(self.store, iso(self._now()))
+
+    def _checkpoint_if_due(self, at: datetime) -> None:
+        """Write a checkpoint from ``tick`` when the newest is ``checkpoint_every`` old; another
+        process's checkpoint wins a race, and damage is logged (``verify`` reports it)."""
+        every = self.checkpoint_every
+        if every is None:
+            return
+        newest = self.store.last_checkpoint()
+        if newest is not None and at - datetime.fromisoformat(newest.at) < every:
+            return
+        try:
+            checkpointing.write(self.store, iso(at))
+        except ConcurrencyConflict:
+            log.debug("another process wrote the checkpoint after %s", newest)
+        except IntegrityError as exc:
+            log.error("no checkpoint written: %s", exc)
 
     def deliver(self, now: datetime | None = None, *, limit: int = 1000) -> DeliveryReport:
         """Deliver the outbox's due messages (new ones, and retries whose backoff has passed)
         to every notifier; a failing notifier is retried later and never undoes a change.
         The messages are claimed for ``lease``, so concurrent deliverers never share one."""
         at = require_aware(now, "deliver(now)") if now is not None else self._now()
+        limit = arguments.whole_number(limit, "deliver(limit)", high=_MOST)
         return self.outbox.deliver(at, limit=limit, lease=self.lease)
 
     def _lease_to_sender(
@@ -650,6 +721,8 @@ class ServiceDesk(Dispatching):
         Whether the timers are still current is checked by the store in the append: a
         timer replaced meanwhile makes it a conflict, and the case is skipped.
         """
+        if row.updated_at > iso(firing.at):  # this desk's clock lags the case's last event
+            firing = Firing(datetime.fromisoformat(row.updated_at), firing.policy)
         live, events, records = firing.fire(row.id, row.version, row.head, timers)
         head = records[-1].hash
         after = None
@@ -685,11 +758,14 @@ class ServiceDesk(Dispatching):
     def _fire_alone(self, item: _Fired, firing: Firing) -> _Fired | None:
         """Append one case's firing. If the case moved on but still holds the claimed timers
         as read (another worker fired its other timers), fire them after its new head; if
-        they were replaced or fired meanwhile, skip the case."""
-        for _ in range(_RETRIES):
+        they were replaced or fired meanwhile, skip the case. Tries wait as ``retry.TICK`` says."""
+        tries = retry.TICK.start()
+        while True:
             try:
                 self.store.append([item.write])
             except ConcurrencyConflict:
+                if not tries.wait():
+                    break
                 case_id, claimed = item.row.id, item.write.fired
                 stored = self.store.case_timers([case_id]).get(case_id, [])
                 row = self.store.load(case_id)
@@ -731,6 +807,7 @@ class ServiceDesk(Dispatching):
             return False
         return True
 
+    @arguments.checked
     def reapply_policy(
         self, policy: Policy, *, by: str = "system:policy", reason: str = ""
     ) -> list[Case]:
@@ -766,6 +843,7 @@ class ServiceDesk(Dispatching):
                 log.warning("reapply_policy skipped case %s: it changed meanwhile", case_id)
         return touched
 
+    @arguments.checked
     def sla(self, case_id: str, *, at: datetime | None = None) -> SlaReport:
         """Every SLA clock of the case: target, consumed, remaining, due, and the segments."""
         moment = require_aware(at, "sla(at)") if at is not None else self._now()
@@ -806,12 +884,18 @@ class ServiceDesk(Dispatching):
     def execute(self, command: cmd.Command, *, expected_version: int | None = None) -> Case:
         """Run any command; retries on a concurrent write unless ``expected_version`` is given.
 
-        With ``expected_version``, a case that moved on raises ``ConcurrencyConflict``.
+        Retries wait a jittered, growing while, within ``retry.WRITE``'s budget of tries and
+        seconds. With ``expected_version``, a case that moved on raises ``ConcurrencyConflict``.
         """
+        if not isinstance(command, cmd.Command):
+            raise ValidationError(
+                "cannot execute",
+                [f"command: expected a command (serviceflow.commands), got {command!r:.60}"],
+            )
         cmd.check_case_id(command.case_id)
         if isinstance(command, cmd.Merge):
-            cmd.check_case_id(command.into)
-        attempt, fresh = 0, False
+            cmd.check_case_id(command.into, "into")
+        tries, fresh = retry.WRITE.start(), False
         while True:
             try:
                 case = self._attempt(command, expected_version, fresh=fresh)
@@ -822,10 +906,9 @@ class ServiceDesk(Dispatching):
                 fresh = True
             except ConcurrencyConflict:
                 self._forget(command)
-                attempt += 1
                 submit = isinstance(command, cmd.Submit)
-                if expected_version is not None or attempt >= _RETRIES or submit:
-                    raise
+                if expected_version is not None or submit or not tries.wait():
+                    raise  # (a plain command tries again after a jittered, growing wait)
                 fresh = True
 
     def _attempt(self, command: cmd.Command, expected_version: int | None, *, fresh: bool) -> Case:
@@ -1134,7 +1217,8 @@ class ServiceDesk(Dispatching):
 
     def audit(self, day: date | None = None) -> list[ev.Refused]:
         """The refused commands recorded on ``day`` (UTC; by default today by the clock)."""
-        return audit.read(self.store, day if day is not None else self._now().date())
+        on = arguments.day(day, "audit(day)") if day is not None else self._now().date()
+        return audit.read(self.store, on)
 
     def verify(self, case_id: str) -> Verification:
         """Check the stream: contiguous order, hash chain, readable events, projection match.
@@ -1169,15 +1253,28 @@ class ServiceDesk(Dispatching):
                 problems.extend(self._projection_problems(case_id, row, records))
         return Verification(case_id, len(records), tuple(problems))
 
-    def verify_all(self) -> Iterator[Verification]:
-        """Verify every stream, and every projection row even if its events are gone."""
+    def verify_all(self, *, anchor: str | None = None) -> Iterator[Verification]:
+        """Verify every stream, and every projection row even if its events are gone; then
+        the checkpoints: each stream the newest one (and the one ``anchor`` names) covers
+        must still hold its recorded head, and the chain must hold (a last result named
+        ``checkpoint.CHAIN`` when there are checkpoints or an anchor; ``docs/verify.md``)."""
+        found = checkpointing.check(self.store, anchor)
+        lost = dict(found.streams)
         seen: set[str] = set()
         for stream in self.store.streams():
             seen.add(stream)
-            yield self.verify(stream)
+            yield _with(self.verify(stream), lost.pop(stream, ()))
         for row in self.store.query(CaseQuery()):
             if row.id not in seen:
-                yield self.verify(row.id)
+                yield _with(self.verify(row.id), lost.pop(row.id, ()))
+        for stream, problems in sorted(lost.items()):
+            yield Verification(stream, 0, problems)
+        if found.count or anchor is not None:
+            yield Verification(CHAIN, found.count, found.problems)
+
+    def last_checkpoint(self) -> CheckpointRecord | None:
+        """The newest checkpoint, whose hash is the anchor to keep outside the store."""
+        return self.store.last_checkpoint()
 
     def _projection_problems(
         self, case_id: str, row: CaseRow, records: Sequence[EventRecord]
@@ -1394,7 +1491,13 @@ def _query(
     limit: int | None = None,
 ) -> CaseQuery:
     """A store query from the desk's filters, refusing states and limits that cannot match."""
-    states = None if state is None else ((state,) if isinstance(state, str) else tuple(state))
+    states: tuple[str, ...] | None
+    if state is None or isinstance(state, str):
+        states = None if state is None else (state,)
+    elif isinstance(state, Iterable) and not isinstance(state, Mapping | bytes):
+        states = tuple(state)
+    else:
+        raise ValidationError("cannot query cases", [f"state: expected text, got {state!r:.60}"])
     problems = [
         f"state: expected one of {', '.join(STATES)}, got {s!r}"
         for s in states or ()
@@ -1408,9 +1511,10 @@ def _query(
         "channel": channel,
     }
     problems += [
-        f"{name}: expected text, got {type(value).__name__}"
+        problem
         for name, value in filters.items()
-        if value is not None and not isinstance(value, str)
+        if value is not None
+        for problem in arguments.text_problems(name, value)
     ]
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         problems.append(f"limit: expected a whole number ≥ 0, got {limit!r}")
@@ -1433,6 +1537,11 @@ def _call_each(hook: Any, **kwargs: Any) -> None:
             impl.function(**{name: kwargs[name] for name in impl.argnames})
         except Exception:
             log.exception("plugin %s failed in hook %s", impl.plugin_name, hook.name)
+
+
+def _with(result: Verification, problems: Sequence[str]) -> Verification:
+    """``result`` with the checkpoints' findings about its stream added."""
+    return attrs.evolve(result, problems=(*result.problems, *problems)) if problems else result
 
 
 def _chain_problems(case_id: str, records: Sequence[EventRecord]) -> Iterator[str]:

@@ -18,6 +18,7 @@ from attrs import evolve as attrs_evolve
 
 from serviceflow import commands as cmd
 from serviceflow import events as ev
+from serviceflow import retry
 from serviceflow.case import Case
 from serviceflow.chain import next_write
 from serviceflow.errors import ConcurrencyConflict, NotFound, ServiceflowError, ValidationError
@@ -55,7 +56,6 @@ HELD = (ASSIGNED, IN_PROGRESS, WAITING_ON_CLIENT)
 SCHEDULED = "scheduled"
 """The priority-level response that marks batch (scheduled) processing."""
 
-_RETRIES = 5
 Write = tuple[Case, Sequence[ev.Event], StreamWrite]
 
 
@@ -116,8 +116,8 @@ class Dispatching:
     ) -> tuple[Decision, Case]:
         """``route``, with the loads of a pass over many cases kept current in ``loads``;
         also returns the case as it stands after the decision."""
-        version = 0
-        for _ in range(_RETRIES):
+        version, tries = 0, retry.WRITE.start()
+        while True:
             case, head = self._current(case_id)
             if case is None:
                 raise NotFound("case", case_id)
@@ -146,12 +146,13 @@ class Dispatching:
             try:
                 self._commit(writes, [turn] if turn is not None else [])
             except ConcurrencyConflict:
+                if not tries.wait():  # the case, or the queue's turn, kept moving on
+                    raise ConcurrencyConflict(case_id, version) from None
                 continue
             if loads is not None:
                 key = (decision.agent, case.channel)
                 loads[key] = loads.get(key, 0) + 1
             return decision, writes[0][0]
-        raise ConcurrencyConflict(case_id, version)
 
     def _decision(
         self: _Desk, case: Case, now: datetime, by: str, loads: dict[tuple[str, str], int] | None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
 from serviceflow.errors import ValidationError
 
+LONGEST = timedelta(days=36525)
+"""The longest duration a policy may name (a hundred years): anything longer is a typo, and
+would overflow date arithmetic."""
 _UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _COMPACT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(w|d|h|m|s)\s*", re.IGNORECASE)
 _ISO = re.compile(
@@ -23,13 +27,20 @@ def parse_duration(value: str | int | float | timedelta) -> timedelta:
     elif isinstance(value, bool):
         raise ValidationError("duration", [f"expected a duration, got boolean {value!r}"])
     elif isinstance(value, int | float):
-        seconds = float(value)
+        seconds = float(value) if not abs(value) >= 1e18 else math.inf  # NaN stays NaN
     elif isinstance(value, str):
         seconds = _parse_text(value.strip())
     else:
         raise ValidationError("duration", [f"expected a duration, got {type(value).__name__}"])
+    if math.isnan(seconds):
+        raise ValidationError("duration", [f"expected a number of seconds, got {value!r}"])
     if seconds < 0:
-        raise ValidationError("duration", [f"must not be negative, got {value!r}"])
+        raise ValidationError("duration", [f"must not be negative, got {value!r:.60}"])
+    if seconds > LONGEST.total_seconds():
+        raise ValidationError(
+            "duration",
+            [f"{value!r:.60} is longer than the longest allowed, 100 years ({LONGEST.days}d)"],
+        )
     return timedelta(seconds=seconds)
 
 
@@ -56,12 +67,12 @@ def _parse_text(text: str) -> float:
         raise ValidationError("duration", ["empty text; write e.g. '4h', '1d 2h' or 'PT30M'"])
     iso = _ISO.match(text)
     if iso and text.upper() not in {"P", "PT"}:
-        return sum(float(v) * _UNITS[k] for k, v in iso.groupdict().items() if v is not None)
+        return sum(_number(v) * _UNITS[k] for k, v in iso.groupdict().items() if v is not None)
     position, seconds = 0, 0.0
     for match in _COMPACT.finditer(text):
         if match.start() != position:
             break
-        seconds += float(match.group(1)) * _UNITS[match.group(2).lower()]
+        seconds += _number(match.group(1)) * _UNITS[match.group(2).lower()]
         position = match.end()
     if position != len(text) or position == 0:
         raise ValidationError(
@@ -72,3 +83,8 @@ def _parse_text(text: str) -> float:
             ],
         )
     return seconds
+
+
+def _number(digits: str) -> float:
+    """A count from the text; absurdly long digit runs read as infinite (then refused)."""
+    return float(digits) if len(digits) < 19 else math.inf

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 
 class ServiceflowError(Exception):
@@ -33,7 +34,8 @@ class NotFound(ServiceflowError):  # noqa: N818 - reads as a domain outcome, lik
 
 class InvalidTransition(ServiceflowError):  # noqa: N818
     """A trigger is not allowed in the current state of a case (or of another aggregate:
-    ``kind`` names it), or one of its guards failed."""
+    ``kind`` names it), or one of its guards failed; ``allowed`` lists what would be now
+    (``terminal``: nothing ever is, in this state)."""
 
     KIND = "case"
 
@@ -44,13 +46,16 @@ class InvalidTransition(ServiceflowError):  # noqa: N818
         trigger: str,
         allowed: Sequence[str],
         reason: str | None = None,
+        *,
+        terminal: bool = True,
     ) -> None:
         self.case_id = case_id
         self.state = state
         self.trigger = trigger
         self.allowed = tuple(allowed)
         self.reason = reason
-        allowed_text = ", ".join(self.allowed) if self.allowed else "none (terminal state)"
+        nothing = "none (terminal state)" if terminal else "none until something changes"
+        allowed_text = ", ".join(self.allowed) if self.allowed else nothing
         head = f"{self.KIND} {case_id}: cannot {trigger} in state {state!r}"
         if reason:
             head += f": {reason}"
@@ -86,6 +91,22 @@ class ConcurrencyConflict(ServiceflowError):  # noqa: N818
         self.actual = actual
         found = f", found version {actual}" if actual is not None else ""
         super().__init__(f"stream {stream!r}: expected version {expected}{found}")
+
+
+class ClockBehind(ServiceflowError):  # noqa: N818
+    """The desk's clock is further behind a stream's last event than the policy tolerates
+    (``limits.clock_skew``): recording the command would put the stream back in time."""
+
+    def __init__(self, what: str, now: datetime, latest: datetime, tolerance: timedelta) -> None:
+        self.what = what
+        self.now = now
+        self.latest = latest
+        self.tolerance = tolerance
+        super().__init__(
+            f"{what}: the desk's clock ({now.isoformat()}) is behind the last event "
+            f"({latest.isoformat()}) by {latest - now}, more than the {tolerance} the policy "
+            "tolerates ($.limits.clock_skew); check the clock"
+        )
 
 
 class StoreError(ServiceflowError):

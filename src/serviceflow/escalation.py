@@ -42,6 +42,7 @@ from serviceflow.escalation_policy import (
     EscalationTier,
 )
 from serviceflow.evolve import fold
+from serviceflow.identity import canonical_actor, same_actor
 from serviceflow.lifecycle import ALLOWED, Subject, fire
 from serviceflow.policy import Policy
 
@@ -74,7 +75,7 @@ def serves(actor: str, tier: EscalationTier, policy: Policy) -> bool:
     """Is ``actor`` a member of ``tier`` (an agent of its teams, or holding one of its roles)?"""
     if not tier.teams and not tier.roles:
         return True
-    agent = next((a for a in policy.agents if a.id == actor), None)
+    agent = next((a for a in policy.agents if same_actor(a.id, actor)), None)
     if agent is not None and set(agent.teams) & set(tier.teams):
         return True
     role = role_of(actor, policy.roles)
@@ -197,7 +198,7 @@ def decide_accept(
             f"cannot accept the escalation of case {case.id}",
             [f"tier {escalation.tier!r} is no longer in the policy; escalate the case again"],
         )
-    if actor.startswith(INTERNAL) or not (
+    if canonical_actor(actor).startswith(INTERNAL) or not (
         serves(actor, tier, policy) or _owns(case, policy, actor)
     ):
         raise NotAuthorized(
@@ -229,7 +230,7 @@ def decide_accept(
             **meta,
         )
     ]
-    if case.assignee != actor:
+    if not same_actor(case.assignee, actor):
         accepted.append(
             ev.Assigned(
                 assignee=actor, previous=case.assignee, reason="accepted the escalation", **meta
@@ -291,7 +292,7 @@ def _move(
             f"cannot move case {case.id}",
             [f"it was flagged as ping-pong; only its process owner ({owner}) moves it now"],
         )
-    if not actor.startswith(INTERNAL) and not _owns(case, policy, actor):
+    if not canonical_actor(actor).startswith(INTERNAL) and not _owns(case, policy, actor):
         _check_dwell(case, policy, now, current)
     path = escalation.path if escalation is not None else (current.name,)
     bounces = escalation.bounces if escalation is not None else 0
@@ -422,7 +423,7 @@ def _target(
 
 def _owns(case: Case, policy: Policy, actor: str) -> bool:
     """The process owner of the case (who may move a flagged case, and skips the dwell)."""
-    return bool(policy.escalation.tiers) and actor == process_owner(case, policy)
+    return bool(policy.escalation.tiers) and same_actor(actor, process_owner(case, policy))
 
 
 def _informed(case: Case, policy: Policy) -> tuple[str, ...]:

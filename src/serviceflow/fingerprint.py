@@ -59,7 +59,7 @@ negations written without an apostrophe and the fragments of split contractions)
 
 _TOKEN = re.compile(r"[^\W_]+")
 _APOSTROPHE = "'\u2019\u02bc"  # ' and the typographic ’ and ʼ
-_NEGATION = re.compile(rf"([^\W_]+)n[{_APOSTROPHE}]t\b")
+_NEGATION = re.compile(rf"(?<![^\W_])([^\W_]+)n[{_APOSTROPHE}]t\b")  # from a word's start: linear
 _IRREGULAR_NEGATION = {"wo": "will", "ca": "can", "sha": "shall", "ai": "is"}
 """``won't`` is ``will not``, ``can't`` is ``can not``: what is left of them without ``n't``."""
 _CONTRACTION = re.compile(rf"(?<=[^\W_])[{_APOSTROPHE}](?:s|re|ll|ve|d|m)\b")

@@ -16,6 +16,7 @@ from serviceflow import commands as cmd
 from serviceflow.case import Case
 from serviceflow.errors import GuardrailViolation
 from serviceflow.guardrail_policy import Guardrail
+from serviceflow.identity import same_actor
 
 __all__ = ["REQUIREMENTS", "Guardrail", "SkillCheck", "check_guardrails"]
 
@@ -37,7 +38,7 @@ def _acknowledged(case: Case, command: cmd.Command, _: SkillCheck) -> str | None
 
 def _four_eyes(case: Case, command: cmd.Command, _: SkillCheck) -> str | None:
     actor = command.by.strip()
-    if case.resolved_by is not None and case.resolved_by.strip() == actor:
+    if same_actor(case.resolved_by, actor):
         return f"{actor} resolved the case and may not also pass it"
     return None
 

@@ -25,10 +25,12 @@ from serviceflow import improvement_events as ie
 from serviceflow import workflow
 from serviceflow._convert import canonical_json
 from serviceflow.aggregate import Kind, Stored, Streams
+from serviceflow.arguments import checked_methods
 from serviceflow.clock import require_aware
 from serviceflow.effect import Effect, effect
 from serviceflow.errors import InvalidTransition, NotFound, PolicyError, ValidationError
 from serviceflow.events import Event
+from serviceflow.identity import identity_problems
 from serviceflow.kpi_sample import TIME_KPIS, Kpi, Sample, desk_sample, scope_problems
 from serviceflow.policy import Policy, load_policy
 from serviceflow.policy_log import stored_policy
@@ -373,6 +375,10 @@ def decide(cycle: Cycle | None, command: Command, *, now: datetime, policy: str)
     """The events ``command`` leads to on ``cycle`` at ``now`` (``policy``: the version in
     force); pure. Refuses a step the machine does not allow here, or bad input."""
     now = require_aware(now, "now")
+    unnamed = identity_problems("by", command.by)
+    if unnamed:
+        where = cycle.id if cycle is not None else getattr(command, "cycle_id", "")
+        raise ValidationError(f"improvement cycle {where}".rstrip(), unnamed)
     meta: dict[str, Any] = {"at": now, "by": command.by, "policy": policy}
     if isinstance(command, Plan):
         if cycle is not None:
@@ -563,12 +569,13 @@ _BEHAVIOUR_CAVEAT = (
 )
 
 
+@checked_methods
 class Improvement:
     """PDCA cycles on a desk: plan, dry-run, do, check, standardise or roll back."""
 
     def __init__(self, desk: ServiceDesk) -> None:
         self.desk = desk
-        self.streams: Streams[Cycle] = Streams(desk.store, KIND)
+        self.streams: Streams[Cycle] = Streams(desk.store, KIND, longest=desk.policy.limits.text)
 
     def plan(
         self,

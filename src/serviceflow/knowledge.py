@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from serviceflow.aggregate import Streams
+from serviceflow.arguments import checked_methods, whole_number
 from serviceflow.article import (
     ARTICLES,
     DEFAULT_LOCALE,
@@ -66,12 +67,15 @@ SYSTEM_REVIEWER = "system:knowledge"
 """Who raises a review due: the desk itself."""
 
 
+@checked_methods
 class Knowledge:
     """The articles of a desk's store, and every command on them."""
 
     def __init__(self, desk: ServiceDesk) -> None:
         self.desk = desk
-        self.streams: Streams[Article] = Streams(desk.store, ARTICLES)
+        self.streams: Streams[Article] = Streams(
+            desk.store, ARTICLES, longest=desk.policy.limits.text
+        )
 
     # --- commands ---------------------------------------------------------------------
 
@@ -193,6 +197,7 @@ class Knowledge:
 
     def search(self, query: str, *, locale: str | None = None, limit: int = 10) -> list[ArticleHit]:
         """Published, unretired articles matching ``query``, best first."""
+        whole_number(limit, "limit", low=1, high=10_000)
         return search(self.desk, query, locale=locale, limit=limit)
 
     def effectiveness(

@@ -35,6 +35,7 @@ from serviceflow.states import (
     VALIDATED,
     WAITING_ON_CLIENT,
 )
+from serviceflow.workflow import failed_guards, open_triggers
 
 __all__ = [
     "ALLOWED",
@@ -55,6 +56,7 @@ __all__ = [
     "VALIDATED",
     "WAITING_ON_CLIENT",
     "Subject",
+    "allowed_now",
     "describe",
     "fire",
     "guard_docs",
@@ -247,24 +249,27 @@ def fire(subject: Subject, trigger: str) -> str:
     """
     state = subject.state
     if (trigger, state) not in DESTINATIONS:
-        raise InvalidTransition(subject.case.id, state, trigger, ALLOWED[state])
+        raise _refusal(subject, trigger)
     if not _TRIGGERS[trigger].trigger(subject):
-        raise InvalidTransition(
-            subject.case.id, state, trigger, ALLOWED[state], reason=_failed_guards(subject, trigger)
-        )
+        reason = failed_guards(MACHINE, subject, state, trigger, GUARD_REASONS)
+        raise _refusal(subject, trigger, reason)
     return subject.state
 
 
-def _failed_guards(subject: Subject, trigger: str) -> str:
-    event = _TRIGGERS[trigger]
-    data = EventData(MACHINE.get_state(subject.state), event, MACHINE, subject, (), {})
-    failed = [
-        GUARD_REASONS.get(_name(cond.func), _name(cond.func))
-        for transition in event.transitions[subject.state]
-        for cond in transition.conditions
-        if callable(cond.func) and not cond.func(data)
-    ]
-    return "; ".join(failed) or "a guard refused"
+def allowed_now(subject: Subject) -> list[str]:
+    """The triggers a caller may ask for on ``subject`` now: allowed in its state, and
+    every guard passes (evaluated, not fired)."""
+    return open_triggers(MACHINE, subject, subject.state, ALLOWED[subject.state])
+
+
+def _refusal(subject: Subject, trigger: str, reason: str | None = None) -> InvalidTransition:
+    """The error naming what was refused, why, and only what would be allowed now."""
+    state = subject.state
+    candidates = [t for t in ALLOWED[state] if t != trigger]
+    allowed = open_triggers(MACHINE, subject, state, candidates)
+    return InvalidTransition(
+        subject.case.id, state, trigger, allowed, reason, terminal=not ALLOWED[state]
+    )
 
 
 # --- introspection -------------------------------------------------------------------------

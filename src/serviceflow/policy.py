@@ -23,6 +23,7 @@ from serviceflow.delivery_policy import DeliveryPolicy, delivery_problems
 from serviceflow.errors import PolicyError
 from serviceflow.escalation_policy import EscalationPolicy, escalation_problems
 from serviceflow.guardrail_policy import Guardrail, guardrail_problems
+from serviceflow.limits_policy import Limits, limits_problems
 from serviceflow.quality_policy import QualityPolicy, quality_problems
 from serviceflow.readonly import ReadOnlyMap, freeze_nested, read_only
 from serviceflow.routing_policy import Agent, Queue, routing_problems
@@ -156,6 +157,7 @@ class Policy:
     delivery: DeliveryPolicy = field(factory=DeliveryPolicy)
     surveys: SurveyPolicy = field(factory=SurveyPolicy)
     quality: QualityPolicy = field(factory=QualityPolicy)
+    limits: Limits = field(factory=Limits)
 
     @cached_property
     def version(self) -> str:
@@ -245,6 +247,11 @@ def _from_mapping(data: Mapping[str, Any], where: str) -> Policy:
 
 def check_policy(policy: Policy) -> Policy:
     """Run the checks types cannot express on a policy built in code; return it if sound."""
+    if not isinstance(policy, Policy):
+        raise PolicyError(
+            "not a policy",
+            [f"expected a Policy (load_policy(...) makes one), got {type(policy).__name__}"],
+        )
     problems = list(_semantic_problems(policy))
     if problems:
         raise PolicyError(f"policy {policy.name!r} is invalid", problems)
@@ -362,6 +369,7 @@ def _section_problems(policy: Policy) -> Iterator[str]:
     yield from delivery_problems(policy.delivery)
     yield from survey_problems(policy.surveys, templates=tuple(policy.templates))
     yield from quality_problems(policy.quality)
+    yield from limits_problems(policy.limits)
     yield from escalation_problems(
         policy.escalation,
         allowed_values,

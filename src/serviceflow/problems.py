@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from attrs import evolve as _replace
@@ -22,7 +22,9 @@ from transitions import EventData
 
 from serviceflow import workflow
 from serviceflow.aggregate import Kind, Stored, Streams
+from serviceflow.arguments import checked_methods
 from serviceflow.case import Case
+from serviceflow.duration import LONGEST
 from serviceflow.errors import (
     ConcurrencyConflict,
     IntegrityError,
@@ -32,6 +34,7 @@ from serviceflow.errors import (
 )
 from serviceflow.events import Event
 from serviceflow.fingerprint import SIMILAR, Fingerprint, fingerprint_case, similarity, terms
+from serviceflow.identity import identity_problems
 from serviceflow.problem_events import (
     CorrectiveActionTaken,
     DataGathered,
@@ -46,6 +49,9 @@ from serviceflow.problem_events import (
 
 if TYPE_CHECKING:
     from serviceflow.desk import ServiceDesk
+
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+"""Where a look back from the earliest instants stops (instead of overflowing)."""
 
 __all__ = [
     "ALLOWED",
@@ -533,6 +539,7 @@ def _check_define(command: Define, problems: list[str], categories: Collection[s
 
 def _check(command: Command, problems: list[str], categories: Collection[str] | None) -> None:
     _check_text("by", command.by, problems)
+    problems += identity_problems("by", command.by)
     if isinstance(command, Define):
         _check_define(command, problems, categories)
     elif isinstance(command, Link):
@@ -856,12 +863,13 @@ def build_report(problems: Iterable[Problem], at: datetime) -> ProblemReport:
 # --- the service (the I/O edge) ------------------------------------------------------------
 
 
+@checked_methods
 class Problems:
     """Problem management on a desk: commands append to ``problem:`` streams; reads fold."""
 
     def __init__(self, desk: ServiceDesk) -> None:
         self.desk = desk
-        self.streams: Streams[Problem] = Streams(desk.store, KIND)
+        self.streams: Streams[Problem] = Streams(desk.store, KIND, longest=desk.policy.limits.text)
 
     # reads
 
@@ -1130,6 +1138,8 @@ def _check_window(
     problems: list[str] = []
     if window <= timedelta(0):
         problems.append(f"window: {window} must be positive")
+    elif window > LONGEST:
+        problems.append(f"window: {window} is longer than 100 years")
     if min_cases is not None and min_cases < 2:
         problems.append(f"min_cases: {min_cases}, at least 2")
     if not 0.0 < threshold <= 1.0:
@@ -1160,7 +1170,7 @@ def _recent_split(
     that match it."""
     service = Problems(desk)
     at = service._now(now)
-    since = at - window
+    since = at - window if at - EARLIEST > window else EARLIEST
     open_problems = [p for p in service.all() if p.is_open]
     linked = {c for p in open_problems for c in p.case_ids}
     free: list[tuple[str, datetime, Fingerprint]] = []

@@ -15,6 +15,7 @@ from serviceflow import commands as cmd
 from serviceflow import events as ev
 from serviceflow.case import Case
 from serviceflow.errors import NotAuthorized, ValidationError
+from serviceflow.identity import same_actor
 from serviceflow.lifecycle import Subject, fire
 from serviceflow.policy import Policy
 from serviceflow.quality_policy import KINDS, Rubric
@@ -96,7 +97,7 @@ def decide_review(
         raise ValidationError(f"cannot review case {case.id}", problems)
     assert rubric is not None
     assert agent is not None
-    if agent == reviewer:
+    if same_actor(agent, reviewer):
         raise NotAuthorized(
             reviewer,
             f"review their own handling of case {case.id}",
@@ -134,7 +135,7 @@ def _check_session(
     for event in past:
         if not isinstance(event, ev.QualityReviewed) or event.session != session:
             continue
-        if event.by == reviewer:
+        if same_actor(event.by, reviewer):
             problems.append(
                 f"by: {reviewer} already reviewed case {case.id} {where} ({iso(event.at)}); "
                 "a reviewer scores a case once per session"
@@ -146,7 +147,7 @@ def _check_session(
                 f"rubric: session {session!r} scores case {case.id} with rubric "
                 f"{event.rubric!r} (its reviewers must use the same rubric to compare)"
             )
-        if event.agent != agent:
+        if not same_actor(event.agent, agent):
             problems.append(
                 f"agent: session {session!r} reviews {event.agent}'s handling of case "
                 f"{case.id} (its reviewers must review the same agent to compare)"

@@ -47,6 +47,32 @@ class EventRecord(NamedTuple):
     hash: str
 
 
+class HeadRecord(NamedTuple):
+    """A stream's head: the seq of its last event (its version, the event count of an intact
+    stream) and that event's chain hash. Checkpoints record one per stream."""
+
+    stream: str
+    version: int
+    hash: str
+
+
+@frozen
+class CheckpointRecord:
+    """A stored checkpoint (``serviceflow.checkpoint`` says what is hashed): its place in
+    the checkpoint chain, its time, the previous checkpoint's hash, the store's append
+    position it covers events up to, how many streams and events it covers in all, the
+    digest of the heads that moved since the previous one (its delta), and its own hash."""
+
+    seq: int
+    at: str
+    prev: str
+    position: int
+    streams: int
+    events: int
+    root: str
+    hash: str
+
+
 class FactsRecord(NamedTuple):
     """A case's KPI facts, worked out from its whole stream at ``version``.
 
@@ -381,6 +407,46 @@ class Store(Protocol):
 
     def outbox_counts(self) -> dict[str, int]:
         """How many outbox messages are in each status (every status of ``OUTBOX_STATUSES``)."""
+        ...
+
+    def heads(self) -> Iterator[HeadRecord]:
+        """Every stream's head (last seq and its hash), sorted by stream, read from the events
+        in pages: one pass over the ``(stream, seq)`` index, whatever the projection says."""
+        ...
+
+    def heads_since(self, position: int) -> tuple[list[HeadRecord], int]:
+        """The head of every stream with an event appended after append ``position`` (0:
+        every stream), sorted by stream, and the position of the last event appended
+        (``position`` itself when none was). Positions grow in commit order; this reads only
+        the events after ``position`` (a range of the position index), not every stream."""
+        ...
+
+    def save_checkpoint(self, record: CheckpointRecord, heads: Sequence[HeadRecord]) -> None:
+        """Store checkpoint ``record`` with the ``heads`` that changed since the previous one,
+        in one transaction. ``record.seq`` must be the newest seq plus one (1 for the first),
+        else ``ConcurrencyConflict`` (another process checkpointed first) and nothing is
+        written. Stored checkpoints and heads are never rewritten."""
+        ...
+
+    def checkpoints(self) -> Iterator[CheckpointRecord]:
+        """Every stored checkpoint, by seq."""
+        ...
+
+    def last_checkpoint(self) -> CheckpointRecord | None:
+        """The newest checkpoint (highest seq), or ``None``."""
+        ...
+
+    def checkpoint_heads(
+        self, seq: int, streams: Sequence[str] | None = None
+    ) -> Iterator[HeadRecord]:
+        """The heads checkpoint ``seq`` covers: for each stream, the head stored with the
+        newest checkpoint at or before ``seq`` that recorded it; sorted by stream, paged.
+        ``streams``: only those (looked up by key, however many streams there are)."""
+        ...
+
+    def checkpoint_delta(self, seq: int) -> Iterator[HeadRecord]:
+        """The heads stored with checkpoint ``seq`` itself (those that moved since the one
+        before it), sorted by stream."""
         ...
 
     def save_policy(self, version: str, document: str, at: str) -> None:

@@ -18,9 +18,11 @@ from attrs import frozen
 
 from serviceflow import commands as cmd
 from serviceflow import events as ev
+from serviceflow.authority import client_owns
 from serviceflow.authority_policy import CLIENT
 from serviceflow.case import Case, client_actor
 from serviceflow.errors import NotAuthorized, ValidationError
+from serviceflow.identity import canonical_actor
 from serviceflow.lifecycle import Subject, fire
 from serviceflow.policy import Policy
 from serviceflow.serialization import iso
@@ -40,7 +42,7 @@ def decide_survey(
     """The ``SurveyRecorded`` event of an answer; refuses an unknown survey, a score off its
     scale, a second answer to the same survey, and a client answering another's case."""
     actor = c.by.strip() or client_actor(case.requester)
-    if actor.startswith(CLIENT) and actor != client_actor(case.requester):
+    if canonical_actor(actor).startswith(CLIENT) and not client_owns(actor, case.requester):
         raise NotAuthorized(
             actor, f"answer a survey on case {case.id}", f"to be its requester ({case.requester})"
         )

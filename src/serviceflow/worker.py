@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from attrs import frozen
 
+from serviceflow.arguments import checked_methods
 from serviceflow.desk import ServiceDesk
 from serviceflow.errors import ServiceflowError, ValidationError
 from serviceflow.outbox import DeliveryReport
@@ -53,6 +54,7 @@ class Pass:
         return f"{line.replace(chr(10), ' ')} in {self.seconds:.3f}s"
 
 
+@checked_methods
 class Worker:
     """Runs ``desk.tick`` then ``desk.deliver``, ``batch`` timers and messages per pass."""
 

@@ -8,7 +8,7 @@ is allowed and which guard said no; and the diagrams come from the machine itsel
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from attrs import frozen
@@ -95,25 +95,30 @@ class Workflow:
         the triggers allowed here and the reasons of the guards that said no."""
         state = subject.state
         if (trigger, state) not in self.destinations:
-            raise self.refuse(aggregate_id, state, trigger)
+            raise self.refuse(aggregate_id, state, trigger, subject=subject)
         event = self.machine.events[trigger]
         if not event.trigger(subject):
-            data = EventData(self.machine.get_state(state), event, self.machine, subject, (), {})
-            failed = [
-                self.guard_reasons.get(_name(c.func), _name(c.func))
-                for transition in event.transitions[state]
-                for c in transition.conditions
-                if callable(c.func) and not c.func(data)
-            ]
-            raise self.refuse(aggregate_id, state, trigger, "; ".join(failed) or "a guard refused")
+            failed = failed_guards(self.machine, subject, state, trigger, self.guard_reasons)
+            raise self.refuse(aggregate_id, state, trigger, failed, subject=subject)
         return subject.state
 
     def refuse(
-        self, aggregate_id: str, state: str, trigger: str, reason: str | None = None
+        self,
+        aggregate_id: str,
+        state: str,
+        trigger: str,
+        reason: str | None = None,
+        *,
+        subject: Subject | None = None,
     ) -> InvalidTransition:
         """The error for ``trigger`` refused in ``state`` (a rule outside the machine may
-        refuse a step too, with its ``reason``)."""
-        return self.refusal(aggregate_id, state, trigger, self.allowed[state], reason)
+        refuse a step too, with its ``reason``). It lists as allowed only the other triggers
+        whose guards pass now for ``subject`` (without one, those of the state)."""
+        candidates = [t for t in self.allowed[state] if t != trigger]
+        if subject is not None:
+            candidates = open_triggers(self.machine, subject, state, candidates)
+        terminal = not self.allowed[state]
+        return self.refusal(aggregate_id, state, trigger, candidates, reason, terminal=terminal)
 
     def describe(self) -> list[tuple[str, str, str, tuple[str, ...]]]:
         """Every transition of the machine: trigger, source, destination, guard names."""
@@ -170,6 +175,35 @@ class Workflow:
                 for name, why in sorted(self.guard_reasons.items())
             ]
         return "\n".join(lines) + "\n"
+
+
+def open_triggers(
+    machine: Machine, subject: object, state: str, triggers: Iterable[str]
+) -> list[str]:
+    """The ``triggers`` whose guards all pass for ``subject`` in ``state`` now: evaluated,
+    never fired (only asked for when a refusal is explained)."""
+    found = []
+    for trigger in triggers:
+        event = machine.events[trigger]
+        data = EventData(machine.get_state(state), event, machine, subject, (), {})
+        if any(all(c.check(data) for c in t.conditions) for t in event.transitions[state]):
+            found.append(trigger)
+    return found
+
+
+def failed_guards(
+    machine: Machine, subject: object, state: str, trigger: str, reasons: dict[str, str]
+) -> str:
+    """Why ``trigger`` is refused in ``state``: the reason of each guard that fails now."""
+    event = machine.events[trigger]
+    data = EventData(machine.get_state(state), event, machine, subject, (), {})
+    failed = [
+        reasons.get(_name(c.func), _name(c.func))
+        for transition in event.transitions[state]
+        for c in transition.conditions
+        if not c.check(data)
+    ]
+    return "; ".join(dict.fromkeys(failed)) or "a guard refused"
 
 
 def _name(func: Any) -> str:

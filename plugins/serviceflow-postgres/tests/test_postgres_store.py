@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 from serviceflow.errors import ConcurrencyConflict, StoreError
-from serviceflow.store import FactsRecord
+from serviceflow.store import FactsRecord, HeadRecord
 from serviceflow.testing.records import at, message, timer, write
 
 from postgres_support import with_schema
@@ -93,7 +93,7 @@ def test_a_schema_at_version_1_gains_the_kept_facts_table(pg_url: str) -> None:
     with opened(pg_url, migrations=MIGRATIONS[:1]) as store:
         store.append([write("A", 0, events=2)])
         history = store.read("A")
-    with opened(pg_url) as store:
+    with opened(pg_url, migrations=MIGRATIONS[:2]) as store:
         assert store.schema_version == 2
         assert list(store.histories_or_facts("k")) == [history], "nothing kept yet"
         store.save_facts([FactsRecord("A", 2, "k", '"a"')])
@@ -253,3 +253,13 @@ def test_a_worker_blocked_waiting_is_woken_from_another_thread(pg_url: str) -> N
         waiting.join(timeout=20)
         assert woke == [True]
         assert time.monotonic() - started < 10
+
+
+def test_a_schema_at_version_2_gains_checkpoints_and_keeps_its_data(pg_url: str) -> None:
+    with opened(pg_url, migrations=MIGRATIONS[:2]) as store:
+        store.append([write("A", 0, events=2)])
+    with opened(pg_url) as store:
+        assert store.schema_version == 3
+        assert [r.seq for r in store.read("A")] == [1, 2]
+        assert store.last_checkpoint() is None
+        assert list(store.heads()) == [HeadRecord("A", 2, "A/2")]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import heapq
 import threading
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 
 import attrs
 import pluggy
@@ -14,13 +16,16 @@ from serviceflow.store import (
     OUTBOX_STATUSES,
     CaseQuery,
     CaseRow,
+    CheckpointRecord,
     EventRecord,
     FactsRecord,
+    HeadRecord,
     OutboxRecord,
     Store,
     StreamWrite,
     TimerRecord,
     outbox_clash,
+    prefix_end,
 )
 
 hookimpl = pluggy.HookimplMarker("serviceflow")
@@ -34,6 +39,8 @@ class MemoryStore:
     def __init__(self, url: str = "memory://") -> None:
         self.url = url
         self._events: dict[str, list[EventRecord]] = {}
+        self._sorted_streams: list[str] = []
+        """The ids of ``_events``, sorted; ``streams`` brings it up to date."""
         self._rows: dict[str, CaseRow] = {}
         self._policies: dict[str, str] = {}
         self._facts: dict[str, FactsRecord] = {}
@@ -50,6 +57,14 @@ class MemoryStore:
         """A heap of (due, key) of pending messages; entries a later update outdated are
         dropped when they come up."""
         self._outbox_counts = dict.fromkeys(OUTBOX_STATUSES, 0)
+        self._checkpoints: list[CheckpointRecord] = []
+        self._deltas: dict[int, list[HeadRecord]] = {}
+        """The heads stored with each checkpoint, by stream."""
+        self._appended: list[str] = []
+        """The stream of every event appended, in order: an event's append position is its
+        index plus one."""
+        self._recorded: dict[str, list[tuple[int, HeadRecord]]] = {}
+        """Each stream's heads as checkpoints stored them: (checkpoint seq, head), in order."""
         self._lock = threading.Lock()
 
     def append(self, writes: Sequence[StreamWrite]) -> None:
@@ -68,6 +83,7 @@ class MemoryStore:
                 raise clash
             for write in writes:
                 self._events.setdefault(write.stream, []).extend(write.events)
+                self._appended += [write.stream] * len(write.events)
                 if write.row is not None:
                     self._rows[write.stream] = write.row
                 if write.timers is not None:
@@ -84,7 +100,9 @@ class MemoryStore:
         """Build and append after the stream's last event, under the store's lock."""
         with self._lock:
             events = self._events.setdefault(stream, [])
-            events.extend(build(len(events), events[-1].hash if events else None))
+            built = build(len(events), events[-1].hash if events else None)
+            events.extend(built)
+            self._appended += [stream] * len(built)
 
     def case_timers(self, case_ids: Sequence[str]) -> dict[str, list[TimerRecord]]:
         """The current timers of each case that has any."""
@@ -320,9 +338,76 @@ class MemoryStore:
                     self._facts[record.case_id] = record
 
     def streams(self, prefix: str = "") -> Iterator[str]:
-        """Stream ids, sorted (the order every store uses)."""
+        """Stream ids, sorted (the order every store uses); a prefix reads only its range.
+
+        Streams are never removed and a dict keeps insertion order, so the sorted ids are
+        brought up to date from the newest streams alone (not the whole store per call)."""
         with self._lock:
-            return iter(sorted(s for s in self._events if s.startswith(prefix)))
+            known = self._sorted_streams
+            for stream in islice(reversed(self._events), len(self._events) - len(known)):
+                insort(known, stream)
+            return iter(known[bisect_left(known, prefix) : bisect_left(known, prefix_end(prefix))])
+
+    def heads(self) -> Iterator[HeadRecord]:
+        """Each stream's last event, by stream."""
+        with self._lock:
+            found = [
+                HeadRecord(s, events[-1].seq, events[-1].hash)
+                for s, events in self._events.items()
+                if events
+            ]
+        return iter(sorted(found))
+
+    def heads_since(self, position: int) -> tuple[list[HeadRecord], int]:
+        """The heads of the streams appended to after ``position`` (an index into the
+        append order), by stream."""
+        with self._lock:
+            moved = set(self._appended[position:])
+            found = [
+                HeadRecord(s, events[-1].seq, events[-1].hash)
+                for s in moved
+                if (events := self._events.get(s))
+            ]
+            return sorted(found), max(position, len(self._appended))
+
+    def save_checkpoint(self, record: CheckpointRecord, heads: Sequence[HeadRecord]) -> None:
+        """Append the checkpoint if it comes next, with its changed heads."""
+        with self._lock:
+            newest = self._checkpoints[-1].seq if self._checkpoints else 0
+            if record.seq != newest + 1:
+                raise ConcurrencyConflict("checkpoints", record.seq - 1, newest)
+            self._checkpoints.append(record)
+            self._deltas[record.seq] = sorted(heads)
+            for head in heads:
+                self._recorded.setdefault(head.stream, []).append((record.seq, head))
+
+    def checkpoints(self) -> Iterator[CheckpointRecord]:
+        """The checkpoints by seq (a copy)."""
+        with self._lock:
+            return iter(list(self._checkpoints))
+
+    def last_checkpoint(self) -> CheckpointRecord | None:
+        """The newest checkpoint."""
+        with self._lock:
+            return self._checkpoints[-1] if self._checkpoints else None
+
+    def checkpoint_heads(
+        self, seq: int, streams: Sequence[str] | None = None
+    ) -> Iterator[HeadRecord]:
+        """Each stream's newest recorded head at or before checkpoint ``seq``, by stream."""
+        with self._lock:
+            found = []
+            wanted = sorted(self._recorded) if streams is None else sorted(set(streams))
+            for stream in wanted:
+                kept = [head for at, head in self._recorded.get(stream, ()) if at <= seq]
+                if kept:
+                    found.append(kept[-1])
+        return iter(found)
+
+    def checkpoint_delta(self, seq: int) -> Iterator[HeadRecord]:
+        """The heads stored with checkpoint ``seq``, by stream."""
+        with self._lock:
+            return iter(self._deltas.get(seq, []))
 
     def save_policy(self, version: str, document: str, at: str) -> None:
         """Keep the first document stored under ``version``."""

@@ -24,8 +24,10 @@ from serviceflow.store import (
     OUTBOX_STATUSES,
     CaseQuery,
     CaseRow,
+    CheckpointRecord,
     EventRecord,
     FactsRecord,
+    HeadRecord,
     OutboxRecord,
     Store,
     StreamWrite,
@@ -36,10 +38,12 @@ from serviceflow.store import (
 
 hookimpl = pluggy.HookimplMarker("serviceflow")
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """1: events, cases, policies. 2: SLA timers. 3: the outbox. 4: cases by submission time.
 5: timer leases (``timers.leased_until``) for worker claims. 6: kept KPI facts
-(``case_facts``).
+(``case_facts``). 7: checkpoints over the stream heads (``checkpoints``, with the append
+position each covers, ``checkpoint_heads``). Events carry their append position
+(``events.position``, the rowid) since version 1.
 
 An older file is brought up to date on open, in one transaction, by the steps of
 ``_MIGRATIONS`` above its version. Versions 1 to 4 share one step: every statement of
@@ -131,10 +135,29 @@ def _keep_facts(db: sqlite3.Connection) -> None:
     )
 
 
+def _checkpoints(db: sqlite3.Connection) -> None:
+    """Version 7: the checkpoint chain, and the stream heads each checkpoint recorded (only
+    those that moved since the one before)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, "
+        "prev TEXT NOT NULL, position INTEGER NOT NULL, streams INTEGER NOT NULL, "
+        "events INTEGER NOT NULL, root TEXT NOT NULL, hash TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS checkpoint_heads (stream TEXT NOT NULL, "
+        "checkpoint INTEGER NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL, "
+        "PRIMARY KEY (stream, checkpoint))"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS checkpoint_heads_delta ON checkpoint_heads (checkpoint, stream)"
+    )
+
+
 _MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
     (4, _create_schema_4),
     (5, _lease_timers),
     (6, _keep_facts),
+    (7, _checkpoints),
 )
 """Each step brings a file from the version before it to its own."""
 
@@ -709,17 +732,162 @@ class SQLiteStore:
 
     def streams(self, prefix: str = "") -> Iterator[str]:
         """Every stream that has events (even one whose row was lost), by id, paged; a
-        prefix reads only its range of the ``(stream, seq)`` index."""
-        after, below = "", prefix_end(prefix)
+        prefix reads only its range of the ``(stream, seq)`` index (one lower bound: SQLite
+        seeks by a single one, so two would start the range at the index's beginning)."""
+        below, bound = prefix_end(prefix), prefix
+        query = "SELECT DISTINCT stream FROM events WHERE stream >= ? AND stream < ? "
         while True:
             with self._lock, self._errors("list streams"):
-                rows = self._db.execute(
-                    "SELECT DISTINCT stream FROM events WHERE stream > ? AND stream >= ? "
-                    "AND stream < ? ORDER BY stream LIMIT ?",
-                    (after, prefix, below, _PAGE),
-                ).fetchall()
+                cursor = self._db.execute(query + "ORDER BY stream LIMIT ?", (bound, below, _PAGE))
+                rows = cursor.fetchall()
             for (stream,) in rows:
                 yield str(stream)
+            if len(rows) < _PAGE:
+                return
+            query = "SELECT DISTINCT stream FROM events WHERE stream > ? AND stream < ? "
+            bound = rows[-1][0]
+
+    def heads(self) -> Iterator[HeadRecord]:
+        """Each stream's last seq and hash, a page of streams per query: the ``(stream, seq)``
+        index gives the last seq per stream, then one lookup each for its hash."""
+        after = ""
+        while True:
+            with self._lock, self._errors("read heads"):
+                rows = self._db.execute(
+                    "SELECT h.stream, h.seq, e.hash FROM (SELECT stream, MAX(seq) AS seq "
+                    "FROM events WHERE stream > ? GROUP BY stream ORDER BY stream LIMIT ?) h "
+                    "JOIN events e ON e.stream = h.stream AND e.seq = h.seq ORDER BY h.stream",
+                    (after, _PAGE),
+                ).fetchall()
+            for stream, seq, digest in rows:
+                yield HeadRecord(stream, seq, digest)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
+
+    def heads_since(self, position: int) -> tuple[list[HeadRecord], int]:
+        """The last position, then the events after ``position`` up to it: a range of the
+        rowid (``NOT INDEXED``: never a walk of the ``(stream, seq)`` index for the
+        grouping), the last seq per stream, and one lookup each for its hash. Rowids grow
+        in commit order: writers take turns."""
+        with self._lock, self._errors("read heads"):
+            db = self._db
+            last = db.execute("SELECT MAX(position) FROM events").fetchone()[0]
+            if last is None or last <= position:
+                return [], position
+            rows = db.execute(
+                "SELECT h.stream, h.seq, e.hash FROM (SELECT stream, MAX(seq) AS seq "
+                "FROM events NOT INDEXED WHERE position > ? AND position <= ? GROUP BY stream) h "
+                "JOIN events e ON e.stream = h.stream AND e.seq = h.seq ORDER BY h.stream",
+                (position, last),
+            ).fetchall()
+        return [HeadRecord(stream, seq, digest) for stream, seq, digest in rows], int(last)
+
+    def save_checkpoint(self, record: CheckpointRecord, heads: Sequence[HeadRecord]) -> None:
+        """One write transaction: the row if its seq comes next, then its changed heads."""
+        with self._lock, self._errors("save checkpoint"):
+            db = self._db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                newest = int(
+                    db.execute("SELECT COALESCE(MAX(seq), 0) FROM checkpoints").fetchone()[0]
+                )
+                if record.seq != newest + 1:
+                    db.execute("ROLLBACK")
+                    raise ConcurrencyConflict("checkpoints", record.seq - 1, newest)
+                db.execute(
+                    "INSERT INTO checkpoints (seq, at, prev, position, streams, events, root, "
+                    "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    attrs.astuple(record),
+                )
+                db.executemany(
+                    "INSERT INTO checkpoint_heads (stream, checkpoint, version, hash) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(h.stream, record.seq, h.version, h.hash) for h in heads],
+                )
+                db.execute("COMMIT")
+            except sqlite3.IntegrityError as exc:
+                db.execute("ROLLBACK")
+                raise StoreError(
+                    f"{self.url}: cannot save checkpoint {record.seq}: {exc}"
+                ) from None
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    def checkpoints(self) -> Iterator[CheckpointRecord]:
+        """The checkpoints by seq, a page at a time."""
+        after = 0
+        while True:
+            with self._lock, self._errors("read checkpoints"):
+                rows = self._db.execute(
+                    "SELECT seq, at, prev, position, streams, events, root, hash FROM checkpoints "
+                    "WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (after, _PAGE),
+                ).fetchall()
+            for row in rows:
+                yield CheckpointRecord(*row)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
+
+    def last_checkpoint(self) -> CheckpointRecord | None:
+        """The checkpoint with the highest seq."""
+        with self._lock, self._errors("read checkpoints"):
+            row = self._db.execute(
+                "SELECT seq, at, prev, position, streams, events, root, hash FROM checkpoints "
+                "ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+        return CheckpointRecord(*row) if row is not None else None
+
+    def checkpoint_heads(
+        self, seq: int, streams: Sequence[str] | None = None
+    ) -> Iterator[HeadRecord]:
+        """Each stream's newest head recorded at or before ``seq``, from the primary key
+        (SQLite takes a bare column's value from the row that gave ``MAX``); ``streams``:
+        500 of them a query, each looked up by key."""
+        if streams is not None:
+            wanted = sorted(set(streams))
+            for start in range(0, len(wanted), _PAGE):
+                chunk = wanted[start : start + _PAGE]
+                with self._lock, self._errors("read checkpoint heads"):
+                    rows = self._db.execute(
+                        "SELECT stream, version, hash, MAX(checkpoint) FROM checkpoint_heads "
+                        f"WHERE stream IN ({', '.join('?' * len(chunk))}) AND checkpoint <= ? "
+                        "GROUP BY stream ORDER BY stream",
+                        (*chunk, seq),
+                    ).fetchall()
+                for stream, version, digest, _ in rows:
+                    yield HeadRecord(stream, version, digest)
+            return
+        after = ""
+        while True:
+            with self._lock, self._errors("read checkpoint heads"):
+                rows = self._db.execute(
+                    "SELECT stream, version, hash, MAX(checkpoint) FROM checkpoint_heads "
+                    "WHERE stream > ? AND checkpoint <= ? GROUP BY stream ORDER BY stream "
+                    "LIMIT ?",
+                    (after, seq, _PAGE),
+                ).fetchall()
+            for stream, version, digest, _ in rows:
+                yield HeadRecord(stream, version, digest)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
+
+    def checkpoint_delta(self, seq: int) -> Iterator[HeadRecord]:
+        """The heads stored with checkpoint ``seq``, paged along ``(checkpoint, stream)``."""
+        after = ""
+        while True:
+            with self._lock, self._errors("read checkpoint heads"):
+                rows = self._db.execute(
+                    "SELECT stream, version, hash FROM checkpoint_heads "
+                    "WHERE checkpoint = ? AND stream > ? ORDER BY stream LIMIT ?",
+                    (seq, after, _PAGE),
+                ).fetchall()
+            for stream, version, digest in rows:
+                yield HeadRecord(stream, version, digest)
             if len(rows) < _PAGE:
                 return
             after = rows[-1][0]

@@ -15,8 +15,10 @@ from serviceflow.plugins import plugin_manager
 from serviceflow.store import (
     CaseQuery,
     CaseRow,
+    CheckpointRecord,
     EventRecord,
     FactsRecord,
+    HeadRecord,
     OutboxRecord,
     Store,
     StreamWrite,
@@ -56,6 +58,37 @@ class TracingStore:
         """Log the cases, then keep their KPI facts."""
         log.info("save_facts %s", ", ".join(f"{r.case_id}@{r.version}" for r in records))
         self.inner.save_facts(records)
+
+    def save_checkpoint(self, record: CheckpointRecord, heads: Sequence[HeadRecord]) -> None:
+        """Log the checkpoint, then store it with its changed heads."""
+        log.info("save_checkpoint %d (%d heads moved)", record.seq, len(heads))
+        self.inner.save_checkpoint(record, heads)
+
+    def heads(self) -> Iterator[HeadRecord]:
+        """Every stream's head."""
+        return self.inner.heads()
+
+    def checkpoints(self) -> Iterator[CheckpointRecord]:
+        """The checkpoints by seq."""
+        return self.inner.checkpoints()
+
+    def last_checkpoint(self) -> CheckpointRecord | None:
+        """The newest checkpoint."""
+        return self.inner.last_checkpoint()
+
+    def heads_since(self, position: int) -> tuple[list[HeadRecord], int]:
+        """The heads that moved after append ``position``, and the newest position."""
+        return self.inner.heads_since(position)
+
+    def checkpoint_heads(
+        self, seq: int, streams: Sequence[str] | None = None
+    ) -> Iterator[HeadRecord]:
+        """The heads checkpoint ``seq`` covers (or only those of ``streams``)."""
+        return self.inner.checkpoint_heads(seq, streams)
+
+    def checkpoint_delta(self, seq: int) -> Iterator[HeadRecord]:
+        """The heads checkpoint ``seq`` itself recorded."""
+        return self.inner.checkpoint_delta(seq)
 
     def claim_timers(self, now: str, limit: int, until: str) -> list[TimerRecord]:
         """Lease due timers (see ``Store.claim_timers``)."""

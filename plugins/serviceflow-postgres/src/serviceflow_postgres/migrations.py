@@ -121,6 +121,34 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        3,
+        "checkpoints over the stream heads",
+        (
+            """
+            CREATE TABLE checkpoints (
+                seq INTEGER PRIMARY KEY,
+                at TEXT COLLATE "C" NOT NULL,
+                prev TEXT NOT NULL,
+                position BIGINT NOT NULL,
+                streams BIGINT NOT NULL,
+                events BIGINT NOT NULL,
+                root TEXT NOT NULL,
+                hash TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE checkpoint_heads (
+                stream TEXT COLLATE "C" NOT NULL,
+                checkpoint INTEGER NOT NULL,
+                version INTEGER NOT NULL,
+                hash TEXT NOT NULL,
+                PRIMARY KEY (stream, checkpoint)
+            )
+            """,
+            "CREATE INDEX checkpoint_heads_delta ON checkpoint_heads (checkpoint, stream)",
+        ),
+    ),
 )
 """Every step, in order; append new ones, never edit an applied one."""
 

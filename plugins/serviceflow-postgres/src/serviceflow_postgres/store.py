@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import attrs
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
@@ -23,8 +24,10 @@ from serviceflow.store import (
     OUTBOX_STATUSES,
     CaseQuery,
     CaseRow,
+    CheckpointRecord,
     EventRecord,
     FactsRecord,
+    HeadRecord,
     OutboxRecord,
     StreamWrite,
     TimerRecord,
@@ -591,17 +594,157 @@ class PostgresStore:
 
     def streams(self, prefix: str = "") -> Iterator[str]:
         """Every stream that has events (even one whose row was lost), by id, paged; a
-        prefix reads only its range of the ``(stream, seq)`` index."""
-        after, below = "", prefix_end(prefix)
+        prefix reads only its range of the ``(stream, seq)`` index, from a single lower bound."""
+        below, bound = prefix_end(prefix), prefix
+        query = "SELECT DISTINCT stream FROM events WHERE stream >= %s AND stream < %s "
         while True:
             with self._connection("list streams") as conn:
                 rows = conn.execute(
-                    "SELECT DISTINCT stream FROM events WHERE stream > %s AND stream >= %s "
-                    "AND stream < %s ORDER BY stream LIMIT %s",
-                    (after, prefix, below, _PAGE),
+                    query + "ORDER BY stream LIMIT %s", (bound, below, _PAGE)
                 ).fetchall()
             for (stream,) in rows:
                 yield str(stream)
+            if len(rows) < _PAGE:
+                return
+            query = "SELECT DISTINCT stream FROM events WHERE stream > %s AND stream < %s "
+            bound = rows[-1][0]
+
+    def heads(self) -> Iterator[HeadRecord]:
+        """Each stream's last seq and hash, a page of streams per query: the ``(stream, seq)``
+        index gives the last seq per stream, then one index lookup each for its hash."""
+        after = ""
+        while True:
+            with self._connection("read heads") as conn:
+                rows = conn.execute(
+                    "SELECT h.stream, h.seq, e.hash FROM (SELECT stream, MAX(seq) AS seq "
+                    "FROM events WHERE stream > %s GROUP BY stream ORDER BY stream LIMIT %s) h "
+                    "JOIN events e ON e.stream = h.stream AND e.seq = h.seq ORDER BY h.stream",
+                    (after, _PAGE),
+                ).fetchall()
+            for stream, seq, digest in rows:
+                yield HeadRecord(stream, seq, digest)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
+
+    def heads_since(self, position: int) -> tuple[list[HeadRecord], int]:
+        """The events after ``position`` up to the last committed one: a range of the
+        ``position`` primary key, the newest event per stream (``DISTINCT ON``).
+
+        Identity values are taken at insert, not at commit, so a transaction that took a
+        lower position may commit after one that took a higher. The last position is read
+        under ``LOCK TABLE events IN EXCLUSIVE MODE``: it waits for every transaction that
+        is inserting events (they hold ``ROW EXCLUSIVE`` until they end) and holds new ones
+        back for the one ``MAX``; every position up to it is then committed or gone."""
+        with self._connection("read heads") as conn:
+            with conn.transaction():
+                conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")
+                row = conn.execute("SELECT MAX(position) FROM events").fetchone()
+            last = row[0] if row is not None else None
+            if last is None or last <= position:
+                return [], position
+            rows = conn.execute(
+                "SELECT DISTINCT ON (stream) stream, seq, hash FROM events "
+                "WHERE position > %s AND position <= %s ORDER BY stream, seq DESC",
+                (position, last),
+            ).fetchall()
+        return [HeadRecord(stream, seq, digest) for stream, seq, digest in rows], int(last)
+
+    def save_checkpoint(self, record: CheckpointRecord, heads: Sequence[HeadRecord]) -> None:
+        """One transaction: the row if its seq comes next (the primary key settles a race),
+        then its changed heads sent as arrays."""
+        with self._connection("save checkpoint") as conn:
+            try:
+                with conn.transaction():
+                    row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM checkpoints").fetchone()
+                    newest = int(row[0]) if row is not None else 0
+                    if record.seq != newest + 1:
+                        raise ConcurrencyConflict("checkpoints", record.seq - 1, newest)
+                    conn.execute(
+                        "INSERT INTO checkpoints (seq, at, prev, position, streams, events, "
+                        "root, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                        attrs.astuple(record),
+                    )
+                    if heads:
+                        conn.execute(
+                            "INSERT INTO checkpoint_heads (stream, checkpoint, version, hash) "
+                            "SELECT s, %s::int, v, h "
+                            "FROM unnest(%s::text[], %s::int[], %s::text[]) AS u(s, v, h)",
+                            (record.seq, *_columns(heads, 3)),
+                        )
+            except pg_errors.UniqueViolation:
+                raise ConcurrencyConflict("checkpoints", record.seq - 1) from None
+
+    def checkpoints(self) -> Iterator[CheckpointRecord]:
+        """The checkpoints by seq, a page at a time."""
+        after = 0
+        while True:
+            with self._connection("read checkpoints") as conn:
+                rows = conn.execute(
+                    "SELECT seq, at, prev, position, streams, events, root, hash FROM checkpoints "
+                    "WHERE seq > %s ORDER BY seq LIMIT %s",
+                    (after, _PAGE),
+                ).fetchall()
+            for row in rows:
+                yield CheckpointRecord(*row)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
+
+    def last_checkpoint(self) -> CheckpointRecord | None:
+        """The checkpoint with the highest seq."""
+        with self._connection("read checkpoints") as conn:
+            row = conn.execute(
+                "SELECT seq, at, prev, position, streams, events, root, hash FROM checkpoints "
+                "ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+        return CheckpointRecord(*row) if row is not None else None
+
+    def checkpoint_heads(
+        self, seq: int, streams: Sequence[str] | None = None
+    ) -> Iterator[HeadRecord]:
+        """Each stream's newest head recorded at or before ``seq`` (``DISTINCT ON`` over the
+        primary key), a page at a time; ``streams``: 500 of them a query, by key."""
+        if streams is not None:
+            wanted = sorted(set(streams))
+            for start in range(0, len(wanted), _PAGE):
+                with self._connection("read checkpoint heads") as conn:
+                    rows = conn.execute(
+                        "SELECT DISTINCT ON (stream) stream, version, hash FROM checkpoint_heads "
+                        "WHERE stream = ANY(%s) AND checkpoint <= %s "
+                        "ORDER BY stream, checkpoint DESC",
+                        (wanted[start : start + _PAGE], seq),
+                    ).fetchall()
+                for stream, version, digest in rows:
+                    yield HeadRecord(stream, version, digest)
+            return
+        after = ""
+        while True:
+            with self._connection("read checkpoint heads") as conn:
+                rows = conn.execute(
+                    "SELECT DISTINCT ON (stream) stream, version, hash FROM checkpoint_heads "
+                    "WHERE stream > %s AND checkpoint <= %s ORDER BY stream, checkpoint DESC "
+                    "LIMIT %s",
+                    (after, seq, _PAGE),
+                ).fetchall()
+            for stream, version, digest in rows:
+                yield HeadRecord(stream, version, digest)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
+
+    def checkpoint_delta(self, seq: int) -> Iterator[HeadRecord]:
+        """The heads stored with checkpoint ``seq``, paged along ``(checkpoint, stream)``."""
+        after = ""
+        while True:
+            with self._connection("read checkpoint heads") as conn:
+                rows = conn.execute(
+                    "SELECT stream, version, hash FROM checkpoint_heads "
+                    "WHERE checkpoint = %s AND stream > %s ORDER BY stream LIMIT %s",
+                    (seq, after, _PAGE),
+                ).fetchall()
+            for stream, version, digest in rows:
+                yield HeadRecord(stream, version, digest)
             if len(rows) < _PAGE:
                 return
             after = rows[-1][0]
