@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,11 @@ class TestSQLiteStore(StoreContract):
 
     def process_url(self, where: Path) -> str | None:
         return f"sqlite:///{where / 'store.db'}"
+
+    def stored_bytes(self, where: Path) -> object:
+        """Every row of every table, read by a connection of its own."""
+        with closing(sqlite3.connect(where / "store.db")) as db:
+            return list(db.iterdump())
 
 
 def test_urls() -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,7 @@ from serviceflow.commands import AddNote, Command
 from serviceflow.errors import ConcurrencyConflict
 from serviceflow.events import NoteAdded
 from serviceflow.plugins import plugin_manager
-from serviceflow.serialization import decode_event
+from serviceflow.testing.contention import run_on_hot_cases
 
 from .conftest import walk_to
 
@@ -122,40 +119,3 @@ def test_threads_on_hot_cases_lose_nothing_and_write_nothing_twice(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     run_on_hot_cases(url, threads, commands=60)
-
-
-def run_on_hot_cases(
-    url: str, threads: int, *, commands: int, plugins: Sequence[object] = ()
-) -> None:
-    """``threads`` desks on ``url`` each run ``commands`` notes on 3 shared cases: none
-    raises a conflict, and each is stored exactly once."""
-    with ServiceDesk.open(url, plugins=plugins, entry_points=False) as setup:
-        cases = [walk_to(setup, "in_progress") for _ in range(3)]
-    start = threading.Barrier(threads)
-    raised: list[BaseException] = []
-
-    def work(number: int) -> None:
-        try:
-            with ServiceDesk.open(url, plugins=plugins, entry_points=False) as desk:
-                start.wait()
-                for n in range(commands):
-                    desk.note(cases[(number + n) % 3], by=AGENT, text=f"t{number}-{n}")
-        except BaseException as error:  # reported by the assertion below
-            raised.append(error)
-
-    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert raised == []
-    stored: Counter[str] = Counter()
-    with ServiceDesk.open(url, plugins=plugins, entry_points=False) as desk:
-        for case_id in cases:
-            for record in desk.store.read(case_id):
-                event = decode_event(record.data)
-                if isinstance(event, NoteAdded):
-                    stored[event.text] += 1
-            assert desk.verify(case_id).ok
-    expected = Counter(f"t{t}-{n}" for t in range(threads) for n in range(commands))
-    assert stored == expected

@@ -167,9 +167,10 @@ def test_a_long_word_does_not_make_fingerprints_quadratic() -> None:
         signal.signal(signal.SIGALRM, previous)
 
 
-@pytest.fixture
-def demo_db(tmp_path: Path) -> str:
-    db = str(tmp_path / "demo.db")
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo's day in a SQLite file, shared by the command-line checks of this module."""
+    db = str(tmp_path_factory.mktemp("cli") / "demo.db")
     CliRunner().invoke(cli, ["--db", db, "demo", "--quiet"])
     return db
 
@@ -224,3 +225,43 @@ def test_day_and_instant_arguments_are_checked(desk: ServiceDesk) -> None:
     with pytest.raises(ServiceflowError):
         desk.execute(cmd.AddNote(case_id="C1", by="agent:kim", text="x"), expected_version="1")  # type: ignore[arg-type]
     assert timedelta(0) is not None
+
+
+CLI_TEMPLATES = [
+    ["case", "show", "{}"],
+    ["history", "{}"],
+    ["sla", "{}"],
+    ["priority", "{}"],
+    ["verify", "{}"],
+    ["verify", "--anchor", "{}"],
+    ["audit", "{}"],
+    ["cases", "--state", "{}"],
+    ["cases", "--requester", "{}"],
+    ["queue", "{}"],
+    ["report", "--start", "{}"],
+    ["report", "--by", "{}"],
+    ["kb", "search", "{}"],
+    ["kb", "show", "{}"],
+    ["problem", "show", "{}"],
+    ["improve", "show", "{}"],
+    ["policy", "check", "{}"],
+    ["tick", "--limit", "{}"],
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    template=st.sampled_from(CLI_TEMPLATES),
+    value=st.one_of(
+        st.text(st.characters(codec=None, exclude_categories=()), max_size=12),
+        st.sampled_from(["", "-1", "10" * 20, "\x00", "../..", "[/x]", "a" * 5000, "NaN"]),
+    ),
+)
+def test_the_cli_never_shows_a_traceback(demo_db: str, template: list[str], value: str) -> None:
+    args = [value if part == "{}" else part for part in template]
+    result = CliRunner().invoke(cli, ["--db", demo_db, *args])
+    assert result.exit_code in (0, 1, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        args,
+        repr(result.exception),
+    )

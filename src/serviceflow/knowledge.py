@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
+from serviceflow import retry
 from serviceflow.aggregate import Streams
 from serviceflow.arguments import checked_methods, whole_number
 from serviceflow.article import (
@@ -213,14 +214,15 @@ class Knowledge:
     # --- plumbing ----------------------------------------------------------------------
 
     def _run(self, command: ArticleCommand) -> Article:
-        for _ in range(_ATTEMPTS):
+        tries = retry.WRITE.start()
+        while True:  # another writer moved the article: decide again after a jittered wait
             stored = self.streams.get(command.article_id)
             events = decide(stored.state, command, self._now(), self._policy())
             try:
                 return self.streams.append(command.article_id, events, stored).state
             except ConcurrencyConflict:
-                continue
-        raise ConcurrencyConflict(ARTICLES.stream(command.article_id), -1)
+                if not tries.wait():
+                    raise
 
     def _now(self) -> datetime:
         return require_aware(self.desk.clock.now(), "clock.now()")

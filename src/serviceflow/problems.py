@@ -20,7 +20,7 @@ from attrs import evolve as _replace
 from attrs import frozen
 from transitions import EventData
 
-from serviceflow import workflow
+from serviceflow import retry, workflow
 from serviceflow.aggregate import Kind, Stored, Streams
 from serviceflow.arguments import checked_methods
 from serviceflow.case import Case
@@ -1115,7 +1115,8 @@ class Problems:
         """Decide and append ``command`` at ``at``, a time read from the desk clock by the
         caller (default: the clock's now), never one a caller of the service passed in."""
         at = at if at is not None else self._clock()
-        for _ in range(5):
+        tries = retry.WRITE.start()
+        while True:  # another writer moved the problem: decide again after a jittered wait
             stored = self.stored(problem_id)
             recurring = self.recurring(stored.state, at) if check else ()
             events = decide(
@@ -1128,8 +1129,8 @@ class Problems:
             try:
                 return self.streams.append(problem_id, events, stored).state
             except ConcurrencyConflict:
-                continue
-        raise ConcurrencyConflict(KIND.stream(problem_id), self.stored(problem_id).version)
+                if not tries.wait():
+                    raise
 
 
 def _check_window(

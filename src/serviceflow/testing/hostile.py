@@ -498,11 +498,16 @@ def call(entry: Entry, world: World, kwargs: Mapping[str, Any]) -> object:
 class HostileInputs:
     """Mixin of the conformance suite: hostile arguments on every public entry point."""
 
-    hostile_examples: ClassVar[int] = 60
+    hostile_examples: ClassVar[int] = 100
     """How many hypothesis examples per store (bounded: each builds no new world)."""
 
     def make_store(self, where: Path) -> Store:  # pragma: no cover - the subclass gives it
         raise NotImplementedError
+
+    def stored_bytes(self, where: Path) -> object:
+        """What the store under ``where`` holds, byte for byte, read around the store (a SQL
+        dump, say); ``None`` (the default) when only the contract can say."""
+        return None
 
     def test_hostile_input_gets_a_documented_error_and_changes_nothing(self, where: Path) -> None:
         """Each entry point, one argument hostile: success or a ``ServiceflowError``, and a
@@ -510,11 +515,11 @@ class HostileInputs:
         store = self.make_store(where)
         try:
             world = World.build(store)
-            self._run(world, store)
+            self._run(world, store, where)
         finally:
             store.close()
 
-    def _run(self, world: World, store: Store) -> None:
+    def _run(self, world: World, store: Store, where: Path) -> None:
         @settings(
             max_examples=self.hostile_examples,
             deadline=None,
@@ -528,6 +533,7 @@ class HostileInputs:
             name = data.draw(st.sampled_from(entry.parameters(world)), label="argument")
             kwargs[name] = data.draw(hostile_values(), label="value")
             before, audits = snapshot(store)
+            raw = self.stored_bytes(where)
             try:
                 call(entry, world, kwargs)
             except ServiceflowError as error:
@@ -535,5 +541,6 @@ class HostileInputs:
                 assert after == before, f"{entry.name}({name}=...) refused but changed the store"
                 if not isinstance(error, NotAuthorized | GuardrailViolation):
                     assert audits_after == audits, f"{entry.name} refused and wrote an audit"
+                    assert self.stored_bytes(where) == raw, f"{entry.name} changed stored bytes"
 
         check()
