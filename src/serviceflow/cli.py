@@ -88,6 +88,13 @@ if _MISSING is None:
             except ServiceflowError as exc:
                 err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
                 raise SystemExit(1) from None
+            except ValueError as exc:
+                if "null byte" not in str(exc):  # click's path checks meet a NUL in os.stat
+                    raise
+                err.print(
+                    "[bold red]Error:[/] a path cannot contain a NUL character", soft_wrap=True
+                )
+                raise SystemExit(2) from None
 
     @click.group(cls=_Cli)
     @click.option(

@@ -227,7 +227,7 @@ def _read(source: str | Path) -> tuple[str, str]:
         return resource.read_text("utf-8"), repr(source)
     try:
         return path.read_text(encoding="utf-8"), str(path)
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable text, a NUL in the path
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ValidationError(f"cannot read import mapping {path}", [reason]) from None
 

@@ -243,8 +243,9 @@ class _Source:
         self.path = path
         try:
             self.raw = path.open("rb")
-        except OSError as exc:
-            raise ValidationError(f"cannot read {path}", [exc.strerror or str(exc)]) from None
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ValidationError(f"cannot read {path!s:.200}", [reason]) from None
         self.size = os.fstat(self.raw.fileno()).st_size
         binary: Any = self.raw
         if self.raw.peek(2)[:2] == b"\x1f\x8b":

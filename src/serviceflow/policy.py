@@ -230,10 +230,9 @@ def _read_source(source: str | Path) -> tuple[str, str]:
         path = Path(source)
         try:
             return path.read_text(encoding="utf-8"), str(path)
-        except OSError as exc:
-            raise PolicyError(
-                f"cannot read policy file {path}", [exc.strerror or str(exc)]
-            ) from None
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise PolicyError(f"cannot read policy file {path!s:.200}", [reason]) from None
     return source, "text"
 
 

@@ -434,7 +434,7 @@ def _read(source: str | Path) -> tuple[str, str, Path | None]:
         return resource.read_text("utf-8"), repr(source), None
     try:
         return path.read_text(encoding="utf-8"), str(path), path.parent
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable text, a NUL in the path
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ValidationError(f"cannot read scenario {path}", [reason]) from None
 
@@ -450,7 +450,7 @@ def _from_mapping(data: Mapping[str, Any], where: str, folder: Path | None) -> S
             path = folder / path
         try:
             base = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # TOMLDecodeError and a NUL are ValueErrors
             raise ValidationError(f"{where} is invalid", [f"$.policy_file: {exc}"]) from None
         inline = data.get("policy") or {}
         data["policy"] = {**base, **inline} if isinstance(inline, Mapping) else inline

@@ -590,7 +590,7 @@ def load_forecast(path: str | Path) -> Forecast:
     source = Path(path)
     try:
         text = source.read_text(encoding="utf-8-sig")  # a byte-order mark is dropped
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable text, a NUL in the path
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ValidationError(f"cannot read forecast {source}", [reason]) from None
     where = f"forecast {source}"

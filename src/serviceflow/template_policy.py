@@ -358,8 +358,9 @@ def read_template_folder(folder: Path) -> dict[str, dict[str, str]]:
         except UnicodeDecodeError as exc:
             problems.append(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
             continue
-        except OSError as exc:
-            problems.append(f"{path}: cannot read ({exc.strerror or exc})")
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            problems.append(f"{path}: cannot read ({why})")
             continue
         found.setdefault(parts[0], {})[parts[1]] = text
     if problems:
