@@ -106,7 +106,8 @@ def test_report_on_a_simulation_file_agrees_with_the_simulation_to_the_digit(
     source, db = tmp_path / "reopen.toml", tmp_path / "sim.db"
     source.write_text(SCENARIO)
     runner = CliRunner()
-    simulated = runner.invoke(cli, ["simulate", str(source), "--db", str(db)])
+    html = str(tmp_path / "sim.html")
+    simulated = runner.invoke(cli, ["simulate", str(source), "--db", str(db), "--html", html])
     assert simulated.exit_code == 0, simulated.output
     before = _written(db)
     period = ["--from", "2026-03-02T06:00:00Z", "--to", "2026-03-02T16:00:00Z"]
