@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
-import attrs
 from attrs import frozen
 
 from serviceflow.chain import chain_records
 from serviceflow.errors import NotFound, ValidationError
 from serviceflow.events import Event
+from serviceflow.limits import text_problems
 from serviceflow.limits_policy import Limits
 from serviceflow.serialization import GENESIS, decode_event, encode_event, iso
-from serviceflow.storable import text_problem
 from serviceflow.store import EventRecord, Store, StreamWrite
 
 S = TypeVar("S")
@@ -149,19 +148,3 @@ class Streams(Generic[S]):
             state = self.kind.evolve(state, event)
         assert state is not None
         return Stored(aggregate_id, state, records[-1].seq, records[-1].hash, events)
-
-
-def text_problems(event: Event, longest: int) -> list[str]:
-    """Every text of ``event`` no store keeps alike, or longer than ``longest`` characters."""
-    found = []
-    for name, value in attrs.asdict(event, recurse=False).items():
-        texts = value if isinstance(value, tuple) else (value,)
-        for text in texts:
-            if not isinstance(text, str):
-                continue
-            problem = text_problem(text)
-            if problem is None and len(text) > longest:
-                problem = f"{len(text):,} characters, more than the policy allows ({longest:,})"
-            if problem is not None:
-                found.append(f"{name}: {problem}")
-    return found

@@ -7,7 +7,7 @@ import collections.abc
 import functools
 import inspect
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from types import UnionType
 from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
@@ -15,40 +15,30 @@ from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hin
 from serviceflow.errors import ValidationError
 from serviceflow.storable import text_problem
 
-__all__ = ["checked", "day", "flag", "text", "whole_number"]
+__all__ = ["checked", "checked_methods", "day", "flag", "text_problems", "whole_number"]
 
 
 def whole_number(value: object, name: str, *, low: int = 0, high: int = 10**9) -> int:
     """``value`` if it is an int (never a bool) within ``low``..``high``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(
-            f"invalid {name}", [f"{name}: expected a whole number, got {_shown(value)}"]
-        )
+    _refuse(name, _fits(name, value, int))
+    assert isinstance(value, int)
     if not low <= value <= high:
-        raise ValidationError(
-            f"invalid {name}", [f"{name}: expected {low} to {high:,}, got {value:.3g}"]
-        )
+        _refuse(name, [f"{name}: expected {low} to {high:,}, got {value:.3g}"])
     return value
 
 
 def day(value: object, name: str) -> date:
     """``value`` if it is a calendar day (a ``date``, not a ``datetime``, whose zone would
     decide the day)."""
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise ValidationError(
-            f"invalid {name}",
-            [f"{name}: expected a date (e.g. date(2026, 12, 7)), got {_shown(value)}"],
-        )
+    _refuse(name, _fits(name, value, date))
+    assert isinstance(value, date)
     return value
 
 
 def flag(value: object, name: str) -> bool:
     """``value`` if it is ``True`` or ``False``."""
-    if not isinstance(value, bool):
-        raise ValidationError(
-            f"invalid {name}", [f"{name}: expected True or False, got {_shown(value)}"]
-        )
-    return value
+    _refuse(name, _fits(name, value, bool))
+    return bool(value)
 
 
 def text_problems(name: str, value: object) -> list[str]:
@@ -56,16 +46,9 @@ def text_problems(name: str, value: object) -> list[str]:
     return _fits(name, value, str)
 
 
-def text(value: object, name: str, *, blank: bool = True) -> str:
-    """``value`` if it is text every store keeps (and not blank, unless ``blank``)."""
-    if not isinstance(value, str):
-        raise ValidationError(f"invalid {name}", [f"{name}: expected text, got {_shown(value)}"])
-    problem = text_problem(value)
-    if problem is None and not blank and not value.strip():
-        problem = "required, must not be empty"
-    if problem is not None:
-        raise ValidationError(f"invalid {name}", [f"{name}: {problem}"])
-    return value
+def _refuse(name: str, problems: list[str]) -> None:
+    if problems:
+        raise ValidationError(f"invalid {name}", problems)
 
 
 def _shown(value: object) -> str:
@@ -106,18 +89,19 @@ def _hints(function: Callable[..., Any]) -> dict[str, Any]:
     try:
         return get_type_hints(function)
     except NameError:
-        pass
-    found = {}
-    for name, annotation in function.__annotations__.items():
-        try:
-            found[name] = (
-                eval(annotation, function.__globals__)
-                if isinstance(annotation, str)
-                else annotation
-            )
-        except NameError:
-            continue
-    return found
+        names = function.__globals__
+        resolved = {n: _resolved(a, names) for n, a in function.__annotations__.items()}
+        return {n: hint for n, hint in resolved.items() if hint is not None}
+
+
+def _resolved(annotation: Any, names: dict[str, Any]) -> Any:
+    """The type an annotation names, or ``None`` when it names one not imported at run time."""
+    if not isinstance(annotation, str):
+        return annotation
+    try:
+        return eval(annotation, names)
+    except NameError:
+        return None
 
 
 C = TypeVar("C", bound=type)
@@ -140,6 +124,10 @@ def _fits(name: str, value: object, hint: Any) -> list[str]:
         options = [_fits(name, value, a) for a in args]
         if any(not found for found in options):
             return []
+        kinds = [a for a in args if isinstance(get_origin(a) or a, type)]
+        near = [o for a, o in zip(args, options, strict=True) if _kind_of(value, a, kinds)]
+        if len(near) == 1:  # the right kind of value, wrong inside: say what is wrong there
+            return near[0]
         wanted = " or ".join(_wanted(a) for a in args)
         return [f"{name}: expected {wanted}, got {_shown(value)}"]
     if hint is type(None):
@@ -170,13 +158,13 @@ def _fits(name: str, value: object, hint: Any) -> list[str]:
             return [f"{name}: expected a timezone-aware datetime, got naive {value.isoformat()}"]
         return []
     if hint is date:
-        return day_problems(name, value)
+        if isinstance(value, datetime) or not isinstance(value, date):
+            return [f"{name}: expected a date (e.g. date(2026, 12, 7)), got {_shown(value)}"]
+        return []
     if hint is timedelta:
         ok = isinstance(value, timedelta)
         return [] if ok else [f"{name}: expected a timedelta, got {_shown(value)}"]
-    if origin in (Sequence, collections.abc.Sequence) or (
-        origin is tuple and args[-1:] == (Ellipsis,)
-    ):
+    if origin is collections.abc.Sequence or (origin is tuple and args[-1:] == (Ellipsis,)):
         if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
             return [f"{name}: expected a list, got {_shown(value)}"]
         return [p for i, item in enumerate(value) for p in _fits(f"{name}[{i}]", item, args[0])]
@@ -203,11 +191,10 @@ def _fits(name: str, value: object, hint: Any) -> list[str]:
     return []
 
 
-def day_problems(name: str, value: object) -> list[str]:
-    """Why ``value`` is not a calendar day."""
-    if isinstance(value, datetime) or not isinstance(value, date):
-        return [f"{name}: expected a date (e.g. date(2026, 12, 7)), got {_shown(value)}"]
-    return []
+def _kind_of(value: object, hint: Any, kinds: list[Any]) -> bool:
+    """Is ``value`` of the outer type ``hint`` names (a datetime for ``datetime``, any
+    mapping for ``Mapping[str, str]``)?"""
+    return hint in kinds and isinstance(value, get_origin(hint) or hint)
 
 
 def _wanted(hint: Any) -> str:

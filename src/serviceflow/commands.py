@@ -286,14 +286,18 @@ def check_case_id(case_id: object, name: str = "case_id") -> None:
             "invalid case id",
             [f"{name}: expected text, got {type(case_id).__name__} {case_id!r:.60}"],
         )
-    if not CASE_ID.fullmatch(case_id):
-        raise ValidationError(
-            "invalid case id",
-            [
-                f"{name}: {case_id!r:.80} is not a valid id (1-64 letters, digits, '.', '_', "
-                "':' or '-', starting with a letter or digit)"
-            ],
-        )
+    problems = _id_problems(name, case_id)
+    if problems:
+        raise ValidationError("invalid case id", problems)
+
+
+def _id_problems(name: str, case_id: str) -> list[str]:
+    if CASE_ID.fullmatch(case_id):
+        return []
+    return [
+        f"{name}: {case_id!r:.80} is not a valid id (1-64 letters, digits, '.', '_', "
+        "':' or '-', starting with a letter or digit)"
+    ]
 
 
 def shape_problems(command: Command) -> list[str]:
@@ -310,11 +314,8 @@ def shape_problems(command: Command) -> list[str]:
     bad = {p.partition(":")[0] for p in problems}
     if "case_id" in bad:
         return problems
-    if isinstance(command, Submit) and not CASE_ID.fullmatch(command.case_id):
-        problems.append(
-            f"case_id: {command.case_id!r} is not a valid id "
-            "(1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit)"
-        )
+    if isinstance(command, Submit) and (invalid := _id_problems("case_id", command.case_id)):
+        problems += invalid
     elif isinstance(command, Submit) and command.case_id.startswith(DESK_STREAMS):
         problems.append(
             f"case_id: {command.case_id!r} starts with {', '.join(DESK_STREAMS)}, "

@@ -462,7 +462,6 @@ class ServiceDesk(Dispatching):
         """Return the case to a lower tier (``previous``: the one it came from)."""
         return self.execute(cmd.Deescalate(case_id=case_id, by=by, reason=reason, to=to))
 
-    @arguments.checked
     def escalation_clocks(self, case_id: str, *, at: datetime | None = None) -> list[TierClock]:
         """Every escalation clock of the case (acceptance, updates, timeline, hand-off) at
         ``at``, each with the tier it is charged to."""
@@ -470,7 +469,6 @@ class ServiceDesk(Dispatching):
         history = [r.event for r in self.history(case_id) if r.event.at <= moment]
         return escalation_clocks(history, self.policy, moment)
 
-    @arguments.checked
     def escalation_audit(
         self, start: datetime | None = None, end: datetime | None = None
     ) -> EscalationAudit:
@@ -843,7 +841,6 @@ class ServiceDesk(Dispatching):
                 log.warning("reapply_policy skipped case %s: it changed meanwhile", case_id)
         return touched
 
-    @arguments.checked
     def sla(self, case_id: str, *, at: datetime | None = None) -> SlaReport:
         """Every SLA clock of the case: target, consumed, remaining, due, and the segments."""
         moment = require_aware(at, "sla(at)") if at is not None else self._now()

@@ -35,7 +35,7 @@ from serviceflow.states import (
     VALIDATED,
     WAITING_ON_CLIENT,
 )
-from serviceflow.workflow import failed_guards, open_triggers
+from serviceflow.workflow import failed_guards, open_triggers, refused
 
 __all__ = [
     "ALLOWED",
@@ -265,10 +265,15 @@ def allowed_now(subject: Subject) -> list[str]:
 def _refusal(subject: Subject, trigger: str, reason: str | None = None) -> InvalidTransition:
     """The error naming what was refused, why, and only what would be allowed now."""
     state = subject.state
-    candidates = [t for t in ALLOWED[state] if t != trigger]
-    allowed = open_triggers(MACHINE, subject, state, candidates)
-    return InvalidTransition(
-        subject.case.id, state, trigger, allowed, reason, terminal=not ALLOWED[state]
+    return refused(
+        InvalidTransition,
+        MACHINE,
+        subject.case.id,
+        state,
+        trigger,
+        allowed=ALLOWED[state],
+        reason=reason,
+        subject=subject,
     )
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+import attrs
 from attrs import fields
 
 from serviceflow import commands as cmd
 from serviceflow.errors import ClockBehind, ValidationError
 from serviceflow.limits_policy import Limits
+from serviceflow.storable import text_problem
 
-__all__ = ["check_limits", "not_before"]
+__all__ = ["check_limits", "not_before", "text_problems"]
 
 _TEXT = frozenset({"description", "message", "resolution", "note", "comment", "reason", "text"})
 """Command fields holding free text (``Limits.text``); other text fields are names."""
@@ -28,6 +30,18 @@ def check_limits(command: cmd.Command, limits: Limits) -> None:
         problems += _field_problems(attribute.name, value, limits)
     if problems:
         raise ValidationError(f"cannot {command.NAME} case {command.case_id}", problems)
+
+
+def text_problems(record: object, most: int) -> list[str]:
+    """Every text of an attrs ``record`` (an article's, problem's or cycle's event) that no
+    store keeps alike, or longer than ``most`` characters (the policy's ``limits.text``)."""
+    found = []
+    for name, value in attrs.asdict(record, recurse=False).items():  # type: ignore[arg-type]
+        for text in value if isinstance(value, tuple) else (value,):
+            if isinstance(text, str):
+                problem = text_problem(text)
+                found += [f"{name}: {problem}"] if problem else _long(name, text, most, "text")
+    return found
 
 
 def not_before(latest: datetime | None, now: datetime, limits: Limits, what: str) -> datetime:

@@ -114,11 +114,17 @@ class Workflow:
         """The error for ``trigger`` refused in ``state`` (a rule outside the machine may
         refuse a step too, with its ``reason``). It lists as allowed only the other triggers
         whose guards pass now for ``subject`` (without one, those of the state)."""
-        candidates = [t for t in self.allowed[state] if t != trigger]
-        if subject is not None:
-            candidates = open_triggers(self.machine, subject, state, candidates)
-        terminal = not self.allowed[state]
-        return self.refusal(aggregate_id, state, trigger, candidates, reason, terminal=terminal)
+        allowed = self.allowed[state]
+        return refused(
+            self.refusal,
+            self.machine,
+            aggregate_id,
+            state,
+            trigger,
+            allowed=allowed,
+            reason=reason,
+            subject=subject,
+        )
 
     def describe(self) -> list[tuple[str, str, str, tuple[str, ...]]]:
         """Every transition of the machine: trigger, source, destination, guard names."""
@@ -175,6 +181,25 @@ class Workflow:
                 for name, why in sorted(self.guard_reasons.items())
             ]
         return "\n".join(lines) + "\n"
+
+
+def refused(
+    error: type[InvalidTransition],
+    machine: Machine,
+    aggregate_id: str,
+    state: str,
+    trigger: str,
+    *,
+    allowed: Sequence[str],
+    reason: str | None = None,
+    subject: object | None = None,
+) -> InvalidTransition:
+    """The ``error`` for ``trigger`` refused in ``state``: as allowed it lists the other
+    triggers of ``allowed`` whose guards pass now for ``subject`` (all of them without one)."""
+    candidates = [t for t in allowed if t != trigger]
+    if subject is not None:
+        candidates = open_triggers(machine, subject, state, candidates)
+    return error(aggregate_id, state, trigger, candidates, reason, terminal=not allowed)
 
 
 def open_triggers(

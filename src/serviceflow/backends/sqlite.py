@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
@@ -750,17 +751,25 @@ class SQLiteStore:
     def heads(self) -> Iterator[HeadRecord]:
         """Each stream's last seq and hash, a page of streams per query: the ``(stream, seq)``
         index gives the last seq per stream, then one lookup each for its hash."""
-        after = ""
+        rows = self._keyset(
+            "read heads",
+            "SELECT h.stream, h.seq, e.hash FROM (SELECT stream, MAX(seq) AS seq "
+            "FROM events WHERE stream > ? GROUP BY stream ORDER BY stream LIMIT ?) h "
+            "JOIN events e ON e.stream = h.stream AND e.seq = h.seq ORDER BY h.stream",
+            lambda after: (after, _PAGE),
+        )
+        return (HeadRecord(*row) for row in rows)
+
+    def _keyset(
+        self, what: str, sql: str, params: Callable[[Any], Sequence[Any]], start: Any = ""
+    ) -> Iterator[Any]:
+        """The rows of ``sql`` a page at a time, each page after the first column of the
+        last row of the one before (``params(after)`` binds it)."""
+        after = start
         while True:
-            with self._lock, self._errors("read heads"):
-                rows = self._db.execute(
-                    "SELECT h.stream, h.seq, e.hash FROM (SELECT stream, MAX(seq) AS seq "
-                    "FROM events WHERE stream > ? GROUP BY stream ORDER BY stream LIMIT ?) h "
-                    "JOIN events e ON e.stream = h.stream AND e.seq = h.seq ORDER BY h.stream",
-                    (after, _PAGE),
-                ).fetchall()
-            for stream, seq, digest in rows:
-                yield HeadRecord(stream, seq, digest)
+            with self._lock, self._errors(what):
+                rows = self._db.execute(sql, params(after)).fetchall()
+            yield from rows
             if len(rows) < _PAGE:
                 return
             after = rows[-1][0]
@@ -818,19 +827,14 @@ class SQLiteStore:
 
     def checkpoints(self) -> Iterator[CheckpointRecord]:
         """The checkpoints by seq, a page at a time."""
-        after = 0
-        while True:
-            with self._lock, self._errors("read checkpoints"):
-                rows = self._db.execute(
-                    "SELECT seq, at, prev, position, streams, events, root, hash FROM checkpoints "
-                    "WHERE seq > ? ORDER BY seq LIMIT ?",
-                    (after, _PAGE),
-                ).fetchall()
-            for row in rows:
-                yield CheckpointRecord(*row)
-            if len(rows) < _PAGE:
-                return
-            after = rows[-1][0]
+        rows = self._keyset(
+            "read checkpoints",
+            "SELECT seq, at, prev, position, streams, events, root, hash FROM checkpoints "
+            "WHERE seq > ? ORDER BY seq LIMIT ?",
+            lambda after: (after, _PAGE),
+            start=0,
+        )
+        return (CheckpointRecord(*row) for row in rows)
 
     def last_checkpoint(self) -> CheckpointRecord | None:
         """The checkpoint with the highest seq."""
@@ -861,36 +865,23 @@ class SQLiteStore:
                 for stream, version, digest, _ in rows:
                     yield HeadRecord(stream, version, digest)
             return
-        after = ""
-        while True:
-            with self._lock, self._errors("read checkpoint heads"):
-                rows = self._db.execute(
-                    "SELECT stream, version, hash, MAX(checkpoint) FROM checkpoint_heads "
-                    "WHERE stream > ? AND checkpoint <= ? GROUP BY stream ORDER BY stream "
-                    "LIMIT ?",
-                    (after, seq, _PAGE),
-                ).fetchall()
-            for stream, version, digest, _ in rows:
-                yield HeadRecord(stream, version, digest)
-            if len(rows) < _PAGE:
-                return
-            after = rows[-1][0]
+        paged = self._keyset(
+            "read checkpoint heads",
+            "SELECT stream, version, hash, MAX(checkpoint) FROM checkpoint_heads "
+            "WHERE stream > ? AND checkpoint <= ? GROUP BY stream ORDER BY stream LIMIT ?",
+            lambda after: (after, seq, _PAGE),
+        )
+        yield from (HeadRecord(stream, version, digest) for stream, version, digest, _ in paged)
 
     def checkpoint_delta(self, seq: int) -> Iterator[HeadRecord]:
         """The heads stored with checkpoint ``seq``, paged along ``(checkpoint, stream)``."""
-        after = ""
-        while True:
-            with self._lock, self._errors("read checkpoint heads"):
-                rows = self._db.execute(
-                    "SELECT stream, version, hash FROM checkpoint_heads "
-                    "WHERE checkpoint = ? AND stream > ? ORDER BY stream LIMIT ?",
-                    (seq, after, _PAGE),
-                ).fetchall()
-            for stream, version, digest in rows:
-                yield HeadRecord(stream, version, digest)
-            if len(rows) < _PAGE:
-                return
-            after = rows[-1][0]
+        rows = self._keyset(
+            "read checkpoint heads",
+            "SELECT stream, version, hash FROM checkpoint_heads "
+            "WHERE checkpoint = ? AND stream > ? ORDER BY stream LIMIT ?",
+            lambda after: (seq, after, _PAGE),
+        )
+        return (HeadRecord(*row) for row in rows)
 
     def save_policy(self, version: str, document: str, at: str) -> None:
         """Keep a policy document (first writer wins)."""

@@ -612,17 +612,25 @@ class PostgresStore:
     def heads(self) -> Iterator[HeadRecord]:
         """Each stream's last seq and hash, a page of streams per query: the ``(stream, seq)``
         index gives the last seq per stream, then one index lookup each for its hash."""
-        after = ""
+        rows = self._keyset(
+            "read heads",
+            "SELECT h.stream, h.seq, e.hash FROM (SELECT stream, MAX(seq) AS seq "
+            "FROM events WHERE stream > %s GROUP BY stream ORDER BY stream LIMIT %s) h "
+            "JOIN events e ON e.stream = h.stream AND e.seq = h.seq ORDER BY h.stream",
+            lambda after: (after, _PAGE),
+        )
+        return (HeadRecord(*row) for row in rows)
+
+    def _keyset(
+        self, what: str, sql: str, params: Callable[[Any], Sequence[Any]], start: Any = ""
+    ) -> Iterator[Any]:
+        """The rows of ``sql`` a page at a time, each page after the first column of the
+        last row of the one before (``params(after)`` binds it)."""
+        after = start
         while True:
-            with self._connection("read heads") as conn:
-                rows = conn.execute(
-                    "SELECT h.stream, h.seq, e.hash FROM (SELECT stream, MAX(seq) AS seq "
-                    "FROM events WHERE stream > %s GROUP BY stream ORDER BY stream LIMIT %s) h "
-                    "JOIN events e ON e.stream = h.stream AND e.seq = h.seq ORDER BY h.stream",
-                    (after, _PAGE),
-                ).fetchall()
-            for stream, seq, digest in rows:
-                yield HeadRecord(stream, seq, digest)
+            with self._connection(what) as conn:
+                rows = conn.execute(sql, params(after)).fetchall()
+            yield from rows
             if len(rows) < _PAGE:
                 return
             after = rows[-1][0]
@@ -677,19 +685,14 @@ class PostgresStore:
 
     def checkpoints(self) -> Iterator[CheckpointRecord]:
         """The checkpoints by seq, a page at a time."""
-        after = 0
-        while True:
-            with self._connection("read checkpoints") as conn:
-                rows = conn.execute(
-                    "SELECT seq, at, prev, position, streams, events, root, hash FROM checkpoints "
-                    "WHERE seq > %s ORDER BY seq LIMIT %s",
-                    (after, _PAGE),
-                ).fetchall()
-            for row in rows:
-                yield CheckpointRecord(*row)
-            if len(rows) < _PAGE:
-                return
-            after = rows[-1][0]
+        rows = self._keyset(
+            "read checkpoints",
+            "SELECT seq, at, prev, position, streams, events, root, hash FROM checkpoints "
+            "WHERE seq > %s ORDER BY seq LIMIT %s",
+            lambda after: (after, _PAGE),
+            start=0,
+        )
+        return (CheckpointRecord(*row) for row in rows)
 
     def last_checkpoint(self) -> CheckpointRecord | None:
         """The checkpoint with the highest seq."""
@@ -718,36 +721,23 @@ class PostgresStore:
                 for stream, version, digest in rows:
                     yield HeadRecord(stream, version, digest)
             return
-        after = ""
-        while True:
-            with self._connection("read checkpoint heads") as conn:
-                rows = conn.execute(
-                    "SELECT DISTINCT ON (stream) stream, version, hash FROM checkpoint_heads "
-                    "WHERE stream > %s AND checkpoint <= %s ORDER BY stream, checkpoint DESC "
-                    "LIMIT %s",
-                    (after, seq, _PAGE),
-                ).fetchall()
-            for stream, version, digest in rows:
-                yield HeadRecord(stream, version, digest)
-            if len(rows) < _PAGE:
-                return
-            after = rows[-1][0]
+        paged = self._keyset(
+            "read checkpoint heads",
+            "SELECT DISTINCT ON (stream) stream, version, hash FROM checkpoint_heads "
+            "WHERE stream > %s AND checkpoint <= %s ORDER BY stream, checkpoint DESC LIMIT %s",
+            lambda after: (after, seq, _PAGE),
+        )
+        yield from (HeadRecord(*row) for row in paged)
 
     def checkpoint_delta(self, seq: int) -> Iterator[HeadRecord]:
         """The heads stored with checkpoint ``seq``, paged along ``(checkpoint, stream)``."""
-        after = ""
-        while True:
-            with self._connection("read checkpoint heads") as conn:
-                rows = conn.execute(
-                    "SELECT stream, version, hash FROM checkpoint_heads "
-                    "WHERE checkpoint = %s AND stream > %s ORDER BY stream LIMIT %s",
-                    (seq, after, _PAGE),
-                ).fetchall()
-            for stream, version, digest in rows:
-                yield HeadRecord(stream, version, digest)
-            if len(rows) < _PAGE:
-                return
-            after = rows[-1][0]
+        rows = self._keyset(
+            "read checkpoint heads",
+            "SELECT stream, version, hash FROM checkpoint_heads "
+            "WHERE checkpoint = %s AND stream > %s ORDER BY stream LIMIT %s",
+            lambda after: (seq, after, _PAGE),
+        )
+        return (HeadRecord(*row) for row in rows)
 
     def load_policy(self, version: str) -> str | None:
         """A stored policy document."""
