@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import pytest
 
 from serviceflow import (
     Case,
     Classification,
+    GuardrailViolation,
     ManualClock,
     Notification,
     PluginError,
@@ -21,6 +22,7 @@ from serviceflow import (
 )
 from serviceflow.backends.memory import MemoryStore
 from serviceflow.events import Event
+from serviceflow.knowledge import Knowledge
 from serviceflow.plugins import Unconfigured, plugin_manager
 from serviceflow.store import Store
 
@@ -237,7 +239,7 @@ def test_failing_plugins_never_block_a_change_or_each_other(
     assert desk.case(case_id).state == "in_progress"
     assert got == ["case.acknowledged"]
     assert any("smtp down" in r.getMessage() for r in caplog.records)
-    assert any("failed in hook observe" in r.message for r in caplog.records)
+    assert any("an observe plugin failed" in r.message for r in caplog.records)
     [waiting] = desk.outbox.pending()  # kept for the broken notifier alone, with backoff
     assert waiting.attempts == 1
     assert "Working" in " ".join(waiting.delivered_to)
@@ -362,3 +364,128 @@ def test_tick_hook_runs_on_every_tick_after_the_timers(clock: ManualClock) -> No
     later = clock.now().replace(year=2030)
     desk.tick(later)
     assert seen == [("memory://", clock.now()), ("memory://", later)]
+
+
+# --- pluggy's semantics hold on every hook: tryfirst → normal → trylast, wrappers around ----
+
+
+def ordered(hook: str, calls: list[str]) -> list[object]:
+    """Three plugins answering nothing on ``hook`` (tryfirst, normal, trylast) and a wrapper,
+    each noting when it runs; registered trylast first so registration order cannot help."""
+
+    def plain(label: str, *, tryfirst: bool = False, trylast: bool = False) -> object:
+        def answer() -> None:
+            calls.append(label)
+
+        marked = hookimpl(tryfirst=tryfirst, trylast=trylast)(answer)
+        return type(label, (), {hook: staticmethod(marked)})()
+
+    def around() -> Iterator[None]:
+        calls.append("wrapper:before")
+        result = yield
+        calls.append("wrapper:after")
+        return result
+
+    wrapper = type("Around", (), {hook: staticmethod(hookimpl(wrapper=True)(around))})()
+    return [
+        plain("last", trylast=True),
+        plain("normal"),
+        plain("first", tryfirst=True),
+        wrapper,
+    ]
+
+
+def run_hook(hook: str, desk: ServiceDesk, clock: ManualClock) -> None:
+    """Make the desk call ``hook`` once, the way a user's code would."""
+    if hook in ("classify", "route"):
+        desk.submit(
+            requester="a/b@c.test",
+            channel="email",
+            subject="s",
+            category="billing",
+            kind="incident",
+            impact="low",
+            urgency="low",
+        )
+    elif hook == "tick":
+        desk.tick()
+    elif hook == "search_articles":
+        Knowledge(desk).search("vpn")
+    elif hook == "guardrail":
+        case = desk.submit(requester="a/b@c.test", channel="email", subject="s")
+        desk.note(case.id, by="agent:kim", text="t")
+    elif hook == "escalate":
+        from .test_escalation import working
+
+        desk.note(working(desk), by="agent:fay", text="t")
+    elif hook == "notify":
+        from .conftest import walk_to
+
+        walk_to(desk, "in_progress")
+    else:
+        desk.submit(requester="a/b@c.test", channel="email", subject="s")
+
+
+TRUSTING = load_policy(
+    {"automation": {"classify": True, "prioritize": True, "route": True, "trust_intake": True}}
+)
+EVERY_CALL = ["wrapper:before", "first", "normal", "last", "wrapper:after"]
+
+
+@pytest.mark.parametrize(
+    "hook", ["observe", "guardrail", "escalate", "notify", "tick", "classify", "route"]
+)
+def test_each_hook_runs_in_pluggys_order_inside_its_wrappers(hook: str, clock: ManualClock) -> None:
+    from .test_escalation import policy as escalating
+
+    calls: list[str] = []
+    chosen = (
+        escalating(rules=[{"on": "plugin", "to": "management"}]) if hook == "escalate" else TRUSTING
+    )
+    desk = ServiceDesk.open(
+        "memory://", policy=chosen, clock=clock, plugins=ordered(hook, calls), entry_points=False
+    )
+    run_hook(hook, desk, clock)
+    expected = EVERY_CALL * (calls.count("first") or 1)
+    if hook == "notify":  # one delivery per notifier, the built-in log's among them
+        each = ("first", "normal", "log", "last")
+        expected = [c for n in each for c in ("wrapper:before", n, "wrapper:after") if c != "log"]
+    assert calls == expected
+    assert calls, f"{hook} was never called"
+
+
+def test_open_store_and_search_stop_at_the_first_answer_inside_their_wrappers(
+    clock: ManualClock,
+) -> None:
+    calls: list[str] = []
+    ServiceDesk.open("memory://", plugins=ordered("open_store", calls), entry_points=False)
+    assert calls == ["wrapper:before", "first", "normal", "wrapper:after"], "memory answered"
+    calls.clear()
+    desk = ServiceDesk.open(
+        "memory://", clock=clock, plugins=ordered("search_articles", calls), entry_points=False
+    )
+    run_hook("search_articles", desk, clock)
+    assert calls == ["wrapper:before", "first", "normal", "wrapper:after"], "built-in answered"
+
+
+def test_a_plugins_wrapper_sees_and_may_replace_the_answer(clock: ManualClock) -> None:
+    class Veto:
+        @hookimpl
+        def guardrail(self) -> str | None:
+            return "never on Sundays"
+
+    class Pardon:
+        @hookimpl(wrapper=True)
+        def guardrail(self) -> Iterator[None]:
+            objection = yield
+            return None if objection == "never on Sundays" else objection
+
+    desk = ServiceDesk.open(
+        "memory://", clock=clock, plugins=[Veto(), Pardon()], entry_points=False
+    )
+    case = desk.submit(requester="a/b@c.test", channel="email", subject="s")
+    assert desk.note(case.id, by="agent:kim", text="t").version == 2
+    strict = ServiceDesk.open("memory://", clock=clock, plugins=[Veto()], entry_points=False)
+    case = strict.submit(requester="a/b@c.test", channel="email", subject="s")
+    with pytest.raises(GuardrailViolation, match="never on Sundays"):
+        strict.note(case.id, by="agent:kim", text="t")

@@ -76,7 +76,7 @@ from serviceflow.outbox import (
     lease_end,
     outbox_records,
 )
-from serviceflow.plugins import plugin_manager
+from serviceflow.plugins import implemented, plugin_manager
 from serviceflow.policy import Policy, check_policy, default_policy
 from serviceflow.priority import PriorityExplanation, decide_priority, explain_priority
 from serviceflow.readonly import ReadOnlyMap
@@ -654,7 +654,7 @@ class ServiceDesk(Dispatching):
         them right after the commit, and those messages. A worker's claim cannot take them
         meanwhile; if this process dies first, they are claimable when the lease ends."""
         at_once = [r for _, _, write in writes for r in write.outbox if r.due <= r.created]
-        if not (at_once and self.deliver_at_once and self.plugins.hook.notify.get_hookimpls()):
+        if not (at_once and self.deliver_at_once and implemented(self.plugins.hook.notify)):
             return writes, at_once
         leased = {
             r.key: attrs.evolve(r, due=lease_end(datetime.fromisoformat(r.created), self.lease))
@@ -742,8 +742,7 @@ class ServiceDesk(Dispatching):
             done = batch
         except ConcurrencyConflict:
             done = [alone for item in batch if (alone := self._fire_alone(item, firing))]
-        hook = self.plugins.hook
-        told = bool(hook.observe.get_hookimpls())
+        told = implemented(self.plugins.hook.observe)
         recorded: list[RecordedEvent] = []
         for item in done:
             self._caught_up(item, told=told)
@@ -998,7 +997,7 @@ class ServiceDesk(Dispatching):
             self._published(after, published)
         if messages and self.deliver_at_once:
             self._send(messages)
-        if self.policy.escalation.rules and self.plugins.hook.escalate.get_hookimpls():
+        if self.policy.escalation.rules and implemented(self.plugins.hook.escalate):
             for after, published, _ in writes:
                 self._plugin_escalation(after, published)
 
@@ -1010,35 +1009,21 @@ class ServiceDesk(Dispatching):
         rule = rule_for(self.policy, PLUGIN, case)
         if rule is None:
             return
-        for impl in self.plugins.hook.escalate.get_hookimpls():
-            kwargs = {"case": case, "events": tuple(events), "policy": self.policy}
-            try:
-                reason = impl.function(**{n: kwargs[n] for n in impl.argnames})
-            except Exception:
-                log.exception("escalation plugin %s failed", impl.plugin_name)
-                continue
-            if reason:
-                self._escalate_quietly(case.id, rule.to, f"plugin:{impl.plugin_name}", str(reason))
-                return
+        reason = self.plugins.hook.escalate(case=case, events=tuple(events), policy=self.policy)
+        if reason:
+            self._escalate_quietly(case.id, rule.to, PLUGIN, str(reason))
 
     def _plugin_guardrails(self, case: Case | None, command: cmd.Command) -> None:
-        """Ask every ``guardrail`` plugin; the first objection refuses the command.
+        """Ask the ``guardrail`` plugins; the first objection refuses the command.
 
-        A guardrail that fails refuses too: a line that cannot be checked is not crossed.
+        A guardrail that fails refuses too (the built-in wrapper in ``isolation``).
         """
-        if case is None:
-            return
         hook = self.plugins.hook.guardrail
-        for impl in hook.get_hookimpls():
-            kwargs = {"case": case, "command": command, "policy": self.policy}
-            try:
-                objection = impl.function(**{n: kwargs[n] for n in impl.argnames})
-            except Exception:
-                log.exception("guardrail plugin %s failed", impl.plugin_name)
-                objection = "the guardrail could not be checked (it failed; see the log)"
-            if objection:
-                action = f"{command.NAME} case {case.id}"
-                raise GuardrailViolation(impl.plugin_name, action, str(objection))
+        if case is None or not implemented(hook):
+            return
+        objection = hook(case=case, command=command, policy=self.policy)
+        if objection:
+            raise GuardrailViolation(PLUGIN, f"{command.NAME} case {case.id}", str(objection))
 
     def _decide_merge(
         self, command: cmd.Merge, source: Case | None, head: str, now: datetime, *, fresh: bool
@@ -1441,9 +1426,9 @@ class ServiceDesk(Dispatching):
 
     def _published(self, case: Case, events: Sequence[ev.Event]) -> None:
         """Tell the observers; client and internal messages go through the outbox instead."""
-        hook = self.plugins.hook
-        if hook.observe.get_hookimpls():
-            _call_each(hook.observe, case=case, events=tuple(events))
+        hook = self.plugins.hook.observe
+        if implemented(hook):
+            hook(case=case, events=tuple(events))
 
 
 def _stored_case(row: CaseRow) -> Case:
@@ -1525,15 +1510,6 @@ def _expect(case_id: str, case: Case | None, expected: int | None) -> None:
         actual = case.version if case is not None else 0
         if actual != expected:
             raise ConcurrencyConflict(case_id, expected, actual)
-
-
-def _call_each(hook: Any, **kwargs: Any) -> None:
-    """Call every implementation on its own, so one failing plugin cannot silence the rest."""
-    for impl in hook.get_hookimpls():
-        try:
-            impl.function(**{name: kwargs[name] for name in impl.argnames})
-        except Exception:
-            log.exception("plugin %s failed in hook %s", impl.plugin_name, hook.name)
 
 
 def _with(result: Verification, problems: Sequence[str]) -> Verification:

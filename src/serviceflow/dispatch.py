@@ -30,6 +30,7 @@ from serviceflow.lifecycle import (
     PRIORITIZED,
     WAITING_ON_CLIENT,
 )
+from serviceflow.plugins import implemented
 from serviceflow.policy import Policy, check_policy
 from serviceflow.routing import (
     FALLBACK,
@@ -220,7 +221,7 @@ class Dispatching:
         """
         loads = self.store.workload(HELD)
         decisions = []
-        plugins = bool(self.plugins.hook.route.get_hookimpls())
+        plugins = implemented(self.plugins.hook.route)
         nobody: dict[Work, Decision] = {}
         for case in self._waiting():
             if self._batched(case) and not scheduled:
@@ -306,7 +307,7 @@ class Dispatching:
 
     def _routes_itself(self: _Desk) -> bool:
         """Does the desk route waiting cases on its own (automation on, agents known)?"""
-        routers = self.policy.agents or self.plugins.hook.route.get_hookimpls()
+        routers = self.policy.agents or implemented(self.plugins.hook.route)
         return self.policy.automation.route and bool(routers)
 
     def _batched(self: _Desk, case: Case) -> bool:

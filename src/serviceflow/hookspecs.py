@@ -38,9 +38,9 @@ def route(case: Case, policy: Policy) -> str | None:
     """Choose the owner of a prioritized case, or ``None`` to leave it in its queue."""
 
 
-@hookspec
+@hookspec(firstresult=True)
 def guardrail(case: Case, command: Command, policy: Policy) -> str | None:
-    """Object to a command on a case (return why), or return ``None`` to let it through."""
+    """Object to a command on a case (return why: the first objection refuses), else ``None``."""
 
 
 @hookspec
@@ -53,7 +53,7 @@ def notify(notification: Notification) -> None:
     """Deliver a client-facing message; failures are logged and never undo the change."""
 
 
-@hookspec
+@hookspec(firstresult=True)
 def escalate(case: Case, events: Sequence[Event], policy: Policy) -> str | None:
     """Ask to escalate a case after its events were committed (return why), or ``None``."""
 

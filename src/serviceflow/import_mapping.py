@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -26,6 +25,7 @@ from serviceflow.policy import Policy
 from serviceflow.readonly import ReadOnlyMap, freeze_nested, read_only
 from serviceflow.sla_policy import METRICS, RESOLUTION
 from serviceflow.states import MERGED, STATES
+from serviceflow.toml_file import load_toml, parse_toml
 
 __all__ = [
     "BREACHED",
@@ -207,15 +207,11 @@ def load_mapping(source: str | Path | Mapping[str, Any]) -> ImportMapping:
             "cannot load an import mapping",
             [f"expected a name, a file path or a mapping, got {type(source).__name__}"],
         )
-    text, where = _read(source)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"import mapping {where} is not valid TOML", [str(exc)]) from None
+    data, where = _read(source)
     return _from_mapping(data, where=f"import mapping {where}")
 
 
-def _read(source: str | Path) -> tuple[str, str]:
+def _read(source: str | Path) -> tuple[dict[str, Any], str]:
     path = Path(source)
     if isinstance(source, str) and re.fullmatch(r"[A-Za-z0-9_-]+", source) and not path.exists():
         resource = resources.files("serviceflow").joinpath(_MAPPINGS, f"{source}.toml")
@@ -224,12 +220,10 @@ def _read(source: str | Path) -> tuple[str, str]:
                 f"no import mapping named {source!r}",
                 [f"built in: {', '.join(builtin_mappings())}; or pass the path of a TOML file"],
             )
-        return resource.read_text("utf-8"), repr(source)
-    try:
-        return path.read_text(encoding="utf-8"), str(path)
-    except (OSError, ValueError) as exc:  # ValueError: undecodable text, a NUL in the path
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ValidationError(f"cannot read import mapping {path}", [reason]) from None
+        where = repr(source)
+        text = resource.read_text("utf-8")
+        return parse_toml(text, f"import mapping {where} is not valid TOML"), where
+    return load_toml(path, "import mapping"), str(path)
 
 
 def _from_mapping(data: Mapping[str, Any], where: str) -> ImportMapping:

@@ -71,6 +71,7 @@ from serviceflow.states import (
     VALIDATED,
 )
 from serviceflow.store import INDEXED_COLUMNS, FactsRecord, StreamWrite
+from serviceflow.toml_file import open_bytes
 
 __all__ = [
     "ANOMALY",
@@ -241,11 +242,7 @@ class _Source:
 
     def __init__(self, path: Path, encoding: str) -> None:
         self.path = path
-        try:
-            self.raw = path.open("rb")
-        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise ValidationError(f"cannot read {path!s:.200}", [reason]) from None
+        self.raw = open_bytes(path)
         self.size = os.fstat(self.raw.fileno()).st_size
         binary: Any = self.raw
         if self.raw.peek(2)[:2] == b"\x1f\x8b":

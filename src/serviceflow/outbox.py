@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import attrs
@@ -181,27 +181,32 @@ class DeliveryReport:
         return line
 
 
-Notifier = tuple[str, pluggy.HookImpl]
-"""A notifier's stable name and its pluggy hook implementation."""
+Notifier = tuple[str, Callable[..., object]]
+"""A notifier's stable name and the hook caller that delivers to it alone."""
 
 
 def notifier_names(plugins: pluggy.PluginManager) -> list[Notifier]:
-    """Every ``notify`` implementation with a name that stays the same across restarts.
+    """Every notifier in pluggy's call order, with a name that stays the same across
+    restarts and a caller of ``notify`` through pluggy that reaches that notifier alone.
 
-    A plugin registered without a name gets its class's dotted path (pluggy would name it by
-    ``id``); a second plugin of the same name gets ``#2``, and so on.
+    Each notifier is its own delivery with its own retry state, so each is called on its
+    own; the ``notify`` wrappers wrap every delivery. A plugin registered without a name
+    gets its class's dotted path (pluggy would name it by ``id``); a second plugin of the
+    same name gets ``#2``, and so on.
     """
+    impls = [i for i in reversed(plugins.hook.notify.get_hookimpls()) if not i.wrapper]
+    impls = [i for i in impls if not i.hookwrapper]
     found: list[Notifier] = []
     seen: dict[str, int] = {}
-    for impl in plugins.hook.notify.get_hookimpls():
-        if impl.hookwrapper or impl.wrapper:
-            continue
+    for impl in impls:
         name = impl.plugin_name
         if name == str(id(impl.plugin)):
             kind = type(impl.plugin)
             name = f"{kind.__module__}.{kind.__qualname__}"
         seen[name] = seen.get(name, 0) + 1
-        found.append((name if seen[name] == 1 else f"{name}#{seen[name]}", impl))
+        others = [i.plugin for i in impls if i is not impl]
+        alone = plugins.subset_hook_caller("notify", remove_plugins=others)
+        found.append((name if seen[name] == 1 else f"{name}#{seen[name]}", alone))
     return found
 
 
@@ -279,11 +284,11 @@ class Outbox:
             return attrs.evolve(record, status="failed", attempts=attempts, last_error=error)
         done = list(record.delivered_to)
         errors: list[str] = []
-        for name, impl in notifiers:
+        for name, deliver in notifiers:
             if name in done:
                 continue
             try:
-                impl.function(**dict.fromkeys(impl.argnames, notification))
+                deliver(notification=notification)
             except Exception as exc:
                 errors.append(f"{name}: {type(exc).__name__}: {exc}")
                 log.warning(

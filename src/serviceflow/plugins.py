@@ -7,13 +7,14 @@ from collections.abc import Iterable
 import pluggy
 from attrs import frozen
 
-from serviceflow import article_search, classification, hookspecs, knowledge
+from serviceflow import article_search, classification, hookspecs, isolation, knowledge
 from serviceflow.backends import memory, sqlite
 from serviceflow.errors import PluginError
 from serviceflow.notifiers import LogNotifier
 
 ENTRY_POINT_GROUP = "serviceflow"
 BUILTINS: tuple[object, ...] = (
+    isolation,
     memory,
     sqlite,
     classification,
@@ -21,9 +22,9 @@ BUILTINS: tuple[object, ...] = (
     knowledge,
     LogNotifier(),
 )
-"""Registered first, each under its ``__name__``: the stores, the classifier, article search
-(FTS5 on SQLite, ranked terms elsewhere), the knowledge base's review cycle on ``tick``;
-the log notifier logs every client message."""
+"""Registered first, each under its ``__name__``: the wrappers that isolate failing plugins,
+the stores, the classifier, article search (FTS5 on SQLite, ranked terms elsewhere), the
+knowledge base's review cycle on ``tick``; the log notifier logs every client message."""
 
 
 def plugin_manager(
@@ -48,6 +49,11 @@ def plugin_manager(
     except ValueError as exc:
         raise PluginError(str(exc)) from None
     return pm
+
+
+def implemented(caller: pluggy.HookCaller) -> bool:
+    """Does any plugin answer this hook (wrappers alone answer nothing)?"""
+    return any(not (impl.wrapper or impl.hookwrapper) for impl in caller.get_hookimpls())
 
 
 @frozen

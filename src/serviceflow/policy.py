@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from functools import cache, cached_property
@@ -37,6 +36,7 @@ from serviceflow.sla_policy import (
 )
 from serviceflow.survey_policy import SurveyPolicy, survey_problems
 from serviceflow.template_policy import DEFAULT_TEMPLATES, template_problems
+from serviceflow.toml_file import parse_toml, read_text
 
 
 @frozen
@@ -121,7 +121,8 @@ def over_defaults(templates: Mapping[str, Mapping[str, str]]) -> Mapping[str, Ma
 def default_policy() -> Policy:
     """The shipped default: the service-operations priority matrix and ITIL impact × urgency."""
     text = resources.files("serviceflow").joinpath("default_policy.toml").read_text("utf-8")
-    return _from_mapping(tomllib.loads(text), where="default policy")
+    data = parse_toml(text, "default policy is not valid TOML", error=PolicyError)
+    return _from_mapping(data, where="default policy")
 
 
 @frozen
@@ -218,21 +219,14 @@ def load_policy(source: str | Path | Mapping[str, Any] | None = None) -> Policy:
             [f"expected a file path, TOML text or a mapping, got {type(source).__name__}"],
         )
     text, where = _read_source(source)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"policy {where} is not valid TOML", [str(exc)]) from None
+    data = parse_toml(text, f"policy {where} is not valid TOML", error=PolicyError)
     return _from_mapping(data, where=f"policy {where}")
 
 
 def _read_source(source: str | Path) -> tuple[str, str]:
     if isinstance(source, Path) or not ("\n" in source or "=" in source or "[" in source):
         path = Path(source)
-        try:
-            return path.read_text(encoding="utf-8"), str(path)
-        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise PolicyError(f"cannot read policy file {path!s:.200}", [reason]) from None
+        return read_text(path, "policy file", error=PolicyError), str(path)
     return source, "text"
 
 

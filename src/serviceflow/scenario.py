@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from importlib import resources
@@ -28,6 +27,7 @@ from serviceflow._convert import structure_checked
 from serviceflow.errors import PolicyError, ValidationError
 from serviceflow.policy import Policy, load_policy
 from serviceflow.readonly import ReadOnlyMap, read_only
+from serviceflow.toml_file import Refusal, load_toml, parse_toml
 
 __all__ = [
     "DAYS",
@@ -414,15 +414,11 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
             "cannot load a scenario",
             [f"expected a name, a file path or a mapping, got {type(source).__name__}"],
         )
-    text, where, folder = _read(source)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"scenario {where} is not valid TOML", [str(exc)]) from None
+    data, where, folder = _read(source)
     return _from_mapping(data, f"scenario {where}", folder)
 
 
-def _read(source: str | Path) -> tuple[str, str, Path | None]:
+def _read(source: str | Path) -> tuple[dict[str, Any], str, Path | None]:
     path = Path(source)
     if isinstance(source, str) and re.fullmatch(r"[A-Za-z0-9_-]+", source) and not path.exists():
         resource = resources.files("serviceflow").joinpath(_SCENARIOS, f"{source}.toml")
@@ -431,12 +427,10 @@ def _read(source: str | Path) -> tuple[str, str, Path | None]:
                 f"no scenario named {source!r}",
                 [f"built in: {', '.join(builtin_scenarios())}; or pass the path of a TOML file"],
             )
-        return resource.read_text("utf-8"), repr(source), None
-    try:
-        return path.read_text(encoding="utf-8"), str(path), path.parent
-    except (OSError, ValueError) as exc:  # ValueError: undecodable text, a NUL in the path
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ValidationError(f"cannot read scenario {path}", [reason]) from None
+        where = repr(source)
+        text = resource.read_text("utf-8")
+        return parse_toml(text, f"scenario {where} is not valid TOML"), where, None
+    return load_toml(path, "scenario"), str(path), path.parent
 
 
 def _from_mapping(data: Mapping[str, Any], where: str, folder: Path | None) -> Scenario:
@@ -448,10 +442,7 @@ def _from_mapping(data: Mapping[str, Any], where: str, folder: Path | None) -> S
         path = Path(policy_file)
         if not path.is_absolute() and folder is not None:
             path = folder / path
-        try:
-            base = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:  # TOMLDecodeError and a NUL are ValueErrors
-            raise ValidationError(f"{where} is invalid", [f"$.policy_file: {exc}"]) from None
+        base = load_toml(path, "policy file", error=_under_policy_file(where))
         inline = data.get("policy") or {}
         data["policy"] = {**base, **inline} if isinstance(inline, Mapping) else inline
     scenario = structure_checked(data, Scenario, what=f"{where} is invalid")
@@ -461,6 +452,17 @@ def _from_mapping(data: Mapping[str, Any], where: str, folder: Path | None) -> S
     if problems:
         raise ValidationError(f"{where} is invalid", problems)
     return scenario
+
+
+def _under_policy_file(where: str) -> Refusal:
+    """A file refusal reported as a problem of the scenario, at ``$.policy_file``."""
+
+    def refuse(heading: str, problems: list[str]) -> ValidationError:
+        return ValidationError(
+            f"{where} is invalid", [f"$.policy_file: {heading}: {p}" for p in problems]
+        )
+
+    return refuse
 
 
 def check_scenario(scenario: Scenario) -> Scenario:

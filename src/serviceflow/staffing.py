@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from attrs import frozen
 from serviceflow._convert import iso, structure_checked
 from serviceflow.capacity import Staffing, StaffingTarget, agents_needed
 from serviceflow.errors import ValidationError
+from serviceflow.toml_file import parse_toml, read_text
 
 _TARGET_FIELDS = (
     "service_level",
@@ -588,16 +588,8 @@ def _csv_target(settings: Mapping[str, str], at: str, problems: list[str]) -> St
 def load_forecast(path: str | Path) -> Forecast:
     """Read a forecast file: ``.csv`` as CSV, anything else as TOML."""
     source = Path(path)
-    try:
-        text = source.read_text(encoding="utf-8-sig")  # a byte-order mark is dropped
-    except (OSError, ValueError) as exc:  # ValueError: undecodable text, a NUL in the path
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ValidationError(f"cannot read forecast {source}", [reason]) from None
+    text = read_text(source, "forecast")
     where = f"forecast {source}"
     if source.suffix.lower() == ".csv":
         return forecast_from_csv(text, where=where)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"{where} is not valid TOML", [str(exc)]) from None
-    return forecast_from_mapping(data, where=where)
+    return forecast_from_mapping(parse_toml(text, f"{where} is not valid TOML"), where=where)

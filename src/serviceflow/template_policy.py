@@ -15,6 +15,7 @@ from string import Template
 
 from serviceflow.errors import PolicyError
 from serviceflow.readonly import ReadOnlyMap, freeze_nested
+from serviceflow.toml_file import decode_file, why_unreadable
 
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 """A template name: lowercase letters, digits and ``_``, starting with a letter."""
@@ -354,13 +355,12 @@ def read_template_folder(folder: Path) -> dict[str, dict[str, str]]:
             )
             continue
         try:
-            text = path.read_text(encoding="utf-8")
+            text = decode_file(path)
         except UnicodeDecodeError as exc:
-            problems.append(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+            problems.append(f"{path}: {why_unreadable(exc)}")
             continue
         except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            problems.append(f"{path}: cannot read ({why})")
+            problems.append(f"{path}: cannot read ({why_unreadable(exc)})")
             continue
         found.setdefault(parts[0], {})[parts[1]] = text
     if problems:

@@ -34,15 +34,19 @@ class Received:
 
 
 class Mailbox:
-    """The server's handler: answers the next scripted refusals, then takes every message."""
+    """The server's handler: answers the next scripted refusals, then ``refusing`` while it
+    is set, then takes every message."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.refusals: deque[str] = deque()
+        self.refusing = ""
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.refusals:
             return self.refusals.popleft()
+        if self.refusing:
+            return self.refusing
         raw = envelope.original_content or b""
         parsed = email.message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)

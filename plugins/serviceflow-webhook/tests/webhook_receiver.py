@@ -34,10 +34,12 @@ class Receiver:
     """A threaded HTTP server that records every POST and answers from a script.
 
     Scripted answers are used in order; once they run out, it answers ``default``.
+    ``taken`` holds the requests answered 2xx or 409, which the notifier counts as delivered.
     """
 
     def __init__(self) -> None:
         self.requests: list[Received] = []
+        self.taken: list[Received] = []
         self.answers: deque[Answer] = deque()
         self.default = Answer()
         self._lock = threading.Lock()
@@ -60,7 +62,10 @@ class Receiver:
     def _take(self, received: Received) -> Answer:
         with self._lock:
             self.requests.append(received)
-            return self.answers.popleft() if self.answers else self.default
+            answer = self.answers.popleft() if self.answers else self.default
+            if 200 <= answer.status < 300 or answer.status == 409:
+                self.taken.append(received)
+            return answer
 
     def start(self) -> None:
         self._thread.start()

@@ -14,16 +14,22 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
 import pluggy
 
+from serviceflow.backends.sql import (
+    DUE_OUTBOX,
+    OUTBOX_COLUMNS,
+    PAGE,
+    Dialect,
+    Fetch,
+    SQLReads,
+    row_update,
+)
 from serviceflow.errors import ConcurrencyConflict, NotFound, ServiceflowError, StoreError
 from serviceflow.store import (
-    OUTBOX_STATUSES,
-    CaseQuery,
     CaseRow,
     CheckpointRecord,
     EventRecord,
@@ -34,7 +40,6 @@ from serviceflow.store import (
     StreamWrite,
     TimerRecord,
     outbox_clash,
-    prefix_end,
 )
 
 hookimpl = pluggy.HookimplMarker("serviceflow")
@@ -170,10 +175,7 @@ INSERT INTO cases (id, state, version, head, requester, channel, priority, categ
                    submitted_at, updated_at, data)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
-_OUTBOX_COLUMNS = (
-    "key, case_id, created, due, payload, status, attempts, delivered_to, last_error, delivered_at"
-)
-_INSERT_OUTBOX = f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_OUTBOX = f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _UPDATE_OUTBOX = (
     "UPDATE outbox SET status = ?2, attempts = ?3, due = ?4, delivered_to = ?5, last_error = ?6, "
     "delivered_at = ?7 WHERE key = ?1"
@@ -183,18 +185,20 @@ _UPSERT_FACTS = (
     "ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, key = excluded.key, "
     "data = excluded.data WHERE excluded.version >= case_facts.version"
 )
-_INDEXED = ("state", "priority", "category", "assignee")
-_ROW_COLUMNS = (
-    "id, state, version, head, requester, channel, priority, category, assignee, "
-    "submitted_at, updated_at, data"
+_DIALECT = Dialect(
+    mark="?",
+    arrays=False,
+    newest_heads="SELECT stream, version, hash, MAX(checkpoint) FROM checkpoint_heads "
+    "WHERE {streams} AND checkpoint <= ? GROUP BY stream ORDER BY stream",
 )
-_PAGE = 500
+"""SQLite takes a bare column's value from the row that gave ``MAX``: the newest head."""
 
 
-class SQLiteStore:
+class SQLiteStore(SQLReads):
     """A store in one SQLite file; safe to share between threads and processes."""
 
     keeps_objects = False
+    dialect = _DIALECT
 
     def __init__(self, path: str, *, synchronous: str = "full", url: str | None = None) -> None:
         self.url = url or f"sqlite:///{path}"
@@ -311,22 +315,6 @@ class SQLiteStore:
                     db.execute("ROLLBACK")
                 raise
 
-    def case_timers(self, case_ids: Sequence[str]) -> dict[str, list[TimerRecord]]:
-        """The timers of each case, from the primary key (case id first), 500 ids a query."""
-        found: dict[str, list[TimerRecord]] = {}
-        for start in range(0, len(case_ids), _PAGE):
-            page = case_ids[start : start + _PAGE]
-            marks = ", ".join("?" * len(page))
-            with self._lock, self._errors("read timers"):
-                rows = self._db.execute(
-                    "SELECT due_at, case_id, metric, cycle, kind, version FROM timers "
-                    f"WHERE case_id IN ({marks}) ORDER BY due_at",
-                    tuple(page),
-                ).fetchall()
-            for row in rows:
-                found.setdefault(row[1], []).append(TimerRecord(*row))
-        return found
-
     def _write_rows(self, writes: Sequence[StreamWrite]) -> None:
         """Insert new rows; update the others where they are still at the expected version."""
         db = self._db
@@ -353,23 +341,8 @@ class SQLiteStore:
                 self._update_row(write, write.row)
 
     def _update_row(self, write: StreamWrite, row: CaseRow) -> None:
-        """Update a row with its new document, and only the indexed columns that changed:
-        setting an indexed column costs an index rewrite even when its value stays the same."""
-        changed = [c for c in _INDEXED if c in write.changed]
-        sets = "".join(f", {c} = ?" for c in changed)
-        cursor = self._db.execute(
-            f"UPDATE cases SET version = ?, head = ?, updated_at = ?, data = ?{sets} "
-            "WHERE id = ? AND version = ?",
-            (
-                row.version,
-                row.head,
-                row.updated_at,
-                row.data,
-                *(getattr(row, c) for c in changed),
-                row.id,
-                write.expected,
-            ),
-        )
+        """Update a row with its new document, and only the indexed columns that changed."""
+        cursor = self._db.execute(*row_update(write, row))
         if cursor.rowcount != 1:
             raise sqlite3.IntegrityError(f"case {row.id} is not at version {write.expected}")
 
@@ -460,6 +433,12 @@ class SQLiteStore:
         )
 
     @contextmanager
+    def _connect(self, doing: str) -> Iterator[Fetch]:
+        """The connection, under the store's lock, for ``doing``."""
+        with self._lock, self._errors(doing):
+            yield lambda statement, params: self._db.execute(statement, params).fetchall()
+
+    @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
         """Turn sqlite3's own errors (locked, closed, disk full, corrupt) into StoreError."""
         try:
@@ -472,24 +451,14 @@ class SQLiteStore:
     def _present(self, table: str, column: str, values: Sequence[str]) -> set[str]:
         """Which of ``values`` ``table`` holds in its key ``column``, 500 values a query."""
         found: set[str] = set()
-        for start in range(0, len(values), _PAGE):
-            page = tuple(values[start : start + _PAGE])
+        for start in range(0, len(values), PAGE):
+            page = tuple(values[start : start + PAGE])
             marks = ", ".join("?" * len(page))
             rows = self._db.execute(
                 f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", page
             ).fetchall()
             found.update(row[0] for row in rows)
         return found
-
-    def due_outbox(self, now: str, limit: int) -> list[OutboxRecord]:
-        """Pending messages due by ``now`` from the ``(status, due, key)`` index."""
-        with self._lock, self._errors("read outbox"):
-            rows = self._db.execute(
-                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE status = 'pending' AND due <= ? "
-                "ORDER BY due, key LIMIT ?",
-                (now, max(limit, 0)),
-            ).fetchall()
-        return [OutboxRecord.from_columns(row) for row in rows]
 
     def claim_outbox(self, now: str, limit: int, until: str) -> list[OutboxRecord]:
         """Read the due pending messages and move their ``due`` to ``until`` in one write
@@ -498,11 +467,7 @@ class SQLiteStore:
             db = self._db
             try:
                 db.execute("BEGIN IMMEDIATE")
-                rows = db.execute(
-                    f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE status = 'pending' AND due <= ? "
-                    "ORDER BY due, key LIMIT ?",
-                    (now, max(limit, 0)),
-                ).fetchall()
+                rows = db.execute(DUE_OUTBOX, (now, max(limit, 0))).fetchall()
                 db.executemany(
                     "UPDATE outbox SET due = ? WHERE key = ?", [(until, row[0]) for row in rows]
                 )
@@ -534,183 +499,6 @@ class SQLiteStore:
                     db.execute("ROLLBACK")
                 raise
 
-    def outbox(self, status: str | None = None, limit: int | None = None) -> list[OutboxRecord]:
-        """Messages of ``status`` (or all) by creation time, then key."""
-        where, params = ("status = ?", (status,)) if status is not None else ("1", ())
-        bound = -1 if limit is None else max(limit, 0)
-        with self._lock, self._errors("read outbox"):
-            rows = self._db.execute(
-                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE {where} ORDER BY created, key LIMIT ?",
-                (*params, bound),
-            ).fetchall()
-        return [OutboxRecord.from_columns(row) for row in rows]
-
-    def outbox_counts(self) -> dict[str, int]:
-        """Messages per status, counted on the ``(status, due, key)`` index."""
-        with self._lock, self._errors("count outbox"):
-            rows = self._db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
-            counted = {str(status): int(n) for status, n in rows.fetchall()}
-        return dict.fromkeys(OUTBOX_STATUSES, 0) | counted
-
-    def read(self, stream: str) -> list[EventRecord]:
-        """The stream's events in order."""
-        with self._lock, self._errors("read"):
-            rows = self._db.execute(
-                "SELECT stream, seq, type, at, data, prev, hash FROM events "
-                "WHERE stream = ? ORDER BY seq",
-                (stream,),
-            ).fetchall()
-        return [EventRecord(*row) for row in rows]
-
-    def load(self, stream: str) -> CaseRow | None:
-        """The case's row, or ``None``."""
-        with self._lock, self._errors("load"):
-            row = self._db.execute(
-                f"SELECT {_ROW_COLUMNS} FROM cases WHERE id = ?", (stream,)
-            ).fetchone()
-        return CaseRow(*row) if row is not None else None
-
-    def last(self, stream: str) -> EventRecord | None:
-        """The stream's last event, from the ``(stream, seq)`` index."""
-        with self._lock, self._errors("read"):
-            row = self._db.execute(
-                "SELECT stream, seq, type, at, data, prev, hash FROM events "
-                "WHERE stream = ? ORDER BY seq DESC LIMIT 1",
-                (stream,),
-            ).fetchone()
-        return EventRecord(*row) if row is not None else None
-
-    def load_many(self, streams: Sequence[str]) -> dict[str, CaseRow]:
-        """The rows among ``streams``, a page of ids per query."""
-        found: dict[str, CaseRow] = {}
-        for start in range(0, len(streams), _PAGE):
-            page = streams[start : start + _PAGE]
-            marks = ", ".join("?" * len(page))
-            with self._lock, self._errors("load"):
-                rows = self._db.execute(
-                    f"SELECT {_ROW_COLUMNS} FROM cases WHERE id IN ({marks})", tuple(page)
-                ).fetchall()
-            for row in rows:
-                found[row[0]] = CaseRow(*row)
-        return found
-
-    def query(self, query: CaseQuery) -> Iterator[CaseRow]:
-        """Matching rows by submission time, fetched a page at a time (bounded memory)."""
-        where, params = _where(query)
-        remaining = query.limit
-        after: tuple[str, str] = ("", "")
-        while remaining is None or remaining > 0:
-            page = _PAGE if remaining is None else min(_PAGE, remaining)
-            sql = (
-                f"SELECT {_ROW_COLUMNS} FROM cases WHERE {where} "
-                "AND (submitted_at, id) > (?, ?) ORDER BY submitted_at, id LIMIT ?"
-            )
-            with self._lock, self._errors("query"):
-                rows = self._db.execute(sql, (*params, *after, page)).fetchall()
-            for row in rows:
-                yield CaseRow(*row)
-            if len(rows) < page:
-                return
-            after = (rows[-1][9], rows[-1][0])
-            if remaining is not None:
-                remaining -= len(rows)
-
-    def count(self, query: CaseQuery) -> int:
-        """Number of matching rows."""
-        where, params = _where(query)
-        with self._lock, self._errors("count"):
-            return int(
-                self._db.execute(f"SELECT COUNT(*) FROM cases WHERE {where}", params).fetchone()[0]
-            )
-
-    def workload(self, states: Sequence[str]) -> dict[tuple[str, str], int]:
-        """Assigned cases in ``states`` per (assignee, channel), from the state index."""
-        marks = ", ".join("?" * len(states)) or "NULL"
-        with self._lock, self._errors("workload"):
-            rows = self._db.execute(
-                f"SELECT assignee, channel, COUNT(*) FROM cases WHERE state IN ({marks}) "
-                "AND assignee IS NOT NULL GROUP BY assignee, channel",
-                tuple(states),
-            ).fetchall()
-        return {(assignee, channel): count for assignee, channel, count in rows}
-
-    def histories(
-        self,
-        *,
-        submitted_before: str | None = None,
-        updated_since: str | None = None,
-        or_states: Sequence[str] = (),
-    ) -> Iterator[list[EventRecord]]:
-        """Pages of matching case ids by submission time, then their events in one query."""
-        for item in self._cases(None, submitted_before, updated_since, or_states):
-            assert isinstance(item, list)
-            yield item
-
-    def histories_or_facts(
-        self,
-        key: str,
-        *,
-        submitted_before: str | None = None,
-        updated_since: str | None = None,
-        or_states: Sequence[str] = (),
-    ) -> Iterator[list[EventRecord] | FactsRecord]:
-        """Like ``histories``, joining each page to the kept facts; events only for the rest."""
-        return self._cases(key, submitted_before, updated_since, or_states)
-
-    def _cases(
-        self,
-        key: str | None,
-        submitted_before: str | None,
-        updated_since: str | None,
-        or_states: Sequence[str],
-    ) -> Iterator[list[EventRecord] | FactsRecord]:
-        where, params = ["(c.submitted_at, c.id) > (?, ?)"], []
-        if submitted_before is not None:
-            where.append("c.submitted_at < ?")
-            params.append(submitted_before)
-        if updated_since is not None:
-            marks = ", ".join("?" * len(or_states))
-            where.append(
-                f"(c.updated_at >= ? OR c.state IN ({marks}))" if or_states else "c.updated_at >= ?"
-            )
-            params.extend([updated_since, *or_states])
-        if key is None:
-            facts, joined = "NULL", ""
-        else:
-            facts = "f.data"
-            joined = (
-                "LEFT JOIN case_facts f ON f.case_id = c.id AND f.version = c.version "
-                "AND f.key = ? AND (? IS NULL OR c.updated_at < ?)"
-            )
-        sql = (
-            f"SELECT c.submitted_at, c.id, c.version, {facts} FROM cases c {joined} "
-            f"WHERE {' AND '.join(where)} ORDER BY c.submitted_at, c.id LIMIT ?"
-        )
-        fresh = () if key is None else (key, submitted_before, submitted_before)
-        after = ("", "")
-        while True:
-            with self._lock, self._errors("read histories"):
-                page = self._db.execute(sql, (*fresh, *after, *params, _PAGE)).fetchall()
-                ids = [row[1] for row in page if row[3] is None]
-                marks = ", ".join("?" * len(ids))
-                rows = self._db.execute(
-                    "SELECT stream, seq, type, at, data, prev, hash FROM events "
-                    f"WHERE stream IN ({marks}) ORDER BY stream, seq",
-                    ids,
-                ).fetchall()
-            by_stream: dict[str, list[EventRecord]] = {case_id: [] for case_id in ids}
-            for row in rows:
-                by_stream[row[0]].append(EventRecord(*row))
-            for _, case_id, version, data in page:
-                if data is None:
-                    yield by_stream[case_id]
-                else:
-                    assert key is not None
-                    yield FactsRecord(case_id, version, key, data)
-            if len(page) < _PAGE:
-                return
-            after = (page[-1][0], page[-1][1])
-
     def save_facts(self, records: Sequence[FactsRecord]) -> None:
         """One transaction: refuse unknown cases, then upsert unless a newer version is kept."""
         if not records:
@@ -730,49 +518,6 @@ class SQLiteStore:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
-
-    def streams(self, prefix: str = "") -> Iterator[str]:
-        """Every stream that has events (even one whose row was lost), by id, paged; a
-        prefix reads only its range of the ``(stream, seq)`` index (one lower bound: SQLite
-        seeks by a single one, so two would start the range at the index's beginning)."""
-        below, bound = prefix_end(prefix), prefix
-        query = "SELECT DISTINCT stream FROM events WHERE stream >= ? AND stream < ? "
-        while True:
-            with self._lock, self._errors("list streams"):
-                cursor = self._db.execute(query + "ORDER BY stream LIMIT ?", (bound, below, _PAGE))
-                rows = cursor.fetchall()
-            for (stream,) in rows:
-                yield str(stream)
-            if len(rows) < _PAGE:
-                return
-            query = "SELECT DISTINCT stream FROM events WHERE stream > ? AND stream < ? "
-            bound = rows[-1][0]
-
-    def heads(self) -> Iterator[HeadRecord]:
-        """Each stream's last seq and hash, a page of streams per query: the ``(stream, seq)``
-        index gives the last seq per stream, then one lookup each for its hash."""
-        rows = self._keyset(
-            "read heads",
-            "SELECT h.stream, h.seq, e.hash FROM (SELECT stream, MAX(seq) AS seq "
-            "FROM events WHERE stream > ? GROUP BY stream ORDER BY stream LIMIT ?) h "
-            "JOIN events e ON e.stream = h.stream AND e.seq = h.seq ORDER BY h.stream",
-            lambda after: (after, _PAGE),
-        )
-        return (HeadRecord(*row) for row in rows)
-
-    def _keyset(
-        self, what: str, sql: str, params: Callable[[Any], Sequence[Any]], start: Any = ""
-    ) -> Iterator[Any]:
-        """The rows of ``sql`` a page at a time, each page after the first column of the
-        last row of the one before (``params(after)`` binds it)."""
-        after = start
-        while True:
-            with self._lock, self._errors(what):
-                rows = self._db.execute(sql, params(after)).fetchall()
-            yield from rows
-            if len(rows) < _PAGE:
-                return
-            after = rows[-1][0]
 
     def heads_since(self, position: int) -> tuple[list[HeadRecord], int]:
         """The last position, then the events after ``position`` up to it: a range of the
@@ -825,64 +570,6 @@ class SQLiteStore:
                     db.execute("ROLLBACK")
                 raise
 
-    def checkpoints(self) -> Iterator[CheckpointRecord]:
-        """The checkpoints by seq, a page at a time."""
-        rows = self._keyset(
-            "read checkpoints",
-            "SELECT seq, at, prev, position, streams, events, root, hash FROM checkpoints "
-            "WHERE seq > ? ORDER BY seq LIMIT ?",
-            lambda after: (after, _PAGE),
-            start=0,
-        )
-        return (CheckpointRecord(*row) for row in rows)
-
-    def last_checkpoint(self) -> CheckpointRecord | None:
-        """The checkpoint with the highest seq."""
-        with self._lock, self._errors("read checkpoints"):
-            row = self._db.execute(
-                "SELECT seq, at, prev, position, streams, events, root, hash FROM checkpoints "
-                "ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-        return CheckpointRecord(*row) if row is not None else None
-
-    def checkpoint_heads(
-        self, seq: int, streams: Sequence[str] | None = None
-    ) -> Iterator[HeadRecord]:
-        """Each stream's newest head recorded at or before ``seq``, from the primary key
-        (SQLite takes a bare column's value from the row that gave ``MAX``); ``streams``:
-        500 of them a query, each looked up by key."""
-        if streams is not None:
-            wanted = sorted(set(streams))
-            for start in range(0, len(wanted), _PAGE):
-                chunk = wanted[start : start + _PAGE]
-                with self._lock, self._errors("read checkpoint heads"):
-                    rows = self._db.execute(
-                        "SELECT stream, version, hash, MAX(checkpoint) FROM checkpoint_heads "
-                        f"WHERE stream IN ({', '.join('?' * len(chunk))}) AND checkpoint <= ? "
-                        "GROUP BY stream ORDER BY stream",
-                        (*chunk, seq),
-                    ).fetchall()
-                for stream, version, digest, _ in rows:
-                    yield HeadRecord(stream, version, digest)
-            return
-        paged = self._keyset(
-            "read checkpoint heads",
-            "SELECT stream, version, hash, MAX(checkpoint) FROM checkpoint_heads "
-            "WHERE stream > ? AND checkpoint <= ? GROUP BY stream ORDER BY stream LIMIT ?",
-            lambda after: (after, seq, _PAGE),
-        )
-        yield from (HeadRecord(stream, version, digest) for stream, version, digest, _ in paged)
-
-    def checkpoint_delta(self, seq: int) -> Iterator[HeadRecord]:
-        """The heads stored with checkpoint ``seq``, paged along ``(checkpoint, stream)``."""
-        rows = self._keyset(
-            "read checkpoint heads",
-            "SELECT stream, version, hash FROM checkpoint_heads "
-            "WHERE checkpoint = ? AND stream > ? ORDER BY stream LIMIT ?",
-            lambda after: (seq, after, _PAGE),
-        )
-        return (HeadRecord(*row) for row in rows)
-
     def save_policy(self, version: str, document: str, at: str) -> None:
         """Keep a policy document (first writer wins)."""
         with self._lock, self._errors("save policy"):
@@ -891,32 +578,10 @@ class SQLiteStore:
                 (version, document, at),
             )
 
-    def load_policy(self, version: str) -> str | None:
-        """A stored policy document."""
-        with self._lock, self._errors("load policy"):
-            row = self._db.execute(
-                "SELECT document FROM policies WHERE version = ?", (version,)
-            ).fetchone()
-        return None if row is None else str(row[0])
-
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
             self._db.close()
-
-
-def _where(q: CaseQuery) -> tuple[str, tuple[object, ...]]:
-    clauses: list[str] = []
-    params: list[object] = []
-    if q.states is not None:
-        clauses.append(f"state IN ({', '.join('?' * len(q.states))})" if q.states else "0")
-        params.extend(q.states)
-    for column in ("priority", "category", "assignee", "requester", "channel"):
-        value = getattr(q, column)
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    return (" AND ".join(clauses) or "1"), tuple(params)
 
 
 def parse_url(url: str) -> tuple[str, str]:

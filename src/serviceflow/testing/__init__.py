@@ -7,6 +7,8 @@
 * ``serviceflow.testing.conformance``: ``StoreContract``, the storage conformance suite a
   backend subclasses (imports pytest).
 * ``serviceflow.testing.records``: plain store records to build a backend's own tests.
+* ``serviceflow.testing.notifiers``: ``NotifierContract``, the checks a notifier subclasses
+  to run against a real desk and server, and helpers for its own desk-level tests.
 * ``serviceflow.testing.services``: ``require(available, reason)`` for tests that need a
   server: they skip, or fail when ``SERVICEFLOW_REQUIRE_SERVICES`` is set (imports pytest).
 
@@ -15,6 +17,25 @@ This package imports neither pytest nor hypothesis: import the module you need.
 
 from __future__ import annotations
 
+from serviceflow.testing.notifiers import (
+    NotifierContract,
+    acknowledged_case,
+    notifier_name,
+    open_desk,
+    run_installed,
+)
 from serviceflow.testing.records import at, event, message, row, timer, write
 
-__all__ = ["at", "event", "message", "row", "timer", "write"]
+__all__ = [
+    "NotifierContract",
+    "acknowledged_case",
+    "at",
+    "event",
+    "message",
+    "notifier_name",
+    "open_desk",
+    "row",
+    "run_installed",
+    "timer",
+    "write",
+]

@@ -6,12 +6,12 @@ could not load; a bad override is the loader's ``PolicyError``, with every probl
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from typing import Any
 
 from serviceflow.errors import PolicyError
 from serviceflow.policy import Policy, load_policy
+from serviceflow.toml_file import parse_toml
 
 
 def build_policy(overrides: str | Mapping[str, Any] | None = None, /, **sections: Any) -> Policy:
@@ -19,10 +19,9 @@ def build_policy(overrides: str | Mapping[str, Any] | None = None, /, **sections
     and then of ``sections`` in place of its own; a section left out keeps the default's."""
     document: dict[str, Any] = {}
     if isinstance(overrides, str):
-        try:
-            document.update(tomllib.loads(overrides))
-        except tomllib.TOMLDecodeError as exc:
-            raise PolicyError("policy overrides are not valid TOML", [str(exc)]) from None
+        document.update(
+            parse_toml(overrides, "policy overrides are not valid TOML", error=PolicyError)
+        )
     elif overrides is not None:
         document.update(overrides)
     document.update(sections)

@@ -19,10 +19,18 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 from psycopg_pool import ConnectionPool
+from serviceflow.backends.sql import (
+    EVENT_COLUMNS,
+    OUTBOX_COLUMNS,
+    ROW_COLUMNS,
+    TIMER_COLUMNS,
+    Dialect,
+    Fetch,
+    SQLReads,
+    row_update,
+)
 from serviceflow.errors import ConcurrencyConflict, NotFound, ServiceflowError, StoreError
 from serviceflow.store import (
-    OUTBOX_STATUSES,
-    CaseQuery,
     CaseRow,
     CheckpointRecord,
     EventRecord,
@@ -32,7 +40,6 @@ from serviceflow.store import (
     StreamWrite,
     TimerRecord,
     outbox_clash,
-    prefix_end,
 )
 
 from serviceflow_postgres.address import Address, parse_address
@@ -41,18 +48,13 @@ from serviceflow_postgres.wakeup import Wakeup, channel
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
-_EVENT_COLUMNS = "stream, seq, type, at, data, prev, hash"
 _INSERT_EVENTS = f"""
-INSERT INTO events ({_EVENT_COLUMNS})
+INSERT INTO events ({EVENT_COLUMNS})
 SELECT * FROM unnest(%s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::text[],
                      %s::text[])
 """
-_ROW_COLUMNS = (
-    "id, state, version, head, requester, channel, priority, category, assignee, "
-    "submitted_at, updated_at, data"
-)
 _INSERT_ROWS = f"""
-INSERT INTO cases ({_ROW_COLUMNS})
+INSERT INTO cases ({ROW_COLUMNS})
 SELECT * FROM unnest(%s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],
                      %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
 """
@@ -62,7 +64,6 @@ FROM unnest(%s::text[], %s::int[], %s::int[], %s::text[], %s::text[])
      AS m(id, expected, version, head, updated_at)
 WHERE cases.id = m.id AND cases.version = m.expected
 """
-_TIMER_COLUMNS = "due_at, case_id, metric, cycle, kind, version"
 _INSERT_TIMERS = """
 INSERT INTO timers (due_at, case_id, metric, cycle, kind, version)
 SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::int[], %s::text[], %s::int[])
@@ -81,13 +82,10 @@ WHERE (case_id, metric, cycle, kind) IN (
     ORDER BY due_at, case_id, metric, cycle, kind
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED)
-RETURNING {_TIMER_COLUMNS}
+RETURNING {TIMER_COLUMNS}
 """
-_OUTBOX_COLUMNS = (
-    "key, case_id, created, due, payload, status, attempts, delivered_to, last_error, delivered_at"
-)
 _INSERT_OUTBOX = f"""
-INSERT INTO outbox ({_OUTBOX_COLUMNS})
+INSERT INTO outbox ({OUTBOX_COLUMNS})
 SELECT key, case_id, created, due, payload, status, attempts,
        ARRAY(SELECT jsonb_array_elements_text(delivered_to::jsonb)), last_error, delivered_at
 FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::int[],
@@ -127,29 +125,24 @@ ON CONFLICT (case_id) DO UPDATE
 SET version = excluded.version, key = excluded.key, data = excluded.data
 WHERE excluded.version >= case_facts.version
 """
-_CASES = """
-SELECT c.submitted_at, c.id, c.version, {facts} FROM cases c {joined}
-WHERE (c.submitted_at, c.id) > (%(after_at)s, %(after_id)s)
-  AND (%(before)s::text IS NULL OR c.submitted_at < %(before)s)
-  AND (%(since)s::text IS NULL OR c.updated_at >= %(since)s OR c.state = ANY(%(states)s))
-ORDER BY c.submitted_at, c.id LIMIT %(page)s
-"""
-_JOIN_FACTS = """
-LEFT JOIN case_facts f ON f.case_id = c.id AND f.version = c.version AND f.key = %(key)s
-     AND (%(before)s::text IS NULL OR c.updated_at < %(before)s)
-"""
-_INDEXED = ("state", "priority", "category", "assignee")
-_PAGE = 500
+_DIALECT = Dialect(
+    mark="%s",
+    arrays=True,
+    newest_heads="SELECT DISTINCT ON (stream) stream, version, hash FROM checkpoint_heads "
+    "WHERE {streams} AND checkpoint <= ? ORDER BY stream, checkpoint DESC",
+)
+"""psycopg sends a list as one array parameter; ``DISTINCT ON`` keeps each stream's newest."""
 
 
 class _Stale(Exception):  # noqa: N818 - internal signal, never raised to callers
     """A row or timer was not at the version the write expected; the transaction rolls back."""
 
 
-class PostgresStore:
+class PostgresStore(SQLReads):
     """A store in one PostgreSQL schema, shared by any number of processes and threads."""
 
     keeps_objects = False
+    dialect = _DIALECT
 
     def __init__(self, url: str, *, migrations: tuple[Migration, ...] = MIGRATIONS) -> None:
         address = parse_address(url)
@@ -186,6 +179,12 @@ class PostgresStore:
                 yield conn
         except psycopg.Error as exc:
             raise StoreError(f"{self.url}: {doing} failed: {exc}") from None
+
+    @contextmanager
+    def _connect(self, doing: str) -> Iterator[Fetch]:
+        """A pooled connection for ``doing``."""
+        with self._connection(doing) as conn:
+            yield lambda statement, params: conn.execute(statement, params).fetchall()
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -245,24 +244,8 @@ class PostgresStore:
 
     def _update_row(self, conn: Connection, write: StreamWrite, row: CaseRow) -> None:
         """Update a row with its new document, and only the indexed columns that changed."""
-        changed = [c for c in _INDEXED if c in write.changed]
-        sets = sql.SQL("").join(
-            sql.SQL(", {} = %s").format(sql.Identifier(column)) for column in changed
-        )
-        statement = sql.SQL(
-            "UPDATE cases SET version = %s, head = %s, updated_at = %s, data = %s{} "
-            "WHERE id = %s AND version = %s"
-        ).format(sets)
-        params = (
-            row.version,
-            row.head,
-            row.updated_at,
-            row.data,
-            *(getattr(row, c) for c in changed),
-            row.id,
-            write.expected,
-        )
-        if conn.execute(statement, params).rowcount != 1:
+        statement, params = row_update(write, row)
+        if conn.execute(self.dialect.sql(statement), params).rowcount != 1:
             raise _Stale
 
     def _conflict(self, conn: Connection, writes: Sequence[StreamWrite]) -> ServiceflowError:
@@ -363,26 +346,11 @@ class PostgresStore:
 
     # --- timers and outbox -------------------------------------------------------------------
 
-    def case_timers(self, case_ids: Sequence[str]) -> dict[str, list[TimerRecord]]:
-        """The timers of each case, from the primary key (case id first), 500 ids a query."""
-        found: dict[str, list[TimerRecord]] = {}
-        for start in range(0, len(case_ids), _PAGE):
-            page = list(case_ids[start : start + _PAGE])
-            with self._connection("read timers") as conn:
-                rows = conn.execute(
-                    f"SELECT {_TIMER_COLUMNS} FROM timers WHERE case_id = ANY(%s) "
-                    "ORDER BY due_at, case_id, metric, cycle, kind",
-                    (page,),
-                ).fetchall()
-            for row in rows:
-                found.setdefault(row[1], []).append(TimerRecord(*row))
-        return found
-
     def due_timers(self, now: str, limit: int) -> list[TimerRecord]:
         """Due timers from the ``timers_due`` index, leased or not (for inspection)."""
         with self._connection("read timers") as conn:
             rows = conn.execute(
-                f"SELECT {_TIMER_COLUMNS} FROM timers WHERE due_at <= %s "
+                f"SELECT {TIMER_COLUMNS} FROM timers WHERE due_at <= %s "
                 "ORDER BY due_at, case_id, metric, cycle, kind LIMIT %s",
                 (now, max(limit, 0)),
             ).fetchall()
@@ -397,16 +365,6 @@ class PostgresStore:
             ).fetchall()
         return sorted(TimerRecord(*row) for row in rows)
 
-    def due_outbox(self, now: str, limit: int) -> list[OutboxRecord]:
-        """Pending messages due by ``now`` from the ``(status, due, key)`` index."""
-        with self._connection("read outbox") as conn:
-            rows = conn.execute(
-                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE status = 'pending' AND due <= %s "
-                "ORDER BY due, key LIMIT %s",
-                (now, max(limit, 0)),
-            ).fetchall()
-        return [OutboxRecord.from_columns(row) for row in rows]
-
     def claim_outbox(self, now: str, limit: int, until: str) -> list[OutboxRecord]:
         """Lease up to ``limit`` due pending messages by moving their ``due`` to ``until``,
         skipping rows another claimer holds locked; returned as stored, by former due."""
@@ -417,223 +375,12 @@ class PostgresStore:
         rows.sort(key=lambda row: (row[0], row[1]))
         return [OutboxRecord.from_columns(row[1:]) for row in rows]
 
-    def outbox(self, status: str | None = None, limit: int | None = None) -> list[OutboxRecord]:
-        """Messages of ``status`` (or all) by creation time, then key."""
-        bound = None if limit is None else max(limit, 0)
-        with self._connection("read outbox") as conn:
-            rows = conn.execute(
-                f"SELECT {_OUTBOX_COLUMNS} FROM outbox "
-                "WHERE (%(status)s::text IS NULL OR status = %(status)s) "
-                "ORDER BY created, key LIMIT %(limit)s",
-                {"status": status, "limit": bound},
-            ).fetchall()
-        return [OutboxRecord.from_columns(row) for row in rows]
-
-    def outbox_counts(self) -> dict[str, int]:
-        """Messages per status, counted on the ``(status, due, key)`` index."""
-        with self._connection("count outbox") as conn:
-            rows = conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()
-        return dict.fromkeys(OUTBOX_STATUSES, 0) | {str(s): int(n) for s, n in rows}
-
     def wait_for_work(self, timeout: float) -> bool:
         """Block until a commit announces due work (LISTEN/NOTIFY) or ``timeout`` seconds
         pass; ``True`` if work may be waiting. The worker's idle wait."""
         return self._wakeup.wait(timeout)
 
     # --- reading -----------------------------------------------------------------------------
-
-    def read(self, stream: str) -> list[EventRecord]:
-        """The stream's events in order."""
-        with self._connection("read") as conn:
-            rows = conn.execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE stream = %s ORDER BY seq", (stream,)
-            ).fetchall()
-        return [EventRecord(*row) for row in rows]
-
-    def load(self, stream: str) -> CaseRow | None:
-        """The case's row, or ``None``."""
-        with self._connection("load") as conn:
-            row = conn.execute(
-                f"SELECT {_ROW_COLUMNS} FROM cases WHERE id = %s", (stream,)
-            ).fetchone()
-        return CaseRow(*row) if row is not None else None
-
-    def last(self, stream: str) -> EventRecord | None:
-        """The stream's last event, from the ``(stream, seq)`` index."""
-        with self._connection("read") as conn:
-            row = conn.execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE stream = %s ORDER BY seq DESC LIMIT 1",
-                (stream,),
-            ).fetchone()
-        return EventRecord(*row) if row is not None else None
-
-    def load_many(self, streams: Sequence[str]) -> dict[str, CaseRow]:
-        """The rows among ``streams``, a page of ids per query."""
-        found: dict[str, CaseRow] = {}
-        for start in range(0, len(streams), _PAGE):
-            page = list(streams[start : start + _PAGE])
-            with self._connection("load") as conn:
-                rows = conn.execute(
-                    f"SELECT {_ROW_COLUMNS} FROM cases WHERE id = ANY(%s)", (page,)
-                ).fetchall()
-            for row in rows:
-                found[row[0]] = CaseRow(*row)
-        return found
-
-    def query(self, query: CaseQuery) -> Iterator[CaseRow]:
-        """Matching rows by submission time, fetched a page at a time (bounded memory)."""
-        where, params = _where(query)
-        statement = sql.SQL(
-            "SELECT {} FROM cases WHERE {} AND (submitted_at, id) > (%s, %s) "
-            "ORDER BY submitted_at, id LIMIT %s"
-        ).format(sql.SQL(_ROW_COLUMNS), where)
-        remaining = query.limit
-        after: tuple[str, str] = ("", "")
-        while remaining is None or remaining > 0:
-            page = _PAGE if remaining is None else min(_PAGE, remaining)
-            with self._connection("query") as conn:
-                rows = conn.execute(statement, (*params, *after, page)).fetchall()
-            for row in rows:
-                yield CaseRow(*row)
-            if len(rows) < page:
-                return
-            after = (rows[-1][9], rows[-1][0])
-            if remaining is not None:
-                remaining -= len(rows)
-
-    def count(self, query: CaseQuery) -> int:
-        """Number of matching rows."""
-        where, params = _where(query)
-        statement = sql.SQL("SELECT COUNT(*) FROM cases WHERE {}").format(where)
-        with self._connection("count") as conn:
-            row = conn.execute(statement, params).fetchone()
-        return int(row[0]) if row is not None else 0
-
-    def workload(self, states: Sequence[str]) -> dict[tuple[str, str], int]:
-        """Assigned cases in ``states`` per (assignee, channel), from the state index."""
-        with self._connection("workload") as conn:
-            rows = conn.execute(
-                "SELECT assignee, channel, COUNT(*) FROM cases WHERE state = ANY(%s) "
-                "AND assignee IS NOT NULL GROUP BY assignee, channel",
-                (list(states),),
-            ).fetchall()
-        return {(assignee, channel): int(count) for assignee, channel, count in rows}
-
-    def histories(
-        self,
-        *,
-        submitted_before: str | None = None,
-        updated_since: str | None = None,
-        or_states: Sequence[str] = (),
-    ) -> Iterator[list[EventRecord]]:
-        """Pages of matching case ids by submission time, then their events in one query."""
-        for item in self._cases(None, submitted_before, updated_since, or_states):
-            assert isinstance(item, list)
-            yield item
-
-    def histories_or_facts(
-        self,
-        key: str,
-        *,
-        submitted_before: str | None = None,
-        updated_since: str | None = None,
-        or_states: Sequence[str] = (),
-    ) -> Iterator[list[EventRecord] | FactsRecord]:
-        """Like ``histories``, joining each page to the kept facts; events only for the rest."""
-        return self._cases(key, submitted_before, updated_since, or_states)
-
-    def _cases(
-        self,
-        key: str | None,
-        submitted_before: str | None,
-        updated_since: str | None,
-        or_states: Sequence[str],
-    ) -> Iterator[list[EventRecord] | FactsRecord]:
-        """Pages of matching cases by submission time, each with its facts when ``key`` is
-        given and they are fresh, then the events of the others in one query."""
-        if key is None:
-            facts, joined = sql.SQL("NULL::text"), sql.SQL("")
-        else:
-            facts, joined = sql.SQL("f.data"), sql.SQL(_JOIN_FACTS)
-        statement = sql.SQL(_CASES).format(facts=facts, joined=joined)
-        params: dict[str, object] = {
-            "key": key,
-            "before": submitted_before,
-            "since": updated_since,
-            "states": list(or_states),
-            "page": _PAGE,
-        }
-        after = ("", "")
-        while True:
-            with self._connection("read histories") as conn:
-                page = conn.execute(
-                    statement, {**params, "after_at": after[0], "after_id": after[1]}
-                ).fetchall()
-                ids = [row[1] for row in page if row[3] is None]
-                rows = (
-                    conn.execute(
-                        f"SELECT {_EVENT_COLUMNS} FROM events WHERE stream = ANY(%s) "
-                        "ORDER BY stream, seq",
-                        (ids,),
-                    ).fetchall()
-                    if ids
-                    else []
-                )
-            by_stream: dict[str, list[EventRecord]] = {case_id: [] for case_id in ids}
-            for row in rows:
-                by_stream[row[0]].append(EventRecord(*row))
-            for _, case_id, version, data in page:
-                if data is None:
-                    yield by_stream[case_id]
-                else:
-                    assert key is not None
-                    yield FactsRecord(case_id, version, key, data)
-            if len(page) < _PAGE:
-                return
-            after = (page[-1][0], page[-1][1])
-
-    def streams(self, prefix: str = "") -> Iterator[str]:
-        """Every stream that has events (even one whose row was lost), by id, paged; a
-        prefix reads only its range of the ``(stream, seq)`` index, from a single lower bound."""
-        below, bound = prefix_end(prefix), prefix
-        query = "SELECT DISTINCT stream FROM events WHERE stream >= %s AND stream < %s "
-        while True:
-            with self._connection("list streams") as conn:
-                rows = conn.execute(
-                    query + "ORDER BY stream LIMIT %s", (bound, below, _PAGE)
-                ).fetchall()
-            for (stream,) in rows:
-                yield str(stream)
-            if len(rows) < _PAGE:
-                return
-            query = "SELECT DISTINCT stream FROM events WHERE stream > %s AND stream < %s "
-            bound = rows[-1][0]
-
-    def heads(self) -> Iterator[HeadRecord]:
-        """Each stream's last seq and hash, a page of streams per query: the ``(stream, seq)``
-        index gives the last seq per stream, then one index lookup each for its hash."""
-        rows = self._keyset(
-            "read heads",
-            "SELECT h.stream, h.seq, e.hash FROM (SELECT stream, MAX(seq) AS seq "
-            "FROM events WHERE stream > %s GROUP BY stream ORDER BY stream LIMIT %s) h "
-            "JOIN events e ON e.stream = h.stream AND e.seq = h.seq ORDER BY h.stream",
-            lambda after: (after, _PAGE),
-        )
-        return (HeadRecord(*row) for row in rows)
-
-    def _keyset(
-        self, what: str, sql: str, params: Callable[[Any], Sequence[Any]], start: Any = ""
-    ) -> Iterator[Any]:
-        """The rows of ``sql`` a page at a time, each page after the first column of the
-        last row of the one before (``params(after)`` binds it)."""
-        after = start
-        while True:
-            with self._connection(what) as conn:
-                rows = conn.execute(sql, params(after)).fetchall()
-            yield from rows
-            if len(rows) < _PAGE:
-                return
-            after = rows[-1][0]
 
     def heads_since(self, position: int) -> tuple[list[HeadRecord], int]:
         """The events after ``position`` up to the last committed one: a range of the
@@ -683,70 +430,6 @@ class PostgresStore:
             except pg_errors.UniqueViolation:
                 raise ConcurrencyConflict("checkpoints", record.seq - 1) from None
 
-    def checkpoints(self) -> Iterator[CheckpointRecord]:
-        """The checkpoints by seq, a page at a time."""
-        rows = self._keyset(
-            "read checkpoints",
-            "SELECT seq, at, prev, position, streams, events, root, hash FROM checkpoints "
-            "WHERE seq > %s ORDER BY seq LIMIT %s",
-            lambda after: (after, _PAGE),
-            start=0,
-        )
-        return (CheckpointRecord(*row) for row in rows)
-
-    def last_checkpoint(self) -> CheckpointRecord | None:
-        """The checkpoint with the highest seq."""
-        with self._connection("read checkpoints") as conn:
-            row = conn.execute(
-                "SELECT seq, at, prev, position, streams, events, root, hash FROM checkpoints "
-                "ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-        return CheckpointRecord(*row) if row is not None else None
-
-    def checkpoint_heads(
-        self, seq: int, streams: Sequence[str] | None = None
-    ) -> Iterator[HeadRecord]:
-        """Each stream's newest head recorded at or before ``seq`` (``DISTINCT ON`` over the
-        primary key), a page at a time; ``streams``: 500 of them a query, by key."""
-        if streams is not None:
-            wanted = sorted(set(streams))
-            for start in range(0, len(wanted), _PAGE):
-                with self._connection("read checkpoint heads") as conn:
-                    rows = conn.execute(
-                        "SELECT DISTINCT ON (stream) stream, version, hash FROM checkpoint_heads "
-                        "WHERE stream = ANY(%s) AND checkpoint <= %s "
-                        "ORDER BY stream, checkpoint DESC",
-                        (wanted[start : start + _PAGE], seq),
-                    ).fetchall()
-                for stream, version, digest in rows:
-                    yield HeadRecord(stream, version, digest)
-            return
-        paged = self._keyset(
-            "read checkpoint heads",
-            "SELECT DISTINCT ON (stream) stream, version, hash FROM checkpoint_heads "
-            "WHERE stream > %s AND checkpoint <= %s ORDER BY stream, checkpoint DESC LIMIT %s",
-            lambda after: (after, seq, _PAGE),
-        )
-        yield from (HeadRecord(*row) for row in paged)
-
-    def checkpoint_delta(self, seq: int) -> Iterator[HeadRecord]:
-        """The heads stored with checkpoint ``seq``, paged along ``(checkpoint, stream)``."""
-        rows = self._keyset(
-            "read checkpoint heads",
-            "SELECT stream, version, hash FROM checkpoint_heads "
-            "WHERE checkpoint = %s AND stream > %s ORDER BY stream LIMIT %s",
-            lambda after: (seq, after, _PAGE),
-        )
-        return (HeadRecord(*row) for row in rows)
-
-    def load_policy(self, version: str) -> str | None:
-        """A stored policy document."""
-        with self._connection("load policy") as conn:
-            row = conn.execute(
-                "SELECT document FROM policies WHERE version = %s", (version,)
-            ).fetchone()
-        return None if row is None else str(row[0])
-
     def close(self) -> None:
         """Stop listening and close every pooled connection."""
         self._wakeup.close()
@@ -781,19 +464,3 @@ def _event_values(e: EventRecord) -> tuple[object, ...]:
 
 def _timer_values(t: TimerRecord) -> tuple[object, ...]:
     return (t.due, t.case_id, t.metric, t.cycle, t.kind, t.version)
-
-
-def _where(q: CaseQuery) -> tuple[sql.Composable, tuple[object, ...]]:
-    clauses: list[sql.Composable] = []
-    params: list[object] = []
-    if q.states is not None:
-        clauses.append(sql.SQL("state = ANY(%s)"))
-        params.append(list(q.states))
-    for column in ("priority", "category", "assignee", "requester", "channel"):
-        value = getattr(q, column)
-        if value is not None:
-            clauses.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
-            params.append(value)
-    if not clauses:
-        return sql.SQL("TRUE"), ()
-    return sql.SQL(" AND ").join(clauses), tuple(params)
