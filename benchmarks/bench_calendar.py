@@ -10,7 +10,7 @@ from functools import partial
 
 from report import machine
 
-from serviceflow.calendar import BusinessCalendar, business_calendar
+from serviceflow.core._calendar import BusinessCalendar, business_calendar
 
 HORIZONS = {"1 hour": 1, "1 day": 8, "1 week": 40, "1 month": 170, "1 year": 2000}
 """Targets in business hours on a 40-hour week."""

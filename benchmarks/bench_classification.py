@@ -25,7 +25,12 @@ from functools import partial
 
 from report import Row, machine, print_table, section
 
-from serviceflow.classifier import ClassificationRule, RuleMatch, RuleOutcome, classify_request
+from serviceflow.domain.policy._classification import (
+    ClassificationRule,
+    RuleMatch,
+    RuleOutcome,
+    classify_request,
+)
 
 TEXT_SIZE = 100_000
 TARGET_MS = 50.0

@@ -37,9 +37,10 @@ from typing import Any
 
 from report import Row, machine, print_table, section
 
-from serviceflow import ServiceDesk, retry
+from serviceflow import ServiceDesk
+from serviceflow.core import _retry as retry
+from serviceflow.domain._serialization import decode_event
 from serviceflow.errors import ConcurrencyConflict
-from serviceflow.serialization import decode_event
 
 PROCESSES = 4
 HOT = 3

@@ -23,7 +23,7 @@ from report import Row, machine, print_table, section
 
 from serviceflow import Case, ManualClock, ServiceDesk, default_policy
 from serviceflow.backends.sqlite import _SCHEMA_4
-from serviceflow.lifecycle import CLOSED, MACHINE, STATES, Subject
+from serviceflow.rules._lifecycle import CLOSED, MACHINE, STATES, Subject
 
 START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 TRIGGERS = (

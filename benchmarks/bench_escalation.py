@@ -43,9 +43,9 @@ from typing import Any
 from report import Row, machine, print_table, section
 
 from serviceflow import ManualClock, Policy, ServiceDesk, load_policy
-from serviceflow.desk import RecordedEvent
-from serviceflow.ids import new_case_id
-from serviceflow.serialization import GENESIS, chain_hash
+from serviceflow.core._ids import new_case_id
+from serviceflow.desk._desk import RecordedEvent
+from serviceflow.domain._serialization import GENESIS, chain_hash
 
 WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
 HOURS = ["09:00-12:30", "13:30-18:00"]

@@ -42,13 +42,13 @@ from typing import Any
 from report import Row, machine, print_table, section
 
 from serviceflow import Policy, ServiceDesk, load_policy
-from serviceflow import events as ev
+from serviceflow.analytics._metrics import compute_kpis, decoded, kpis
 from serviceflow.backends.sqlite import SQLiteStore
-from serviceflow.evolve import next_state
-from serviceflow.import_mapping import load_mapping
-from serviceflow.importer import import_csv
-from serviceflow.metrics import compute_kpis, decoded, kpis
-from serviceflow.serialization import GENESIS, chain_hash, decode_stored, encode_event, iso
+from serviceflow.domain import _events as ev
+from serviceflow.domain._serialization import GENESIS, chain_hash, decode_stored, encode_event, iso
+from serviceflow.importing._importer import import_csv
+from serviceflow.importing._mapping import load_mapping
+from serviceflow.rules._evolve import next_state
 
 WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
 POLICY: Policy = load_policy(

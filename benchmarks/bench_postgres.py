@@ -29,8 +29,8 @@ from report import Row, machine, print_table, section
 from serviceflow_postgres import PostgresStore, parse_address
 
 from serviceflow import Case, ServiceDesk, load_policy
-from serviceflow.policy import Policy
-from serviceflow.store import StreamWrite
+from serviceflow.domain.policy._policy import Policy
+from serviceflow.eventlog._store import StreamWrite
 
 PROCESSES = (1, 2, 4)
 RATIO_TARGET = 0.5

@@ -27,9 +27,9 @@ from datetime import UTC, datetime, timedelta
 
 from report import Row, machine, print_table, section
 
-from serviceflow.calendar import BusinessCalendar, business_calendar
-from serviceflow.conditions import CaseCondition
-from serviceflow.routing import Absence, Agent, Queue, Roster, Work, routing_problems
+from serviceflow.core._calendar import BusinessCalendar, business_calendar
+from serviceflow.domain._conditions import CaseCondition
+from serviceflow.rules._routing import Absence, Agent, Queue, Roster, Work, routing_problems
 
 AGENTS = 1_000
 SKILLS = tuple(f"s{n:02d}" for n in range(50))

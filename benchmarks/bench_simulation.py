@@ -32,9 +32,9 @@ from attrs import evolve
 from report import Row, machine, print_table, section
 
 from serviceflow.clock import ManualClock
-from serviceflow.desk import ServiceDesk
-from serviceflow.scenario import Scenario, load_scenario
-from serviceflow.simulation import simulate
+from serviceflow.desk._desk import ServiceDesk
+from serviceflow.simulation._desk import simulate
+from serviceflow.simulation._scenario import Scenario, load_scenario
 
 TARGET_RATIO = 0.3
 TARGET_SECONDS = 60.0

@@ -20,8 +20,8 @@ from pathlib import Path
 from report import Row, machine, print_table, section
 
 from serviceflow import ManualClock, Policy, ServiceDesk, load_policy
-from serviceflow.calendar import BusinessCalendar, business_calendar
-from serviceflow.desk import RecordedEvent
+from serviceflow.core._calendar import BusinessCalendar, business_calendar
+from serviceflow.desk._desk import RecordedEvent
 
 WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
 HOURS = ["09:00-12:30", "13:30-18:00"]

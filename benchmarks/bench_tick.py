@@ -43,9 +43,9 @@ from typing import Any
 from report import Row, machine, print_table, section
 
 from serviceflow import ManualClock, Policy, ServiceDesk, load_policy
-from serviceflow.ids import new_case_id
-from serviceflow.knowledge import Knowledge
-from serviceflow.serialization import GENESIS, chain_hash
+from serviceflow.core._ids import new_case_id
+from serviceflow.domain._serialization import GENESIS, chain_hash
+from serviceflow.knowledge._service import Knowledge
 
 CREATED = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 """When the first group of open cases is submitted (the closed ones are a day older)."""

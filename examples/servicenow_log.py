@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from serviceflow import ServiceDesk
-from serviceflow.dashboard import write_dashboard
-from serviceflow.importer import import_csv
-from serviceflow.metrics import kpis
+from serviceflow.analytics import kpis, write_dashboard
+from serviceflow.importing import import_csv
 
 LOG = Path(__file__).resolve().parents[1] / "../shared/data/servicenow-incident-event-log.csv.gz"
 END = datetime(2018, 1, 1, tzinfo=UTC)

@@ -8,9 +8,9 @@ import pytest
 from attrs import frozen
 
 from serviceflow import ServiceDesk
-from serviceflow.aggregate import Kind, Streams
+from serviceflow.desk._aggregate import Kind, Streams
+from serviceflow.domain._events import Event, register
 from serviceflow.errors import ConcurrencyConflict, NotFound, ValidationError
-from serviceflow.events import Event, register
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

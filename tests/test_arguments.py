@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from serviceflow.arguments import checked, day, flag, text_problems, whole_number
+from serviceflow.core._arguments import checked, day, flag, text_problems, whole_number
 from serviceflow.errors import ValidationError
 
 

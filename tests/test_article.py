@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from serviceflow.article import (
+from serviceflow.domain._events import Event
+from serviceflow.errors import (
+    InvalidTransition,
+    NotAuthorized,
+    ServiceflowError,
+    ValidationError,
+)
+from serviceflow.knowledge._article import (
     ALLOWED,
     DESTINATIONS,
     DRAFT,
@@ -37,14 +44,7 @@ from serviceflow.article import (
     linked_cases,
     under_review,
 )
-from serviceflow.article_events import ArticleDrafted
-from serviceflow.errors import (
-    InvalidTransition,
-    NotAuthorized,
-    ServiceflowError,
-    ValidationError,
-)
-from serviceflow.events import Event
+from serviceflow.knowledge._events import ArticleDrafted
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ID = "KB-1"

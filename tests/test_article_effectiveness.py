@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from serviceflow import ManualClock, ServiceDesk
-from serviceflow.article_effectiveness import (
+from serviceflow.errors import ValidationError
+from serviceflow.knowledge._effectiveness import (
     RETIRE,
     REVISE,
     Effectiveness,
@@ -15,8 +16,7 @@ from serviceflow.article_effectiveness import (
     flags,
     suggestions,
 )
-from serviceflow.errors import ValidationError
-from serviceflow.knowledge import Knowledge
+from serviceflow.knowledge._service import Knowledge
 
 from .conftest import walk_to
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from serviceflow.article_events import (
+from serviceflow.domain._events import EVENT_TYPES, Event
+from serviceflow.domain._serialization import decode_event, decode_stored, encode_event
+from serviceflow.knowledge._events import (
     ArticleApproved,
     ArticleDrafted,
     ArticleEdited,
@@ -18,8 +20,6 @@ from serviceflow.article_events import (
     FeedbackGiven,
     ReviewDue,
 )
-from serviceflow.events import EVENT_TYPES, Event
-from serviceflow.serialization import decode_event, decode_stored, encode_event
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BASE: dict[str, Any] = {"at": T0, "by": "agent:kim", "policy": "p"}

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from serviceflow import ManualClock, ServiceDesk, hookimpl
-from serviceflow.article_search import ArticleHit, FtsIndex, ranked, words
 from serviceflow.errors import ValidationError
-from serviceflow.knowledge import Knowledge
+from serviceflow.knowledge._search import ArticleHit, FtsIndex, ranked, words
+from serviceflow.knowledge._service import Knowledge
 
 REVIEWER = "lead:ana"
 
@@ -79,7 +79,7 @@ def test_fts5_index_lives_in_the_store_file(tmp_path: Path, clock: ManualClock) 
     index = FtsIndex(str(path))
     try:
         with ServiceDesk.open(f"sqlite:///{path}", clock=clock, entry_points=False) as desk:
-            from serviceflow.article_search import _with_versions
+            from serviceflow.knowledge._search import _with_versions
 
             assert index.sync(_with_versions(desk)) == 0, "in step: nothing to index again"
         hits = index.search("remove paper tray")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from serviceflow import ManualClock, NotAuthorized, ServiceDesk
-from serviceflow.audit import audit_stream
+from serviceflow.eventlog._audit import audit_stream
 
 from .conftest import walk_to
 from .test_authority import governed

@@ -18,8 +18,16 @@ from serviceflow import (
     ServiceflowError,
     load_policy,
 )
-from serviceflow.authority import Role, authorize, role_of
-from serviceflow.commands import AddNote, Assign, Classify, ClientReply, Escalate, Reply, Resolve
+from serviceflow.domain._commands import (
+    AddNote,
+    Assign,
+    Classify,
+    ClientReply,
+    Escalate,
+    Reply,
+    Resolve,
+)
+from serviceflow.rules._authority import Role, authorize, role_of
 
 from .conftest import walk_to
 

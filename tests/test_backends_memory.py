@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from serviceflow.backends.memory import MemoryStore, open_store
-from serviceflow.store import Store
+from serviceflow.eventlog._store import Store
 from serviceflow.testing.conformance import StoreContract
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from serviceflow import ConcurrencyConflict, ServiceDesk, StoreError
 from serviceflow.backends.sqlite import SCHEMA_VERSION, SQLiteStore, open_store, parse_url
-from serviceflow.store import FactsRecord, Store
+from serviceflow.eventlog._store import FactsRecord, Store
 from serviceflow.testing.conformance import StoreContract
 from serviceflow.testing.records import message, row, timer, write
 
@@ -191,7 +191,7 @@ def test_a_version_5_file_gains_kept_facts_and_keeps_its_data(tmp_path: Path) ->
 
 
 def test_a_version_6_file_gains_checkpoints_and_keeps_its_data(tmp_path: Path) -> None:
-    from serviceflow import checkpointing
+    from serviceflow.eventlog import _checkpointing as checkpointing
 
     path = tmp_path / "v6.db"
     store = SQLiteStore(str(path))

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from serviceflow import ValidationError
-from serviceflow.calendar import DAYS, BusinessCalendar, always_open, business_calendar
+from serviceflow.core._calendar import DAYS, BusinessCalendar, always_open, business_calendar
 
 WEEKDAYS = DAYS[:5]
 H = timedelta(hours=1)
@@ -346,7 +346,7 @@ def test_country_holidays_without_the_extra_say_how_to_get_it(
 ) -> None:
     import sys
 
-    from serviceflow import calendar as cal_module
+    from serviceflow.core import _calendar as cal_module
 
     monkeypatch.setitem(sys.modules, "holidays", None)
     monkeypatch.setattr(cal_module, "_HOLIDAYS", {})

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from serviceflow import ValidationError, load_policy
-from serviceflow import events as ev
-from serviceflow.calibration import Spread, calibration
-from serviceflow.cli import cli
+from serviceflow.analytics._calibration import Spread, calibration
+from serviceflow.cli._main import cli
+from serviceflow.domain import _events as ev
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 POLICY = load_policy(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from serviceflow.capacity import (
+from serviceflow.capacity._erlang import (
     StaffingTarget,
     agents_needed,
     average_speed_of_answer,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from serviceflow.chain import chain_records
-from serviceflow.serialization import GENESIS, chain_hash
+from serviceflow.domain._serialization import GENESIS, chain_hash
+from serviceflow.eventlog._chain import chain_records
 
 
 def test_records_follow_the_version_and_link_to_the_head() -> None:

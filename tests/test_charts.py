@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from serviceflow.charts import (
+from serviceflow.analytics._charts import (
     NONE_COLOUR,
     PRIORITY_COLOURS,
     count_ticks,
@@ -19,8 +19,8 @@ from serviceflow.charts import (
     volume_chart,
     weekly_volume,
 )
-from serviceflow.distribution import Distribution
-from serviceflow.metrics import NONE, compute_kpis
+from serviceflow.analytics._distribution import Distribution
+from serviceflow.analytics._metrics import NONE, compute_kpis
 
 from .test_metrics import END, POLICY, T0, _log
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from serviceflow import ManualClock, ServiceDesk
 from serviceflow.backends.memory import MemoryStore
-from serviceflow.checkpoint import (
+from serviceflow.domain._serialization import GENESIS
+from serviceflow.eventlog._checkpoint import (
     Finding,
     chain_problems,
     compare_heads,
@@ -19,8 +20,7 @@ from serviceflow.checkpoint import (
     next_checkpoint,
     prefix_problem,
 )
-from serviceflow.serialization import GENESIS
-from serviceflow.store import EventRecord, HeadRecord
+from serviceflow.eventlog._store import EventRecord, HeadRecord
 
 from .conftest import START, walk_to
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from serviceflow import ManualClock, NotAuthorized, ServiceDesk
-from serviceflow.audit import audit_stream
-from serviceflow.checkpoint import CHAIN
 from serviceflow.errors import IntegrityError
+from serviceflow.eventlog._audit import audit_stream
+from serviceflow.eventlog._checkpoint import CHAIN
 from serviceflow.testing.tampering import Tamperer
 
 from .conftest import walk_to

@@ -18,8 +18,9 @@ import pytest
 from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from serviceflow._convert import canonical_json, converter, structure_checked
-from serviceflow.classifier import (
+from serviceflow.core._convert import canonical_json, converter, structure_checked
+from serviceflow.domain._messages import Classification
+from serviceflow.domain.policy._classification import (
     SOURCE,
     ClassificationRule,
     RuleMatch,
@@ -27,9 +28,8 @@ from serviceflow.classifier import (
     classification_problems,
     classify_request,
 )
+from serviceflow.domain.policy._policy import load_policy
 from serviceflow.errors import PolicyError, ValidationError
-from serviceflow.messages import Classification
-from serviceflow.policy import load_policy
 
 EXAMPLE_POLICY = Path(__file__).parent.parent / "examples" / "policy.toml"
 HARDWARE = RuleOutcome(category="hardware", kind="incident")

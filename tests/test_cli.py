@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from serviceflow import lifecycle
-from serviceflow.cli import cli
+from serviceflow.cli._main import cli
+from serviceflow.rules import _lifecycle as lifecycle
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 

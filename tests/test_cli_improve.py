@@ -9,9 +9,9 @@ import click
 from click.testing import CliRunner
 
 from serviceflow import ManualClock, ServiceDesk
-from serviceflow.cli_improve import improve
-from serviceflow.improvement import Improvement
-from serviceflow.kpi_sample import Kpi
+from serviceflow.analytics._kpi_sample import Kpi
+from serviceflow.cli._improve import improve
+from serviceflow.improvement._service import Improvement
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from serviceflow import ManualClock, ServiceDesk
-from serviceflow.cli import cli
-from serviceflow.cli_knowledge import kb
-from serviceflow.knowledge import Knowledge
+from serviceflow.cli._knowledge import kb
+from serviceflow.cli._main import cli
+from serviceflow.knowledge._service import Knowledge
 
 from .conftest import walk_to
 

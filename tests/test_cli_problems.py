@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from serviceflow import ServiceDesk
-from serviceflow.cli import cli
-from serviceflow.cli_problems import problem
-from serviceflow.problems import Problems
+from serviceflow.cli._main import cli
+from serviceflow.cli._problems import problem
+from serviceflow.problems._service import Problems
 
 cli.add_command(problem)  # as serviceflow.cli registers it
 

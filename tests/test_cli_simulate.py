@@ -15,14 +15,15 @@ import pytest
 from attrs import evolve
 from click.testing import CliRunner
 
-from serviceflow import cli_simulate, sim_whatif
-from serviceflow.cli import cli
-from serviceflow.cli_simulate import is_simulation_file
-from serviceflow.desk import ServiceDesk
+from serviceflow.cli import _simulate as cli_simulate
+from serviceflow.cli._main import cli
+from serviceflow.cli._simulate import is_simulation_file
+from serviceflow.desk._desk import ServiceDesk
 from serviceflow.errors import ValidationError
-from serviceflow.scenario import DAYS, Duration, Scenario, load_scenario
-from serviceflow.sim_whatif import compare, compare_results, erlang_check, erlang_problems
-from serviceflow.simulation import SimulationResult, simulate
+from serviceflow.simulation import _whatif as sim_whatif
+from serviceflow.simulation._desk import SimulationResult, simulate
+from serviceflow.simulation._scenario import DAYS, Duration, Scenario, load_scenario
+from serviceflow.simulation._whatif import compare, compare_results, erlang_check, erlang_problems
 
 SCENARIO = """
 name = "cli"
@@ -247,7 +248,9 @@ def test_the_main_job_needs_only_the_extras_the_readme_installs() -> None:
 
 
 def _erlang(**changes: Any) -> dict[str, Any]:
-    text = resources.files("serviceflow").joinpath("scenarios", "erlang.toml").read_text()
+    text = (
+        resources.files("serviceflow.simulation").joinpath("scenarios", "erlang.toml").read_text()
+    )
     data: dict[str, Any] = tomllib.loads(text)
     for dotted, value in changes.items():
         *parents, last = dotted.split("__")

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from serviceflow.cli import cli
-from serviceflow.cli_staff import staff
-from serviceflow.cli_support import console
-from serviceflow.staffing import INTERVAL_COLUMNS, load_forecast, plan_staffing
+from serviceflow.capacity._staffing import INTERVAL_COLUMNS, load_forecast, plan_staffing
+from serviceflow.cli._main import cli
+from serviceflow.cli._staff import staff
+from serviceflow.cli._support import console
 
 if "staff" not in cli.commands:
     cli.add_command(staff)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from serviceflow import commands as cmd
+from serviceflow.domain import _commands as cmd
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from serviceflow import Policy, ValidationError, default_policy, load_policy
-from serviceflow.case import Case
-from serviceflow.communication import (
+from serviceflow.domain._case import Case
+from serviceflow.domain.policy._templates import (
+    DEFAULT_TEMPLATES,
+    FALLBACKS,
+    VARIABLES,
+    template_problems,
+)
+from serviceflow.rules._communication import (
     Rendered,
     client_zone,
     format_time,
@@ -22,7 +28,6 @@ from serviceflow.communication import (
     template_locale,
     template_variables,
 )
-from serviceflow.template_policy import DEFAULT_TEMPLATES, FALLBACKS, VARIABLES, template_problems
 
 from .conftest import START
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from serviceflow import ServiceDesk, hookimpl, retry
-from serviceflow.commands import AddNote, Command
+from serviceflow import ServiceDesk, hookimpl
+from serviceflow.core import _retry as retry
+from serviceflow.domain._commands import AddNote, Command
+from serviceflow.domain._events import NoteAdded
 from serviceflow.errors import ConcurrencyConflict
-from serviceflow.events import NoteAdded
-from serviceflow.plugins import plugin_manager
+from serviceflow.plugins._manager import plugin_manager
 from serviceflow.testing.contention import run_on_hot_cases
 
 from .conftest import walk_to

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from serviceflow import ValidationError
-from serviceflow import events as ev
-from serviceflow.dashboard import DOCS_URL, render_dashboard, write_dashboard
-from serviceflow.metrics import KpiReport, compute_kpis
+from serviceflow.analytics._dashboard import DOCS_URL, render_dashboard, write_dashboard
+from serviceflow.analytics._metrics import KpiReport, compute_kpis
+from serviceflow.domain import _events as ev
 
 from .test_metrics import END, POLICY, T0, H, _Case, _escalated, _log
 
@@ -197,10 +197,10 @@ def test_without_the_reports_extra_the_error_says_what_to_install(
 ) -> None:
     import sys
 
-    import serviceflow
+    from serviceflow import analytics
 
     monkeypatch.setitem(sys.modules, "pygal", None)
-    monkeypatch.delitem(sys.modules, "serviceflow.charts")
-    monkeypatch.delattr(serviceflow, "charts")
+    monkeypatch.delitem(sys.modules, "serviceflow.analytics._charts", raising=False)
+    monkeypatch.delattr(analytics, "_charts", raising=False)
     with pytest.raises(ImportError, match=r"pip install 'serviceflow\[reports\]'"):
         render_dashboard(_report(), generated_at=GENERATED)

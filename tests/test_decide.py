@@ -8,11 +8,11 @@ import pytest
 from attrs import evolve as evolve_case
 
 from serviceflow import InvalidTransition, NotFound, ValidationError, default_policy
-from serviceflow import commands as cmd
-from serviceflow import events as ev
-from serviceflow.case import Case
-from serviceflow.decide import decide, decide_merge
-from serviceflow.evolve import fold
+from serviceflow.domain import _commands as cmd
+from serviceflow.domain import _events as ev
+from serviceflow.domain._case import Case
+from serviceflow.rules._decide import decide, decide_merge
+from serviceflow.rules._evolve import fold
 
 from .conftest import START
 

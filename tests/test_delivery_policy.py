@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from serviceflow import ValidationError
-from serviceflow._convert import converter, structure_checked
-from serviceflow.delivery_policy import DeliveryPolicy, delivery_problems
+from serviceflow.core._convert import converter, structure_checked
+from serviceflow.domain.policy._delivery import DeliveryPolicy, delivery_problems
 
 
 def test_defaults_double_from_30_seconds_up_to_an_hour() -> None:

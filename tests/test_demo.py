@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from serviceflow.demo import DemoStep, demo_desk, run_demo
+from serviceflow.simulation._demo import DemoStep, demo_desk, run_demo
 
 
 def test_the_day_covers_every_path() -> None:

@@ -23,8 +23,8 @@ from serviceflow import (
     load_policy,
 )
 from serviceflow.backends.memory import MemoryStore
-from serviceflow.commands import AddNote
-from serviceflow.store import StreamWrite
+from serviceflow.domain._commands import AddNote
+from serviceflow.eventlog._store import StreamWrite
 
 from .conftest import walk_to
 
@@ -164,7 +164,7 @@ def test_rejected_commands_leave_the_store_byte_for_byte_unchanged(desk: Service
 
 
 def test_expected_version_guards_against_lost_updates(desk: ServiceDesk) -> None:
-    from serviceflow import commands as cmd
+    from serviceflow.domain import _commands as cmd
 
     case_id = walk_to(desk, "in_progress")
     version = desk.case(case_id).version

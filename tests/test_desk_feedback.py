@@ -20,9 +20,9 @@ from serviceflow import (
     hookimpl,
     load_policy,
 )
-from serviceflow import events as ev
-from serviceflow.calibration import calibrate
-from serviceflow.notices import SURVEY_OFFERED
+from serviceflow.analytics._calibration import calibrate
+from serviceflow.domain import _events as ev
+from serviceflow.rules._notices import SURVEY_OFFERED
 
 from .conftest import walk_to
 

@@ -35,9 +35,9 @@ from serviceflow import (
     ServiceDesk,
     ValidationError,
 )
-from serviceflow.events import SlaBreached, SlaWarned
-from serviceflow.lifecycle import CLOSED
-from serviceflow.sla import decide_sla
+from serviceflow.domain._events import SlaBreached, SlaWarned
+from serviceflow.rules._lifecycle import CLOSED
+from serviceflow.rules._sla import decide_sla
 
 from .conftest import START
 from .test_sla import policy as sla_policy

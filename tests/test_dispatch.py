@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from serviceflow import (
-    Agent,
     GuardrailViolation,
     ManualClock,
     NotAuthorized,
@@ -19,9 +18,10 @@ from serviceflow import (
     hookimpl,
     load_policy,
 )
-from serviceflow.case import Case
-from serviceflow.readonly import ReadOnlyMap
-from serviceflow.routing import roster_of
+from serviceflow.core._readonly import ReadOnlyMap
+from serviceflow.domain._case import Case
+from serviceflow.rules import Agent
+from serviceflow.rules._routing import roster_of
 
 MONDAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 in Paris
 

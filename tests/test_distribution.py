@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from serviceflow.distribution import EXACT_UP_TO, RELATIVE_ACCURACY, Distribution, Stats
+from serviceflow.analytics._distribution import EXACT_UP_TO, RELATIVE_ACCURACY, Distribution, Stats
 
 values = st.lists(st.floats(min_value=0, max_value=1e7, allow_nan=False), min_size=2, max_size=600)
 

@@ -56,7 +56,7 @@ from pathlib import Path
 import pytest
 
 from serviceflow import NotFound, ServiceDesk
-from serviceflow.events import POLICY_LOG
+from serviceflow.domain._events import POLICY_LOG
 
 ROUNDS = int(os.environ.get("SERVICEFLOW_DURABILITY_ROUNDS", "20"))
 BASE_SEED = int(os.environ.get("SERVICEFLOW_DURABILITY_SEED", str(random.randrange(2**31))))

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from serviceflow import ValidationError
-from serviceflow.duration import format_duration, parse_duration
+from serviceflow.core._duration import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

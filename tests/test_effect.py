@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from serviceflow.effect import effect, mann_whitney, quantile, statistic
+from serviceflow.analytics._effect import effect, mann_whitney, quantile, statistic
 from serviceflow.errors import ValidationError
 
 

@@ -21,12 +21,12 @@ from serviceflow import (
     ValidationError,
     load_policy,
 )
-from serviceflow import events as ev
-from serviceflow.case import ACCEPTED, AWAITING, RETURNED
-from serviceflow.events import Event
-from serviceflow.hookspecs import hookimpl
-from serviceflow.messages import Notification
-from serviceflow.policy import Policy
+from serviceflow.domain import _events as ev
+from serviceflow.domain._case import ACCEPTED, AWAITING, RETURNED
+from serviceflow.domain._events import Event
+from serviceflow.domain._messages import Notification
+from serviceflow.domain.policy._policy import Policy
+from serviceflow.plugins.hookspecs import hookimpl
 
 from .conftest import START
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from serviceflow import ManualClock, ServiceDesk, ValidationError, load_policy
-from serviceflow.escalation_audit import (
+from serviceflow.domain.policy._policy import Policy
+from serviceflow.rules.escalation._audit import (
     ACCEPTED_LATE,
     STILL_WAITING,
     AuditSummary,
@@ -23,7 +24,6 @@ from serviceflow.escalation_audit import (
     UnownedEscalation,
     audit_escalations,
 )
-from serviceflow.policy import Policy
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 """Monday 09:00 UTC: every case is submitted then."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from serviceflow import ManualClock, ServiceDesk
-from serviceflow.escalation_clock import escalation_clocks, escalation_timers
+from serviceflow.rules.escalation._clocks import escalation_clocks, escalation_timers
 
 from .test_escalation import policy, working
 

@@ -9,8 +9,8 @@ import attrs
 import pytest
 
 from serviceflow import IntegrityError
-from serviceflow import events as ev
-from serviceflow.evolve import BOOKKEEPING, caught_up, evolve, fold
+from serviceflow.domain import _events as ev
+from serviceflow.rules._evolve import BOOKKEEPING, caught_up, evolve, fold
 
 from .conftest import START
 

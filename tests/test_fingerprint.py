@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from serviceflow.case import Case
-from serviceflow.fingerprint import (
+from serviceflow.domain._case import Case
+from serviceflow.rules._fingerprint import (
     SIMILAR,
     Fingerprint,
     fingerprint_case,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from serviceflow import events as ev
-from serviceflow.chain import chain_records
-from serviceflow.firing import SLA_ACTOR, Firing, firing_order, timer_event
-from serviceflow.serialization import encode_event, iso
-from serviceflow.store import TimerRecord
+from serviceflow.domain import _events as ev
+from serviceflow.domain._serialization import encode_event, iso
+from serviceflow.eventlog._chain import chain_records
+from serviceflow.eventlog._firing import SLA_ACTOR, Firing, firing_order, timer_event
+from serviceflow.eventlog._store import TimerRecord
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 DUE = "2026-03-02T09:00:00.000000+00:00"

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from serviceflow import ManualClock, ServiceDesk, ValidationError, load_policy
-from serviceflow.cli import cli
-from serviceflow.governance import PERIODS, review
-from serviceflow.knowledge import Knowledge
-from serviceflow.problems import Problems
+from serviceflow.cli._main import cli
+from serviceflow.governance._reviews import PERIODS, review
+from serviceflow.knowledge._service import Knowledge
+from serviceflow.problems._service import Problems
 
 from .conftest import walk_to
 

@@ -15,8 +15,8 @@ from serviceflow import (
     hookimpl,
     load_policy,
 )
-from serviceflow.case import Case
-from serviceflow.commands import Command
+from serviceflow.domain._case import Case
+from serviceflow.domain._commands import Command
 
 from .conftest import walk_to
 
@@ -162,7 +162,7 @@ def test_four_eyes_sees_through_case_and_width(clock: ManualClock, variant: str)
 
 
 def test_every_requirement_the_policy_names_has_a_check() -> None:
-    from serviceflow.guardrail_policy import REQUIREMENT_NAMES
-    from serviceflow.guardrails import REQUIREMENTS
+    from serviceflow.domain.policy._guardrails import REQUIREMENT_NAMES
+    from serviceflow.rules._guardrails import REQUIREMENTS
 
     assert tuple(REQUIREMENTS) == REQUIREMENT_NAMES

@@ -18,13 +18,13 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from serviceflow import ClockBehind, ManualClock, PolicyError, ServiceDesk, ValidationError
-from serviceflow import commands as cmd
-from serviceflow.cli import cli
-from serviceflow.duration import parse_duration
+from serviceflow import ClockBehind, ManualClock, PolicyError, Problems, ServiceDesk, ValidationError
+from serviceflow.cli._main import cli
+from serviceflow.core._duration import parse_duration
+from serviceflow.domain import _commands as cmd
+from serviceflow.domain.policy._policy import load_policy
 from serviceflow.errors import ServiceflowError
-from serviceflow.fingerprint import terms
-from serviceflow.policy import load_policy
+from serviceflow.rules._fingerprint import terms
 from serviceflow.testing.hostile import hostile_values, snapshot
 from serviceflow.testing.policies import build_policy
 
@@ -221,7 +221,7 @@ def test_day_and_instant_arguments_are_checked(desk: ServiceDesk) -> None:
     with pytest.raises(ValidationError, match=r"tick\(now\) must be a datetime"):
         desk.tick(date(2026, 3, 2))  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match=r"window: expected a timedelta"):
-        desk.problem_candidates(window=30)  # type: ignore[arg-type]
+        Problems(desk).candidates(window=30)  # type: ignore[arg-type]
     with pytest.raises(ServiceflowError):
         desk.execute(cmd.AddNote(case_id="C1", by="agent:kim", text="x"), expected_version="1")  # type: ignore[arg-type]
     assert timedelta(0) is not None

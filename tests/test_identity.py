@@ -17,15 +17,15 @@ from serviceflow import (
     PolicyError,
     ServiceDesk,
     ValidationError,
-    article,
-    improvement,
     load_policy,
-    problems,
 )
-from serviceflow import commands as cmd
-from serviceflow.authority import client_owns, role_of
-from serviceflow.identity import canonical_actor, identity_problems, invisible, same_actor
-from serviceflow.knowledge import Knowledge
+from serviceflow.core._identity import canonical_actor, identity_problems, invisible, same_actor
+from serviceflow.domain import _commands as cmd
+from serviceflow.improvement import _service as improvement
+from serviceflow.knowledge import _article as article
+from serviceflow.knowledge._service import Knowledge
+from serviceflow.problems import _service as problems
+from serviceflow.rules._authority import client_owns, role_of
 
 from .conftest import walk_to
 

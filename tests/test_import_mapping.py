@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
+from serviceflow.domain.policy._policy import default_policy, load_policy
 from serviceflow.errors import ValidationError
-from serviceflow.import_mapping import (
+from serviceflow.importing._mapping import (
     ImportMapping,
     builtin_mappings,
     check_against_policy,
     load_mapping,
 )
-from serviceflow.policy import default_policy, load_policy
 
 
 def minimal(**sections: Any) -> dict[str, Any]:

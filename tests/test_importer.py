@@ -20,11 +20,14 @@ from typing import Any
 
 import pytest
 
-from serviceflow import events as ev
-from serviceflow.desk import ServiceDesk
+from serviceflow.analytics._kept_facts import facts_key
+from serviceflow.analytics._metrics import NONE, compute_kpis, decoded, kpis
+from serviceflow.desk._desk import ServiceDesk
+from serviceflow.domain import _events as ev
+from serviceflow.domain.policy._policy import default_policy
 from serviceflow.errors import ValidationError
-from serviceflow.import_mapping import ImportMapping, load_mapping
-from serviceflow.importer import (
+from serviceflow.eventlog._store import FactsRecord, StreamWrite
+from serviceflow.importing._importer import (
     ANOMALY,
     EXISTING,
     SKIPPED_BY_MAPPING,
@@ -33,10 +36,7 @@ from serviceflow.importer import (
     describe_paths,
     import_csv,
 )
-from serviceflow.kept_facts import facts_key
-from serviceflow.metrics import NONE, compute_kpis, decoded, kpis
-from serviceflow.policy import default_policy
-from serviceflow.store import FactsRecord, StreamWrite
+from serviceflow.importing._mapping import ImportMapping, load_mapping
 
 HEADER = (
     "id",

@@ -10,9 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from serviceflow import ManualClock, ServiceDesk
-from serviceflow.aggregate import Streams
+from serviceflow.analytics._kpi_sample import Kpi, rate_kpi
+from serviceflow.desk._aggregate import Streams
+from serviceflow.domain.policy._policy import load_policy
 from serviceflow.errors import InvalidTransition, NotFound, PolicyError, ValidationError
-from serviceflow.improvement import (
+from serviceflow.eventlog._policy_log import version_in_force
+from serviceflow.improvement._service import (
     ALLOWED,
     CANCELLED,
     CHECKING,
@@ -30,9 +33,6 @@ from serviceflow.improvement import (
     merge,
     show_rows,
 )
-from serviceflow.kpi_sample import Kpi, rate_kpi
-from serviceflow.policy import load_policy
-from serviceflow.policy_log import version_in_force
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from serviceflow import improvement_events as ie
-from serviceflow.events import EVENT_TYPES
-from serviceflow.serialization import decode_event, encode_event
+from serviceflow.domain._events import EVENT_TYPES
+from serviceflow.domain._serialization import decode_event, encode_event
+from serviceflow.improvement import _events as ie
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 META: dict[str, Any] = {"at": T0, "by": "lead:ana", "policy": "abc"}

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from serviceflow import GuardrailViolation, ManualClock, ServiceDesk, hookimpl
-from serviceflow.isolation import COULD_NOT_CHECK
+from serviceflow.plugins._isolation import COULD_NOT_CHECK
 
 from .test_escalation import policy, working
 

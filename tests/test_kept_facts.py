@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from serviceflow import default_policy, load_policy
-from serviceflow import events as ev
-from serviceflow.case_facts import case_facts
-from serviceflow.kept_facts import FORMAT, decode_facts, encode_facts, facts_key
-from serviceflow.metrics import summary
+from serviceflow.analytics._case_facts import case_facts
+from serviceflow.analytics._kept_facts import FORMAT, decode_facts, encode_facts, facts_key
+from serviceflow.analytics._metrics import summary
+from serviceflow.domain import _events as ev
 from serviceflow.testing import strategies
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 
 from serviceflow import ManualClock, ServiceDesk
-from serviceflow import knowledge as knowledge_module
-from serviceflow.aggregate import Streams
-from serviceflow.article import (
+from serviceflow.desk._aggregate import Streams
+from serviceflow.domain._events import Event
+from serviceflow.errors import InvalidTransition, NotAuthorized, NotFound, ValidationError
+from serviceflow.governance._reviews import review
+from serviceflow.knowledge import _service as knowledge_module
+from serviceflow.knowledge._article import (
     ARTICLES,
     DRAFT,
     IN_REVIEW,
@@ -22,11 +25,8 @@ from serviceflow.article import (
     ArticleCommand,
     decide,
 )
-from serviceflow.article_events import ArticleApproved, ArticleDrafted, ArticleUsed, ReviewDue
-from serviceflow.errors import InvalidTransition, NotAuthorized, NotFound, ValidationError
-from serviceflow.events import Event
-from serviceflow.governance import review
-from serviceflow.knowledge import SCAN_EVERY, SYSTEM_REVIEWER, Knowledge, raise_due_reviews
+from serviceflow.knowledge._events import ArticleApproved, ArticleDrafted, ArticleUsed, ReviewDue
+from serviceflow.knowledge._service import SCAN_EVERY, SYSTEM_REVIEWER, Knowledge, raise_due_reviews
 
 from .conftest import walk_to
 

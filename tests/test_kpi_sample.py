@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from serviceflow import ManualClock, ServiceDesk
+from serviceflow.analytics._kpi_sample import Kpi, desk_sample, rate_kpi, sample
+from serviceflow.analytics._metrics import kpis
+from serviceflow.domain.policy._policy import load_policy
 from serviceflow.errors import ValidationError
-from serviceflow.kpi_sample import Kpi, desk_sample, rate_kpi, sample
-from serviceflow.metrics import kpis
-from serviceflow.policy import load_policy
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from serviceflow import InvalidTransition, default_policy, lifecycle
-from serviceflow.case import AWAITING, Case, Escalation
-from serviceflow.lifecycle import ALLOWED, DESTINATIONS, MACHINE, STATES, Subject, fire
+from serviceflow import InvalidTransition, default_policy
+from serviceflow.domain._case import AWAITING, Case, Escalation
+from serviceflow.rules import _lifecycle as lifecycle
+from serviceflow.rules._lifecycle import ALLOWED, DESTINATIONS, MACHINE, STATES, Subject, fire
 
 from .conftest import START
 

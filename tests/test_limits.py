@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import attrs
 import pytest
 
-from serviceflow import commands as cmd
+from serviceflow.domain import _commands as cmd
+from serviceflow.domain.policy._limits import Limits, limits_problems
 from serviceflow.errors import ClockBehind, ValidationError
-from serviceflow.limits import check_limits, not_before, text_problems
-from serviceflow.limits_policy import Limits, limits_problems
+from serviceflow.rules._limits import check_limits, not_before, text_problems
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from serviceflow import ManualClock, ServiceDesk, ValidationError, load_policy
-from serviceflow import events as ev
-from serviceflow.kept_facts import decode_facts, facts_key
-from serviceflow.metrics import NONE, Compliance, KpiReport, compute_kpis, decoded, kpis
-from serviceflow.serialization import iso
-from serviceflow.store import FactsRecord
+from serviceflow.analytics._kept_facts import decode_facts, facts_key
+from serviceflow.analytics._metrics import NONE, Compliance, KpiReport, compute_kpis, decoded, kpis
+from serviceflow.domain import _events as ev
+from serviceflow.domain._serialization import iso
+from serviceflow.eventlog._store import FactsRecord
 from serviceflow.testing import strategies
 
 from .conftest import walk_to

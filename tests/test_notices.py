@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from serviceflow import ManualClock, ServiceDesk
-from serviceflow import events as ev
-from serviceflow.notices import notifications
+from serviceflow.domain import _events as ev
+from serviceflow.rules._notices import notifications
 
 from .conftest import walk_to
 

@@ -14,11 +14,11 @@ import attrs
 import pytest
 
 from serviceflow import Notification
-from serviceflow.delivery_policy import DeliveryPolicy
-from serviceflow.notifiers import JsonLinesNotifier, LogNotifier, notification_fields
-from serviceflow.outbox import DeliveryReport, Outbox
-from serviceflow.plugins import plugin_manager
-from serviceflow.store import Store
+from serviceflow.domain.policy._delivery import DeliveryPolicy
+from serviceflow.eventlog._outbox import DeliveryReport, Outbox
+from serviceflow.eventlog._store import Store
+from serviceflow.plugins._manager import plugin_manager
+from serviceflow.plugins._notifiers import JsonLinesNotifier, LogNotifier, notification_fields
 
 from .conftest import START
 from .test_outbox import Flaky, _notice, _queue

@@ -14,9 +14,9 @@ import pluggy
 import pytest
 
 from serviceflow import IntegrityError, NotFound, Notification, ValidationError, hookimpl
-from serviceflow import hookspecs as specs
-from serviceflow.delivery_policy import DeliveryPolicy
-from serviceflow.outbox import (
+from serviceflow.domain._serialization import iso
+from serviceflow.domain.policy._delivery import DeliveryPolicy
+from serviceflow.eventlog._outbox import (
     DeliveryReport,
     Outbox,
     decode_notification,
@@ -24,9 +24,9 @@ from serviceflow.outbox import (
     notifier_names,
     outbox_records,
 )
-from serviceflow.plugins import plugin_manager
-from serviceflow.serialization import iso
-from serviceflow.store import OutboxRecord, Store, StreamWrite
+from serviceflow.eventlog._store import OutboxRecord, Store, StreamWrite
+from serviceflow.plugins import hookspecs as specs
+from serviceflow.plugins._manager import plugin_manager
 
 from .conftest import START
 from .test_backends_sqlite import _write
@@ -291,7 +291,7 @@ def test_notifiers_have_names_that_survive_a_restart() -> None:
 
 
 def test_a_message_view_reads_times_back() -> None:
-    from serviceflow.outbox import OutboxMessage
+    from serviceflow.eventlog._outbox import OutboxMessage
 
     (record,) = outbox_records([_notice("A/1")], START)
     view = OutboxMessage.of(attrs.evolve(record, delivered_at=record.due))

@@ -157,7 +157,7 @@ def test_sections_left_out_take_the_shipped_defaults() -> None:
     from importlib import resources
 
     shipped = tomllib.loads(
-        resources.files("serviceflow").joinpath("default_policy.toml").read_text()
+        resources.files("serviceflow.domain.policy").joinpath("default_policy.toml").read_text()
     )
     import attrs
 
@@ -212,7 +212,7 @@ def test_policies_survive_pickle_and_copy_and_stay_read_only() -> None:
     import copy
     import pickle
 
-    from serviceflow.policy import Category
+    from serviceflow.domain.policy._policy import Category
 
     policy = load_policy(EXAMPLE)
     for clone in (pickle.loads(pickle.dumps(policy)), copy.deepcopy(policy)):

@@ -8,9 +8,14 @@ from pathlib import Path
 import pytest
 
 from serviceflow import ServiceDesk, load_policy
+from serviceflow.domain.policy._policy import default_policy
 from serviceflow.errors import IntegrityError
-from serviceflow.policy import default_policy
-from serviceflow.policy_log import history, policy_in_force, stored_policy, version_in_force
+from serviceflow.eventlog._policy_log import (
+    history,
+    policy_in_force,
+    stored_policy,
+    version_in_force,
+)
 
 FAST = load_policy({"sla": [{"name": "all", "targets": {"first_response": {"within": "1h"}}}]})
 SLOW = load_policy({"sla": [{"name": "all", "targets": {"first_response": {"within": "4h"}}}]})

@@ -14,7 +14,7 @@ from serviceflow import (
     default_policy,
     load_policy,
 )
-from serviceflow.priority import decide_priority
+from serviceflow.rules._priority import decide_priority
 
 POLICY = default_policy()
 

@@ -10,11 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from serviceflow import ManualClock, ServiceDesk
+from serviceflow.domain._events import Event
 from serviceflow.errors import InvalidTransition, NotFound, ValidationError
-from serviceflow.events import Event
-from serviceflow.fingerprint import Fingerprint
-from serviceflow.problem_events import ProblemDefined
-from serviceflow.problems import (
+from serviceflow.problems._events import ProblemDefined
+from serviceflow.problems._service import (
     ALLOWED,
     CLOSED,
     DEFINED,
@@ -47,6 +46,7 @@ from serviceflow.problems import (
     unlinked_incidents,
     workarounds,
 )
+from serviceflow.rules._fingerprint import Fingerprint
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

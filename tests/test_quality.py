@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from serviceflow import InvalidTransition, NotAuthorized, ValidationError, load_policy
-from serviceflow import commands as cmd
-from serviceflow import events as ev
-from serviceflow.case import Case
-from serviceflow.decide import HISTORY_READS, decide
-from serviceflow.evolve import fold
-from serviceflow.quality import READS, kind_totals, review_total, score_problems
+from serviceflow.domain import _commands as cmd
+from serviceflow.domain import _events as ev
+from serviceflow.domain._case import Case
+from serviceflow.rules._decide import HISTORY_READS, decide
+from serviceflow.rules._evolve import fold
+from serviceflow.rules._quality import READS, kind_totals, review_total, score_problems
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 POLICY = load_policy(

@@ -5,12 +5,7 @@ from __future__ import annotations
 import pytest
 
 from serviceflow import PolicyError, default_policy, load_policy
-from serviceflow.quality_policy import (
-    Criterion,
-    QualityPolicy,
-    Rubric,
-    quality_problems,
-)
+from serviceflow.domain.policy._quality import Criterion, QualityPolicy, Rubric, quality_problems
 
 RUBRIC = """
 [quality]

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from serviceflow import ServiceDesk, load_policy
-from serviceflow.cli import cli
-from serviceflow.policy import default_policy
-from serviceflow.policy_log import history, version_in_force
+from serviceflow.cli._main import cli
+from serviceflow.domain.policy._policy import default_policy
+from serviceflow.eventlog._policy_log import history, version_in_force
 
 FAST = load_policy({"sla": [{"name": "all", "targets": {"first_response": {"within": "1h"}}}]})
 SLOW = load_policy({"sla": [{"name": "all", "targets": {"first_response": {"within": "4h"}}}]})

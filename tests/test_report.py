@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from serviceflow import ValidationError
-from serviceflow import events as ev
-from serviceflow.metrics import NONE, KpiReport, compute_kpis
-from serviceflow.report import (
+from serviceflow.analytics._metrics import NONE, KpiReport, compute_kpis
+from serviceflow.analytics._report import (
     Cell,
     Table,
     format_cell,
@@ -26,6 +25,7 @@ from serviceflow.report import (
     to_csv,
     write_exports,
 )
+from serviceflow.domain import _events as ev
 
 from .test_escalation_audit import policy as escalation_policy
 from .test_metrics import END, POLICY, T0, H, _Case, _escalated, _log

@@ -19,12 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from serviceflow import ValidationError
-from serviceflow._convert import structure_checked
-from serviceflow.calendar import BusinessCalendar, business_calendar
-from serviceflow.conditions import CaseCondition
+from serviceflow.core._calendar import BusinessCalendar, business_calendar
+from serviceflow.core._convert import structure_checked
+from serviceflow.core._readonly import ReadOnlyMap
+from serviceflow.domain._conditions import CaseCondition
 from serviceflow.errors import PolicyError
-from serviceflow.readonly import ReadOnlyMap
-from serviceflow.routing import (
+from serviceflow.rules._routing import (
     FALLBACK,
     STRATEGIES,
     Absence,

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from serviceflow.cli import cli
+from serviceflow.cli._main import cli
 from serviceflow.errors import ValidationError
-from serviceflow.scenario import (
+from serviceflow.simulation._scenario import (
     DAYS,
     Duration,
     ScriptedEvent,

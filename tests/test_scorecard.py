@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from serviceflow import ServiceDesk, ValidationError
-from serviceflow import events as ev
-from serviceflow.metrics import compute_kpis
-from serviceflow.scorecard import desk_scorecards, scorecards
+from serviceflow.analytics._metrics import compute_kpis
+from serviceflow.analytics._scorecard import desk_scorecards, scorecards
+from serviceflow.domain import _events as ev
 
 from .conftest import walk_to
 from .test_metrics import END, POLICY, T0, _Case, _log

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from serviceflow import IntegrityError, ValidationError
-from serviceflow import events as ev
-from serviceflow.serialization import (
+from serviceflow.domain import _events as ev
+from serviceflow.domain._serialization import (
     _UPCASTERS,
     GENESIS,
     canonical_json,
@@ -195,7 +195,7 @@ def test_chain_hash_depends_on_every_input() -> None:
 
 
 def test_case_document_round_trips() -> None:
-    from serviceflow.evolve import fold
+    from serviceflow.rules._evolve import fold
 
     case = fold(SAMPLES[:9])
     assert case is not None

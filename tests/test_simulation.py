@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from serviceflow import events as ev
-from serviceflow.case import AWAITING
-from serviceflow.scenario import Scenario, load_scenario
-from serviceflow.sim_whatif import compare, erlang_check
-from serviceflow.simulation import Simulation, simulate
+from serviceflow.domain import _events as ev
+from serviceflow.domain._case import AWAITING
+from serviceflow.simulation._desk import Simulation, simulate
+from serviceflow.simulation._scenario import Scenario, load_scenario
+from serviceflow.simulation._whatif import compare, erlang_check
 
 POLICY: dict[str, Any] = {
     "name": "tiny",

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from serviceflow import ManualClock, Policy, PolicyError, ServiceDesk, hookimpl, load_policy, sla
-from serviceflow import events as ev
-from serviceflow.case import Case
-from serviceflow.serialization import iso
+from serviceflow import ManualClock, Policy, PolicyError, ServiceDesk, hookimpl, load_policy
+from serviceflow.domain import _events as ev
+from serviceflow.domain._case import Case
+from serviceflow.domain._serialization import iso
+from serviceflow.rules import _sla as sla
 from serviceflow.testing import strategies
 
 WEEK = ("mon", "tue", "wed", "thu", "fri")
@@ -341,7 +342,7 @@ def test_sla_policy_problems_are_listed_with_paths() -> None:
 def test_cli_explains_clocks_and_ticks(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from serviceflow.cli import cli
+    from serviceflow.cli._main import cli
 
     db = tmp_path / "d.db"
     policy_file = tmp_path / "p.toml"
@@ -616,7 +617,7 @@ def test_opening_with_a_changed_policy_says_how_to_recompute(
 
 def test_a_calendar_open_only_on_special_dates_refuses_quickly() -> None:
     from serviceflow import ValidationError
-    from serviceflow.calendar import business_calendar
+    from serviceflow.core._calendar import business_calendar
 
     only = business_calendar("event", "UTC", {}, special={"2026-06-01": ["09:00-10:00"]})
     with pytest.raises(ValidationError, match="no open time to fit"):

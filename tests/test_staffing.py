@@ -12,9 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from serviceflow.capacity import StaffingTarget, agents_needed
-from serviceflow.errors import ValidationError
-from serviceflow.staffing import (
+from serviceflow.capacity._erlang import StaffingTarget, agents_needed
+from serviceflow.capacity._staffing import (
     INTERVAL_COLUMNS,
     Forecast,
     QueueForecast,
@@ -26,6 +25,7 @@ from serviceflow.staffing import (
     plan_staffing,
     plan_summary,
 )
+from serviceflow.errors import ValidationError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "forecast_week.toml"
 

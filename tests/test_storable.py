@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from serviceflow.storable import text_problem
+from serviceflow.core._storable import text_problem
 
 
 def test_nul_and_lone_surrogates_are_named() -> None:

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from serviceflow import InvalidTransition, NotAuthorized, Policy, ValidationError, load_policy
-from serviceflow import commands as cmd
-from serviceflow import events as ev
-from serviceflow.case import Case
-from serviceflow.decide import HISTORY_READS, decide
-from serviceflow.evolve import fold
-from serviceflow.survey import OFFER_READS, READS, SurveyOffer, may_offer, survey_offer
+from serviceflow.domain import _commands as cmd
+from serviceflow.domain import _events as ev
+from serviceflow.domain._case import Case
+from serviceflow.rules._decide import HISTORY_READS, decide
+from serviceflow.rules._evolve import fold
+from serviceflow.rules._survey import OFFER_READS, READS, SurveyOffer, may_offer, survey_offer
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 POLICY = load_policy({"surveys": {"offer": ["csat", "nps"], "delay": "2h"}})

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from serviceflow import PolicyError, default_policy, load_policy
-from serviceflow.survey_policy import (
+from serviceflow.domain.policy._surveys import (
     CES,
     CSAT,
     NPS,

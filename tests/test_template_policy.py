@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from serviceflow import Policy, PolicyError, default_policy, load_policy
-from serviceflow.policy import check_policy
-from serviceflow.template_policy import (
+from serviceflow.domain.policy._policy import check_policy
+from serviceflow.domain.policy._templates import (
     DEFAULT_TEMPLATES,
     FALLBACKS,
     STEP_TEMPLATES,

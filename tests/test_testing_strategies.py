@@ -23,9 +23,9 @@ from serviceflow import (
     default_policy,
     load_policy,
 )
-from serviceflow.commands import Command
-from serviceflow.decide import decide
-from serviceflow.lifecycle import ALLOWED
+from serviceflow.domain._commands import Command
+from serviceflow.rules._decide import decide
+from serviceflow.rules._lifecycle import ALLOWED
 from serviceflow.testing.strategies import (
     CASE_ID,
     START,

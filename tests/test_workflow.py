@@ -6,10 +6,12 @@ import pytest
 from click.testing import CliRunner
 from transitions import EventData
 
-from serviceflow import article, improvement, problems
-from serviceflow.cli import cli
+from serviceflow.cli._main import cli
 from serviceflow.errors import InvalidTransition
-from serviceflow.workflow import Step, Workflow
+from serviceflow.improvement import _service as improvement
+from serviceflow.knowledge import _article as article
+from serviceflow.problems import _service as problems
+from serviceflow.rules._workflow import Step, Workflow
 
 
 class _Thing:

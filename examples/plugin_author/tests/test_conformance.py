@@ -6,7 +6,7 @@ from pathlib import Path
 
 from serviceflow_tracing import open_tracing
 
-from serviceflow.store import Store
+from serviceflow.eventlog import Store
 from serviceflow.testing.conformance import StoreContract
 
 

@@ -15,15 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from serviceflow import Case, ServiceDesk, hookimpl, load_policy
+from serviceflow.desk import Worker, stopping_on_signals
+from serviceflow.domain import Notification
+from serviceflow.domain.policy import Policy
 from serviceflow.errors import (
     ConcurrencyConflict,
     InvalidTransition,
     ServiceflowError,
     ValidationError,
 )
-from serviceflow.messages import Notification
-from serviceflow.policy import Policy
-from serviceflow.worker import Worker, stopping_on_signals
 
 import serviceflow_postgres
 

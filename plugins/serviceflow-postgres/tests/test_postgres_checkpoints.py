@@ -11,8 +11,7 @@ import psycopg
 import pytest
 from psycopg import sql as pgsql
 from serviceflow import ManualClock, NotAuthorized, ServiceDesk, load_policy
-from serviceflow.audit import audit_stream
-from serviceflow.checkpoint import CHAIN
+from serviceflow.eventlog import CHAIN, audit_stream
 from serviceflow.testing.tampering import Tamperer
 
 import serviceflow_postgres

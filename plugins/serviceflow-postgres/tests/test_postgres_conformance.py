@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serviceflow.store import Store
+from serviceflow.eventlog import Store
 from serviceflow.testing.conformance import StoreContract
 
 from postgres_support import drop_schema, schema_for, server_url, with_schema

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 from serviceflow import ManualClock, ServiceDesk, load_policy
-from serviceflow.commands import AddNote
+from serviceflow.domain import AddNote, SlaBreached, SlaWarned
+from serviceflow.domain.policy import Policy
 from serviceflow.errors import ConcurrencyConflict
-from serviceflow.events import SlaBreached, SlaWarned
-from serviceflow.notifiers import JsonLinesNotifier
-from serviceflow.policy import Policy
+from serviceflow.plugins import JsonLinesNotifier
 
 import serviceflow_postgres
 

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 from serviceflow.errors import ConcurrencyConflict, StoreError
-from serviceflow.store import FactsRecord, HeadRecord
+from serviceflow.eventlog import FactsRecord, HeadRecord
 from serviceflow.testing.records import at, message, timer, write
 
 from postgres_support import with_schema

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from serviceflow.events import DESK_STREAMS, NoteAdded, SlaBreached, SlaWarned
-from serviceflow.serialization import decode_event, iso
+from serviceflow.domain import DESK_STREAMS, NoteAdded, SlaBreached, SlaWarned, decode_event, iso
 
 from desk_processes import open_desk, run_client, run_worker
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from serviceflow.errors import PluginError
-from serviceflow.outbox import notifier_names
+from serviceflow.eventlog import notifier_names
 from serviceflow.plugins import Unconfigured, plugin_manager
 
 from serviceflow_smtp import MailTemplates, SmtpNotifier, from_environment

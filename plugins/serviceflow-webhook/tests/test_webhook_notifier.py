@@ -12,7 +12,7 @@ from email.utils import format_datetime
 import attrs
 import pytest
 from serviceflow import Notification
-from serviceflow.notifiers import notification_fields
+from serviceflow.plugins import notification_fields
 
 from serviceflow_webhook import DeliveryError, WebhookNotifier, verify_signature
 from serviceflow_webhook.notifier import idempotency_key, retry_after

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from serviceflow.errors import PluginError
-from serviceflow.outbox import notifier_names
+from serviceflow.eventlog import notifier_names
 from serviceflow.plugins import Unconfigured, plugin_manager
 
 from serviceflow_webhook import WebhookNotifier, from_environment

@@ -12,7 +12,7 @@ import attrs
 import pluggy
 
 from serviceflow.errors import ConcurrencyConflict, NotFound
-from serviceflow.store import (
+from serviceflow.eventlog._store import (
     OUTBOX_STATUSES,
     CaseQuery,
     CaseRow,

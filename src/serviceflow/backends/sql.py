@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from serviceflow.store import (
+from serviceflow.eventlog._store import (
     OUTBOX_STATUSES,
     CaseQuery,
     CaseRow,

@@ -29,7 +29,7 @@ from serviceflow.backends.sql import (
     row_update,
 )
 from serviceflow.errors import ConcurrencyConflict, NotFound, ServiceflowError, StoreError
-from serviceflow.store import (
+from serviceflow.eventlog._store import (
     CaseRow,
     CheckpointRecord,
     EventRecord,

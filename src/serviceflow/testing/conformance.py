@@ -21,8 +21,7 @@ import attrs
 import pytest
 
 from serviceflow.errors import ConcurrencyConflict, NotFound, StoreError
-from serviceflow.plugins import plugin_manager
-from serviceflow.store import (
+from serviceflow.eventlog._store import (
     OUTBOX_STATUSES,
     CaseQuery,
     CaseRow,
@@ -35,6 +34,7 @@ from serviceflow.store import (
     StreamWrite,
     TimerRecord,
 )
+from serviceflow.plugins._manager import plugin_manager
 from serviceflow.testing.hostile import HostileInputs
 from serviceflow.testing.records import at, event, message, row, timer, write
 

@@ -8,9 +8,9 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 
-from serviceflow.desk import ServiceDesk
-from serviceflow.events import NoteAdded
-from serviceflow.serialization import decode_event
+from serviceflow.desk._desk import ServiceDesk
+from serviceflow.domain._events import NoteAdded
+from serviceflow.domain._serialization import decode_event
 
 __all__ = ["run_on_hot_cases"]
 

@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from serviceflow.clock import ManualClock
+from serviceflow.domain._events import AUDIT
 from serviceflow.errors import GuardrailViolation, NotAuthorized, ServiceflowError
-from serviceflow.events import AUDIT
-from serviceflow.store import CaseQuery, Store
+from serviceflow.eventlog._store import CaseQuery, Store
 
 __all__ = [
     "ENTRY_POINTS",
@@ -119,8 +119,11 @@ class World:
     @classmethod
     def build(cls, store: Store) -> World:
         """Open a desk on ``store`` and walk cases, an article, a problem and a cycle."""
-        from serviceflow import Improvement, Knowledge, Problems, ServiceDesk, Worker  # noqa: PLC0415
-        from serviceflow.kpi_sample import Kpi  # noqa: PLC0415
+        from serviceflow.analytics._kpi_sample import Kpi  # noqa: PLC0415
+        from serviceflow.desk import ServiceDesk, Worker  # noqa: PLC0415
+        from serviceflow.improvement import Improvement  # noqa: PLC0415
+        from serviceflow.knowledge import Knowledge  # noqa: PLC0415
+        from serviceflow.problems import Problems  # noqa: PLC0415
 
         clock = ManualClock(START)
         desk = ServiceDesk(store, clock=clock)
@@ -187,14 +190,14 @@ def _on(part: str, name: str) -> Callable[[World], Callable[..., Any]]:
 
 
 def _kpi() -> Any:
-    from serviceflow.kpi_sample import Kpi  # noqa: PLC0415
+    from serviceflow.analytics._kpi_sample import Kpi  # noqa: PLC0415
 
     return Kpi("resolution", statistic="mean")
 
 
 def _worker(world: World) -> Callable[..., Any]:
     """Make a worker and run one pass: the constructor's arguments are the entry point."""
-    from serviceflow import Worker  # noqa: PLC0415
+    from serviceflow.desk import Worker  # noqa: PLC0415
 
     def run(**kwargs: Any) -> Any:
         return Worker(**kwargs).run_once()
@@ -315,8 +318,6 @@ ENTRY_POINTS: tuple[Entry, ...] = (
     Entry("desk.tick", _desk("tick"), lambda w: {"now": LATER, "limit": 10}),
     Entry("desk.deliver", _desk("deliver"), lambda w: {"now": LATER, "limit": 10}),
     Entry("desk.reapply_policy", _desk("reapply_policy"), lambda w: {"policy": w.desk.policy}),
-    Entry("desk.problem_candidates", _desk("problem_candidates"), lambda w: {"min_cases": 3}),
-    Entry("desk.workarounds", _desk("workarounds"), lambda w: {"case_id": w.working}),
     Entry("desk.queue", _desk("queue"), lambda w: {"name": "default"}),
     Entry("desk.route", _desk("route"), lambda w: {"case_id": w.working}),
     Entry("desk.route_waiting", _desk("route_waiting"), lambda w: {}),

@@ -27,10 +27,10 @@ from typing import ClassVar, Generic, TypeVar
 from attrs import frozen
 
 from serviceflow.clock import ManualClock
-from serviceflow.desk import ServiceDesk
-from serviceflow.outbox import DeliveryReport, notifier_names
-from serviceflow.plugins import ENTRY_POINT_GROUP
-from serviceflow.policy import Policy
+from serviceflow.desk._desk import ServiceDesk
+from serviceflow.domain.policy._policy import Policy
+from serviceflow.eventlog._outbox import DeliveryReport, notifier_names
+from serviceflow.plugins._manager import ENTRY_POINT_GROUP
 from serviceflow.testing.policies import build_policy
 
 __all__ = [
@@ -58,7 +58,8 @@ S = TypeVar("S")
 _SCRIPT = """
 import json
 from datetime import UTC, datetime
-from serviceflow import ManualClock, ServiceDesk
+from serviceflow.clock import ManualClock
+from serviceflow.desk import ServiceDesk
 
 with ServiceDesk.open("memory://", clock=ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC))) as d:
     case = d.submit(requester="acme/jane@acme.test", channel="email", subject="Invoice")

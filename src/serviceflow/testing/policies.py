@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from serviceflow.core._toml import parse_toml
+from serviceflow.domain.policy._policy import Policy, load_policy
 from serviceflow.errors import PolicyError
-from serviceflow.policy import Policy, load_policy
-from serviceflow.toml_file import parse_toml
 
 
 def build_policy(overrides: str | Mapping[str, Any] | None = None, /, **sections: Any) -> Policy:

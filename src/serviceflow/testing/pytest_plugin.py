@@ -25,9 +25,9 @@ from pathlib import Path
 import pytest
 
 from serviceflow.clock import ManualClock
-from serviceflow.desk import ServiceDesk
+from serviceflow.desk._desk import ServiceDesk
+from serviceflow.domain.policy._policy import Policy
 from serviceflow.errors import StoreError
-from serviceflow.policy import Policy
 from serviceflow.testing.policies import build_policy
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

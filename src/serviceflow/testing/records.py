@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from serviceflow.store import CaseRow, EventRecord, OutboxRecord, StreamWrite, TimerRecord
+from serviceflow.eventlog._store import CaseRow, EventRecord, OutboxRecord, StreamWrite, TimerRecord
 
 DAY = datetime(2026, 1, 1, tzinfo=UTC)
 """The day every record of the conformance suite happens on (midnight UTC)."""

@@ -32,17 +32,17 @@ except ImportError as exc:  # pragma: no cover - exercised only without hypothes
 
 from attrs import frozen
 
-from serviceflow import commands as cmd
-from serviceflow.calendar import DAYS, BusinessCalendar, business_calendar
-from serviceflow.case import Case
 from serviceflow.clock import ManualClock
-from serviceflow.decide import decide
-from serviceflow.desk import ServiceDesk
+from serviceflow.core._calendar import DAYS, BusinessCalendar, business_calendar
+from serviceflow.desk._desk import ServiceDesk
+from serviceflow.domain import _commands as cmd
+from serviceflow.domain._case import Case
+from serviceflow.domain._events import Event
+from serviceflow.domain.policy._policy import Policy, default_policy, load_policy
+from serviceflow.domain.policy._sla import METRICS, TIME_KINDS
 from serviceflow.errors import ServiceflowError
-from serviceflow.events import Event
-from serviceflow.lifecycle import ALLOWED
-from serviceflow.policy import Policy, default_policy, load_policy
-from serviceflow.sla_policy import METRICS, TIME_KINDS
+from serviceflow.rules._decide import decide
+from serviceflow.rules._lifecycle import ALLOWED
 
 __all__ = [
     "CASE_ID",

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from serviceflow.chain import case_row
-from serviceflow.desk import ServiceDesk
-from serviceflow.serialization import GENESIS, chain_hash
+from serviceflow.desk._desk import ServiceDesk
+from serviceflow.domain._serialization import GENESIS, chain_hash
+from serviceflow.eventlog._chain import case_row
 
 Sql = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 """Run one statement (``?`` placeholders) and return its rows (``[]`` when it has none)."""

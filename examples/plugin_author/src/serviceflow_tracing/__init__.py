@@ -11,8 +11,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 
 from serviceflow import Notification, StoreError, hookimpl
-from serviceflow.plugins import plugin_manager
-from serviceflow.store import (
+from serviceflow.eventlog import (
     CaseQuery,
     CaseRow,
     CheckpointRecord,
@@ -24,6 +23,7 @@ from serviceflow.store import (
     StreamWrite,
     TimerRecord,
 )
+from serviceflow.plugins import plugin_manager
 
 log = logging.getLogger("serviceflow.tracing")
 PREFIX = "trace+"

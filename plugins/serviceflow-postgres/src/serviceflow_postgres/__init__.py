@@ -7,7 +7,7 @@ answers ``open_store`` for ``postgresql://`` and ``postgres://`` URLs.
 from __future__ import annotations
 
 from serviceflow import hookimpl
-from serviceflow.store import Store
+from serviceflow.eventlog import Store
 
 from serviceflow_postgres.address import SCHEMES, Address, parse_address, redact
 from serviceflow_postgres.migrations import MIGRATIONS, SCHEMA_VERSION, Migration

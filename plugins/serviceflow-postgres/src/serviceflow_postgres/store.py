@@ -30,7 +30,7 @@ from serviceflow.backends.sql import (
     row_update,
 )
 from serviceflow.errors import ConcurrencyConflict, NotFound, ServiceflowError, StoreError
-from serviceflow.store import (
+from serviceflow.eventlog import (
     CaseRow,
     CheckpointRecord,
     EventRecord,

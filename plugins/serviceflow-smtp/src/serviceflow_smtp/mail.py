@@ -16,8 +16,8 @@ from email.utils import format_datetime, parseaddr
 from string import Formatter, Template
 
 from attrs import frozen
-from serviceflow.messages import Notification
-from serviceflow.notifiers import notification_fields
+from serviceflow.domain import Notification
+from serviceflow.plugins import notification_fields
 
 VARIABLES: Mapping[str, str] = {
     "key": "the message's idempotency key",

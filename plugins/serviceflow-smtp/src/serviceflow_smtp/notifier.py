@@ -13,9 +13,9 @@ import ssl
 from collections.abc import Callable, Mapping
 from email.utils import parseaddr
 
+from serviceflow.domain import AUDIENCES, Notification
 from serviceflow.errors import ServiceflowError
-from serviceflow.hookspecs import hookimpl
-from serviceflow.messages import AUDIENCES, Notification
+from serviceflow.plugins.hookspecs import hookimpl
 
 from serviceflow_smtp.mail import ADDRESS, MailTemplates, compose
 from serviceflow_smtp.settings import SmtpSettings

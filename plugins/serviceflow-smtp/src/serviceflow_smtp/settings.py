@@ -8,8 +8,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from attrs import field, frozen
+from serviceflow.domain import AUDIENCES
 from serviceflow.errors import PluginError
-from serviceflow.messages import AUDIENCES
 
 from serviceflow_smtp.mail import ADDRESS, MailTemplates, address_of, reply_to_problem
 

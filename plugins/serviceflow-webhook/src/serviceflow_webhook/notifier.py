@@ -20,10 +20,10 @@ from urllib.parse import quote
 
 import httpx
 from serviceflow.clock import SystemClock
+from serviceflow.domain import Notification
 from serviceflow.errors import ServiceflowError
-from serviceflow.hookspecs import hookimpl
-from serviceflow.messages import Notification
-from serviceflow.notifiers import notification_fields
+from serviceflow.plugins import notification_fields
+from serviceflow.plugins.hookspecs import hookimpl
 
 from serviceflow_webhook.settings import WebhookSettings, redact
 from serviceflow_webhook.signature import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from serviceflow import hookimpl
 from serviceflow.backends.memory import MemoryStore
-from serviceflow.store import Store
+from serviceflow.eventlog import Store
 
 OPENED: list[str] = []
 

@@ -1,0 +1,46 @@
+"""``serviceflow improve``: the history of PDCA improvement cycles (``list``, ``show ID``).
+
+Registered by ``cli.py`` (``cli.add_command(improve)``); it opens the desk of the root
+group's ``--db``/``--policy`` the way every other command does.
+"""
+
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+
+from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.improvement._service import LIST_COLUMNS, Improvement, list_row, show_rows
+
+
+@click.group()
+def improve() -> None:
+    """PDCA improvement cycles: plan, do, check, act (see docs/improvement.md)."""
+
+
+@improve.command("list")
+@click.pass_context
+def list_cycles(ctx: click.Context) -> None:
+    """Every cycle: KPI, scope, baseline, target, result with its interval, version in force."""
+    with open_desk(ctx) as desk:
+        cycles = Improvement(desk).all()
+    if not cycles:
+        console.print("No improvement cycles yet.")
+        return
+    shown = table(*LIST_COLUMNS, title="Improvement cycles")
+    for cycle in cycles:
+        add_row(shown, *list_row(cycle))
+    console.print(shown)
+
+
+@improve.command("show")
+@click.argument("cycle_id")
+@click.pass_context
+def show_cycle(ctx: click.Context, cycle_id: str) -> None:
+    """One cycle: its plan, dry run, Do, Check (effect, interval, warnings) and decision."""
+    with open_desk(ctx) as desk:
+        cycle = Improvement(desk).get(cycle_id)
+    shown = table("field", "value", title=f"Improvement cycle {escape(cycle.id)}")
+    for name, value in show_rows(cycle):
+        add_row(shown, name, value)
+    console.print(shown)

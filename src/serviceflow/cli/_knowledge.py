@@ -1,0 +1,160 @@
+"""``serviceflow kb``: list, show and search knowledge articles; effectiveness; suggestions.
+
+A click group that ``serviceflow.cli`` adds to the ``serviceflow`` command. It opens the
+desk with the root command's ``--db`` and ``--policy`` and prints with the same tables
+(``cli_support``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.markup import escape
+
+from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.knowledge._service import Knowledge
+
+__all__ = ["kb"]
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+@click.group()
+def kb() -> None:
+    """The knowledge base: articles, search, effectiveness, what to write next."""
+
+
+@kb.command("list")
+@click.option("--state", "states", multiple=True, help="Only articles in these states.")
+@click.pass_context
+def list_articles(ctx: click.Context, states: tuple[str, ...]) -> None:
+    """List articles by id."""
+
+    with open_desk(ctx) as desk:
+        listing = table("id", "state", "version", "category", "owner", "title")
+        for article in Knowledge(desk).all():
+            if states and article.state not in states:
+                continue
+            add_row(
+                listing,
+                article.id,
+                article.state,
+                article.version,
+                article.category,
+                article.owner,
+                article.title,
+            )
+    console.print(listing)
+
+
+@kb.command("show")
+@click.argument("article_id")
+@click.option("--locale", help="The locale to show (default: the article's).")
+@click.pass_context
+def show(ctx: click.Context, article_id: str, locale: str | None) -> None:
+    """Show an article: its facts and its published text (or its draft)."""
+
+    with open_desk(ctx) as desk:
+        article = Knowledge(desk).get(article_id)
+    revision = article.published or article.draft
+    facts = table("field", "value", show_header=False, title=f"Article {article.id}")
+    due = article.review_due_at
+    for name, value in (
+        ("state", article.state),
+        ("version", article.version),
+        ("owner", article.owner),
+        ("category", article.category),
+        ("locales", ", ".join(sorted(revision.texts)) if revision else "-"),
+        ("review due", f"{due:%Y-%m-%d %H:%M}" if due else "-"),
+        ("used in cases", len(article.uses)),
+        ("feedback", f"{article.helpful} helpful, {article.not_helpful} not"),
+    ):
+        add_row(facts, name, value)
+    console.print(facts)
+    shown = locale or article.default_locale
+    text = revision.texts.get(shown) if revision else None
+    if text is None:
+        raise click.ClickException(f"article {article.id} has no text in locale {shown!r}")
+    label = "published" if article.published else "draft"
+    console.print(f"\n[bold]{escape(text.title)}[/] [dim]({label}, {shown})[/]\n")
+    console.print(escape(text.body))
+
+
+@kb.command("search")
+@click.argument("query")
+@click.option("--locale", help="Search only this locale's texts.")
+@click.option("--limit", type=int, default=10, show_default=True)
+@click.pass_context
+def search(ctx: click.Context, query: str, locale: str | None, limit: int) -> None:
+    """Search published articles, best first."""
+
+    with open_desk(ctx) as desk:
+        hits = Knowledge(desk).search(query, locale=locale, limit=limit)
+    if not hits:
+        console.print("No article matches.")
+        return
+    found = table("id", "version", "locale", "score", "title")
+    for hit in hits:
+        add_row(found, hit.article_id, hit.version, hit.locale, f"{hit.score:.2f}", hit.title)
+    console.print(found)
+
+
+@kb.command("effectiveness")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def effectiveness(ctx: click.Context, as_json: bool) -> None:
+    """How well each article helps: linked cases, resolution and reopen rates, feedback."""
+
+    with open_desk(ctx) as desk:
+        reports = Knowledge(desk).effectiveness()
+    if as_json:
+        rows = [
+            {
+                "article": r.article_id,
+                "state": r.state,
+                "cases": r.cases,
+                "resolution_rate": r.resolution_rate,
+                "reopen_rate": r.reopen_rate,
+                "helpful": r.helpful,
+                "not_helpful": r.not_helpful,
+                "flags": list(r.flags),
+            }
+            for r in reports
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    shown = table("id", "state", "cases", "resolved", "reopened", "feedback", "flags")
+    for r in reports:
+        add_row(
+            shown,
+            r.article_id,
+            r.state,
+            r.cases,
+            _rate(r.resolution_rate),
+            _rate(r.reopen_rate),
+            f"{r.helpful}+ / {r.not_helpful}-",
+            ", ".join(r.flags) or "-",
+        )
+    console.print(shown)
+
+
+@kb.command("suggestions")
+@click.option("--times", type=int, default=3, show_default=True, help="How many repeats.")
+@click.pass_context
+def suggestions(ctx: click.Context, times: int) -> None:
+    """Resolutions that keep coming back without an article: write them down."""
+
+    with open_desk(ctx) as desk:
+        found = Knowledge(desk).suggestions(times=times)
+    if not found:
+        console.print("Nothing heard often enough yet.")
+        return
+    shown = table("write", "category", "cases", "terms", "resolution")
+    for s in found:
+        add_row(
+            shown, s.kind, s.category or "-", ", ".join(s.cases), " ".join(s.terms), s.resolution
+        )
+    console.print(shown)

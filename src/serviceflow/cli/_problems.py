@@ -1,0 +1,112 @@
+"""The ``serviceflow problem`` commands: list problems, show one, find candidates.
+
+Needs the ``cli`` extra; ``serviceflow.cli`` adds the ``problem`` group to its command.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from rich.markup import escape
+
+from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.problems._service import Problems
+from serviceflow.rules._fingerprint import SIMILAR
+
+__all__ = ["problem"]
+
+
+@click.group()
+def problem() -> None:
+    """Problem management: recurring incidents, root causes, known errors."""
+
+
+@problem.command("list")
+@click.option("--all", "everything", is_flag=True, help="Include closed problems.")
+@click.pass_context
+def list_problems(ctx: click.Context, everything: bool) -> None:
+    """List problems, oldest first (open ones unless --all)."""
+    with open_desk(ctx) as desk:
+        listing = table("id", "state", "cases", "known error", "recurrences", "title")
+        for found in Problems(desk).all():
+            if found.is_open or everything:
+                add_row(
+                    listing,
+                    found.id,
+                    found.state,
+                    len(found.case_ids),
+                    "yes" if found.known_error else "",
+                    len(found.recurrences),
+                    found.title,
+                )
+        console.print(listing)
+
+
+@problem.command()
+@click.argument("problem_id")
+@click.pass_context
+def show(ctx: click.Context, problem_id: str) -> None:
+    """Show a problem: its definition, fingerprint, incidents, known error and every step."""
+    with open_desk(ctx) as desk:
+        found = Problems(desk).get(problem_id)
+        console.print(f"[bold]{escape(found.id)}[/] {escape(found.title)} [cyan]{found.state}[/]")
+        console.print(escape(found.statement))
+        print_ = found.fingerprint
+        console.print(
+            f"fingerprint: category {escape(str(print_.category))}, "
+            f"item {escape(str(print_.item))}, terms {escape(', '.join(sorted(print_.terms)))}"
+        )
+        console.print(f"incidents: {escape(', '.join(found.case_ids) or 'none')}")
+        if found.root_cause:
+            console.print(f"root cause: {escape(found.root_cause)}")
+        if found.known_error:
+            known = found.known_error
+            console.print(
+                f"known error: {escape(known.error)}; workaround: {escape(known.workaround)}"
+            )
+        if found.quiet_until is not None:
+            console.print(f"monitoring until {found.quiet_until:%Y-%m-%d %H:%M} UTC")
+        steps = table("at", "step", "by", "what", "evidence", title="Steps")
+        for step in found.steps:
+            add_row(
+                steps, f"{step.at:%Y-%m-%d %H:%M}", step.step, step.by, step.what, step.evidence
+            )
+        console.print(steps)
+
+
+@problem.command()
+@click.option("--days", default=30, show_default=True, help="Look back this many days.")
+@click.option("--min-cases", default=3, show_default=True, help="Smallest group to report.")
+@click.option("--threshold", default=SIMILAR, show_default=True, help="Similarity needed (0 to 1).")
+@click.pass_context
+def candidates(ctx: click.Context, days: int, min_cases: int, threshold: float) -> None:
+    """Groups of similar recent incidents not yet linked to nor like an open problem, then
+    the recent incidents that match an open problem but are not linked to it."""
+    with open_desk(ctx) as desk:
+        problems = Problems(desk)
+        window = timedelta(days=days)
+        found = problems.candidates(window=window, min_cases=min_cases, threshold=threshold)
+        unlinked = problems.unlinked(window=window, threshold=threshold)
+        listing = table("#", "cases", "category", "item", "terms", "first", "last", "cohesion")
+        for number, candidate in enumerate(found, 1):
+            print_ = candidate.fingerprint
+            add_row(
+                listing,
+                number,
+                ", ".join(candidate.case_ids),
+                print_.category or "",
+                print_.item or "",
+                " ".join(sorted(print_.terms)),
+                f"{candidate.first_at:%Y-%m-%d}",
+                f"{candidate.last_at:%Y-%m-%d}",
+                f"{candidate.cohesion:.2f}",
+            )
+        console.print(listing)
+        if not found:
+            console.print("No recurring incidents found.")
+        for match in unlinked:
+            console.print(
+                f"{escape(match.advice)} ({escape(match.title)}): "
+                f"{escape(', '.join(match.case_ids))}"
+            )

@@ -1,0 +1,131 @@
+"""``serviceflow staff FORECAST``: agents per hour (or interval) and a summary per queue.
+
+Registered by ``cli.py`` (``cli.add_command(staff)``). It reads a forecast file only; it
+never opens a desk, so ``--db`` and ``--policy`` do not matter to it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import click
+
+from serviceflow.capacity._staffing import (
+    INTERVAL_COLUMNS,
+    StaffingPlan,
+    interval_records,
+    load_forecast,
+    period_rows,
+    plan_staffing,
+    plan_summary,
+)
+from serviceflow.cli._support import add_row, console, table
+from serviceflow.errors import ValidationError
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def _whole_percent(share: float) -> str:
+    return f"{share * 100:.4g}%"
+
+
+def _summary_table(plan: StaffingPlan) -> None:
+    shown = table(
+        "queue",
+        "target",
+        "occ cap / shrink",
+        "calls",
+        "peak",
+        "peak at",
+        "agent-h",
+        "occ",
+        "lowest SL",
+        title="Summary per queue (peak and agent-hours are rostered, after shrinkage)",
+    )
+    for q in plan.queues:
+        t = q.target
+        target = f"{_whole_percent(t.service_level)}/{t.answer_seconds:g}s"
+        if t.max_asa_seconds is not None:
+            target += f" ASA≤{t.max_asa_seconds:g}s"
+        lowest = min((a.performance.service_level for a in q.intervals), default=1.0)
+        add_row(
+            shown,
+            f"{q.name} ({q.channel})",
+            target,
+            f"{_whole_percent(t.max_occupancy)} / {_whole_percent(t.shrinkage)}",
+            f"{q.arrivals:,.0f}",
+            q.peak,
+            plan.label(q.peak_interval),
+            f"{q.agent_hours:,.0f}",
+            _percent(q.occupancy),
+            _percent(lowest),
+        )
+    add_row(
+        shown,
+        "all queues",
+        "",
+        "",
+        f"{sum(q.arrivals for q in plan.queues):,.0f}",
+        plan.peak,
+        plan.label(plan.peak_interval),
+        f"{plan.agent_hours:,.0f}",
+        "",
+        "",
+    )
+    console.print(shown)
+
+
+def _agents_table(plan: StaffingPlan, *, hourly: bool) -> None:
+    names = [q.name for q in plan.queues]
+    what = "hour (peak interval of the hour)" if hourly else "interval"
+    shown = table("start", *names, "total", title=f"Rostered agents per {what}")
+    for row in period_rows(plan, hourly=hourly):
+        total = f"{row.total} ← peak" if row.holds(plan.peak_interval) else str(row.total)
+        add_row(shown, row.label, *row.agents, total)
+    console.print(shown)
+
+
+def _write_csv(path: Path, records: list[dict[str, object]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=INTERVAL_COLUMNS)
+        writer.writeheader()
+        writer.writerows(records)
+
+
+@click.command("staff")
+@click.argument("forecast", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--interval-table", is_flag=True, help="One row per interval instead of one per hour."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON instead of tables.")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write every queue and interval with all Erlang C figures to this CSV file.",
+)
+def staff(forecast: Path, interval_table: bool, as_json: bool, csv_path: Path | None) -> None:
+    """Agents needed per interval from a demand forecast (Erlang C; see docs/capacity.md)."""
+    if csv_path is not None and not csv_path.parent.is_dir():
+        raise click.BadParameter(
+            f"folder {csv_path.parent} does not exist (for {csv_path})", param_hint="'--csv'"
+        )
+    try:
+        loaded = load_forecast(forecast)
+    except ValidationError as exc:
+        raise click.ClickException(str(exc)) from None
+    plan = plan_staffing(loaded)
+    if csv_path is not None:
+        _write_csv(csv_path, interval_records(plan, loaded))
+    if as_json:
+        data = plan_summary(plan)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    _agents_table(plan, hourly=not interval_table)
+    _summary_table(plan)
+    if csv_path is not None:
+        console.print(f"Wrote {len(plan.queues) * len(plan.totals)} rows to {csv_path}.")

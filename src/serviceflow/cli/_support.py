@@ -1,0 +1,94 @@
+"""What every ``serviceflow`` command shares: the consoles, tables, and the desk of ``--db``.
+
+Needs the ``cli`` extra (click and rich); ``serviceflow.cli`` and the command groups of
+their own modules (``cli_improve``, ``cli_knowledge``, ``cli_problems``) import it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from serviceflow.analytics._metrics import KpiReport
+from serviceflow.analytics._report import Table as KpiTable
+from serviceflow.analytics._report import format_cell, headline, tables
+from serviceflow.desk._desk import ServiceDesk
+from serviceflow.domain.policy._policy import Policy, load_policy
+
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+_NO_WRAP = frozenset({"id", "state", "priority", "#", "cases"})
+
+
+def table(*columns: str, title: str | None = None, show_header: bool = True) -> Table:
+    """A table whose cells fold rather than truncate: ids and messages stay whole."""
+    made = Table(title=escape(title) if title else None, show_header=show_header)
+    for column in columns:
+        made.add_column(column, overflow="fold", no_wrap=column in _NO_WRAP)
+    return made
+
+
+def add_row(into: Table, *cells: object) -> None:
+    """Add user data as plain text: a subject like '[/x]' is text, not markup."""
+    into.add_row(*(escape(str(cell)) for cell in cells))
+
+
+def store_url(db: str) -> str:
+    """A ``--db`` value as a store URL: URLs pass through, paths become SQLite files."""
+    return db if "://" in db else f"sqlite:///{db}"
+
+
+def open_desk(ctx: click.Context, *, existing: bool = True, quiet: bool = True) -> ServiceDesk:
+    """The desk of ``--db``. Commands that only read refuse to create a new file and stay
+    quiet about a policy change (they write nothing it could affect)."""
+    if quiet:
+        logging.getLogger("serviceflow.desk").setLevel(logging.ERROR)
+    options = ctx.find_root().params
+    db = options["db"]
+    if existing and "://" not in db and not Path(db).exists():
+        raise click.ClickException(f"no database at {db} (run `serviceflow demo` or pass --db)")
+    path = options["policy"]
+    policy: Policy | None = load_policy(Path(path)) if path else None
+    return ServiceDesk.open(store_url(db), policy=policy)
+
+
+def print_kpis(found: KpiReport, policy: Policy) -> None:
+    """A KPI report as ``serviceflow report`` prints it: the period, the headline numbers,
+    then every table that has rows."""
+    sliced = f", by {found.by}" if found.by else ""
+    since = f"{found.start:%Y-%m-%d %H:%M}" if found.start is not None else "the first case"
+    console.print(f"[bold]KPIs[/] {since} to {found.end:%Y-%m-%d %H:%M} UTC{escape(sliced)}")
+    console.print(
+        " · ".join(
+            f"{f.label} [bold]{escape(f.text())}[/] ({escape(f.detail)})"
+            for f in headline(found.overall)
+        )
+    )
+    for shown in tables(found, policy):
+        if shown.rows and shown.name != "volume":
+            _print_kpi_table(shown)
+    if not found.overall.cases:
+        console.print("No case in this period; pass --from to look further back.")
+
+
+def _print_kpi_table(shown: KpiTable) -> None:
+    """A KPI table with numbers right-aligned, durations and rates readable."""
+    out = Table(title=escape(shown.title), title_justify="left")
+    for column in shown.columns:
+        out.add_column(
+            escape(column.label),
+            justify="left" if column.kind == "text" else "right",
+            overflow="fold",
+        )
+    for row in shown.rows:
+        cells = zip(row, shown.columns, strict=True)
+        out.add_row(*(escape(format_cell(value, c.kind)) for value, c in cells))
+    console.print(out)
+    if shown.note:
+        console.print(f"[dim]{escape(shown.note)}[/]")

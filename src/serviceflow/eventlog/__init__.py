@@ -1,0 +1,113 @@
+"""The event log: the store contract, the hash chain and checkpoints, the
+audit and policy streams, the transactional outbox and the events a tick records.
+"""
+
+from __future__ import annotations
+
+from serviceflow.eventlog._audit import audit_stream, read, refusal
+from serviceflow.eventlog._chain import case_row, chain_records, next_records, next_write
+from serviceflow.eventlog._checkpoint import (
+    CHAIN,
+    Finding,
+    Root,
+    chain_problems,
+    checkpoint_hash,
+    compare_heads,
+    heads_root,
+    next_checkpoint,
+    prefix_problem,
+)
+from serviceflow.eventlog._checkpointing import CheckpointReport, check, write
+from serviceflow.eventlog._firing import SLA_ACTOR, Firing, firing_order, timer_event
+from serviceflow.eventlog._outbox import (
+    DEFAULT_LEASE,
+    DeliveryReport,
+    Outbox,
+    OutboxMessage,
+    check_lease,
+    decode_notification,
+    encode_notification,
+    lease_end,
+    notifier_names,
+    outbox_records,
+)
+from serviceflow.eventlog._policy_log import (
+    history,
+    newest_named,
+    policy_in_force,
+    record_first,
+    stored_policy,
+    version_in_force,
+)
+from serviceflow.eventlog._store import (
+    INDEXED_COLUMNS,
+    OUTBOX_STATUSES,
+    CaseQuery,
+    CaseRow,
+    CheckpointRecord,
+    EventRecord,
+    FactsRecord,
+    HeadRecord,
+    OutboxRecord,
+    Store,
+    StreamWrite,
+    TimerRecord,
+    outbox_clash,
+    prefix_end,
+)
+
+__all__ = [
+    "CHAIN",
+    "DEFAULT_LEASE",
+    "INDEXED_COLUMNS",
+    "OUTBOX_STATUSES",
+    "SLA_ACTOR",
+    "CaseQuery",
+    "CaseRow",
+    "CheckpointRecord",
+    "CheckpointReport",
+    "DeliveryReport",
+    "EventRecord",
+    "FactsRecord",
+    "Finding",
+    "Firing",
+    "HeadRecord",
+    "Outbox",
+    "OutboxMessage",
+    "OutboxRecord",
+    "Root",
+    "Store",
+    "StreamWrite",
+    "TimerRecord",
+    "audit_stream",
+    "case_row",
+    "chain_problems",
+    "chain_records",
+    "check",
+    "check_lease",
+    "checkpoint_hash",
+    "compare_heads",
+    "decode_notification",
+    "encode_notification",
+    "firing_order",
+    "heads_root",
+    "history",
+    "lease_end",
+    "newest_named",
+    "next_checkpoint",
+    "next_records",
+    "next_write",
+    "notifier_names",
+    "outbox_clash",
+    "outbox_records",
+    "policy_in_force",
+    "prefix_end",
+    "prefix_problem",
+    "read",
+    "record_first",
+    "refusal",
+    "stored_policy",
+    "timer_event",
+    "version_in_force",
+    "write",
+]

@@ -1,0 +1,362 @@
+"""How a CSV event log maps onto serviceflow: the import mapping (TOML) and its checks.
+
+A mapping names the file's columns (case id, time, state, priority, assignee, ...), how to
+read them (delimiter, encoding, null markers, timestamp format, time zone), and tables that
+turn the log's values into ours (``"3 - Moderate"`` → ``medium``, ``"Closed"`` → ``closed``).
+Built-in mappings live in ``serviceflow/mappings/`` and are found by name
+(``load_mapping("servicenow")``). See ``docs/import.md`` for every key.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from attrs import field, fields, frozen
+
+from serviceflow.core._convert import structure_checked
+from serviceflow.core._readonly import ReadOnlyMap, freeze_nested, read_only
+from serviceflow.core._toml import load_toml, parse_toml
+from serviceflow.domain._states import MERGED, STATES
+from serviceflow.domain.policy._policy import Policy
+from serviceflow.domain.policy._sla import METRICS, RESOLUTION
+from serviceflow.errors import ValidationError
+
+__all__ = [
+    "BREACHED",
+    "ISO",
+    "MET",
+    "SKIP",
+    "TARGET_STATES",
+    "VALUE_KEYS",
+    "ActorPrefixes",
+    "Columns",
+    "Defaults",
+    "ImportMapping",
+    "ImportOptions",
+    "SourceFormat",
+    "builtin_mappings",
+    "check_against_policy",
+    "load_mapping",
+    "vocabulary",
+]
+
+SKIP = "skip"
+"""A state value mapped to ``skip``: its rows are left out (counted, not an anomaly)."""
+MET = "met"
+BREACHED = "breached"
+ISO = "iso"
+"""The timestamp format that reads ISO 8601 (``2016-02-29T01:16``, with or without offset)."""
+
+TARGET_STATES: tuple[str, ...] = tuple(s for s in STATES if s != MERGED)
+"""Lifecycle states a row's state may map to (a merge needs a target the log cannot name)."""
+
+VALUE_KEYS: tuple[str, ...] = (
+    "state",
+    "priority",
+    "impact",
+    "urgency",
+    "channel",
+    "category",
+    "kind",
+    "tier",
+    "made_sla",
+    "team",
+    "resolution",
+)
+"""Columns that may have a ``[values.<key>]`` table."""
+
+_MAPPINGS = "mappings"
+
+
+@frozen(kw_only=True)
+class SourceFormat:
+    """``[source]``: what the file is and how to read it."""
+
+    name: str
+    """The mapping's name; imported events are marked ``<name>:<file>:<line>``."""
+    delimiter: str = ","
+    encoding: str = "utf-8-sig"
+    null: tuple[str, ...] = ("",)
+    """Values that mean "empty" (ServiceNow writes ``?``)."""
+    timestamp: str = ISO
+    """A ``strptime`` format (``%d/%m/%Y %H:%M``) or ``iso``."""
+    timezone: str = "UTC"
+    """The zone of times written without an offset; every instant is stored in UTC."""
+
+
+@frozen(kw_only=True)
+class Columns:
+    """``[columns]``: which column of the file holds each fact (only the first three are
+    required)."""
+
+    case_id: str
+    at: str
+    state: str
+    opened_at: str | None = None
+    opened_by: str | None = None
+    by: str | None = None
+    requester: str | None = None
+    channel: str | None = None
+    subject: str | None = None
+    description: str | None = None
+    tier: str | None = None
+    category: str | None = None
+    kind: str | None = None
+    priority: str | None = None
+    impact: str | None = None
+    urgency: str | None = None
+    assignee: str | None = None
+    team: str | None = None
+    reopen_count: str | None = None
+    made_sla: str | None = None
+    resolution: str | None = None
+    fields: Mapping[str, str] = field(factory=ReadOnlyMap, converter=read_only)
+    """Extra columns kept in the case's ``fields`` (our name → column), from its first row."""
+
+    def named(self) -> dict[str, str]:
+        """Every mapped key and its column (``fields`` excluded)."""
+        named = ((key, getattr(self, key)) for key in _COLUMN_KEYS if key != "fields")
+        return {key: column for key, column in named if column is not None}
+
+
+@frozen(kw_only=True)
+class Defaults:
+    """``[defaults]``: values for facts the file does not give (or leaves empty)."""
+
+    requester: str | None = None
+    channel: str | None = None
+    tier: str | None = None
+    """``None``: the policy's tier for the requester's group (its default tier)."""
+    kind: str | None = None
+    actor: str | None = None
+    """Who acted when the ``by`` column is empty or unmapped (default ``import:<name>``)."""
+
+
+@frozen(kw_only=True)
+class ActorPrefixes:
+    """``[actors]``: prefixes that turn the log's names into actors (``agent:``)."""
+
+    by: str = ""
+    assignee: str = ""
+    team: str = ""
+
+
+@frozen(kw_only=True)
+class ImportOptions:
+    """``[options]``: how facts the lifecycle has no column for are recorded."""
+
+    team_owns_unassigned: bool = False
+    """When the assignee is empty, the team owns the case (assignee ``<team prefix><team>``)."""
+    sla_metric: str = RESOLUTION
+    """The SLA metric a ``made_sla`` breach is recorded against."""
+
+
+@frozen(kw_only=True)
+class ImportMapping:
+    """A whole mapping file."""
+
+    source: SourceFormat
+    columns: Columns
+    values: Mapping[str, Mapping[str, str]] = field(factory=ReadOnlyMap, converter=freeze_nested)
+    defaults: Defaults = Defaults()
+    actors: ActorPrefixes = ActorPrefixes()
+    options: ImportOptions = ImportOptions()
+
+    @property
+    def name(self) -> str:
+        """The mapping's name (``[source] name``)."""
+        return self.source.name
+
+    @property
+    def actor(self) -> str:
+        """Who acted when the log does not say."""
+        return self.defaults.actor or f"import:{self.name}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone of naive times in the file."""
+        return ZoneInfo(self.source.timezone)
+
+
+_COLUMN_KEYS: tuple[str, ...] = tuple(a.name for a in fields(Columns))
+
+
+def builtin_mappings() -> tuple[str, ...]:
+    """The names of the mappings shipped with serviceflow."""
+    folder = resources.files("serviceflow.importing").joinpath(_MAPPINGS)
+    return tuple(
+        sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    )
+
+
+def load_mapping(source: str | Path | Mapping[str, Any]) -> ImportMapping:
+    """A mapping from a built-in name (``"servicenow"``), a TOML file, or a mapping.
+
+    Every problem is reported at once, each with its path, in one ``ValidationError``.
+    """
+    if isinstance(source, Mapping):
+        return _from_mapping(source, where="import mapping")
+    if not isinstance(source, str | Path):
+        raise ValidationError(
+            "cannot load an import mapping",
+            [f"expected a name, a file path or a mapping, got {type(source).__name__}"],
+        )
+    data, where = _read(source)
+    return _from_mapping(data, where=f"import mapping {where}")
+
+
+def _read(source: str | Path) -> tuple[dict[str, Any], str]:
+    path = Path(source)
+    if isinstance(source, str) and re.fullmatch(r"[A-Za-z0-9_-]+", source) and not path.exists():
+        resource = resources.files("serviceflow.importing").joinpath(_MAPPINGS, f"{source}.toml")
+        if not resource.is_file():
+            raise ValidationError(
+                f"no import mapping named {source!r}",
+                [f"built in: {', '.join(builtin_mappings())}; or pass the path of a TOML file"],
+            )
+        where = repr(source)
+        text = resource.read_text("utf-8")
+        return parse_toml(text, f"import mapping {where} is not valid TOML"), where
+    return load_toml(path, "import mapping"), str(path)
+
+
+def _from_mapping(data: Mapping[str, Any], where: str) -> ImportMapping:
+    mapping = structure_checked(data, ImportMapping, what=f"{where} is invalid")
+    problems = list(_problems(mapping))
+    if problems:
+        raise ValidationError(f"{where} is invalid", problems)
+    return mapping
+
+
+def _problems(mapping: ImportMapping) -> Iterator[str]:
+    """What types cannot say: known states and zones, tables for mapped columns only."""
+    src = mapping.source
+    if not src.name.strip():
+        yield "$.source.name: required: a short name marks every imported event"
+    elif not re.fullmatch(r"[A-Za-z0-9_.-]+", src.name):
+        yield f"$.source.name: use letters, digits, '.', '_' or '-', got {src.name!r}"
+    if len(src.delimiter) != 1:
+        yield f"$.source.delimiter: expected one character, got {src.delimiter!r}"
+    try:
+        codecs.lookup(src.encoding)
+    except LookupError:
+        yield f"$.source.encoding: unknown encoding {src.encoding!r}"
+    if src.timestamp != ISO and "%" not in src.timestamp:
+        yield (
+            f"$.source.timestamp: expected 'iso' or a strptime format like "
+            f"'%d/%m/%Y %H:%M', got {src.timestamp!r}"
+        )
+    try:
+        ZoneInfo(src.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        yield f"$.source.timezone: unknown time zone {src.timezone!r} (e.g. 'UTC', 'Europe/Lisbon')"
+    yield from _column_problems(mapping)
+    yield from _value_problems(mapping)
+    if mapping.defaults.actor is not None and not mapping.defaults.actor.strip():
+        yield "$.defaults.actor: must not be blank"
+    if mapping.options.sla_metric not in METRICS:
+        yield (
+            f"$.options.sla_metric: expected one of {', '.join(METRICS)}, "
+            f"got {mapping.options.sla_metric!r}"
+        )
+    if mapping.options.team_owns_unassigned and mapping.columns.team is None:
+        yield "$.options.team_owns_unassigned: needs $.columns.team"
+
+
+def _column_problems(mapping: ImportMapping) -> Iterator[str]:
+    columns, defaults = mapping.columns, mapping.defaults
+    for key, column in columns.named().items():
+        if not column.strip():
+            yield f"$.columns.{key}: must name a column"
+    for name, column in columns.fields.items():
+        if not column.strip():
+            yield f"{_key_path('$.columns.fields', name)}: must name a column"
+    if columns.requester is None and defaults.requester is None:
+        yield "$.columns.requester: required, or give $.defaults.requester"
+    if columns.channel is None and defaults.channel is None:
+        yield "$.columns.channel: required, or give $.defaults.channel"
+    if columns.category is not None and columns.kind is None and defaults.kind is None:
+        yield (
+            "$.defaults.kind: required when $.columns.category is mapped and $.columns.kind is not"
+        )
+
+
+def _value_problems(mapping: ImportMapping) -> Iterator[str]:
+    mapped = mapping.columns.named()
+    for key in mapping.values:
+        if key not in VALUE_KEYS:
+            yield f"$.values.{key}: unknown column key (tables are for {', '.join(VALUE_KEYS)})"
+        elif key not in mapped:
+            yield f"$.values.{key}: $.columns.{key} is not mapped"
+    states = mapping.values.get("state")
+    if states is None:
+        yield (
+            "$.values.state: required: map every state of the log to a lifecycle state "
+            f"({', '.join(TARGET_STATES)}) or 'skip'"
+        )
+    else:
+        allowed = (*TARGET_STATES, SKIP)
+        for raw, ours in states.items():
+            if ours not in allowed:
+                yield (
+                    f"{_key_path('$.values.state', raw)}: expected one of "
+                    f"{', '.join(allowed)}, got {ours!r}"
+                )
+    for raw, ours in mapping.values.get("made_sla", {}).items():
+        if ours not in (MET, BREACHED):
+            yield f"{_key_path('$.values.made_sla', raw)}: expected met or breached, got {ours!r}"
+
+
+def vocabulary(policy: Policy) -> dict[str, tuple[str, ...]]:
+    """The values the desk's policy knows for each column key that must use its names."""
+    return {
+        "priority": policy.priority.names,
+        "impact": policy.priority.impacts,
+        "urgency": policy.priority.urgencies,
+        "channel": policy.channels,
+        "kind": policy.kinds,
+        "tier": tuple(t.name for t in policy.tiers),
+        "made_sla": (MET, BREACHED),
+    }
+
+
+def check_against_policy(mapping: ImportMapping, policy: Policy) -> None:
+    """Refuse a mapping whose values the desk's policy does not know (priorities, channels,
+    impacts, urgencies, kinds, tiers), listing each with its path."""
+    known = vocabulary(policy)
+    problems: list[str] = []
+    for key, names in known.items():
+        for raw, ours in mapping.values.get(key, {}).items():
+            if ours not in names:
+                problems.append(
+                    f"{_key_path(f'$.values.{key}', raw)}: {ours!r} is not a {key} of the "
+                    f"policy (expected one of {', '.join(names)})"
+                )
+    defaults = mapping.defaults
+    for key, value in (
+        ("channel", defaults.channel),
+        ("tier", defaults.tier),
+        ("kind", defaults.kind),
+    ):
+        if value is not None and value not in known[key]:
+            problems.append(
+                f"$.defaults.{key}: {value!r} is not a {key} of the policy "
+                f"(expected one of {', '.join(known[key])})"
+            )
+    if problems:
+        raise ValidationError(
+            f"import mapping {mapping.name!r} does not fit the policy {policy.name!r} "
+            f"(version {policy.version})",
+            problems,
+        )
+
+
+def _key_path(base: str, key: str) -> str:
+    """``$.values.state.New``, or ``$.values.state['Awaiting User Info']`` for other keys."""
+    return f"{base}.{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else f"{base}[{key!r}]"
