@@ -23,7 +23,8 @@ from collections.abc import Callable
 from report import Row, machine, print_table, section
 
 from serviceflow.capacity._erlang import StaffingTarget
-from serviceflow.capacity._staffing import Forecast, QueueForecast, plan_staffing
+from serviceflow.capacity._forecast import Forecast, QueueForecast
+from serviceflow.capacity._staffing import plan_staffing
 
 INTERVALS_PER_DAY = 96
 DAYS = 7

@@ -22,7 +22,7 @@ import psutil
 from report import Row, machine, print_table, section
 
 from serviceflow import Case, ManualClock, ServiceDesk, default_policy
-from serviceflow.backends.sqlite import _SCHEMA_4
+from serviceflow.backends._sqlite_schema import SCHEMA_4
 from serviceflow.rules._lifecycle import CLOSED, MACHINE, STATES, Subject
 
 START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
@@ -191,11 +191,11 @@ def _memory_cases(cases: int) -> Callable[[], None]:
 
 def _events_ddl() -> str:
     """The store's own ``CREATE TABLE events`` statement, read from its schema at runtime."""
-    for statement in _SCHEMA_4.split(";"):
+    for statement in SCHEMA_4.split(";"):
         text = statement.strip()
         if text.startswith("CREATE TABLE IF NOT EXISTS events"):
             return text
-    raise RuntimeError("serviceflow.backends.sqlite._SCHEMA_4 has no events table")
+    raise RuntimeError("serviceflow.backends._sqlite_schema.SCHEMA_4 has no events table")
 
 
 def _raw_rows(count: int) -> list[tuple[str, int, str, str, str, str, str]]:

@@ -44,7 +44,7 @@ from report import Row, machine, print_table, section
 
 from serviceflow import ManualClock, Policy, ServiceDesk, load_policy
 from serviceflow.core._ids import new_case_id
-from serviceflow.desk._desk import RecordedEvent
+from serviceflow.desk._tick import RecordedEvent
 from serviceflow.domain._serialization import GENESIS, chain_hash
 
 WORKDAYS = ("mon", "tue", "wed", "thu", "fri")

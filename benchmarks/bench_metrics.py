@@ -42,7 +42,8 @@ from typing import Any
 from report import Row, machine, print_table, section
 
 from serviceflow import Policy, ServiceDesk, load_policy
-from serviceflow.analytics._metrics import compute_kpis, decoded, kpis
+from serviceflow.analytics._case_summary import decoded
+from serviceflow.analytics._metrics import compute_kpis, kpis
 from serviceflow.backends.sqlite import SQLiteStore
 from serviceflow.domain import _events as ev
 from serviceflow.domain._serialization import GENESIS, chain_hash, decode_stored, encode_event, iso

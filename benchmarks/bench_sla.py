@@ -21,7 +21,7 @@ from report import Row, machine, print_table, section
 
 from serviceflow import ManualClock, Policy, ServiceDesk, load_policy
 from serviceflow.core._calendar import BusinessCalendar, business_calendar
-from serviceflow.desk._desk import RecordedEvent
+from serviceflow.desk._tick import RecordedEvent
 
 WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
 HOURS = ["09:00-12:30", "13:30-18:00"]

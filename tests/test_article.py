@@ -16,35 +16,39 @@ from serviceflow.errors import (
     ValidationError,
 )
 from serviceflow.knowledge._article import (
-    ALLOWED,
-    DESTINATIONS,
     DRAFT,
     IN_REVIEW,
-    MACHINE,
     MAX_REVIEW_EVERY,
     PUBLISHED,
     RETIRED,
     REVIEW_DUE,
     STATES,
-    Approve,
     Article,
+    linked_cases,
+)
+from serviceflow.knowledge._decide import (
+    Approve,
     ArticleCommand,
     Draft,
     Edit,
     GiveFeedback,
-    InvalidArticleTransition,
     Link,
     MarkReviewDue,
     Reject,
     Retire,
     Submit,
     decide,
-    describe,
-    evolve,
-    linked_cases,
-    under_review,
 )
 from serviceflow.knowledge._events import ArticleDrafted
+from serviceflow.knowledge._evolve import evolve
+from serviceflow.knowledge._workflow import (
+    ALLOWED,
+    DESTINATIONS,
+    MACHINE,
+    InvalidArticleTransition,
+    describe,
+    under_review,
+)
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ID = "KB-1"

@@ -20,7 +20,8 @@ from serviceflow.analytics._charts import (
     weekly_volume,
 )
 from serviceflow.analytics._distribution import Distribution
-from serviceflow.analytics._metrics import NONE, compute_kpis
+from serviceflow.analytics._kpi_set import NONE
+from serviceflow.analytics._metrics import compute_kpis
 
 from .test_metrics import END, POLICY, T0, _log
 

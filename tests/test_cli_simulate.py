@@ -21,8 +21,10 @@ from serviceflow.cli._simulate import is_simulation_file
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.errors import ValidationError
 from serviceflow.simulation import _whatif as sim_whatif
-from serviceflow.simulation._desk import SimulationResult, simulate
-from serviceflow.simulation._scenario import DAYS, Duration, Scenario, load_scenario
+from serviceflow.simulation._desk import simulate
+from serviceflow.simulation._result import SimulationResult
+from serviceflow.simulation._scenario import Scenario, load_scenario
+from serviceflow.simulation._scenario_parts import DAYS, Duration
 from serviceflow.simulation._whatif import compare, compare_results, erlang_check, erlang_problems
 
 SCENARIO = """

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from serviceflow.capacity._staffing import INTERVAL_COLUMNS, load_forecast, plan_staffing
+from serviceflow.capacity._forecast_files import load_forecast
+from serviceflow.capacity._staffing import INTERVAL_COLUMNS, plan_staffing
 from serviceflow.cli._main import cli
 from serviceflow.cli._staff import staff
 from serviceflow.cli._support import console

@@ -12,7 +12,8 @@ import pytest
 
 from serviceflow import ValidationError
 from serviceflow.analytics._dashboard import DOCS_URL, render_dashboard, write_dashboard
-from serviceflow.analytics._metrics import KpiReport, compute_kpis
+from serviceflow.analytics._kpi_set import KpiReport
+from serviceflow.analytics._metrics import compute_kpis
 from serviceflow.domain import _events as ev
 
 from .test_metrics import END, POLICY, T0, H, _Case, _escalated, _log

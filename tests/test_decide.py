@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from attrs import evolve as evolve_case
 
-from serviceflow import InvalidTransition, NotFound, ValidationError, default_policy
+from serviceflow import InvalidTransition, NotAuthorized, NotFound, ValidationError, default_policy
 from serviceflow.domain import _commands as cmd
 from serviceflow.domain import _events as ev
 from serviceflow.domain._case import Case
@@ -32,7 +32,7 @@ def _run(*commands: cmd.Command) -> Case:
 
 SUBMIT = cmd.Submit(
     case_id="C1",
-    by="client:jane",
+    by="client:acme/jane@acme.test",
     requester="acme/jane@acme.test",
     channel="email",
     subject="Invoice wrong",
@@ -48,7 +48,7 @@ def test_submit_records_intake_data_and_tier() -> None:
         "standard",
         POLICY.version,
         START,
-        "client:jane",
+        "client:acme/jane@acme.test",
     )
     premium = cmd.Submit(
         case_id="C2", by="x", requester="globex/a@b", channel="web", subject="s", tier="premium"
@@ -267,3 +267,11 @@ def test_unknown_command_type() -> None:
 
     with pytest.raises(ValidationError, match="Teleport is not a case command"):
         decide(_run(SUBMIT), Teleport(case_id="C1", by="x"), POLICY, START)
+
+
+def test_decide_alone_says_whether_a_command_is_allowed_authority_included() -> None:
+    spoofed = evolve_case(SUBMIT, by="client:jane@acme.test")
+    with pytest.raises(NotAuthorized, match="needs to be that requester"):
+        decide(None, spoofed, POLICY, START)
+    with pytest.raises(NotFound):
+        decide(None, cmd.AddNote(case_id="C9", by="agent:kim", text="x"), POLICY, START)

@@ -246,7 +246,7 @@ def test_verify_detects_a_rewritten_chain_and_a_forged_projection(sqlite_desk: S
             "UPDATE cases SET data = replace(data, 'agent:kim', 'agent:eve') WHERE id = ?",
             (forged,),
         )
-    sqlite_desk._cache.clear()
+    sqlite_desk._recent.clear()
     assert any(
         "link to the previous event is broken" in p for p in sqlite_desk.verify(chain).problems
     )
@@ -327,7 +327,7 @@ def test_verify_reports_damaged_json_instead_of_crashing(sqlite_desk: ServiceDes
     problems = sqlite_desk.verify(broken).problems
     assert any("event 2: unreadable (stored event is not valid JSON" in p for p in problems)
     assert any("event 3: unreadable (stored event is not a JSON object" in p for p in problems)
-    sqlite_desk._cache.clear()
+    sqlite_desk._recent.clear()
     with pytest.raises(IntegrityError, match="cannot read a case"):
         sqlite_desk.case(listed)
     assert any(
@@ -440,9 +440,11 @@ def test_a_history_read_stops_at_the_version_the_desk_decided_on(
     ):
         case_id = walk_to(a, "resolved")  # a caches the case as resolved
         decided_on = a.case(case_id).version
-        a._histories.clear()  # as if evicted: the next timer computation reads the store
+        a._recent.clear(cases=False)  # as if evicted: the next plan reads the store
         b.validate(case_id, by="qa:lee")
-        assert len(a._decoded_history(case_id, decided_on)) == decided_on
+        kept = a._recent.case(case_id)
+        assert kept is not None
+        assert len(a._pipeline.history(kept[0])) == decided_on
         with pytest.raises(InvalidTransition, match="validate"):
             a.validate(case_id, by="qa:lee")  # decided on resolved; conflicts, retries, refuses
         assert a.case(case_id).state == "validated"

@@ -310,13 +310,14 @@ def test_a_pass_asks_once_for_cases_routing_cannot_tell_apart() -> None:
     desk = routed_desk()
     ids = [intake(desk, "billing") for _ in range(7)]  # ann and bob take 4; 3 wait
     asked: list[str] = []
-    route = desk._route
+    dispatcher = desk._dispatcher
+    route = dispatcher._route
 
     def counted(case_id: str, by: str, loads: Any) -> Any:
         asked.append(case_id)
         return route(case_id, by, loads)
 
-    desk._route = counted  # type: ignore[method-assign]
+    dispatcher._route = counted  # type: ignore[method-assign]
     decisions = desk.route_waiting()
     waiting = [c.id for c in desk.queue("billing")]
     assert waiting == ids[4:]

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from serviceflow import ManualClock, ServiceDesk, ValidationError, load_policy
 from serviceflow.cli._main import cli
-from serviceflow.governance._reviews import PERIODS, review
+from serviceflow.governance._period import PERIODS
+from serviceflow.governance._reviews import review
 from serviceflow.knowledge._service import Knowledge
 from serviceflow.problems._service import Problems
 

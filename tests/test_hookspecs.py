@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -491,3 +494,24 @@ def test_a_plugins_wrapper_sees_and_may_replace_the_answer(clock: ManualClock) -
     case = strict.submit(requester="a/b@c.test", channel="email", subject="s")
     with pytest.raises(GuardrailViolation, match="never on Sundays"):
         strict.note(case.id, by="agent:kim", text="t")
+
+
+def test_a_desk_in_a_fresh_process_reads_every_built_in_kind_of_stream(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kinds.db'}"
+    write = (
+        "from serviceflow import Improvement, Knowledge, Problems, ServiceDesk\n"
+        f"d = ServiceDesk.open({url!r}, entry_points=False)\n"
+        "c = d.submit(requester='a/b@c.test', channel='web', subject='s')\n"
+        "Problems(d).define(title='t', statement='s', by='lead:ana', case_ids=[c.id])\n"
+        "Knowledge(d).draft(by='agent:kim', category='billing', title='t', body='b')\n"
+    )
+    read = (
+        "from serviceflow import ServiceDesk\n"
+        f"d = ServiceDesk.open({url!r}, entry_points=False)\n"
+        "print([v.problems for v in d.verify_all() if not v.ok])\n"
+    )
+    for code in (write, read):
+        run = [sys.executable, "-c", code]
+        done = subprocess.run(run, check=False, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

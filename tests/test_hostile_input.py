@@ -18,7 +18,14 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from serviceflow import ClockBehind, ManualClock, PolicyError, Problems, ServiceDesk, ValidationError
+from serviceflow import (
+    ClockBehind,
+    ManualClock,
+    PolicyError,
+    Problems,
+    ServiceDesk,
+    ValidationError,
+)
 from serviceflow.cli._main import cli
 from serviceflow.core._duration import parse_duration
 from serviceflow.domain import _commands as cmd

@@ -21,10 +21,10 @@ from serviceflow import (
 )
 from serviceflow.core._identity import canonical_actor, identity_problems, invisible, same_actor
 from serviceflow.domain import _commands as cmd
-from serviceflow.improvement import _service as improvement
-from serviceflow.knowledge import _article as article
+from serviceflow.improvement import _decide as improvement
+from serviceflow.knowledge import _decide as article
 from serviceflow.knowledge._service import Knowledge
-from serviceflow.problems import _service as problems
+from serviceflow.problems import _decide as problems
 from serviceflow.rules._authority import client_owns, role_of
 
 from .conftest import walk_to

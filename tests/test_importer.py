@@ -20,23 +20,25 @@ from typing import Any
 
 import pytest
 
+from serviceflow.analytics._case_summary import decoded
 from serviceflow.analytics._kept_facts import facts_key
-from serviceflow.analytics._metrics import NONE, compute_kpis, decoded, kpis
+from serviceflow.analytics._kpi_set import NONE
+from serviceflow.analytics._metrics import compute_kpis, kpis
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.domain import _events as ev
 from serviceflow.domain.policy._policy import default_policy
 from serviceflow.errors import ValidationError
 from serviceflow.eventlog._store import FactsRecord, StreamWrite
-from serviceflow.importing._importer import (
+from serviceflow.importing._importer import import_csv
+from serviceflow.importing._mapping import ImportMapping, load_mapping
+from serviceflow.importing._paths import describe_paths
+from serviceflow.importing._report import (
     ANOMALY,
     EXISTING,
     SKIPPED_BY_MAPPING,
     UNKNOWN,
     ImportReport,
-    describe_paths,
-    import_csv,
 )
-from serviceflow.importing._mapping import ImportMapping, load_mapping
 
 HEADER = (
     "id",

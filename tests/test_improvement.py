@@ -15,24 +15,20 @@ from serviceflow.desk._aggregate import Streams
 from serviceflow.domain.policy._policy import load_policy
 from serviceflow.errors import InvalidTransition, NotFound, PolicyError, ValidationError
 from serviceflow.eventlog._policy_log import version_in_force
-from serviceflow.improvement._service import (
-    ALLOWED,
+from serviceflow.improvement._cycle import (
     CANCELLED,
     CHECKING,
     DOING,
-    KIND,
-    MACHINE,
     PLANNED,
     ROLLED_BACK,
     STANDARDISED,
     STATES,
-    Improvement,
-    apply_patch,
-    fire,
-    list_row,
-    merge,
-    show_rows,
 )
+from serviceflow.improvement._evolve import KIND
+from serviceflow.improvement._patch import apply_patch, merge
+from serviceflow.improvement._report import list_row, show_rows
+from serviceflow.improvement._service import Improvement
+from serviceflow.improvement._workflow import ALLOWED, MACHINE, fire
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 
 from serviceflow import default_policy, load_policy
 from serviceflow.analytics._case_facts import case_facts
+from serviceflow.analytics._case_summary import summary
 from serviceflow.analytics._kept_facts import FORMAT, decode_facts, encode_facts, facts_key
-from serviceflow.analytics._metrics import summary
 from serviceflow.domain import _events as ev
 from serviceflow.testing import strategies
 

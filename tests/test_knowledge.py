@@ -15,17 +15,16 @@ from serviceflow.errors import InvalidTransition, NotAuthorized, NotFound, Valid
 from serviceflow.governance._reviews import review
 from serviceflow.knowledge import _service as knowledge_module
 from serviceflow.knowledge._article import (
-    ARTICLES,
     DRAFT,
     IN_REVIEW,
     PUBLISHED,
     RETIRED,
     REVIEW_DUE,
     Article,
-    ArticleCommand,
-    decide,
 )
+from serviceflow.knowledge._decide import ArticleCommand, decide
 from serviceflow.knowledge._events import ArticleApproved, ArticleDrafted, ArticleUsed, ReviewDue
+from serviceflow.knowledge._evolve import ARTICLES
 from serviceflow.knowledge._service import SCAN_EVERY, SYSTEM_REVIEWER, Knowledge, raise_due_reviews
 
 from .conftest import walk_to

@@ -15,8 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from serviceflow import ManualClock, ServiceDesk, ValidationError, load_policy
+from serviceflow.analytics._case_summary import decoded
 from serviceflow.analytics._kept_facts import decode_facts, facts_key
-from serviceflow.analytics._metrics import NONE, Compliance, KpiReport, compute_kpis, decoded, kpis
+from serviceflow.analytics._kpi_set import NONE, Compliance, KpiReport
+from serviceflow.analytics._metrics import compute_kpis, kpis
 from serviceflow.domain import _events as ev
 from serviceflow.domain._serialization import iso
 from serviceflow.eventlog._store import FactsRecord

@@ -12,40 +12,32 @@ from hypothesis import strategies as st
 from serviceflow import ManualClock, ServiceDesk
 from serviceflow.domain._events import Event
 from serviceflow.errors import InvalidTransition, NotFound, ValidationError
-from serviceflow.problems._events import ProblemDefined
-from serviceflow.problems._service import (
-    ALLOWED,
-    CLOSED,
-    DEFINED,
-    DESTINATIONS,
-    MONITORING,
-    ROOT_CAUSE,
-    STATES,
+from serviceflow.problems._decide import (
     Close,
     Command,
     Correct,
     Define,
     Gather,
     IdentifyRootCause,
-    InvalidProblemTransition,
     Link,
     Monitor,
-    Problem,
-    Problems,
     RecordKnownError,
     Recur,
-    Unlinked,
-    check_recurrence,
-    common_fingerprint,
     decide,
-    evolve,
-    group_similar,
-    mermaid,
+)
+from serviceflow.problems._events import ProblemDefined
+from serviceflow.problems._evolve import evolve
+from serviceflow.problems._matching import Unlinked, common_fingerprint, group_similar
+from serviceflow.problems._problem import CLOSED, DEFINED, MONITORING, ROOT_CAUSE, STATES, Problem
+from serviceflow.problems._service import (
+    Problems,
+    check_recurrence,
     problem_candidates,
     report,
     unlinked_incidents,
     workarounds,
 )
+from serviceflow.problems._workflow import ALLOWED, DESTINATIONS, InvalidProblemTransition, mermaid
 from serviceflow.rules._fingerprint import Fingerprint
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

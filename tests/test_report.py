@@ -12,19 +12,11 @@ from pathlib import Path
 import pytest
 
 from serviceflow import ValidationError
-from serviceflow.analytics._metrics import NONE, KpiReport, compute_kpis
-from serviceflow.analytics._report import (
-    Cell,
-    Table,
-    format_cell,
-    headline,
-    human_duration,
-    ordered,
-    tables,
-    tier_order,
-    to_csv,
-    write_exports,
-)
+from serviceflow.analytics._kpi_set import NONE, KpiReport
+from serviceflow.analytics._kpi_tables import headline, ordered, tier_order
+from serviceflow.analytics._metrics import compute_kpis
+from serviceflow.analytics._report import tables, to_csv, write_exports
+from serviceflow.analytics._table import Cell, Table, format_cell, human_duration
 from serviceflow.domain import _events as ev
 
 from .test_escalation_audit import policy as escalation_policy

@@ -29,12 +29,12 @@ from serviceflow.rules._routing import (
     STRATEGIES,
     Absence,
     Agent,
-    Decision,
     Queue,
     Roster,
     Work,
     routing_problems,
 )
+from serviceflow.rules._routing_decision import Decision
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 PARIS = business_calendar("paris", "Europe/Paris", {day: ["09:00-17:00"] for day in WEEKDAYS})

@@ -15,14 +15,8 @@ from hypothesis import strategies as st
 
 from serviceflow.cli._main import cli
 from serviceflow.errors import ValidationError
-from serviceflow.simulation._scenario import (
-    DAYS,
-    Duration,
-    ScriptedEvent,
-    builtin_scenarios,
-    check_scenario,
-    load_scenario,
-)
+from serviceflow.simulation._scenario import builtin_scenarios, check_scenario, load_scenario
+from serviceflow.simulation._scenario_parts import DAYS, Duration, ScriptedEvent
 
 BASE: dict[str, Any] = {
     "name": "t",

@@ -16,7 +16,9 @@ from serviceflow import ManualClock, Policy, PolicyError, ServiceDesk, hookimpl,
 from serviceflow.domain import _events as ev
 from serviceflow.domain._case import Case
 from serviceflow.domain._serialization import iso
+from serviceflow.eventlog._store import TimerRecord
 from serviceflow.rules import _sla as sla
+from serviceflow.rules.escalation._clocks import escalation_timers
 from serviceflow.testing import strategies
 
 WEEK = ("mon", "tue", "wed", "thu", "fri")
@@ -646,7 +648,10 @@ def test_two_desks_keep_timers_exact_with_cached_histories(tmp_path: Path) -> No
     fresh = ServiceDesk.open(url, policy=a.policy, clock=clock, entry_points=False)
     history = [r.event for r in fresh.history(case_id)]
     version = fresh.case(case_id).version
-    expected = set(fresh._timers(case_id, history, clock.now(), version))
+    now, policy = clock.now(), fresh.policy
+    due = [*sla.timers(sla.report(case_id, history, policy, now), policy)]
+    due += escalation_timers(history, policy, now)
+    expected = {TimerRecord(iso(t.due), case_id, t.metric, t.cycle, t.kind, version) for t in due}
     assert set(a.store.due_timers("9999", 100)) == expected
     resolution = fresh.sla(case_id).current("resolution")
     assert resolution is not None

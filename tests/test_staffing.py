@@ -13,14 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from serviceflow.capacity._erlang import StaffingTarget, agents_needed
+from serviceflow.capacity._forecast import Forecast, QueueForecast, forecast_from_mapping
+from serviceflow.capacity._forecast_files import forecast_from_csv, load_forecast
 from serviceflow.capacity._staffing import (
     INTERVAL_COLUMNS,
-    Forecast,
-    QueueForecast,
-    forecast_from_csv,
-    forecast_from_mapping,
     interval_records,
-    load_forecast,
     period_rows,
     plan_staffing,
     plan_summary,

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from serviceflow import PolicyError, ServiceflowError, ValidationError, load_policy
-from serviceflow.capacity._staffing import load_forecast
+from serviceflow.capacity._forecast_files import load_forecast
 from serviceflow.core._toml import load_toml, open_bytes, parse_toml, read_text
 from serviceflow.importing._mapping import load_mapping
 from serviceflow.simulation._scenario import load_scenario

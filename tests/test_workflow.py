@@ -8,9 +8,9 @@ from transitions import EventData
 
 from serviceflow.cli._main import cli
 from serviceflow.errors import InvalidTransition
-from serviceflow.improvement import _service as improvement
-from serviceflow.knowledge import _article as article
-from serviceflow.problems import _service as problems
+from serviceflow.improvement import _workflow as improvement
+from serviceflow.knowledge import _workflow as article
+from serviceflow.problems import _workflow as problems
 from serviceflow.rules._workflow import Step, Workflow
 
 

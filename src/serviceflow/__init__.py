@@ -23,28 +23,31 @@ if TYPE_CHECKING:
     from serviceflow.analytics._dashboard import write_dashboard
     from serviceflow.analytics._distribution import Stats as Stats
     from serviceflow.analytics._kpi_sample import Kpi as Kpi
-    from serviceflow.analytics._metrics import Compliance as Compliance
-    from serviceflow.analytics._metrics import KpiReport, kpis
-    from serviceflow.analytics._metrics import KpiSet as KpiSet
-    from serviceflow.analytics._metrics import Rate as Rate
+    from serviceflow.analytics._kpi_set import Compliance as Compliance
+    from serviceflow.analytics._kpi_set import KpiReport
+    from serviceflow.analytics._kpi_set import KpiSet as KpiSet
+    from serviceflow.analytics._kpi_set import Rate as Rate
     from serviceflow.analytics._metrics import compute_kpis as compute_kpis
-    from serviceflow.analytics._report import Table as Table
+    from serviceflow.analytics._metrics import kpis
     from serviceflow.analytics._report import tables as tables
     from serviceflow.analytics._report import write_exports as write_exports
     from serviceflow.analytics._scorecard import Scorecard as Scorecard
     from serviceflow.analytics._scorecard import desk_scorecards as desk_scorecards
     from serviceflow.analytics._scorecard import scorecards
+    from serviceflow.analytics._table import Table as Table
     from serviceflow.capacity._erlang import Performance as Performance
     from serviceflow.capacity._erlang import Staffing as Staffing
     from serviceflow.capacity._erlang import StaffingTarget as StaffingTarget
     from serviceflow.capacity._erlang import agents_needed
-    from serviceflow.capacity._staffing import Forecast as Forecast
+    from serviceflow.capacity._forecast import Forecast as Forecast
+    from serviceflow.capacity._forecast_files import load_forecast as load_forecast
     from serviceflow.capacity._staffing import StaffingPlan as StaffingPlan
-    from serviceflow.capacity._staffing import load_forecast as load_forecast
     from serviceflow.capacity._staffing import plan_staffing
     from serviceflow.clock import Clock, ManualClock, SystemClock
     from serviceflow.core._calendar import BusinessCalendar, always_open, business_calendar
-    from serviceflow.desk._desk import RecordedEvent, ServiceDesk, Verification
+    from serviceflow.desk._desk import ServiceDesk
+    from serviceflow.desk._tick import RecordedEvent
+    from serviceflow.desk._verify import Verification
     from serviceflow.desk._worker import Worker
     from serviceflow.domain._case import Case
     from serviceflow.domain._case import Escalation as Escalation
@@ -79,21 +82,22 @@ if TYPE_CHECKING:
     from serviceflow.eventlog._outbox import OutboxMessage as OutboxMessage
     from serviceflow.governance._reviews import Review as Review
     from serviceflow.governance._reviews import review as review
-    from serviceflow.importing._importer import ImportReport, import_csv
+    from serviceflow.importing._importer import import_csv
     from serviceflow.importing._mapping import ImportMapping as ImportMapping
     from serviceflow.importing._mapping import load_mapping as load_mapping
-    from serviceflow.improvement._service import Cycle as Cycle
+    from serviceflow.importing._report import ImportReport
+    from serviceflow.improvement._cycle import Cycle as Cycle
     from serviceflow.improvement._service import Improvement
     from serviceflow.knowledge._article import Article as Article
     from serviceflow.knowledge._service import Knowledge
     from serviceflow.plugins._notifiers import JsonLinesNotifier, LogNotifier
     from serviceflow.plugins.hookspecs import hookimpl
-    from serviceflow.problems._service import Problem as Problem
+    from serviceflow.problems._problem import Problem as Problem
     from serviceflow.problems._service import Problems
     from serviceflow.rules._priority import PriorityExplanation as PriorityExplanation
     from serviceflow.rules._routing import Agent as Agent
-    from serviceflow.rules._routing import Decision as Decision
     from serviceflow.rules._routing import Queue as Queue
+    from serviceflow.rules._routing_decision import Decision as Decision
     from serviceflow.rules.escalation._audit import EscalationAudit as EscalationAudit
     from serviceflow.rules.escalation._clocks import TierClock as TierClock
 
@@ -107,13 +111,13 @@ _FACE = {
     "ClockBehind": "serviceflow.errors",
     "ConcurrencyConflict": "serviceflow.errors",
     "GuardrailViolation": "serviceflow.errors",
-    "ImportReport": "serviceflow.importing._importer",
+    "ImportReport": "serviceflow.importing._report",
     "Improvement": "serviceflow.improvement._service",
     "IntegrityError": "serviceflow.errors",
     "InvalidTransition": "serviceflow.errors",
     "JsonLinesNotifier": "serviceflow.plugins._notifiers",
     "Knowledge": "serviceflow.knowledge._service",
-    "KpiReport": "serviceflow.analytics._metrics",
+    "KpiReport": "serviceflow.analytics._kpi_set",
     "LogNotifier": "serviceflow.plugins._notifiers",
     "ManualClock": "serviceflow.clock",
     "NotAuthorized": "serviceflow.errors",
@@ -123,13 +127,13 @@ _FACE = {
     "Policy": "serviceflow.domain.policy._policy",
     "PolicyError": "serviceflow.errors",
     "Problems": "serviceflow.problems._service",
-    "RecordedEvent": "serviceflow.desk._desk",
+    "RecordedEvent": "serviceflow.desk._tick",
     "ServiceDesk": "serviceflow.desk._desk",
     "ServiceflowError": "serviceflow.errors",
     "StoreError": "serviceflow.errors",
     "SystemClock": "serviceflow.clock",
     "ValidationError": "serviceflow.errors",
-    "Verification": "serviceflow.desk._desk",
+    "Verification": "serviceflow.desk._verify",
     "Worker": "serviceflow.desk._worker",
     "agents_needed": "serviceflow.capacity._erlang",
     "always_open": "serviceflow.core._calendar",
@@ -149,10 +153,10 @@ _MOVED_NAMES = {
     "Agent": "serviceflow.rules._routing",
     "Article": "serviceflow.knowledge._article",
     "CalibrationReport": "serviceflow.analytics._calibration",
-    "Compliance": "serviceflow.analytics._metrics",
+    "Compliance": "serviceflow.analytics._kpi_set",
     "Criterion": "serviceflow.domain.policy._quality",
-    "Cycle": "serviceflow.improvement._service",
-    "Decision": "serviceflow.rules._routing",
+    "Cycle": "serviceflow.improvement._cycle",
+    "Decision": "serviceflow.rules._routing_decision",
     "DeliveryPolicy": "serviceflow.domain.policy._delivery",
     "DeliveryReport": "serviceflow.eventlog._outbox",
     "Escalation": "serviceflow.domain._case",
@@ -160,20 +164,20 @@ _MOVED_NAMES = {
     "EscalationPolicy": "serviceflow.domain.policy._escalation",
     "EscalationRule": "serviceflow.domain.policy._escalation",
     "EscalationTier": "serviceflow.domain.policy._escalation",
-    "Forecast": "serviceflow.capacity._staffing",
+    "Forecast": "serviceflow.capacity._forecast",
     "ImportMapping": "serviceflow.importing._mapping",
     "Kpi": "serviceflow.analytics._kpi_sample",
-    "KpiSet": "serviceflow.analytics._metrics",
+    "KpiSet": "serviceflow.analytics._kpi_set",
     "Limits": "serviceflow.domain.policy._limits",
     "Outbox": "serviceflow.eventlog._outbox",
     "OutboxMessage": "serviceflow.eventlog._outbox",
     "Performance": "serviceflow.capacity._erlang",
     "PriorityExplanation": "serviceflow.rules._priority",
-    "Problem": "serviceflow.problems._service",
+    "Problem": "serviceflow.problems._problem",
     "QualityPolicy": "serviceflow.domain.policy._quality",
     "Queue": "serviceflow.rules._routing",
     "Raci": "serviceflow.domain.policy._escalation",
-    "Rate": "serviceflow.analytics._metrics",
+    "Rate": "serviceflow.analytics._kpi_set",
     "Review": "serviceflow.governance._reviews",
     "Rubric": "serviceflow.domain.policy._quality",
     "Scorecard": "serviceflow.analytics._scorecard",
@@ -182,12 +186,12 @@ _MOVED_NAMES = {
     "StaffingTarget": "serviceflow.capacity._erlang",
     "Stats": "serviceflow.analytics._distribution",
     "SurveyPolicy": "serviceflow.domain.policy._surveys",
-    "Table": "serviceflow.analytics._report",
+    "Table": "serviceflow.analytics._table",
     "TierClock": "serviceflow.rules.escalation._clocks",
     "calibrate": "serviceflow.analytics._calibration",
     "compute_kpis": "serviceflow.analytics._metrics",
     "desk_scorecards": "serviceflow.analytics._scorecard",
-    "load_forecast": "serviceflow.capacity._staffing",
+    "load_forecast": "serviceflow.capacity._forecast_files",
     "load_mapping": "serviceflow.importing._mapping",
     "render_dashboard": "serviceflow.analytics._dashboard",
     "review": "serviceflow.governance._reviews",

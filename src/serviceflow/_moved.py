@@ -23,7 +23,7 @@ MOVED: dict[str, str] = {
     "serviceflow._convert": "serviceflow.core._convert",
     "serviceflow.aggregate": "serviceflow.desk._aggregate",
     "serviceflow.arguments": "serviceflow.core._arguments",
-    "serviceflow.article": "serviceflow.knowledge._article",
+    "serviceflow.article": "serviceflow.knowledge",
     "serviceflow.article_effectiveness": "serviceflow.knowledge._effectiveness",
     "serviceflow.article_events": "serviceflow.knowledge._events",
     "serviceflow.article_search": "serviceflow.knowledge._search",

@@ -25,6 +25,7 @@ from serviceflow.analytics._case_facts import (
     case_facts,
     opening_facts,
 )
+from serviceflow.analytics._case_summary import Summary, decoded, summary
 from serviceflow.analytics._dashboard import (
     CSS,
     DOCS_URL,
@@ -63,7 +64,7 @@ from serviceflow.analytics._kpi_sample import (
     sample,
     scope_problems,
 )
-from serviceflow.analytics._metrics import (
+from serviceflow.analytics._kpi_set import (
     AGE_BUCKETS,
     NONE,
     Backlog,
@@ -72,26 +73,13 @@ from serviceflow.analytics._metrics import (
     KpiSet,
     Quality,
     Rate,
-    Summary,
     Surveys,
     TimeMetric,
-    compute_kpis,
-    decoded,
-    kpis,
-    summary,
 )
-from serviceflow.analytics._report import (
-    FORMATS,
-    Cell,
-    Column,
-    Figure,
-    Kind,
-    Table,
+from serviceflow.analytics._kpi_tables import (
     backlog_table,
     criteria_table,
-    format_cell,
     headline,
-    human_duration,
     ordered,
     per_case_table,
     quality_table,
@@ -102,15 +90,23 @@ from serviceflow.analytics._report import (
     slice_table,
     summary_table,
     survey_table,
-    tables,
     tier_order,
     tier_table,
     time_table,
-    to_csv,
     volume_table,
-    write_exports,
 )
+from serviceflow.analytics._metrics import compute_kpis, kpis
+from serviceflow.analytics._report import FORMATS, tables, to_csv, write_exports
 from serviceflow.analytics._scorecard import KINDS, Scorecard, desk_scorecards, scorecards
+from serviceflow.analytics._table import (
+    Cell,
+    Column,
+    Figure,
+    Kind,
+    Table,
+    format_cell,
+    human_duration,
+)
 
 __all__ = [
     "AGE_BUCKETS",

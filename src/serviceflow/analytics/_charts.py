@@ -20,8 +20,9 @@ import pygal  # type: ignore[import-untyped]
 from pygal.style import Style  # type: ignore[import-untyped]
 
 from serviceflow.analytics._distribution import Stats
-from serviceflow.analytics._metrics import NONE, KpiReport, KpiSet
-from serviceflow.analytics._report import human_duration, ordered, sla_metrics
+from serviceflow.analytics._kpi_set import NONE, KpiReport, KpiSet
+from serviceflow.analytics._kpi_tables import ordered, sla_metrics
+from serviceflow.analytics._table import human_duration
 
 # pygal appends a legacy import hook to sys.meta_path, for its map plugins (unused here).
 # It has no find_spec, so Python 3.11 warns on every later import that misses; take it out.

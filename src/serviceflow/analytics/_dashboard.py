@@ -12,17 +12,10 @@ from datetime import datetime, timedelta
 from html import escape
 from pathlib import Path
 
-from serviceflow.analytics._metrics import KpiReport
-from serviceflow.analytics._report import (
-    Figure,
-    Table,
-    format_cell,
-    headline,
-    slice_order,
-    slice_table,
-    tables,
-    tier_order,
-)
+from serviceflow.analytics._kpi_set import KpiReport
+from serviceflow.analytics._kpi_tables import headline, slice_order, slice_table, tier_order
+from serviceflow.analytics._report import tables
+from serviceflow.analytics._table import Figure, Table, format_cell
 from serviceflow.clock import require_aware
 from serviceflow.domain.policy._policy import Policy
 from serviceflow.errors import ValidationError

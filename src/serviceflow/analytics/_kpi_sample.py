@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from attrs import field, frozen
 
 from serviceflow.analytics._case_facts import DIMENSIONS, CaseFacts
+from serviceflow.analytics._case_summary import decoded, summary
 from serviceflow.analytics._effect import statistic
 from serviceflow.analytics._kept_facts import Clock
-from serviceflow.analytics._metrics import decoded, summary
 from serviceflow.clock import require_aware
 from serviceflow.core._calendar import BusinessCalendar
 from serviceflow.core._readonly import ReadOnlyMap, read_only

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from serviceflow.analytics._metrics import KpiReport, KpiSet, Rate, kpis
+from serviceflow.analytics._kpi_set import KpiReport, KpiSet, Rate
+from serviceflow.analytics._metrics import kpis
 from serviceflow.errors import ValidationError
 
 if TYPE_CHECKING:

@@ -14,16 +14,24 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
 import pluggy
 
+from serviceflow.backends._sqlite_schema import (
+    DIALECT,
+    INSERT_EVENT,
+    INSERT_OUTBOX,
+    INSERT_ROW,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    UPDATE_OUTBOX,
+    UPSERT_FACTS,
+)
+from serviceflow.backends._sqlite_url import parse_url
 from serviceflow.backends.sql import (
     DUE_OUTBOX,
-    OUTBOX_COLUMNS,
     PAGE,
-    Dialect,
     Fetch,
     SQLReads,
     row_update,
@@ -42,163 +50,18 @@ from serviceflow.eventlog._store import (
     outbox_clash,
 )
 
+__all__ = ["SCHEMA_VERSION", "SQLiteStore", "open_store", "parse_url"]
+
 hookimpl = pluggy.HookimplMarker("serviceflow")
 
-SCHEMA_VERSION = 7
-"""1: events, cases, policies. 2: SLA timers. 3: the outbox. 4: cases by submission time.
-5: timer leases (``timers.leased_until``) for worker claims. 6: kept KPI facts
-(``case_facts``). 7: checkpoints over the stream heads (``checkpoints``, with the append
-position each covers, ``checkpoint_heads``). Events carry their append position
-(``events.position``, the rowid) since version 1.
-
-An older file is brought up to date on open, in one transaction, by the steps of
-``_MIGRATIONS`` above its version. Versions 1 to 4 share one step: every statement of
-``_SCHEMA_4`` is ``IF NOT EXISTS``, so running it adds only what the file lacks."""
 _SYNC_MODES = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTRA"}
-
-_SCHEMA_4 = """
-CREATE TABLE IF NOT EXISTS events (
-    position INTEGER PRIMARY KEY,
-    stream TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    at TEXT NOT NULL,
-    data TEXT NOT NULL,
-    prev TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    UNIQUE (stream, seq)
-);
-CREATE TABLE IF NOT EXISTS cases (
-    id TEXT PRIMARY KEY,
-    state TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    head TEXT NOT NULL,
-    requester TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    priority TEXT,
-    category TEXT,
-    assignee TEXT,
-    submitted_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS cases_state ON cases (state, submitted_at);
-CREATE INDEX IF NOT EXISTS cases_assignee ON cases (assignee, state);
-CREATE INDEX IF NOT EXISTS cases_priority ON cases (priority, state);
-CREATE INDEX IF NOT EXISTS cases_category ON cases (category, state);
-CREATE INDEX IF NOT EXISTS cases_requester ON cases (requester, submitted_at);
-CREATE INDEX IF NOT EXISTS cases_submitted ON cases (submitted_at, id);
-CREATE TABLE IF NOT EXISTS timers (
-    case_id TEXT NOT NULL,
-    metric TEXT NOT NULL,
-    cycle INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    due_at TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (case_id, metric, cycle, kind)
-);
-CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at);
-CREATE TABLE IF NOT EXISTS policies (
-    version TEXT PRIMARY KEY,
-    document TEXT NOT NULL,
-    stored_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS outbox (
-    key TEXT PRIMARY KEY,
-    case_id TEXT NOT NULL,
-    created TEXT NOT NULL,
-    due TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'pending',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    delivered_to TEXT NOT NULL DEFAULT '[]',
-    last_error TEXT NOT NULL DEFAULT '',
-    delivered_at TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, due, key);
-"""
-
-
-def _create_schema_4(db: sqlite3.Connection) -> None:
-    """Versions 1 to 4: create whatever tables and indexes the file lacks."""
-    for statement in _SCHEMA_4.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
-def _lease_timers(db: sqlite3.Connection) -> None:
-    """Version 5: when a claimed timer's lease ends (``NULL``: not leased)."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(timers)")}
-    if "leased_until" not in columns:
-        db.execute("ALTER TABLE timers ADD COLUMN leased_until TEXT")
-
-
-def _keep_facts(db: sqlite3.Connection) -> None:
-    """Version 6: each case's KPI facts, as the last KPI pass worked them out."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS case_facts (case_id TEXT PRIMARY KEY, "
-        "version INTEGER NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL)"
-    )
-
-
-def _checkpoints(db: sqlite3.Connection) -> None:
-    """Version 7: the checkpoint chain, and the stream heads each checkpoint recorded (only
-    those that moved since the one before)."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, "
-        "prev TEXT NOT NULL, position INTEGER NOT NULL, streams INTEGER NOT NULL, "
-        "events INTEGER NOT NULL, root TEXT NOT NULL, hash TEXT NOT NULL)"
-    )
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS checkpoint_heads (stream TEXT NOT NULL, "
-        "checkpoint INTEGER NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL, "
-        "PRIMARY KEY (stream, checkpoint))"
-    )
-    db.execute(
-        "CREATE INDEX IF NOT EXISTS checkpoint_heads_delta ON checkpoint_heads (checkpoint, stream)"
-    )
-
-
-_MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
-    (4, _create_schema_4),
-    (5, _lease_timers),
-    (6, _keep_facts),
-    (7, _checkpoints),
-)
-"""Each step brings a file from the version before it to its own."""
-
-_INSERT_EVENT = (
-    "INSERT INTO events (stream, seq, type, at, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_ROW = """
-INSERT INTO cases (id, state, version, head, requester, channel, priority, category, assignee,
-                   submitted_at, updated_at, data)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-_INSERT_OUTBOX = f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_UPDATE_OUTBOX = (
-    "UPDATE outbox SET status = ?2, attempts = ?3, due = ?4, delivered_to = ?5, last_error = ?6, "
-    "delivered_at = ?7 WHERE key = ?1"
-)
-_UPSERT_FACTS = (
-    "INSERT INTO case_facts (case_id, version, key, data) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, key = excluded.key, "
-    "data = excluded.data WHERE excluded.version >= case_facts.version"
-)
-_DIALECT = Dialect(
-    mark="?",
-    arrays=False,
-    newest_heads="SELECT stream, version, hash, MAX(checkpoint) FROM checkpoint_heads "
-    "WHERE {streams} AND checkpoint <= ? GROUP BY stream ORDER BY stream",
-)
-"""SQLite takes a bare column's value from the row that gave ``MAX``: the newest head."""
 
 
 class SQLiteStore(SQLReads):
     """A store in one SQLite file; safe to share between threads and processes."""
 
     keeps_objects = False
-    dialect = _DIALECT
+    dialect = DIALECT
 
     def __init__(self, path: str, *, synchronous: str = "full", url: str | None = None) -> None:
         self.url = url or f"sqlite:///{path}"
@@ -232,7 +95,7 @@ class SQLiteStore(SQLReads):
         db.execute("BEGIN IMMEDIATE")
         try:
             version = self._schema_version()  # again: another process may have just migrated
-            for target, migrate in _MIGRATIONS:
+            for target, migrate in MIGRATIONS:
                 if version < target:
                     migrate(db)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -269,9 +132,9 @@ class SQLiteStore(SQLReads):
             try:
                 db.execute("BEGIN IMMEDIATE")
                 if len(events) == 1:
-                    db.execute(_INSERT_EVENT, events[0])
+                    db.execute(INSERT_EVENT, events[0])
                 else:
-                    db.executemany(_INSERT_EVENT, events)
+                    db.executemany(INSERT_EVENT, events)
                 self._write_rows(writes)
                 for write in writes:
                     if write.timers is not None:
@@ -280,7 +143,7 @@ class SQLiteStore(SQLReads):
                     db.execute("ROLLBACK")
                     raise self._stale_timer(fired)
                 if queued:
-                    db.executemany(_INSERT_OUTBOX, queued)
+                    db.executemany(INSERT_OUTBOX, queued)
                 db.execute("COMMIT")
             except sqlite3.IntegrityError as exc:
                 db.execute("ROLLBACK")
@@ -306,7 +169,7 @@ class SQLiteStore(SQLReads):
                 ).fetchone()
                 records = build(last[0], last[1]) if last is not None else build(0, None)
                 db.executemany(
-                    _INSERT_EVENT,
+                    INSERT_EVENT,
                     [(e.stream, e.seq, e.type, e.at, e.data, e.prev, e.hash) for e in records],
                 )
                 db.execute("COMMIT")
@@ -322,7 +185,7 @@ class SQLiteStore(SQLReads):
         if any(row.data is None for row in new):
             raise StoreError(f"{self.url}: a new case row needs its JSON document")
         if new:
-            db.executemany(_INSERT_ROW, [row.columns() for row in new])
+            db.executemany(INSERT_ROW, [row.columns() for row in new])
         moved = [
             (w.row.version, w.row.head, w.row.updated_at, w.row.id, w.expected)
             for w in writes
@@ -487,7 +350,7 @@ class SQLiteStore(SQLReads):
             db = self._db
             try:
                 db.execute("BEGIN IMMEDIATE")
-                cursor = db.executemany(_UPDATE_OUTBOX, values)
+                cursor = db.executemany(UPDATE_OUTBOX, values)
                 if cursor.rowcount != len(values):
                     stored = self._present("outbox", "key", [r.key for r in records])
                     missing = next(r.key for r in records if r.key not in stored)
@@ -512,7 +375,7 @@ class SQLiteStore(SQLReads):
                 if missing is not None:
                     db.execute("ROLLBACK")
                     raise NotFound("case", missing)
-                db.executemany(_UPSERT_FACTS, records)
+                db.executemany(UPSERT_FACTS, records)
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
@@ -582,24 +445,6 @@ class SQLiteStore(SQLReads):
         """Close the connection."""
         with self._lock:
             self._db.close()
-
-
-def parse_url(url: str) -> tuple[str, str]:
-    """``sqlite:///rel.db`` → ``rel.db``; ``sqlite:////abs.db`` → ``/abs.db``; plus synchronous."""
-    parts = urlsplit(url)
-    raw = unquote(parts.path)
-    path = raw[1:] if raw.startswith("/") else raw
-    if parts.netloc:
-        raise StoreError(f"{url}: write sqlite:///relative.db or sqlite:////absolute.db")
-    if not path:
-        raise StoreError(f"{url}: no database file; write e.g. sqlite:///desk.db")
-    options = parse_qs(parts.query)
-    unknown = set(options) - {"synchronous"}
-    if unknown:
-        raise StoreError(
-            f"{url}: unknown option(s) {', '.join(sorted(unknown))} (known: synchronous)"
-        )
-    return path, options.get("synchronous", ["full"])[-1]
 
 
 @hookimpl

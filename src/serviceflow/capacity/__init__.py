@@ -19,17 +19,14 @@ from serviceflow.capacity._erlang import (
     traffic_intensity,
     wait_probability,
 )
+from serviceflow.capacity._forecast import Forecast, QueueForecast, forecast_from_mapping
+from serviceflow.capacity._forecast_files import forecast_from_csv, load_forecast
 from serviceflow.capacity._staffing import (
     INTERVAL_COLUMNS,
-    Forecast,
     PeriodRow,
-    QueueForecast,
     QueuePlan,
     StaffingPlan,
-    forecast_from_csv,
-    forecast_from_mapping,
     interval_records,
-    load_forecast,
     period_rows,
     plan_staffing,
     plan_summary,

@@ -8,58 +8,39 @@ reads a file (TOML or CSV); the format is in ``docs/capacity.md``.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from attrs import frozen
 
 from serviceflow.capacity._erlang import Staffing, StaffingTarget, agents_needed
-from serviceflow.core._convert import iso, structure_checked
-from serviceflow.core._toml import parse_toml, read_text
-from serviceflow.errors import ValidationError
-
-_TARGET_FIELDS = (
-    "service_level",
-    "answer_seconds",
-    "max_occupancy",
-    "shrinkage",
-    "max_asa_seconds",
-    "min_agents",
+from serviceflow.capacity._forecast import (
+    TARGET_FIELDS,
+    Forecast,
+    QueueForecast,
+    forecast_from_mapping,
 )
+from serviceflow.capacity._forecast_files import forecast_from_csv, load_forecast
+from serviceflow.core._convert import iso
 
-
-@frozen
-class QueueForecast:
-    """One queue's demand: arrivals and average handle time (seconds) per interval, targets."""
-
-    name: str
-    channel: str
-    arrivals: tuple[float, ...]
-    handle_seconds: tuple[float, ...]
-    target: StaffingTarget
-
-
-@frozen
-class Forecast:
-    """Demand for several queues over the same intervals of ``interval_minutes``.
-
-    ``start`` (optional) is when interval 0 begins, as written (it only labels intervals, in
-    its own offset); without it, interval 0 is day 1, 00:00. A profile assumes midnight.
-    """
-
-    interval_minutes: int
-    queues: tuple[QueueForecast, ...]
-    start: datetime | None = None
-
-    @property
-    def intervals(self) -> int:
-        """How many intervals every queue covers."""
-        return len(self.queues[0].arrivals) if self.queues else 0
+# The forecast's names too: this module is 0.1's ``serviceflow.staffing``, which had them
+# (until 0.3).
+__all__ = [
+    "INTERVAL_COLUMNS",
+    "Forecast",
+    "PeriodRow",
+    "QueueForecast",
+    "QueuePlan",
+    "StaffingPlan",
+    "forecast_from_csv",
+    "forecast_from_mapping",
+    "interval_records",
+    "load_forecast",
+    "period_rows",
+    "plan_staffing",
+    "plan_summary",
+]
 
 
 @frozen
@@ -250,346 +231,8 @@ def plan_summary(plan: StaffingPlan) -> dict[str, Any]:
                 "occupancy": q.occupancy,
                 "rostered": [a.rostered for a in q.intervals],
                 "agents": [a.agents for a in q.intervals],
-                "target": {name: getattr(q.target, name) for name in _TARGET_FIELDS},
+                "target": {name: getattr(q.target, name) for name in TARGET_FIELDS},
             }
             for q in plan.queues
         ],
     }
-
-
-# --- reading a forecast (the only I/O here) ---------------------------------------------
-
-
-@frozen
-class _TargetsDoc:
-    service_level: float | None = None
-    answer_seconds: float | None = None
-    max_occupancy: float | None = None
-    shrinkage: float | None = None
-    max_asa_seconds: float | None = None
-    min_agents: int | None = None
-
-
-@frozen
-class _ProfileDoc:
-    hourly: tuple[float, ...]
-    days: tuple[float, ...]
-
-
-@frozen
-class _QueueDoc:
-    name: str
-    handle_seconds: float
-    channel: str = "phone"
-    arrivals: tuple[float, ...] | None = None
-    profile: _ProfileDoc | None = None
-    targets: _TargetsDoc | None = None
-
-
-@frozen
-class _ForecastDoc:
-    queues: tuple[_QueueDoc, ...]
-    interval_minutes: int = 15
-    start: Any = None
-    targets: _TargetsDoc | None = None
-
-
-def _target(
-    defaults: _TargetsDoc | None, own: _TargetsDoc | None, where: str
-) -> tuple[StaffingTarget | None, list[str]]:
-    values: dict[str, Any] = {}
-    for layer in (defaults, own):
-        if layer is not None:
-            values.update(
-                {k: getattr(layer, k) for k in _TARGET_FIELDS if getattr(layer, k) is not None}
-            )
-    try:
-        return StaffingTarget(**values), []
-    except ValidationError as exc:
-        return None, [f"{where}.{problem}" for problem in exc.problems]
-
-
-def _expand(
-    profile: _ProfileDoc, interval_minutes: int, where: str
-) -> tuple[tuple[float, ...], list[str]]:
-    problems = []
-    if len(profile.hourly) != 24:
-        problems.append(
-            f"{where}.hourly: expected 24 values (calls per hour), got {len(profile.hourly)}"
-        )
-    if 60 % interval_minutes:
-        problems.append(
-            f"{where}: an hourly profile needs interval_minutes dividing 60, got {interval_minutes}"
-        )
-    problems += _negatives(profile.hourly, f"{where}.hourly")
-    problems += _negatives(profile.days, f"{where}.days")
-    if problems:
-        return (), problems
-    per_hour = 60 // interval_minutes
-    return tuple(
-        calls * factor / per_hour
-        for factor in profile.days
-        for calls in profile.hourly
-        for _ in range(per_hour)
-    ), []
-
-
-def _negatives(values: Sequence[float], where: str) -> list[str]:
-    return [
-        f"{where}[{i}]: expected a finite number ≥ 0, got {v!r}"
-        for i, v in enumerate(values)
-        if not (math.isfinite(v) and v >= 0)
-    ]
-
-
-def forecast_from_mapping(data: Mapping[str, Any], *, where: str = "forecast") -> Forecast:
-    """A forecast from TOML-shaped data; every problem is reported at once with its path."""
-    doc = structure_checked(data, _ForecastDoc, what=f"{where} is invalid")
-    problems: list[str] = []
-    minutes_ok = doc.interval_minutes > 0 and 24 * 60 % doc.interval_minutes == 0
-    if not minutes_ok:
-        problems.append(
-            f"$.interval_minutes: expected minutes that divide a day (such as 15, 30, 60), "
-            f"got {doc.interval_minutes}"
-        )
-    if not doc.queues:
-        problems.append("$.queues: expected at least one queue")
-    start = _start(doc.start, problems)
-    queues: list[tuple[str, QueueForecast]] = []
-    seen: set[str] = set()
-    for i, q in enumerate(doc.queues):
-        at = f"$.queues[{i}]"
-        if not q.name.strip():
-            problems.append(f"{at}.name: expected a name, got {q.name!r}")
-        elif q.name in seen:
-            problems.append(f"{at}.name: {q.name!r} is named twice")
-        seen.add(q.name)
-        if not (math.isfinite(q.handle_seconds) and q.handle_seconds > 0):
-            problems.append(f"{at}.handle_seconds: expected a number > 0, got {q.handle_seconds!r}")
-        target, target_problems = _target(doc.targets, q.targets, f"{at}.targets")
-        problems += target_problems
-        arrivals: tuple[float, ...] = ()
-        if (q.arrivals is None) == (q.profile is None):
-            problems.append(f"{at}: expected arrivals (one per interval) or a profile, exactly one")
-        elif q.arrivals is not None:
-            arrivals = q.arrivals
-            if not arrivals:
-                problems.append(f"{at}.arrivals: expected at least one interval, got none")
-            problems += _negatives(arrivals, f"{at}.arrivals")
-        elif q.profile is not None and not q.profile.days:
-            problems.append(f"{at}.profile.days: expected at least one day, got none")
-        elif q.profile is not None and minutes_ok:  # else nothing to expand by
-            arrivals, found = _expand(q.profile, doc.interval_minutes, f"{at}.profile")
-            problems += found
-        if target is not None:
-            handle = (q.handle_seconds,) * len(arrivals)
-            queues.append((at, QueueForecast(q.name, q.channel, arrivals, handle, target)))
-    problems += _same_length(queues)
-    if problems:
-        raise ValidationError(f"{where} is invalid", problems)
-    return Forecast(doc.interval_minutes, tuple(q for _, q in queues), start)
-
-
-def _start(value: Any, problems: list[str]) -> datetime | None:
-    """The first interval's start as written: a label, so its own offset (or none) is kept."""
-    if value is None or isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            pass
-    problems.append(f"$.start: expected a date and time like 2026-03-02T00:00:00, got {value!r}")
-    return None
-
-
-def _same_length(labelled: Sequence[tuple[str, QueueForecast]]) -> list[str]:
-    """Every queue must cover as many intervals as the first one."""
-    if not labelled:
-        return []
-    first = len(labelled[0][1].arrivals)
-    return [
-        f"{label}: covers {len(q.arrivals)} intervals, the first queue {first}"
-        for label, q in labelled
-        if len(q.arrivals) != first
-    ]
-
-
-_CSV_REQUIRED = ("queue", "interval", "arrivals", "handle_seconds")
-_CSV_OPTIONAL = ("channel", "interval_minutes", *_TARGET_FIELDS)
-
-
-def forecast_from_csv(text: str, *, where: str = "forecast") -> Forecast:
-    """A forecast from CSV: one row per queue and interval (columns in ``docs/capacity.md``).
-
-    Each queue's rows must number its intervals 0, 1, … once each; its channel and targets
-    must be the same on every row; problems name the line and column.
-    """
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    columns = reader.fieldnames or []
-    missing = [c for c in _CSV_REQUIRED if c not in columns]
-    unknown = [c for c in columns if c not in _CSV_REQUIRED + _CSV_OPTIONAL]
-    twice = sorted({c for c in columns if columns.count(c) > 1})
-    if missing or unknown or twice:
-        raise ValidationError(
-            f"{where} is invalid",
-            [f"header: missing column {c}" for c in missing]
-            + [
-                f"header: unknown column {c!r} (known: {', '.join(_CSV_REQUIRED + _CSV_OPTIONAL)})"
-                for c in unknown
-            ]
-            + [f"header: column {c!r} appears more than once" for c in twice],
-        )
-    problems: list[str] = []
-    rows, fixed, minutes_seen = _csv_rows(reader, problems)
-    interval_minutes = _csv_minutes(minutes_seen, problems)
-    queues = []
-    for name, by_index in rows.items():
-        gaps = sorted(set(range(max(by_index) + 1)) - set(by_index))
-        if gaps:
-            problems.append(
-                f"queue {name!r}: no row for interval(s) {', '.join(map(str, gaps[:10]))}"
-            )
-            continue
-        target = _csv_target(fixed[name], f"queue {name!r}", problems)
-        if target is None:
-            continue
-        ordered = [by_index[i] for i in range(len(by_index))]
-        queues.append(
-            QueueForecast(
-                name,
-                fixed[name]["channel"] or "phone",
-                tuple(c for c, _ in ordered),
-                tuple(h for _, h in ordered),
-                target,
-            )
-        )
-    if not rows and not problems:
-        problems.append("rows: expected at least one queue row")
-    problems += _same_length([(f"queue {q.name!r}", q) for q in queues])
-    if problems:
-        raise ValidationError(f"{where} is invalid", problems)
-    return Forecast(interval_minutes, tuple(queues))
-
-
-_Rows = dict[str, dict[int, tuple[float, float]]]
-
-
-def _csv_rows(
-    reader: csv.DictReader[str], problems: list[str]
-) -> tuple[_Rows, dict[str, dict[str, str]], set[str]]:
-    """Per queue: (arrivals, handle time) by interval and its fixed settings; interval lengths."""
-    rows: _Rows = {}
-    fixed: dict[str, dict[str, str]] = {}
-    minutes_seen: set[str] = set()
-    width = len(reader.fieldnames or [])
-    for row in reader:
-        line = reader.line_num
-        at = f"line {line}"
-        cells = _cells(row)
-        if cells != width:
-            problems.append(f"{at}: expected {width} cells (one per header column), got {cells}")
-            continue
-        name = (row.get("queue") or "").strip()
-        if not name:
-            problems.append(f"{at}, queue: expected a queue name")
-            continue
-        index = _whole(row.get("interval"), f"{at}, interval", problems)
-        calls = _number(row.get("arrivals"), f"{at}, arrivals", problems)
-        handle = _number(row.get("handle_seconds"), f"{at}, handle_seconds", problems)
-        if handle is not None and calls and handle <= 0:
-            problems.append(f"{at}, handle_seconds: expected a number > 0, got {handle!r}")
-        if "interval_minutes" in row:
-            minutes_seen.add((row["interval_minutes"] or "").strip())
-        settings = {c: (row.get(c) or "").strip() for c in ("channel", *_TARGET_FIELDS)}
-        first = fixed.setdefault(name, settings)
-        for column, value in settings.items():
-            if value != first[column]:
-                problems.append(
-                    f"{at}, {column}: queue {name!r} has {first[column]!r} on an earlier row, "
-                    f"{value!r} here"
-                )
-        if index is None or calls is None or handle is None:
-            continue
-        if index in rows.setdefault(name, {}):
-            problems.append(f"{at}, interval: interval {index} of queue {name!r} is given twice")
-        rows[name][index] = (calls, handle)
-    return rows, fixed, minutes_seen
-
-
-def _cells(row: Mapping[str | None, Any]) -> int:
-    """How many cells a ``DictReader`` row had: a short row's missing ones are ``None``,
-    a long row's extra ones are a list under the key ``None``."""
-    present = sum(v is not None for k, v in row.items() if k is not None)
-    extra = row.get(None)
-    return present + (len(extra) if isinstance(extra, list) else 0)
-
-
-def _csv_minutes(minutes_seen: set[str], problems: list[str]) -> int:
-    """The one interval length of the file (15 minutes when the column is missing or blank on
-    every row; a blank cell beside a written one is a conflict)."""
-    interval_minutes = 15
-    if len(minutes_seen) > 1:
-        problems.append(f"interval_minutes: expected one value, got {sorted(minutes_seen)}")
-    elif minutes_seen and (text_minutes := minutes_seen.pop()):
-        if _is_whole(text_minutes) and int(text_minutes) > 0 and 1440 % int(text_minutes) == 0:
-            interval_minutes = int(text_minutes)
-        else:
-            problems.append(
-                f"interval_minutes: expected minutes that divide a day, got {text_minutes!r}"
-            )
-    return interval_minutes
-
-
-def _number(text: str | None, at: str, problems: list[str]) -> float | None:
-    try:
-        value = float((text or "").strip())
-    except ValueError:
-        problems.append(f"{at}: expected a number, got {text!r}")
-        return None
-    if not (math.isfinite(value) and value >= 0):
-        problems.append(f"{at}: expected a finite number ≥ 0, got {text!r}")
-        return None
-    return value
-
-
-def _is_whole(text: str) -> bool:
-    """ASCII digits only: ``isdigit`` alone accepts "²", which ``int`` refuses."""
-    return text.isascii() and text.isdecimal()
-
-
-def _whole(text: str | None, at: str, problems: list[str]) -> int | None:
-    cleaned = (text or "").strip()
-    if not _is_whole(cleaned):
-        problems.append(f"{at}: expected a whole number ≥ 0, got {text!r}")
-        return None
-    return int(cleaned)
-
-
-def _csv_target(settings: Mapping[str, str], at: str, problems: list[str]) -> StaffingTarget | None:
-    values: dict[str, Any] = {}
-    for column in _TARGET_FIELDS:
-        text = settings[column]
-        if not text:
-            continue
-        if column == "min_agents":
-            values[column] = _whole(text, f"{at}, {column}", problems)
-        else:
-            values[column] = _number(text, f"{at}, {column}", problems)
-    if any(v is None for v in values.values()):
-        return None
-    try:
-        return StaffingTarget(**values)
-    except ValidationError as exc:
-        problems.extend(f"{at}, {p}" for p in exc.problems)
-        return None
-
-
-def load_forecast(path: str | Path) -> Forecast:
-    """Read a forecast file: ``.csv`` as CSV, anything else as TOML."""
-    source = Path(path)
-    text = read_text(source, "forecast")
-    where = f"forecast {source}"
-    if source.suffix.lower() == ".csv":
-        return forecast_from_csv(text, where=where)
-    return forecast_from_mapping(parse_toml(text, f"{where} is not valid TOML"), where=where)

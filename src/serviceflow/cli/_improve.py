@@ -10,7 +10,8 @@ import click
 from rich.markup import escape
 
 from serviceflow.cli._support import add_row, console, open_desk, table
-from serviceflow.improvement._service import LIST_COLUMNS, Improvement, list_row, show_rows
+from serviceflow.improvement._report import LIST_COLUMNS, list_row, show_rows
+from serviceflow.improvement._service import Improvement
 
 
 @click.group()

@@ -23,7 +23,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from serviceflow.analytics._metrics import kpis
-from serviceflow.analytics._report import format_cell
+from serviceflow.analytics._table import format_cell
 from serviceflow.backends.sqlite import parse_url
 from serviceflow.cli._support import add_row, console, err, print_kpis, table
 from serviceflow.errors import ServiceflowError
@@ -31,7 +31,8 @@ from serviceflow.plugins._manager import plugin_manager
 from serviceflow.simulation._scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
-    from serviceflow.simulation._desk import Simulation, SimulationResult
+    from serviceflow.simulation._desk import Simulation
+    from serviceflow.simulation._result import SimulationResult
     from serviceflow.simulation._whatif import Comparison
 
 DEFAULT_SCENARIO = "week"

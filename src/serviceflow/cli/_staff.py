@@ -12,11 +12,11 @@ from pathlib import Path
 
 import click
 
+from serviceflow.capacity._forecast_files import load_forecast
 from serviceflow.capacity._staffing import (
     INTERVAL_COLUMNS,
     StaffingPlan,
     interval_records,
-    load_forecast,
     period_rows,
     plan_staffing,
     plan_summary,

@@ -14,9 +14,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from serviceflow.analytics._metrics import KpiReport
-from serviceflow.analytics._report import Table as KpiTable
-from serviceflow.analytics._report import format_cell, headline, tables
+from serviceflow.analytics._kpi_set import KpiReport
+from serviceflow.analytics._kpi_tables import headline
+from serviceflow.analytics._report import tables
+from serviceflow.analytics._table import Table as KpiTable
+from serviceflow.analytics._table import format_cell
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.domain.policy._policy import Policy, load_policy
 

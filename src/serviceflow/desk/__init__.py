@@ -6,15 +6,18 @@ problems, improvement cycles); the worker loop.
 from __future__ import annotations
 
 from serviceflow.desk._aggregate import Kind, Stored, Streams
-from serviceflow.desk._desk import RecordedEvent, ServiceDesk, Verification
-from serviceflow.desk._dispatch import HELD, ROUTER, SCHEDULED, Dispatching, Write
+from serviceflow.desk._desk import ServiceDesk
+from serviceflow.desk._dispatch import HELD, ROUTER, SCHEDULED, Dispatcher
+from serviceflow.desk._tick import RecordedEvent
+from serviceflow.desk._verify import Verification
 from serviceflow.desk._worker import Pass, Worker, redacted, stopping_on_signals
+from serviceflow.desk._writes import Write
 
 __all__ = [
     "HELD",
     "ROUTER",
     "SCHEDULED",
-    "Dispatching",
+    "Dispatcher",
     "Kind",
     "Pass",
     "RecordedEvent",

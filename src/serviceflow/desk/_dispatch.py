@@ -3,7 +3,7 @@
 ``routing.Roster`` decides who takes a case; this part of ``ServiceDesk`` reads what it
 needs from the store, makes the assignment a command like any other (authority,
 guardrails, the audit of refusals), and offers waiting cases again when capacity frees.
-It is a mixin of ``ServiceDesk``; ``_Desk`` names what it uses of the desk.
+``ServiceDesk`` holds one and offers its public methods; ``Desk`` names what it reads.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import pluggy
 from attrs import evolve as attrs_evolve
 
 from serviceflow.core import _retry as retry
+from serviceflow.desk._pipeline import Pipeline
+from serviceflow.desk._policies import store_policy
 from serviceflow.domain import _commands as cmd
 from serviceflow.domain import _events as ev
 from serviceflow.domain._case import Case
@@ -37,13 +39,12 @@ from serviceflow.rules._lifecycle import (
 )
 from serviceflow.rules._routing import (
     FALLBACK,
-    PLUGIN,
     ROUND_ROBIN,
     Agent,
-    Decision,
     roster_of,
     work_of,
 )
+from serviceflow.rules._routing_decision import PLUGIN, Decision
 
 if TYPE_CHECKING:
     from serviceflow.rules._sla import SlaReport
@@ -57,11 +58,10 @@ HELD = (ASSIGNED, IN_PROGRESS, WAITING_ON_CLIENT)
 SCHEDULED = "scheduled"
 """The priority-level response that marks batch (scheduled) processing."""
 
-Write = tuple[Case, Sequence[ev.Event], StreamWrite]
 
-
-class _Desk(Protocol):
-    """What dispatching uses of the desk."""
+class Desk(Protocol):
+    """What dispatching reads of its desk: the store, the policy (which a roster change
+    replaces), the plugins, its cases and their clocks."""
 
     store: Store
     policy: Policy
@@ -69,37 +69,17 @@ class _Desk(Protocol):
 
     def cases(self, *, state: str | Iterable[str] | None = None) -> Iterable[Case]: ...
     def sla(self, case_id: str, *, at: datetime | None = None) -> SlaReport: ...
-    def _now(self) -> datetime: ...
-    def _current(self, case_id: str) -> tuple[Case | None, str]: ...
-    def _store_policy(self, *, warn: bool) -> None: ...
-    def _admitted(
-        self, case: Case | None, head: str, command: cmd.Command, now: datetime, *, fresh: bool
-    ) -> list[Write]: ...
-    def _audited(
-        self, case: Case | None, command: cmd.Command, error: ServiceflowError, now: datetime
-    ) -> None: ...
-    def _commit(self, writes: list[Write], extra: Sequence[StreamWrite] = ()) -> None: ...
-    # the mixin's own methods, called through the protocol
-    def route(self, case_id: str, *, by: str = ROUTER) -> Decision: ...
-    def route_waiting(self, *, scheduled: bool = False) -> list[Decision]: ...
-    def _route(
-        self, case_id: str, by: str, loads: dict[tuple[str, str], int] | None
-    ) -> tuple[Decision, Case]: ...
-    def _decision(
-        self, case: Case, now: datetime, by: str, loads: dict[tuple[str, str], int] | None
-    ) -> tuple[Decision, StreamWrite | None]: ...
-    def _with_agents(self, agents: tuple[Agent, ...]) -> Policy: ...
-    def _offer_waiting(self) -> None: ...
-    def _waiting(self) -> list[Case]: ...
-    def _dues(self, cases: Sequence[Case]) -> dict[str, datetime | None]: ...
-    def _routes_itself(self) -> bool: ...
-    def _batched(self, case: Case) -> bool: ...
 
 
-class Dispatching:
-    """Routing, waiting queues and the run-time roster of a ``ServiceDesk``."""
+class Dispatcher:
+    """Routing, waiting queues and the run-time roster of a desk: a collaborator that runs
+    its assignments through the desk's pipeline, like any other command."""
 
-    def route(self: _Desk, case_id: str, *, by: str = ROUTER) -> Decision:
+    def __init__(self, desk: Desk, pipeline: Pipeline) -> None:
+        self.desk = desk
+        self.pipeline = pipeline
+
+    def route(self, case_id: str, *, by: str = ROUTER) -> Decision:
         """Give a prioritized case to an owner, or say why it waits.
 
         A ``route`` plugin that names an owner decides; otherwise the case's queue does, by
@@ -113,13 +93,13 @@ class Dispatching:
         return self._route(case_id, by, None)[0]
 
     def _route(
-        self: _Desk, case_id: str, by: str, loads: dict[tuple[str, str], int] | None
+        self, case_id: str, by: str, loads: dict[tuple[str, str], int] | None
     ) -> tuple[Decision, Case]:
         """``route``, with the loads of a pass over many cases kept current in ``loads``;
         also returns the case as it stands after the decision."""
         version, tries = 0, retry.WRITE.start()
         while True:
-            case, head = self._current(case_id)
+            case, head = self.pipeline.current(case_id)
             if case is None:
                 raise NotFound("case", case_id)
             version = case.version
@@ -128,7 +108,7 @@ class Dispatching:
                     f"cannot route case {case_id}",
                     [f"state: only prioritized cases wait to be routed; this one is {case.state}"],
                 )
-            now = self._now()
+            now = self.pipeline.now()
             decision, turn = self._decision(case, now, by, loads)
             if decision.agent is None:
                 return decision, case
@@ -140,12 +120,12 @@ class Dispatching:
                 reason=decision.reason,
             )
             try:
-                writes = self._admitted(case, head, command, now, fresh=True)
+                planned = self.pipeline.plan(case, head, command, now)
             except ServiceflowError as error:
-                self._audited(case, command, error, now)
+                self.pipeline.audited(case, command, error, now)
                 raise
             try:
-                self._commit(writes, [turn] if turn is not None else [])
+                self.pipeline.commit(planned, [turn] if turn is not None else [])
             except ConcurrencyConflict:
                 if not tries.wait():  # the case, or the queue's turn, kept moving on
                     raise ConcurrencyConflict(case_id, version) from None
@@ -153,27 +133,27 @@ class Dispatching:
             if loads is not None:
                 key = (decision.agent, case.channel)
                 loads[key] = loads.get(key, 0) + 1
-            return decision, writes[0][0]
+            return decision, planned.writes[0][0]
 
     def _decision(
-        self: _Desk, case: Case, now: datetime, by: str, loads: dict[tuple[str, str], int] | None
+        self, case: Case, now: datetime, by: str, loads: dict[tuple[str, str], int] | None
     ) -> tuple[Decision, StreamWrite | None]:
         """Who takes ``case`` (a route plugin, else its queue), and a round-robin queue's turn."""
-        owner = self.plugins.hook.route(case=case, policy=self.policy)
+        owner = self.desk.plugins.hook.route(case=case, policy=self.desk.policy)
         if owner:
             reason = f"{owner}: chosen by a route plugin"
             return Decision("", PLUGIN, owner, reason, case_id=case.id), None
-        if not self.policy.agents:
+        if not self.desk.policy.agents:
             reason = "no route plugin answered and the policy lists no agents"
             return Decision("", PLUGIN, None, reason, case_id=case.id), None
-        roster = roster_of(self.policy)
+        roster = roster_of(self.desk.policy)
         work = work_of(case)
         queue = roster.queue_for(work) or FALLBACK
         stream = ev.QUEUE + queue.name
-        last = self.store.last(stream) if queue.strategy == ROUND_ROBIN else None
+        last = self.desk.store.last(stream) if queue.strategy == ROUND_ROBIN else None
         turn = decode_event(last.data) if last is not None else None
         cursor = turn.agent if isinstance(turn, ev.TurnTaken) else None
-        held = loads if loads is not None else self.store.workload(HELD)
+        held = loads if loads is not None else self.desk.store.workload(HELD)
         decision = roster.decide(work, loads=held, now=now, cursor=cursor, queue=queue)
         if decision.agent is None or queue.strategy != ROUND_ROBIN:
             return decision, None
@@ -183,33 +163,33 @@ class Dispatching:
             case_id=case.id,
             at=now,
             by=by,
-            policy=self.policy.version,
+            policy=self.desk.policy.version,
         )
         return decision, next_write(stream, last, taken)
 
-    def register_agent(self: _Desk, agent: Agent) -> Policy:
+    def register_agent(self, agent: Agent) -> Policy:
         """Add ``agent`` to the desk's roster (or replace the agent with its id) at run time.
 
         Agents are policy data, so this makes a new policy version (checked, and stored like
         any other): events record which roster was in force. Waiting cases are offered to
         the new roster when the desk routes on its own. Returns the new policy.
         """
-        agents = (*(a for a in self.policy.agents if a.id != agent.id), agent)
+        agents = (*(a for a in self.desk.policy.agents if a.id != agent.id), agent)
         return self._with_agents(agents)
 
-    def remove_agent(self: _Desk, agent_id: str) -> Policy:
+    def remove_agent(self, agent_id: str) -> Policy:
         """Take an agent off the roster at run time (cases they hold stay theirs)."""
-        if roster_of(self.policy).agent(agent_id) is None:
+        if roster_of(self.desk.policy).agent(agent_id) is None:
             raise NotFound("agent", agent_id)
-        return self._with_agents(tuple(a for a in self.policy.agents if a.id != agent_id))
+        return self._with_agents(tuple(a for a in self.desk.policy.agents if a.id != agent_id))
 
-    def _with_agents(self: _Desk, agents: tuple[Agent, ...]) -> Policy:
-        self.policy = check_policy(attrs_evolve(self.policy, agents=agents))
-        self._store_policy(warn=False)
-        self._offer_waiting()
-        return self.policy
+    def _with_agents(self, agents: tuple[Agent, ...]) -> Policy:
+        self.desk.policy = check_policy(attrs_evolve(self.desk.policy, agents=agents))
+        store_policy(self.desk.store, self.desk.policy, self.pipeline.now(), warn=False)
+        self.offer_waiting()
+        return self.desk.policy
 
-    def route_waiting(self: _Desk, *, scheduled: bool = False) -> list[Decision]:
+    def route_waiting(self, *, scheduled: bool = False) -> list[Decision]:
         """Offer every waiting (prioritized) case to its queue, most urgent first.
 
         Cases of a ``scheduled`` queue whose priority level responds ``scheduled`` wait
@@ -219,12 +199,12 @@ class Dispatching:
         (same channel, category, priority, tier, ...) gets the same answer without being
         tried again (unless a route plugin decides: it may look at anything).
         """
-        loads = self.store.workload(HELD)
+        loads = self.desk.store.workload(HELD)
         decisions = []
-        plugins = implemented(self.plugins.hook.route)
+        plugins = implemented(self.desk.plugins.hook.route)
         nobody: dict[Work, Decision] = {}
         for case in self._waiting():
-            if self._batched(case) and not scheduled:
+            if self.batched(case) and not scheduled:
                 continue
             like = None if plugins else attrs_evolve(work_of(case), case_id="")
             known = nobody.get(like) if like is not None else None
@@ -244,18 +224,18 @@ class Dispatching:
                 nobody[like] = decision
         return decisions
 
-    def _offer_waiting(self: _Desk) -> None:
+    def offer_waiting(self) -> None:
         """After a change that is already committed: offer waiting cases, never raising."""
-        if not self._routes_itself():
+        if not self.routes_itself():
             return
         try:
             self.route_waiting()
         except Exception:
             log.exception("offering waiting cases failed; they wait for the next offer")
 
-    def queue(self: _Desk, name: str) -> list[Case]:
+    def queue(self, name: str) -> list[Case]:
         """The cases waiting in queue ``name``: by priority, then SLA due time, then age."""
-        roster = roster_of(self.policy)
+        roster = roster_of(self.desk.policy)
         known = [q.name for q in roster.queues] or [FALLBACK.name]
         if name not in known:
             raise NotFound("queue", name)
@@ -263,16 +243,16 @@ class Dispatching:
             c for c in self._waiting() if (roster.queue_for(work_of(c)) or FALLBACK).name == name
         ]
 
-    def triage(self: _Desk) -> list[Case]:
+    def triage(self) -> list[Case]:
         """Cases that wait for a person to classify or prioritize them, oldest first."""
-        return list(self.cases(state=(INTAKE, CLASSIFIED)))
+        return list(self.desk.cases(state=(INTAKE, CLASSIFIED)))
 
-    def _waiting(self: _Desk) -> list[Case]:
+    def _waiting(self) -> list[Case]:
         """Prioritized cases, most urgent first: priority, then SLA due time, then age."""
-        rank = self.policy.priority.rank
-        names = self.policy.priority.names
+        rank = self.desk.policy.priority.rank
+        names = self.desk.policy.priority.names
         far = datetime.max.replace(tzinfo=UTC)
-        cases = list(self.cases(state=PRIORITIZED))
+        cases = list(self.desk.cases(state=PRIORITIZED))
         dues = self._dues(cases)
 
         def key(case: Case) -> tuple[int, datetime, datetime, str]:
@@ -281,7 +261,7 @@ class Dispatching:
 
         return sorted(cases, key=key)
 
-    def _dues(self: _Desk, cases: Sequence[Case]) -> dict[str, datetime | None]:
+    def _dues(self, cases: Sequence[Case]) -> dict[str, datetime | None]:
         """The earliest SLA due time of each case with a service level.
 
         The stored breach timers give it in one query; only a case without one (overdue,
@@ -289,31 +269,33 @@ class Dispatching:
         counts by its due instant: an overdue case goes first, not last.
         """
         levelled = [c for c in cases if c.sla is not None]
-        timers = self.store.case_timers([c.id for c in levelled])
+        timers = self.desk.store.case_timers([c.id for c in levelled])
         dues: dict[str, datetime | None] = {}
         for case in levelled:
             breaches = [t.due for t in timers.get(case.id, ()) if t.kind == "breach"]
             if breaches:
                 dues[case.id] = datetime.fromisoformat(min(breaches))
             else:
-                clocks = self.sla(case.id).clocks
+                clocks = self.desk.sla(case.id).clocks
                 live = [c.due for c in clocks if c.active and c.due is not None]
                 dues[case.id] = min(live, default=None)
         return dues
 
-    def _routed(self: _Desk, case: Case) -> Case:
+    def routed(self, case: Case) -> Case:
         """``case`` after routing offered it to its owner or its queue."""
         return self._route(case.id, ROUTER, None)[1]
 
-    def _routes_itself(self: _Desk) -> bool:
+    def routes_itself(self) -> bool:
         """Does the desk route waiting cases on its own (automation on, agents known)?"""
-        routers = self.policy.agents or implemented(self.plugins.hook.route)
-        return self.policy.automation.route and bool(routers)
+        routers = self.desk.policy.agents or implemented(self.desk.plugins.hook.route)
+        return self.desk.policy.automation.route and bool(routers)
 
-    def _batched(self: _Desk, case: Case) -> bool:
+    def batched(self, case: Case) -> bool:
         """Does ``case`` wait for scheduled (batch) processing in its queue?"""
-        queue = roster_of(self.policy).queue_for(work_of(case))
+        queue = roster_of(self.desk.policy).queue_for(work_of(case))
         if queue is None or not queue.scheduled or case.priority is None:
             return False
-        level = next((lv for lv in self.policy.priority.levels if lv.name == case.priority), None)
+        level = next(
+            (lv for lv in self.desk.policy.priority.levels if lv.name == case.priority), None
+        )
         return level is not None and level.response == SCHEDULED

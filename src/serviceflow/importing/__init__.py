@@ -4,16 +4,7 @@ that turns rows into events marked with their source.
 
 from __future__ import annotations
 
-from serviceflow.importing._importer import (
-    ANOMALY,
-    EXISTING,
-    SKIPPED_BY_MAPPING,
-    UNKNOWN,
-    Anomaly,
-    ImportReport,
-    UnknownValue,
-    import_csv,
-)
+from serviceflow.importing._importer import import_csv
 from serviceflow.importing._mapping import (
     BREACHED,
     ISO,
@@ -31,6 +22,15 @@ from serviceflow.importing._mapping import (
     check_against_policy,
     load_mapping,
     vocabulary,
+)
+from serviceflow.importing._report import (
+    ANOMALY,
+    EXISTING,
+    SKIPPED_BY_MAPPING,
+    UNKNOWN,
+    Anomaly,
+    ImportReport,
+    UnknownValue,
 )
 
 __all__ = [

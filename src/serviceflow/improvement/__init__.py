@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from serviceflow.improvement._cycle import Cycle, DryRun
+from serviceflow.improvement._decide import Check, Plan, decide
 from serviceflow.improvement._events import (
     IMPROVEMENT_EVENTS,
     ChangeApplied,
@@ -12,21 +14,11 @@ from serviceflow.improvement._events import (
     RolledBack,
     Standardised,
 )
-from serviceflow.improvement._service import (
-    KIND,
-    MACHINE,
-    WORKFLOW,
-    Check,
-    Cycle,
-    DryRun,
-    Improvement,
-    InvalidCycleTransition,
-    Plan,
-    apply_patch,
-    decide,
-    evolve,
-    show_rows,
-)
+from serviceflow.improvement._evolve import KIND, evolve
+from serviceflow.improvement._patch import apply_patch
+from serviceflow.improvement._report import show_rows
+from serviceflow.improvement._service import Improvement
+from serviceflow.improvement._workflow import MACHINE, WORKFLOW, InvalidCycleTransition
 
 __all__ = [
     "IMPROVEMENT_EVENTS",

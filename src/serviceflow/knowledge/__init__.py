@@ -5,14 +5,10 @@ their effectiveness, and ``Knowledge``, the service over a desk's store.
 from __future__ import annotations
 
 from serviceflow.knowledge._article import (
-    ALLOWED,
-    ARTICLES,
     DEFAULT_LOCALE,
     DEFAULT_REVIEW_EVERY,
-    DESTINATIONS,
     DRAFT,
     IN_REVIEW,
-    MACHINE,
     MAX_REVIEW_EVERY,
     MIN_REVIEW_EVERY,
     PUBLISHED,
@@ -20,30 +16,24 @@ from serviceflow.knowledge._article import (
     RETIRED,
     REVIEW_DUE,
     STATES,
-    TRANSITIONS,
-    WORKFLOW,
-    Approve,
     Article,
+    LocaleText,
+    Revision,
+    Usage,
+    linked_cases,
+)
+from serviceflow.knowledge._decide import (
+    Approve,
     ArticleCommand,
     Draft,
     Edit,
     GiveFeedback,
-    InvalidArticleTransition,
     Link,
-    LocaleText,
     MarkReviewDue,
     Reject,
     Retire,
-    Revision,
-    Subject,
     Submit,
-    Usage,
     decide,
-    describe,
-    evolve,
-    fire,
-    linked_cases,
-    under_review,
 )
 from serviceflow.knowledge._effectiveness import (
     RETIRE,
@@ -68,6 +58,7 @@ from serviceflow.knowledge._events import (
     FeedbackGiven,
     ReviewDue,
 )
+from serviceflow.knowledge._evolve import ARTICLES, evolve
 from serviceflow.knowledge._search import (
     ArticleHit,
     FtsIndex,
@@ -78,6 +69,18 @@ from serviceflow.knowledge._search import (
     words,
 )
 from serviceflow.knowledge._service import SYSTEM_REVIEWER, Knowledge, raise_due_reviews
+from serviceflow.knowledge._workflow import (
+    ALLOWED,
+    DESTINATIONS,
+    MACHINE,
+    TRANSITIONS,
+    WORKFLOW,
+    InvalidArticleTransition,
+    Subject,
+    describe,
+    fire,
+    under_review,
+)
 
 __all__ = [
     "ALLOWED",

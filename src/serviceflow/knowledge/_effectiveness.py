@@ -21,7 +21,8 @@ from serviceflow.clock import require_aware
 from serviceflow.desk._aggregate import Streams
 from serviceflow.domain._case import Case
 from serviceflow.errors import ValidationError
-from serviceflow.knowledge._article import ARTICLES, RESOLVED_STATES, RETIRED, Article, linked_cases
+from serviceflow.knowledge._article import RESOLVED_STATES, RETIRED, Article, linked_cases
+from serviceflow.knowledge._evolve import ARTICLES
 from serviceflow.rules._fingerprint import SIMILAR, Fingerprint, fingerprint_case, similar, terms
 
 if TYPE_CHECKING:

@@ -33,7 +33,8 @@ from attrs import frozen
 
 from serviceflow.desk._aggregate import Streams
 from serviceflow.errors import ValidationError
-from serviceflow.knowledge._article import ARTICLES, Article
+from serviceflow.knowledge._article import Article
+from serviceflow.knowledge._evolve import ARTICLES
 from serviceflow.plugins.hookspecs import hookimpl
 
 if TYPE_CHECKING:

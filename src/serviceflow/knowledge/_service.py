@@ -23,14 +23,15 @@ from serviceflow.desk._aggregate import Streams
 from serviceflow.domain._events import Event
 from serviceflow.errors import ConcurrencyConflict, ValidationError
 from serviceflow.knowledge._article import (
-    ARTICLES,
     DEFAULT_LOCALE,
     DEFAULT_REVIEW_EVERY,
     DRAFT,
     IN_REVIEW,
     PUBLISHED,
-    Approve,
     Article,
+)
+from serviceflow.knowledge._decide import (
+    Approve,
     ArticleCommand,
     Draft,
     Edit,
@@ -49,6 +50,7 @@ from serviceflow.knowledge._effectiveness import (
     effectiveness,
     suggestions,
 )
+from serviceflow.knowledge._evolve import ARTICLES
 from serviceflow.knowledge._search import ArticleHit, search
 from serviceflow.plugins.hookspecs import hookimpl
 

@@ -13,6 +13,13 @@ from serviceflow.errors import PluginError
 ENTRY_POINT_GROUP = "serviceflow"
 HOOKSPECS = ("serviceflow.plugins.hookspecs", "serviceflow.knowledge.hookspecs")
 """The modules that declare hooks: the core's, then each feature's."""
+EVENTS = (
+    "serviceflow.knowledge._events",
+    "serviceflow.problems._events",
+    "serviceflow.improvement._events",
+)
+"""The modules that register the built-in aggregates' events, imported with the manager so
+that any desk reads every stream its store holds (articles, problems, improvement cycles)."""
 BUILTINS: tuple[tuple[str, str], ...] = (
     ("serviceflow.isolation", "serviceflow.plugins._isolation"),
     ("serviceflow.backends.memory", "serviceflow.backends.memory"),
@@ -43,6 +50,8 @@ def plugin_manager(
     ``check_pending`` runs last, so a plugin with a misspelt hook fails here, loudly.
     """
     pm = pluggy.PluginManager("serviceflow")
+    for module in EVENTS:
+        importlib.import_module(module)
     for module in HOOKSPECS:
         pm.add_hookspecs(importlib.import_module(module))
     try:

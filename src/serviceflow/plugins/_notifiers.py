@@ -43,7 +43,10 @@ class LogNotifier:
 
     @hookimpl
     def notify(self, notification: Notification) -> None:
-        """Write the log record (a log line cannot be taken back, so repeats are logged)."""
+        """Write the log record (a log line cannot be taken back, so repeats are logged); when
+        nothing listens at INFO, the record is not even built."""
+        if not log.isEnabledFor(logging.INFO):
+            return
         fields = notification_fields(notification)
         log.info("notification %s", _dumps(fields), extra={"notification": fields})
 

@@ -4,6 +4,18 @@
 
 from __future__ import annotations
 
+from serviceflow.problems._decide import (
+    Close,
+    Correct,
+    Define,
+    Gather,
+    IdentifyRootCause,
+    Link,
+    Monitor,
+    RecordKnownError,
+    Recur,
+    decide,
+)
 from serviceflow.problems._events import (
     PROBLEM_EVENTS,
     CorrectiveActionTaken,
@@ -16,57 +28,57 @@ from serviceflow.problems._events import (
     RecurrenceFound,
     RootCauseIdentified,
 )
-from serviceflow.problems._service import (
-    ALLOWED,
+from serviceflow.problems._evolve import (
+    KIND,
+    evolve,
+)
+from serviceflow.problems._matching import (
+    Candidate,
+    RecurrenceCheck,
+    Unlinked,
+    Workaround,
+    common_fingerprint,
+    group_similar,
+)
+from serviceflow.problems._problem import (
     CLOSED,
     CORRECTIVE_ACTION,
     DEFAULT_QUIET_PERIOD,
     DEFINED,
-    DESTINATIONS,
     GATHERING_DATA,
-    KIND,
-    MACHINE,
     MONITORING,
     OPEN_STATES,
     ROOT_CAUSE,
     STATES,
-    SYSTEM,
-    WORKFLOW,
-    Candidate,
-    Close,
-    Correct,
-    Define,
-    Gather,
-    IdentifyRootCause,
-    InvalidProblemTransition,
     KnownError,
-    Link,
-    Monitor,
     Problem,
+    Recurrence,
+    Step,
+    normalise_item,
+)
+from serviceflow.problems._report import (
     ProblemReport,
     ProblemRow,
-    Problems,
-    RecordKnownError,
-    Recur,
-    Recurrence,
-    RecurrenceCheck,
     RecurrenceRow,
-    Step,
-    Unlinked,
-    Workaround,
     build_report,
+)
+from serviceflow.problems._service import (
+    SYSTEM,
+    Problems,
     check_recurrence,
-    common_fingerprint,
-    decide,
-    evolve,
-    fire,
-    group_similar,
-    mermaid,
-    normalise_item,
     problem_candidates,
     report,
     unlinked_incidents,
     workarounds,
+)
+from serviceflow.problems._workflow import (
+    ALLOWED,
+    DESTINATIONS,
+    MACHINE,
+    WORKFLOW,
+    InvalidProblemTransition,
+    fire,
+    mermaid,
 )
 
 __all__ = [

@@ -101,16 +101,13 @@ from serviceflow.rules._routing import (
     FALLBACK,
     HIGHEST_LEVEL,
     LEAST_LOADED,
-    LISTED,
     LOWEST_LEVEL,
     MANUAL,
-    PLUGIN,
     ROUND_ROBIN,
     SKILL,
     STRATEGIES,
     Absence,
     Agent,
-    Decision,
     Queue,
     Roster,
     Work,
@@ -120,6 +117,7 @@ from serviceflow.rules._routing import (
     skill_gap,
     work_of,
 )
+from serviceflow.rules._routing_decision import LISTED, PLUGIN, Decision
 from serviceflow.rules._sla import (
     ClockReport,
     Cycle,

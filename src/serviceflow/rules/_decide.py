@@ -22,7 +22,7 @@ from serviceflow.domain.policy._sla import ServiceLevel
 from serviceflow.errors import NotFound, ValidationError
 from serviceflow.rules import _quality as quality
 from serviceflow.rules import _survey as survey
-from serviceflow.rules._authority import acting, role_of
+from serviceflow.rules._authority import acting, authorize, role_of
 from serviceflow.rules._evolve import evolve, fold
 from serviceflow.rules._guardrails import check_guardrails
 from serviceflow.rules._lifecycle import (
@@ -58,12 +58,17 @@ def decide(
     *,
     history: Sequence[ev.Event] | None = None,
 ) -> list[ev.Event]:
-    """The events that ``command`` produces on ``case`` (``None`` for a new case).
+    """The events that ``command`` produces on ``case`` (``None`` for a new case), or the
+    refusal: its shape, its actor's authority (roles, clients), the policy's limits and
+    guardrails, the lifecycle. Everything but the guardrail plugins, which the desk asks.
 
     Commands in ``HISTORY_READS`` (surveys, reviews) are decided on the case's past events
     too: pass them as ``history`` (those of the listed types suffice).
     """
     check_shape(command)
+    if case is None and not isinstance(command, cmd.Submit):
+        raise NotFound("case", command.case_id)
+    authorize(case, command, policy.roles, policy.canned)
     return decide_checked(case, command, policy, now, history=history)
 
 
@@ -75,7 +80,7 @@ def decide_checked(
     *,
     history: Sequence[ev.Event] | None = None,
 ) -> list[ev.Event]:
-    """``decide`` for a command whose shape the caller has already checked (``check_shape``)."""
+    """``decide`` for a command admitted already: its shape checked, its actor allowed."""
     check_limits(command, policy.limits)
     if case is not None:
         now = not_before(case.updated_at, now, policy.limits, f"{command.NAME} case {case.id}")

@@ -15,7 +15,9 @@ from serviceflow.simulation._demo import (
     demo_desk,
     run_demo,
 )
-from serviceflow.simulation._scenario import (
+from serviceflow.simulation._result import SimulationResult
+from serviceflow.simulation._scenario import Scenario, builtin_scenarios, load_scenario
+from serviceflow.simulation._scenario_parts import (
     DAYS,
     AgentGroup,
     Arrivals,
@@ -24,33 +26,38 @@ from serviceflow.simulation._scenario import (
     Duration,
     HandleTimes,
     Mix,
-    Scenario,
     ScriptedEvent,
-    builtin_scenarios,
-    load_scenario,
-)
-from serviceflow.simulation._whatif import (
-    ComparedKpi,
-    Comparison,
-    ErlangCheck,
-    compare,
-    compare_results,
-    erlang_check,
-    erlang_problems,
-    kpi_rows,
 )
 
 if TYPE_CHECKING:
-    from serviceflow.simulation._desk import QA, Progress, Simulation, SimulationResult, simulate
+    from serviceflow.simulation._desk import QA, Progress, Simulation, simulate
+    from serviceflow.simulation._whatif import (
+        ComparedKpi,
+        Comparison,
+        ErlangCheck,
+        compare,
+        compare_results,
+        erlang_check,
+        erlang_problems,
+        kpi_rows,
+    )
 
 _LAZY = {
     "Progress": "serviceflow.simulation._desk",
     "QA": "serviceflow.simulation._desk",
     "Simulation": "serviceflow.simulation._desk",
-    "SimulationResult": "serviceflow.simulation._desk",
     "simulate": "serviceflow.simulation._desk",
+    "ComparedKpi": "serviceflow.simulation._whatif",
+    "Comparison": "serviceflow.simulation._whatif",
+    "ErlangCheck": "serviceflow.simulation._whatif",
+    "compare": "serviceflow.simulation._whatif",
+    "compare_results": "serviceflow.simulation._whatif",
+    "erlang_check": "serviceflow.simulation._whatif",
+    "erlang_problems": "serviceflow.simulation._whatif",
+    "kpi_rows": "serviceflow.simulation._whatif",
 }
-"""Names whose module needs an optional extra: imported on first use."""
+"""Names whose module needs an optional extra (``_whatif`` runs the simpy desk): imported
+on first use."""
 
 __all__ = [
     "DAY",

@@ -21,9 +21,9 @@ from random import Random
 from typing import Any
 
 import simpy
-from attrs import evolve, frozen
+from attrs import evolve
 
-from serviceflow.analytics._metrics import KpiReport, kpis
+from serviceflow.analytics._metrics import kpis
 from serviceflow.clock import ManualClock
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.domain import _events as ev
@@ -40,9 +40,11 @@ from serviceflow.rules._lifecycle import (
     WAITING_ON_CLIENT,
 )
 from serviceflow.rules._routing import Absence, roster_of
-from serviceflow.simulation._scenario import Scenario, ScriptedEvent
+from serviceflow.simulation._result import SimulationResult
+from serviceflow.simulation._scenario import Scenario
+from serviceflow.simulation._scenario_parts import ScriptedEvent, pick
 
-__all__ = ["QA", "Progress", "Simulation", "SimulationResult", "simulate"]
+__all__ = ["QA", "Progress", "Simulation", "simulate"]
 
 QA = "qa:sim"
 """The actor who validates resolutions in a simulation."""
@@ -53,36 +55,6 @@ Progress = Callable[[float, float], None]
 _Step = Generator[simpy.Event, Any, None]
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _WORK, _ACCEPT = "work", "accept"
-
-
-@frozen
-class SimulationResult:
-    """What a run did: commands issued (by name), cases, ticks, the KPIs of the simulated
-    period, the wall time, and a digest of every stream's head (equal runs, equal digest)."""
-
-    scenario: str
-    seed: int
-    url: str
-    start: datetime
-    end: datetime
-    cases: int
-    commands: dict[str, int]
-    refused: dict[str, int]
-    ticks: int
-    fired: int
-    kpis: KpiReport
-    wall_seconds: float
-    digest: str
-
-    @property
-    def total_commands(self) -> int:
-        """Every desk command the run issued (refused ones included)."""
-        return sum(self.commands.values())
-
-    @property
-    def commands_per_second(self) -> float:
-        """Desk commands per second of wall time (ticks and the KPI pass included)."""
-        return self.total_commands / self.wall_seconds if self.wall_seconds else 0.0
 
 
 class _Agent:
@@ -294,14 +266,14 @@ class Simulation:
         who = rng.randrange(mix.requesters)
         group = f"client{who // 10}"
         if burst is None:
-            category = _pick(rng, mix.category)
+            category = pick(rng, mix.category)
             intake = {
-                "channel": _pick(rng, mix.channel),
+                "channel": pick(rng, mix.channel),
                 "category": category,
-                "kind": _pick(rng, mix.kind),
-                "impact": _pick(rng, mix.impact),
-                "urgency": _pick(rng, mix.urgency),
-                "tier": _pick(rng, mix.tier),
+                "kind": pick(rng, mix.kind),
+                "impact": pick(rng, mix.impact),
+                "urgency": pick(rng, mix.urgency),
+                "tier": pick(rng, mix.tier),
                 "subject": f"{(category or 'request').capitalize()} request",
             }
         else:
@@ -435,7 +407,7 @@ class Simulation:
                 self._do("confirm", desk.confirm, case_id)
         if survey < s.chances.survey:
             yield self.env.timeout(s.client.survey_after.sample(rng))
-            score = int(_pick(rng, s.chances.csat) or "5")
+            score = int(pick(rng, s.chances.csat) or "5")
             self._do("record_survey", desk.record_survey, case_id, survey="csat", score=score)
 
     def _ticker(self, progress: Progress | None) -> _Step:
@@ -474,21 +446,6 @@ class Simulation:
             if n and gap:
                 yield self.env.timeout(gap)
             self._submit(f"burst:{event.at}:{n}", event)
-
-
-def _pick(rng: Random, weights: Any) -> str | None:
-    """One key of ``weights`` drawn by weight (``None`` for an empty table). Always draws
-    once, so a case's later draws do not depend on which tables are empty."""
-    u = rng.random()
-    if not weights:
-        return None
-    total = sum(weights.values())
-    acc = 0.0
-    for key, weight in weights.items():
-        acc += weight / total
-        if u < acc:
-            return str(key)
-    return str(next(reversed(list(weights))))
 
 
 def simulate(

@@ -13,13 +13,15 @@ from collections.abc import Iterator
 
 from attrs import evolve, frozen
 
-from serviceflow.analytics._metrics import KpiSet
-from serviceflow.analytics._report import sla_overall
+from serviceflow.analytics._kpi_set import KpiSet
+from serviceflow.analytics._kpi_tables import sla_overall
 from serviceflow.capacity._erlang import service_level
 from serviceflow.domain.policy._sla import ALWAYS, FIRST_RESPONSE
 from serviceflow.errors import ValidationError
-from serviceflow.simulation._desk import SimulationResult, simulate
-from serviceflow.simulation._scenario import DAYS, Scenario
+from serviceflow.simulation._desk import simulate
+from serviceflow.simulation._result import SimulationResult
+from serviceflow.simulation._scenario import Scenario
+from serviceflow.simulation._scenario_parts import DAYS
 
 __all__ = [
     "ComparedKpi",

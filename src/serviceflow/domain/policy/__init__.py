@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from serviceflow.domain.policy._authority import CLIENT, INTERNAL, Role, authority_problems, role_of
 from serviceflow.domain.policy._classification import (
-    MAX_PATTERN_STEPS,
-    PATTERN_MAX_MEM,
     SOURCE,
     ClassificationRule,
     RuleMatch,
@@ -81,6 +79,7 @@ from serviceflow.domain.policy._routing import (
     routing_problems,
     work_of,
 )
+from serviceflow.domain.policy._rule_patterns import MAX_PATTERN_STEPS, PATTERN_MAX_MEM
 from serviceflow.domain.policy._sla import (
     ALWAYS,
     DEFAULT_PAUSES,

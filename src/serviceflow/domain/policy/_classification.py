@@ -51,18 +51,35 @@ category, a fallback that is not last, ...).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
-from typing import Protocol, cast
 
-import re2
 from attrs import field, frozen
 
 from serviceflow.core._readonly import ReadOnlyMap
 from serviceflow.domain._messages import Classification
-from serviceflow.errors import ValidationError
+from serviceflow.domain.policy._rule_keywords import Folded, Keywords, compile_keywords, fold
+from serviceflow.domain.policy._rule_patterns import (
+    MAX_PATTERN_STEPS,
+    PATTERN_MAX_MEM,
+    RulePattern,
+    compile_pattern,
+    try_pattern,
+)
+
+# The pattern limits too: this module is 0.1's ``serviceflow.classifier``, which had them
+# (until 0.3).
+__all__ = [
+    "MAX_PATTERN_STEPS",
+    "PATTERN_MAX_MEM",
+    "SOURCE",
+    "ClassificationRule",
+    "RuleMatch",
+    "RuleOutcome",
+    "classification_problems",
+    "classify_request",
+]
 
 SOURCE = "rules"
 """``Classification.source`` of this classifier's proposals."""
@@ -72,12 +89,6 @@ _KEYWORD_CONDITIONS = ("subject", "body", "text", "not_text")
 _OUTCOME_VALUES = ("category", "kind", "impact", "urgency")
 
 _SNIPPET = 40
-_WORD = re.compile(r"\w+")
-
-
-def _fold(text: str) -> str:
-    """Text as keywords compare it: compatibility-normalised (NFKC), then case-folded."""
-    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def _accepted_values(value: Mapping[str, Sequence[str]]) -> Mapping[str, tuple[str, ...]]:
@@ -85,176 +96,14 @@ def _accepted_values(value: Mapping[str, Sequence[str]]) -> Mapping[str, tuple[s
 
 
 @frozen
-class _Folded:
-    """Text as keywords see it: folded, and its words for a quick first test."""
-
-    text: str
-
-    @cached_property
-    def words(self) -> frozenset[str]:
-        """Every run of word characters: a keyword's first word, if a word, is one of them."""
-        return frozenset(_WORD.findall(self.text))
-
-
-@frozen
-class _Keywords:
-    """A keyword list made ready to search; ``find`` names the keyword that appears first."""
-
-    searches: tuple[tuple[str, bool, re.Pattern[str], str], ...]
-    """(first word, is it all word characters, search, keyword as written), longest first."""
-
-    def find(self, folded: _Folded) -> str | None:
-        """The keyword (as written in the rule) found first in ``folded`` text, if any."""
-        found: tuple[int, str] | None = None
-        for first_word, is_word, search, keyword in self.searches:
-            # A set or substring test is far cheaper than the search and rules most out.
-            if first_word not in (folded.words if is_word else folded.text):
-                continue
-            hit = search.search(folded.text)
-            if hit is not None and (found is None or hit.start() < found[0]):
-                found = (hit.start(), keyword)
-        return None if found is None else found[1]
-
-
-def _compile_keywords(keywords: tuple[str, ...]) -> _Keywords | None:
-    """``None`` for no keywords (no constraint); blank keywords never match."""
-    if not keywords:
-        return None
-    phrases = [(_fold(k).split(), k) for k in keywords]
-    # At one position the longest phrase wins, so "paper jam" is named rather than "paper".
-    phrases = sorted((p for p in phrases if p[0]), key=lambda p: -len(" ".join(p[0])))
-    return _Keywords(
-        tuple(
-            (words[0], _WORD.fullmatch(words[0]) is not None, _whole_words(words), k)
-            for words, k in phrases
-        )
-    )
-
-
-def _whole_words(words: list[str]) -> re.Pattern[str]:
-    """A search for ``words`` in a row, not inside longer words.
-
-    The "no word character before" test comes after the first word, not before it, so that
-    the search can skip ahead on the literal first word: about 15 times faster.
-    """
-    first, *rest = words
-    following = "".join(rf"\s+{re.escape(word)}" for word in rest)
-    return re.compile(rf"{re.escape(first)}(?<!\w.{{{len(first)}}}){following}(?!\w)")
-
-
-PATTERN_MAX_MEM = 8 << 20
-"""RE2's memory budget for one pattern (its program and DFA cache); a bigger one is refused."""
-
-MAX_PATTERN_STEPS = 500
-"""Most steps a pattern may have once counted repeats are expanded (``[a-z]{2000}`` has 2000).
-
-The DFA's states, and the work per character when RE2 falls back from the DFA, grow with it.
-"""
-
-_HINTS = (
-    (
-        r"invalid escape sequence: \\[1-9]",
-        "backreferences are not supported; match the text itself, or use keyword conditions",
-    ),
-    (
-        r"invalid perl operator: \(\?<?[=!]",
-        "lookahead and lookbehind are not supported; match "
-        "the text itself, or use not_text for what must be absent",
-    ),
-    (
-        r"invalid perl operator: \(\?P[=>]?$",
-        "named backreferences ((?P=name)) are not supported; match the text itself",
-    ),
-    (
-        r"bad repetition operator: [*+?}]\+",
-        "possessive repeats are not needed (RE2 never backtracks): write a plain repeat",
-    ),
-    (r"invalid escape sequence: \\Z", "write \\z for the end of the text"),
-    (r"invalid escape sequence: \\[uUN]", "write a character as \\x{e9}"),
-    (r"invalid perl operator: \(\?[a-zA-Z]", "the flags are i, m, s and U"),
-    (r"invalid perl operator: \(\?#", "comments are not supported"),
-    (r"invalid repetition size", "a count is at most 1000"),
-    (r"pattern too large", "split it into several rules or use smaller counts"),
-)
-"""(RE2 error, what to write instead) for the Python ``re`` habits RE2 refuses."""
-
-
-class _Hit(Protocol):
-    def group(self) -> str: ...
-
-
-class _Pattern(Protocol):
-    """A compiled RE2 pattern, as the classifier uses it."""
-
-    def search(self, text: str) -> _Hit | None: ...
-
-
-def _options(*, latin1: bool = False) -> re2.Options:
-    options = re2.Options()
-    options.max_mem = PATTERN_MAX_MEM
-    options.log_errors = False
-    # Only the whole match is shown; no groups lets RE2 find it with its DFAs alone.
-    options.never_capture = True
-    if latin1:
-        options.encoding = re2.Options.Encoding.LATIN1
-    return options
-
-
-def _steps(pattern: str, program_size: int) -> int:
-    """The pattern's size in steps: its program compiled on bytes, where a class is one step.
-
-    A class such as ``\\pL`` is a large program over UTF-8 but one step of work; when the
-    byte form does not compile, ``program_size`` (the UTF-8 program's) is taken.
-    """
-    try:
-        return int(re2.compile(pattern.encode(), _options(latin1=True)).programsize)
-    except re2.error:
-        return program_size
-
-
-def _why_not(exc: Exception) -> str:
-    """RE2's reason a pattern does not compile, with what to write instead when known."""
-    why = exc.args[0] if exc.args else str(exc)
-    why = why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)
-    for found, instead in _HINTS:
-        if re.search(found, why):
-            return f"{why} ({instead})"
-    return f"{why} (see the RE2 syntax: https://github.com/google/re2/wiki/Syntax)"
-
-
-def _try_pattern(pattern: str) -> tuple[_Pattern | None, str | None]:
-    """The compiled pattern, or why it is refused (RE2 cannot compile it, or it is too big)."""
-    try:
-        compiled = re2.compile(pattern, _options())
-    except re2.error as exc:
-        return None, f"not a valid regular expression: {_why_not(exc)}"
-    steps = _steps(pattern, int(compiled.programsize))
-    if steps > MAX_PATTERN_STEPS:
-        return None, (
-            f"too large: {steps} steps once repeats are expanded, at most {MAX_PATTERN_STEPS} "
-            "(use smaller counts, or split it into several rules)"
-        )
-    return cast(_Pattern, compiled), None
-
-
-def _compile_pattern(pattern: str) -> _Pattern:
-    compiled, problem = _try_pattern(pattern)
-    if compiled is None:
-        raise ValidationError(
-            "a classification rule is invalid", [f"when.pattern: {problem} (in {pattern!r})"]
-        )
-    return compiled
-
-
-@frozen
 class _Compiled:
     """A rule's conditions made ready to match: regexes compiled, accepted values folded."""
 
-    subject: _Keywords | None
-    body: _Keywords | None
-    text: _Keywords | None
-    not_text: _Keywords | None
-    pattern: _Pattern | None
+    subject: Keywords | None
+    body: Keywords | None
+    text: Keywords | None
+    not_text: Keywords | None
+    pattern: RulePattern | None
     fields: tuple[tuple[str, frozenset[str]], ...]
 
 
@@ -262,8 +111,8 @@ class _Compiled:
 class _Request:
     """A new request as rules see it: raw text for patterns, folded text for keywords."""
 
-    subject: _Folded
-    description: _Folded
+    subject: Folded
+    description: Folded
     text: str
     channel: str
     requester_group: str | None
@@ -301,13 +150,13 @@ class RuleMatch:
     @cached_property
     def _compiled(self) -> _Compiled:
         return _Compiled(
-            subject=_compile_keywords(self.subject),
-            body=_compile_keywords(self.body),
-            text=_compile_keywords(self.text),
-            not_text=_compile_keywords(self.not_text),
-            pattern=_compile_pattern(self.pattern) if self.pattern is not None else None,
+            subject=compile_keywords(self.subject),
+            body=compile_keywords(self.body),
+            text=compile_keywords(self.text),
+            not_text=compile_keywords(self.not_text),
+            pattern=compile_pattern(self.pattern) if self.pattern is not None else None,
             fields=tuple(
-                (name, frozenset(_fold(v) for v in values)) for name, values in self.fields.items()
+                (name, frozenset(fold(v) for v in values)) for name, values in self.fields.items()
             ),
         )
 
@@ -357,7 +206,7 @@ def _evidence(when: RuleMatch, request: _Request) -> list[str] | None:
     field_values: list[str] = []
     for name, accepted in compiled.fields:
         value = request.fields.get(name)
-        if value is None or _fold(value) not in accepted:
+        if value is None or fold(value) not in accepted:
             return None
         field_values.append(f"field {name} is {value!r}")
     found: list[str] = []
@@ -412,8 +261,8 @@ def classify_request(
     Raises ``ValidationError`` when a rule's pattern is refused (see ``classification_problems``).
     """
     request = _Request(
-        subject=_Folded(_fold(subject)),
-        description=_Folded(_fold(description)),
+        subject=Folded(fold(subject)),
+        description=Folded(fold(description)),
         text=unicodedata.normalize("NFC", f"{subject}\n{description}"),
         channel=channel,
         requester_group=requester_group,
@@ -505,13 +354,13 @@ def _match_problems(
 ) -> Iterator[str]:
     for condition in _KEYWORD_CONDITIONS:
         for j, keyword in enumerate(getattr(when, condition)):
-            if not _fold(keyword).split():
+            if not fold(keyword).split():
                 yield f"{at}.{condition}[{j}]: a keyword must not be blank"
     if when.pattern is not None:
         if not when.pattern:
             yield f"{at}.pattern: must not be empty (leave it out to match any text)"
         else:
-            problem = _try_pattern(when.pattern)[1]
+            problem = try_pattern(when.pattern)[1]
             if problem is not None:
                 yield f"{at}.pattern: {problem}"
     yield from _unknown(f"{at}.channel", when.channel, allowed.get("channel"))

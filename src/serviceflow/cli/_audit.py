@@ -1,0 +1,180 @@
+"""``serviceflow audit [DAY]``: the commands refused on a day; ``audit escalations``: the
+escalation log's late acknowledgements, missed updates, unowned and ping-pong cases.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import click
+
+from serviceflow.cli._period import parse_instant
+from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.core._duration import format_duration
+from serviceflow.rules.escalation._audit import EscalationAudit
+
+
+class _AuditGroup(click.Group):
+    """``audit [DAY]`` lists refusals as it always did; ``audit escalations`` is a
+    sub-command. A first word that names no sub-command is the DAY."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            ctx.meta[_AUDIT_DAY] = args[0]
+            args = args[1:]
+            extra = [a for a in args if not a.startswith("-")]
+            if extra:
+                ctx.fail(f"Got unexpected extra argument ({' '.join(extra)})")
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "[DAY] | escalations [OPTIONS]")
+
+
+_AUDIT_DAY = "serviceflow.audit.day"
+
+
+@click.group(cls=_AuditGroup, invoke_without_command=True)
+@click.pass_context
+def audit(ctx: click.Context) -> None:
+    """List the commands refused on DAY (YYYY-MM-DD, UTC; default today), or audit the
+    escalations (`serviceflow audit escalations --help`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    day: str | None = ctx.meta.get(_AUDIT_DAY)
+    try:
+        when = date.fromisoformat(day) if day else None
+    except ValueError:
+        raise click.BadParameter(f"{day!r} is not a date like 2026-03-02") from None
+    with open_desk(ctx) as desk:
+        listing = table("at", "actor", "command", "case", "rule", "reason")
+        for refused in desk.audit(when):
+            add_row(
+                listing,
+                f"{refused.at:%H:%M:%S}",
+                refused.by,
+                refused.command,
+                refused.case_id,
+                refused.rule,
+                refused.reason,
+            )
+        console.print(listing)
+
+
+@audit.command("escalations")
+@click.option(
+    "--from",
+    "since",
+    metavar="DATE",
+    help="Start of the window: YYYY-MM-DD (00:00 UTC) or an ISO date-time "
+    "(default: 7 days before the end).",
+)
+@click.option(
+    "--to",
+    "until",
+    metavar="DATE",
+    help="End of the window, exclusive: an ISO date-time, or YYYY-MM-DD for the end of "
+    "that day (UTC) (default: now).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the audit as JSON (durations in seconds)."
+)
+@click.pass_context
+def audit_escalations(
+    ctx: click.Context, since: str | None, until: str | None, as_json: bool
+) -> None:
+    """Audit the escalation log: late acknowledgements, missed updates, escalations
+    without an owner, ping-pong cases, time held and breaches per tier."""
+    start = parse_instant(since, "--from", end_of_day=False) if since else None
+    end = parse_instant(until, "--to", end_of_day=True) if until else None
+    with open_desk(ctx) as desk:
+        found = desk.escalation_audit(start, end)
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_escalation_audit(found)
+
+
+def _print_escalation_audit(found: EscalationAudit) -> None:
+    """The audit's sections as tables, then its headline counts."""
+    console.print(
+        f"Escalation audit {found.start:%Y-%m-%d %H:%M} to {found.end:%Y-%m-%d %H:%M} UTC"
+    )
+    late = table(
+        "case", "tier", "escalated", "due", "accepted", "late by", title="Late acknowledgements"
+    )
+    for row in found.late_acknowledgements:
+        accepted = _when(row.accepted_at) if row.accepted_at else f"({row.outcome})"
+        add_row(
+            late,
+            row.case_id,
+            row.tier,
+            _when(row.escalated_at),
+            _when(row.due),
+            accepted,
+            format_duration(row.late_by),
+        )
+    missed = table("case", "tier", "cycle", "due", "updated", "late by", title="Missed updates")
+    for miss in found.missed_updates:
+        add_row(
+            missed,
+            miss.case_id,
+            miss.tier,
+            miss.cycle,
+            _when(miss.due),
+            _when(miss.stopped_at) if miss.stopped_at else "(still open)",
+            format_duration(miss.late_by),
+        )
+    unowned = table(
+        "case", "tier", "waiting since", "waiting", "due", "overdue", title="Without an owner"
+    )
+    for waiting in found.unowned:
+        add_row(
+            unowned,
+            waiting.case_id,
+            waiting.tier,
+            _when(waiting.since),
+            format_duration(waiting.waiting),
+            _when(waiting.due) if waiting.due else "",
+            "yes" if waiting.overdue else "no",
+        )
+    bounced = table("case", "at", "path", "bounces", "owner", "flagged", title="Ping-pong")
+    for pinged in found.ping_pong:
+        add_row(
+            bounced,
+            pinged.case_id,
+            _when(pinged.at),
+            " → ".join(pinged.path),
+            pinged.bounces,
+            pinged.owner or "",
+            "yes" if pinged.flagged else "no",
+        )
+    held = table("tier", "held", title="Time held per tier")
+    for tier, duration in found.held.items():
+        add_row(held, tier, format_duration(duration))
+    breaches = table("tier", "metric", "breaches", title="Breaches per tier")
+    for (tier, metric), count in found.breaches.items():
+        add_row(breaches, tier, metric, count)
+    for section in (late, missed, unowned, bounced, held, breaches):
+        console.print(section)
+    summary = found.summary()
+    counts = table("summary", "count", title="Summary")
+    for label, count in (
+        ("cases read", summary.cases),
+        ("escalations", summary.escalations),
+        ("de-escalations", summary.deescalations),
+        ("late acknowledgements", summary.late_acknowledgements),
+        ("missed updates", summary.missed_updates),
+        ("without an owner", summary.unowned),
+        ("without an owner, overdue", summary.unowned_overdue),
+        ("ping-pong cases", summary.ping_pong),
+        ("flagged as ping-pong", summary.flagged),
+        ("breaches", summary.breaches),
+    ):
+        add_row(counts, label, count)
+    console.print(counts)
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}"

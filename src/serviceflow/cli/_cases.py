@@ -1,0 +1,108 @@
+"""Inspecting cases: ``case show``, ``history``, ``cases`` and ``priority``.
+
+Registered by ``_main.py``; each opens the desk of the root group's ``--db``/``--policy``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from attrs import asdict
+from rich.markup import escape
+
+from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.domain._case import Case
+from serviceflow.problems._service import workarounds
+from serviceflow.rules import _lifecycle as lifecycle
+
+
+@click.group()
+def case() -> None:
+    """Inspect cases."""
+
+
+@case.command("show")
+@click.argument("case_id")
+@click.pass_context
+def case_show(ctx: click.Context, case_id: str) -> None:
+    """Show the current state of a case, and the known-error workarounds that apply."""
+    with open_desk(ctx) as desk:
+        _print_case(desk.case(case_id))
+        known = workarounds(desk, case_id)
+    if known:
+        shown = table("problem", "linked", "known error", "workaround", title="Workarounds")
+        for found in known:
+            linked = "yes" if found.linked else f"similar ({found.similarity:.0%})"
+            add_row(shown, found.problem_id, linked, found.error, found.workaround)
+        console.print(shown)
+
+
+@click.command()
+@click.argument("case_id")
+@click.pass_context
+def history(ctx: click.Context, case_id: str) -> None:
+    """List the events of a case, in order."""
+    with open_desk(ctx) as desk:
+        events = table("#", "time", "event", "by", "details", title=f"Case {case_id}")
+        for recorded in desk.history(case_id):
+            event = recorded.event
+            details = {
+                k: v
+                for k, v in _fields(event).items()
+                if k not in {"at", "by", "policy"} and v not in (None, "")
+            }
+            add_row(
+                events,
+                recorded.seq,
+                f"{event.at:%Y-%m-%d %H:%M}",
+                event.TYPE.removeprefix("case."),
+                event.by,
+                ", ".join(f"{k}={v}" for k, v in details.items()),
+            )
+        console.print(events)
+
+
+@click.command()
+@click.option("--state", "states", multiple=True, type=click.Choice(lifecycle.STATES))
+@click.option("--assignee")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.pass_context
+def cases(ctx: click.Context, states: tuple[str, ...], assignee: str | None, limit: int) -> None:
+    """List cases, oldest first."""
+    with open_desk(ctx) as desk:
+        listing = table("id", "state", "priority", "assignee", "requester", "subject")
+        for found in desk.cases(state=states or None, assignee=assignee, limit=limit):
+            add_row(
+                listing,
+                found.id,
+                found.state,
+                found.priority or "",
+                found.assignee or "",
+                found.requester,
+                found.subject,
+            )
+        console.print(listing)
+
+
+@click.command()
+@click.argument("case_id")
+@click.pass_context
+def priority(ctx: click.Context, case_id: str) -> None:
+    """Explain a case's priority: every decision, its rule and its reason."""
+    with open_desk(ctx) as desk:
+        console.print(escape(desk.explain_priority(case_id).text()))
+
+
+def _fields(obj: object) -> dict[str, Any]:
+    return asdict(obj, recurse=False)  # type: ignore[arg-type]
+
+
+def _print_case(found: Case) -> None:
+    fields = table("field", "value", title=f"Case {found.id}", show_header=False)
+    for name, value in _fields(found).items():
+        if value not in (None, "", ()):
+            shown = value.isoformat() if hasattr(value, "isoformat") else value
+            shown = ", ".join(shown) if isinstance(shown, tuple) else shown
+            add_row(fields, name, shown)
+    console.print(fields)

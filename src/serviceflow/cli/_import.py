@@ -1,0 +1,132 @@
+"""``serviceflow import FILE``: a CSV event log into the store, with a progress bar and the
+import's report as tables or JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from serviceflow.cli._support import add_row, console, err, store_url, table
+from serviceflow.desk._desk import ServiceDesk
+from serviceflow.domain.policy._policy import load_policy
+from serviceflow.importing._importer import import_csv
+from serviceflow.importing._mapping import load_mapping
+from serviceflow.importing._report import ImportReport
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--mapping",
+    "mapping_source",
+    required=True,
+    metavar="NAME|PATH",
+    help="A built-in mapping (servicenow) or a mapping TOML file.",
+)
+@click.option(
+    "--db", "db", metavar="URL", help="SQLite file or store URL (default: the global --db)."
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=2000,
+    show_default=True,
+    help="Rows per transaction.",
+)
+@click.option("--dry-run", is_flag=True, help="Read and plan every row; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def import_log(
+    ctx: click.Context,
+    *,
+    file: str,
+    mapping_source: str,
+    db: str | None,
+    batch: int,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Import the CSV event log FILE (.csv, or .csv.gz) into the --db store.
+
+    Each row becomes the events that take its case to the row's state; unknown values
+    and what the lifecycle cannot express are reported with line numbers. Cases already
+    in the store are left untouched, so importing again adds nothing. docs/import.md
+    explains the mapping file.
+    """
+    mapping = load_mapping(mapping_source)
+    root = ctx.find_root().params
+    target = db if db is not None else root["db"]
+    url = store_url(target)
+    if dry_run and "://" not in target and not Path(target).exists():
+        url = "memory://"  # nothing to compare with, and no file to create
+    policy = load_policy(Path(root["policy"])) if root["policy"] else None
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    shown = not as_json and err.is_terminal
+    with (
+        ServiceDesk.open(url, policy=policy) as desk,
+        Progress(*columns, console=err, disable=not shown) as bar,
+    ):
+        task = bar.add_task(f"importing {Path(file).name}", total=Path(file).stat().st_size)
+        report = import_csv(
+            desk,
+            file,
+            mapping,
+            batch=batch,
+            dry_run=dry_run,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_import(report, url)
+
+
+def _print_import(report: ImportReport, url: str) -> None:
+    """The report: counts, events by type, unknown values and anomalies, as tables."""
+    title = f"Import of {report.file} with mapping {report.mapping} into {url}"
+    if report.dry_run:
+        title += " (dry run: nothing written)"
+    counts = table("", "count", title=title)
+    for label, count in (
+        ("rows read", report.rows_read),
+        ("rows imported", report.rows_imported),
+        ("  of which changed nothing", report.rows_unchanged),
+        *((f"rows skipped: {reason}", n) for reason, n in report.skipped.items()),
+        ("cases created", report.cases_created),
+        ("cases already in the store (untouched)", report.cases_existing),
+        ("events", report.events),
+    ):
+        add_row(counts, label, f"{count:,}")
+    add_row(counts, "seconds", f"{report.seconds:.1f}")
+    console.print(counts)
+    if report.events_by_type:
+        kinds = table("event", "count", title="Events")
+        for kind, count in report.events_by_type.items():
+            add_row(kinds, kind, f"{count:,}")
+        console.print(kinds)
+    if report.unknown_values:
+        unknown = table("column", "value", "rows", "first lines", title="Unknown values")
+        for found in report.unknown_values:
+            lines = ", ".join(map(str, found.lines))
+            add_row(unknown, found.column, found.value, f"{found.count:,}", lines)
+        console.print(unknown)
+        console.print(
+            "Rows with unknown values were not imported: add the values to the mapping's "
+            "[values.<column>] tables (try --dry-run) and import into a fresh store."
+        )
+    if report.anomalies:
+        odd = table("anomaly", "rows", "row", "first lines", title="Anomalies")
+        for anomaly in report.anomalies:
+            kept = "skipped" if anomaly.row_skipped else "imported without it"
+            lines = ", ".join(map(str, anomaly.lines))
+            add_row(odd, anomaly.problem, f"{anomaly.count:,}", kept, lines)
+        console.print(odd)

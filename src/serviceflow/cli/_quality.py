@@ -1,0 +1,128 @@
+"""``serviceflow quality calibration SESSION``: how consistently reviewers score cases.
+
+Registered by ``_main.py`` (``cli.add_command(quality)``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.markup import escape
+
+from serviceflow.analytics._calibration import CalibrationReport, calibrate
+from serviceflow.cli._support import add_row, console, open_desk, table
+
+
+@click.group()
+def quality() -> None:
+    """Quality assurance: how consistently reviewers score cases."""
+
+
+@quality.command("calibration")
+@click.argument("session")
+@click.option(
+    "--db", "db", metavar="URL", help="SQLite file or store URL (default: the global --db)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def quality_calibration(ctx: click.Context, session: str, db: str | None, as_json: bool) -> None:
+    """Compare the reviewers of calibration SESSION: their totals on each case, the
+    spread, agreement within the policy's tolerance, and who drifts from the others."""
+    if db is not None:
+        ctx.find_root().params["db"] = db
+    with open_desk(ctx) as desk:
+        report = calibrate(desk, session)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_calibration(report)
+
+
+def _print_calibration(report: CalibrationReport) -> None:
+    """The session's cases, reviewers and criteria as tables, then its agreement."""
+    console.print(
+        f"Calibration session {escape(report.session)}: {len(report.cases)} cases, "
+        f"{report.reviews} reviews; two totals agree within {report.tolerance:g} points"
+    )
+    if not report.cases:
+        console.print("No review was recorded in this session.")
+        return
+    cases = table("case", "agent", "reviewers (total)", "min", "max", "range", "stdev", "agreement")
+    for found in report.cases:
+        add_row(
+            cases,
+            found.case_id,
+            found.agent,
+            ", ".join(f"{r.reviewer} {r.total:g}" for r in found.reviews),
+            f"{found.spread.min:g}",
+            f"{found.spread.max:g}",
+            f"{found.spread.range:.1f}",
+            f"{found.spread.stdev:.1f}",
+            _share(found.agreement),
+        )
+    reviewers = table(
+        "reviewer",
+        "cases",
+        "compared",
+        "mean total",
+        "mean deviation",
+        "mean |deviation|",
+        "drifting",
+        title="Reviewers (deviation: own total − mean of the others)",
+    )
+    for reviewer in report.reviewers:
+        add_row(
+            reviewers,
+            reviewer.reviewer,
+            reviewer.cases,
+            reviewer.compared,
+            f"{reviewer.mean_total:.1f}",
+            _signed_points(reviewer.mean_deviation),
+            _points(reviewer.mean_absolute_deviation),
+            "yes" if reviewer.drifting else "no",
+        )
+    criteria = table(
+        "rubric",
+        "criterion",
+        "kind",
+        "cases",
+        "mean range",
+        "max range",
+        title="Criteria (range of points as a share of the max)",
+    )
+    for criterion in report.criteria:
+        add_row(
+            criteria,
+            criterion.rubric,
+            criterion.criterion,
+            criterion.kind or "",
+            criterion.cases,
+            _share(criterion.mean_range_share),
+            _share(criterion.max_range_share),
+        )
+    for section in (cases, reviewers, criteria):
+        console.print(section)
+    summary = table("summary", "value", title="Session")
+    for label, value in (
+        ("reviewer pairs", str(report.pairs)),
+        ("pairs that agree", str(report.agreeing)),
+        ("agreement", _share(report.agreement)),
+        ("mean range of totals", _points(report.mean_range)),
+        ("largest range of totals", _points(report.max_range)),
+        ("mean standard deviation", _points(report.mean_stdev)),
+    ):
+        add_row(summary, label, value)
+    console.print(summary)
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{value:.0%}"
+
+
+def _points(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def _signed_points(value: float | None) -> str:
+    return "" if value is None else f"{value:+.1f}"

@@ -1,0 +1,110 @@
+"""``serviceflow report``: the KPIs of a period as tables, a dashboard, CSV and JSON.
+
+Registered by ``_main.py`` (``cli.add_command(report)``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import click
+from rich.markup import escape
+
+from serviceflow.analytics._case_facts import DIMENSIONS
+from serviceflow.analytics._dashboard import write_dashboard
+from serviceflow.analytics._metrics import kpis
+from serviceflow.analytics._report import write_exports
+from serviceflow.cli._period import parse_instant
+from serviceflow.cli._support import console, err, open_desk, print_kpis
+
+
+@click.command()
+@click.option(
+    "--from",
+    "since",
+    metavar="DATE",
+    help="Start of the period: YYYY-MM-DD (00:00 UTC) or an ISO date-time "
+    "(default: 30 days before the end).",
+)
+@click.option(
+    "--to",
+    "until",
+    metavar="DATE",
+    help="End of the period, exclusive: an ISO date-time, or YYYY-MM-DD for the end of "
+    "that day (UTC) (default: now).",
+)
+@click.option("--by", type=click.Choice(DIMENSIONS), help="Slice the KPIs: one row per value.")
+@click.option(
+    "--db", "db", metavar="URL", help="SQLite file or store URL (default: the global --db)."
+)
+@click.option(
+    "--html",
+    "html_path",
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="Write the dashboard (one self-contained HTML file) to PATH.",
+)
+@click.option(
+    "--export",
+    "folder",
+    metavar="FOLDER",
+    type=click.Path(file_okay=False),
+    help="Write every table as CSV, and the report as JSON, into FOLDER.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the report as JSON (durations in seconds, rates 0–1) instead of tables.",
+)
+@click.pass_context
+def report(
+    ctx: click.Context,
+    *,
+    since: str | None,
+    until: str | None,
+    by: str | None,
+    db: str | None,
+    html_path: str | None,
+    folder: str | None,
+    as_json: bool,
+) -> None:
+    """KPIs for a period (FCR, SLA compliance, times and their spread, backlog,
+    escalations, surveys): tables, a dashboard, CSV and JSON."""
+    start = parse_instant(since, "--from", end_of_day=False) if since else None
+    end = parse_instant(until, "--to", end_of_day=True) if until else None
+    if db is not None:
+        ctx.find_root().params["db"] = db
+    with open_desk(ctx) as desk:
+        end = end if end is not None else desk.clock.now()
+        start = start if start is not None else end - timedelta(days=30)
+        found = kpis(desk, start=start, end=end, by=by)
+        priorities = None
+        if html_path is not None and by != "priority":
+            priorities = kpis(desk, start=start, end=end, by="priority")
+        generated, policy = desk.clock.now(), desk.policy
+    tell = err if as_json else console
+    if as_json:
+        click.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_kpis(found, policy)
+    if folder is not None:
+        written = write_exports(found, folder, policy=policy)
+        tell.print(f"wrote {len(written)} files to {escape(folder)}")
+    if html_path is not None:
+        title = "Service desk report"
+        if policy.name != "default":
+            title = f"{policy.name}: service desk report"
+        try:
+            write_dashboard(
+                html_path,
+                found,
+                generated_at=generated,
+                priorities=priorities,
+                policy=policy,
+                title=title,
+            )
+        except ImportError as missing:
+            raise click.ClickException(str(missing)) from None
+        tell.print(f"wrote {escape(html_path)}")

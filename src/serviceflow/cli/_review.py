@@ -1,0 +1,54 @@
+"""``serviceflow review CADENCE``: the governance checklist, answered from the desk's figures.
+
+Registered by ``_main.py`` (``cli.add_command(governance_review)``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.markup import escape
+
+from serviceflow.cli._period import parse_instant
+from serviceflow.cli._support import console, open_desk, table
+from serviceflow.governance._period import PERIODS
+from serviceflow.governance._reviews import review
+
+
+@click.command("review")
+@click.argument("cadence", type=click.Choice(list(PERIODS)))
+@click.option(
+    "--at",
+    "until",
+    metavar="DATE",
+    help="End of the reviewed period: an ISO date-time, or YYYY-MM-DD for the end of that "
+    "day (UTC) (default: now).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the review as JSON.")
+@click.option("--check", is_flag=True, help="Exit with status 1 when an item needs attention.")
+@click.pass_context
+def governance_review(
+    ctx: click.Context, cadence: str, until: str | None, as_json: bool, check: bool
+) -> None:
+    """The governance checklist of a cadence (daily, weekly, monthly, quarterly),
+    answered from the desk's own figures."""
+    at = parse_instant(until, "--at", end_of_day=True) if until else None
+    with open_desk(ctx) as desk:
+        found = review(desk, cadence, at=at)
+    if as_json:
+        click.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        shown = table(
+            "item",
+            "status",
+            "findings",
+            title=f"{cadence.capitalize()} review, {found.start:%Y-%m-%d %H:%M} to "
+            f"{found.end:%Y-%m-%d %H:%M} UTC",
+        )
+        for item in found.checks:
+            mark = "[red]attention[/]" if item.status == "attention" else "[green]ok[/]"
+            shown.add_row(escape(item.item), mark, escape("\n".join(item.findings)))
+        console.print(shown)
+    if check and found.attention:
+        raise SystemExit(1)

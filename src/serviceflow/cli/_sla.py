@@ -1,0 +1,87 @@
+"""``serviceflow sla ID``: every SLA clock of a case explained, under the policy that set it.
+
+Registered by ``_main.py`` (``cli.add_command(sla)``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.core._duration import format_duration
+from serviceflow.desk._desk import ServiceDesk
+from serviceflow.domain._events import SlaApplied
+from serviceflow.domain.policy._policy import Policy, load_policy
+from serviceflow.rules._sla import ClockReport
+
+
+@click.command()
+@click.argument("case_id")
+@click.pass_context
+def sla(ctx: click.Context, case_id: str) -> None:
+    """Explain every SLA clock of a case: target, consumed, remaining, due, segments."""
+    with open_desk(ctx) as desk:
+        report = desk.sla(case_id)
+        recorded = _recorded_policy(desk, case_id) if not report.clocks else None
+        if recorded is not None:
+            console.print(
+                f"(explained under policy {recorded.version}, the one that set its "
+                "service level; pass --policy to use another)"
+            )
+            with ServiceDesk(desk.store, policy=recorded) as original:
+                report = original.sla(case_id)
+        if not report.clocks:
+            console.print(f"case {escape(case_id)}: {escape(report.note)}")
+            return
+        console.print(
+            f"case {escape(case_id)}: service level {escape(str(report.level))}, "
+            f"calendar {escape(str(report.calendar))}, at {report.at:%Y-%m-%d %H:%M} UTC"
+        )
+        clocks = table("metric", "cycle", "status", "target", "consumed", "remaining", "due")
+        for clock in report.clocks:
+            add_row(
+                clocks,
+                clock.metric,
+                clock.cycle,
+                clock.status,
+                format_duration(clock.target),
+                format_duration(clock.consumed),
+                _signed(clock.remaining),
+                f"{clock.due:%Y-%m-%d %H:%M}" if clock.due else "",
+            )
+        console.print(clocks)
+        spans = table("metric", "cycle", "from", "to", "counted", "paused in", "holidays")
+        for clock in report.clocks:
+            for segment in clock.segments:
+                skipped = ", ".join(day.isoformat() for day in segment.holidays)
+                counted = format_duration(segment.counted)
+                span_row(spans, clock, segment.start, segment.end, counted, "", skipped)
+            for pause in clock.pauses:
+                span_row(spans, clock, pause.start, pause.end, "", pause.state, "")
+        console.print(spans)
+
+
+def span_row(
+    into: Table, clock: ClockReport, start: datetime, end: datetime | None, *rest: str
+) -> None:
+    """One stretch of a clock: when it ran (or stood still), and what it counted."""
+    until = f"{end:%m-%d %H:%M}" if end else "now"
+    add_row(into, clock.metric, clock.cycle, f"{start:%m-%d %H:%M}", until, *rest)
+
+
+def _recorded_policy(desk: ServiceDesk, case_id: str) -> Policy | None:
+    """The stored policy under which the case's service level was last set, if any."""
+    versions = [r.event.policy for r in desk.history(case_id) if isinstance(r.event, SlaApplied)]
+    document = desk.store.load_policy(versions[-1]) if versions else None
+    if document is None or versions[-1] == desk.policy.version:
+        return None
+    return load_policy(json.loads(document))
+
+
+def _signed(value: timedelta) -> str:
+    return format_duration(value) if value >= timedelta(0) else "-" + format_duration(-value)

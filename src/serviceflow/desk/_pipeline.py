@@ -1,0 +1,298 @@
+"""The command pipeline of a desk: load, plan (pure), append in one transaction, publish.
+
+A command is decided on the version this desk wrote last when it holds one (a refusal so
+decided is checked against the store before it is raised), planned by ``rules.plan`` after
+the guardrail plugins were asked, appended with its timers and messages in one transaction,
+and then published: observers, messages due at once, the ``escalate`` plugins.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import NamedTuple, Protocol
+
+import attrs
+import pluggy
+
+from serviceflow.clock import Clock, require_aware
+from serviceflow.core import _retry as retry
+from serviceflow.desk._cache import Recent
+from serviceflow.desk._writes import Write, stream_write
+from serviceflow.domain import _commands as cmd
+from serviceflow.domain import _events as ev
+from serviceflow.domain._case import Case
+from serviceflow.domain._messages import Notification
+from serviceflow.domain._serialization import GENESIS, decode_event
+from serviceflow.domain.policy._escalation import PLUGIN
+from serviceflow.domain.policy._policy import Policy
+from serviceflow.errors import (
+    ConcurrencyConflict,
+    GuardrailViolation,
+    NotAuthorized,
+    ServiceflowError,
+    ValidationError,
+)
+from serviceflow.eventlog import _audit as audit
+from serviceflow.eventlog._outbox import Outbox, lease_end
+from serviceflow.eventlog._store import OutboxRecord, Store, StreamWrite
+from serviceflow.plugins._manager import implemented
+from serviceflow.rules._authority import acting
+from serviceflow.rules._plan import admit, needs_history, plan
+from serviceflow.rules.escalation._governance import SYSTEM as ESCALATOR
+from serviceflow.rules.escalation._governance import rule_for
+
+log = logging.getLogger("serviceflow.desk")
+
+
+class Shell(Protocol):
+    """What the pipeline reads of its desk, each time (a desk's policy may change)."""
+
+    store: Store
+    policy: Policy
+    plugins: pluggy.PluginManager
+    clock: Clock
+    deliver_at_once: bool
+    lease: timedelta
+    outbox: Outbox
+
+
+class Planned(NamedTuple):
+    """A command's writes, and the messages they send by key (to deliver without reading
+    them back)."""
+
+    writes: list[Write]
+    notices: dict[str, Notification]
+
+
+class Pipeline:
+    """Runs commands for one desk, remembering what it wrote in ``recent``."""
+
+    def __init__(self, desk: Shell, recent: Recent) -> None:
+        self.desk = desk
+        self.recent = recent
+
+    def _lease_to_sender(
+        self, writes: list[tuple[Case, Sequence[ev.Event], StreamWrite]]
+    ) -> tuple[list[tuple[Case, Sequence[ev.Event], StreamWrite]], list[OutboxRecord]]:
+        """The writes with their messages due at once stored leased to this desk, which sends
+        them right after the commit, and those messages. A worker's claim cannot take them
+        meanwhile; if this process dies first, they are claimable when the lease ends."""
+        at_once = [r for _, _, write in writes for r in write.outbox if r.due <= r.created]
+        if not (
+            at_once and self.desk.deliver_at_once and implemented(self.desk.plugins.hook.notify)
+        ):
+            return writes, at_once
+        leased = {
+            r.key: attrs.evolve(
+                r, due=lease_end(datetime.fromisoformat(r.created), self.desk.lease)
+            )
+            for r in at_once
+        }
+
+        def lease(write: StreamWrite) -> StreamWrite:
+            return attrs.evolve(write, outbox=tuple(leased.get(r.key, r) for r in write.outbox))
+
+        leased_writes = [(after, events, lease(write)) for after, events, write in writes]
+        return leased_writes, list(leased.values())
+
+    def _send(self, records: Sequence[OutboxRecord], notices: Mapping[str, Notification]) -> None:
+        """Deliver just-committed messages at once (stored leased to this desk, so no worker
+        sends them too); what fails stays in the outbox for later."""
+        try:
+            self.desk.outbox.send(records, self.now(), notices)
+        except ServiceflowError:
+            log.exception("delivery after commit failed; the outbox keeps the messages")
+
+    def escalate_quietly(self, case_id: str, to: str, trigger: str, reason: str) -> None:
+        """An escalation a rule asked for; one that cannot happen is logged, never raised."""
+        command = cmd.Escalate(case_id=case_id, by=ESCALATOR, reason=reason, to=to, trigger=trigger)
+        try:
+            self.execute(command)
+        except ServiceflowError as exc:
+            log.info("escalation of case %s (%s) did not happen: %s", case_id, trigger, exc)
+
+    def execute(self, command: cmd.Command, *, expected_version: int | None = None) -> Case:
+        """Run ``command``; retries on a concurrent write unless ``expected_version`` is given.
+
+        Retries wait a jittered, growing while, within ``retry.WRITE``'s budget of tries and
+        seconds. With ``expected_version``, a case that moved on raises ``ConcurrencyConflict``.
+        """
+        if not isinstance(command, cmd.Command):
+            raise ValidationError(
+                "cannot execute",
+                [f"command: expected a command (serviceflow.commands), got {command!r:.60}"],
+            )
+        cmd.check_case_id(command.case_id)
+        if isinstance(command, cmd.Merge):
+            cmd.check_case_id(command.into, "into")
+        tries, fresh = retry.WRITE.start(), False
+        while True:
+            try:
+                return self._attempt(command, expected_version, fresh=fresh)
+            except _Stale:
+                fresh = True
+            except ConcurrencyConflict:
+                self._forget(command)
+                submit = isinstance(command, cmd.Submit)
+                if expected_version is not None or submit or not tries.wait():
+                    raise  # (a plain command tries again after a jittered, growing wait)
+                fresh = True
+
+    def _attempt(self, command: cmd.Command, expected_version: int | None, *, fresh: bool) -> Case:
+        """Decide on the latest known state and append; raise ``_Stale`` to decide again."""
+        now = self.now()
+        case, head, cached = self._latest(command.case_id, fresh=fresh)
+        try:
+            _expect(command.case_id, case, expected_version)
+            planned = self.plan(case, head, command, now)
+        except ServiceflowError as error:
+            if cached and self._stale(command, case):
+                raise _Stale from None
+            self.audited(case, command, error, now)
+            raise
+        self.commit(planned)
+        return planned.writes[0][0]
+
+    def plan(self, case: Case | None, head: str, command: cmd.Command, now: datetime) -> Planned:
+        """The writes of ``command`` on ``case``: the case's history read once (if the plan
+        needs it), the command admitted, the guardrail plugins asked, the plan worked out."""
+        policy = self.desk.policy
+        history = self.history(case) if needs_history(case, command, policy) else None
+        admitted = admit(case, command, policy, now, history=history)
+        objection = self._objection(case, admitted)
+        target, heads = None, {command.case_id: head}
+        if isinstance(admitted, cmd.Merge) and case is not None:
+            into, heads[admitted.into] = self.current(admitted.into)  # fresh: no stale refusals
+            target = (into, self.history(into) if needs_history(into, admitted, policy) else None)
+        planned = plan(
+            case, admitted, policy, now, history=history, objection=objection, target=target
+        )
+        keep = self.desk.store.keeps_objects
+        writes = [stream_write(c, heads[c.stream], keep=keep) for c in planned.changes]
+        self.recent.hold(planned.changes)
+        notices = {m.notification.key: m.notification for c in planned.changes for m in c.messages}
+
+        return Planned(writes, notices)
+
+    def audited(
+        self, case: Case | None, command: cmd.Command, error: ServiceflowError, now: datetime
+    ) -> None:
+        """Record a refusal (authority or guardrail) in the audit; other errors are not
+        refusals. A failing audit is logged and never hides the refusal itself."""
+        if not isinstance(error, NotAuthorized | GuardrailViolation):
+            return
+        event = audit.refusal(command, acting(case, command), error, now, self.desk.policy.version)
+        try:
+            audit.record(self.desk.store, event)
+        except ServiceflowError:
+            log.exception("could not audit the refusal of %s on %s", command.NAME, command.case_id)
+
+    def commit(self, planned: Planned, extra: Sequence[StreamWrite] = ()) -> None:
+        """Append the writes (and ``extra`` desk-stream writes) at once; then cache, tell."""
+        # a message due later (a survey's delay) waits for deliver() or tick()
+        writes, messages = self._lease_to_sender(planned.writes)
+        self.desk.store.append([write for _, _, write in writes] + list(extra))
+        for after, _, write in writes:
+            assert write.row is not None
+            self.recent.appended(after, write.row.head)
+        for after, published, _ in writes:
+            self.published(after, published)
+        if messages and self.desk.deliver_at_once:
+            self._send(messages, planned.notices)
+        if self.desk.policy.escalation.rules and implemented(self.desk.plugins.hook.escalate):
+            for after, published, _ in writes:
+                self._plugin_escalation(after, published)
+
+    def _plugin_escalation(self, case: Case, events: Sequence[ev.Event]) -> None:
+        """Ask the ``escalate`` plugins about committed events; the policy's ``plugin`` rule
+        says where a case they name goes. Escalations never trigger another round."""
+        if any(e.by == ESCALATOR for e in events):
+            return
+        rule = rule_for(self.desk.policy, PLUGIN, case)
+        if rule is None:
+            return
+        reason = self.desk.plugins.hook.escalate(
+            case=case, events=tuple(events), policy=self.desk.policy
+        )
+        if reason:
+            self.escalate_quietly(case.id, rule.to, PLUGIN, str(reason))
+
+    def _objection(self, case: Case | None, command: cmd.Command) -> str | None:
+        """The first ``guardrail`` plugin's objection to ``command``, if any (one that fails
+        objects: the built-in wrapper in ``plugins._isolation``)."""
+        hook = self.desk.plugins.hook.guardrail
+        if case is None or not implemented(hook):
+            return None
+        objection = hook(case=case, command=command, policy=self.desk.policy)
+        return str(objection) if objection else None
+
+    def _stale(self, command: cmd.Command, case: Case | None) -> bool:
+        """Was a refusal decided on cached state that the store has since moved past?"""
+        return self._moved_on(command.case_id, case)
+
+    def _forget(self, command: cmd.Command) -> None:
+        into = [command.into] if isinstance(command, cmd.Merge) else []
+        self.recent.forget(command.case_id, *into)
+
+    def now(self) -> datetime:
+        """The clock's time, checked: aware, and in UTC (text order must be time order)."""
+        return require_aware(self.desk.clock.now(), f"{type(self.desk.clock).__name__}.now()")
+
+    def current(self, case_id: str) -> tuple[Case | None, str]:
+        """The case as the store holds it now."""
+        row = self.desk.store.load(case_id)
+        if row is None:
+            return None, GENESIS
+        return self.recent.decode(row), row.head
+
+    def _latest(self, case_id: str, *, fresh: bool) -> tuple[Case | None, str, bool]:
+        """The case to decide on, its head hash, and whether it came from our cache.
+
+        Deciding on the version we wrote last saves a read. It is safe: if another writer
+        moved the stream on, the append collides on ``(stream, seq)``, and a refusal is
+        re-checked against the store (``_moved_on``) before it is raised.
+        """
+        if not fresh:
+            kept = self.recent.case(case_id)
+            if kept is not None:
+                return kept[0], kept[1], True
+        case, head = self.current(case_id)
+        return case, head, False
+
+    def _moved_on(self, case_id: str, case: Case | None) -> bool:
+        """True if the store holds a newer version than the cached ``case``."""
+        row = self.desk.store.load(case_id)
+        stale = row is not None and (case is None or row.version != case.version)
+        if stale:
+            self.recent.forget(case_id)
+        return stale
+
+    def history(self, case: Case | None) -> tuple[ev.Event, ...]:
+        """The case's events up to its version, read once per command: from the bounded
+        cache when it holds that version, else decoded from the store."""
+        if case is None:
+            return ()
+        kept = self.recent.history(case.id, case.version)
+        if kept is not None:
+            return kept
+        records = self.desk.store.read(case.id)[: case.version]
+        return tuple(decode_event(r.data) for r in records)
+
+    def published(self, case: Case, events: Sequence[ev.Event]) -> None:
+        """Tell the observers; client and internal messages go through the outbox instead."""
+        hook = self.desk.plugins.hook.observe
+        if implemented(hook):
+            hook(case=case, events=tuple(events))
+
+
+class _Stale(Exception):  # noqa: N818 - internal signal, never escapes execute
+    """A refusal was decided on cached state that the store has moved past."""
+
+
+def _expect(case_id: str, case: Case | None, expected: int | None) -> None:
+    if expected is not None:
+        actual = case.version if case is not None else 0
+        if actual != expected:
+            raise ConcurrencyConflict(case_id, expected, actual)

@@ -1,0 +1,416 @@
+"""Planning one row: the events that take its case to the row's state and values, from what
+the import keeps of that case; what cannot be planned skips the row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from serviceflow.analytics._case_facts import CaseFacts
+from serviceflow.domain import _events as ev
+from serviceflow.domain._case import Case, requester_group
+from serviceflow.domain._serialization import GENESIS
+from serviceflow.domain._states import (
+    ASSIGNED,
+    CLASSIFIED,
+    CLOSED,
+    INTAKE,
+    PRIORITIZED,
+    RESOLVED,
+    VALIDATED,
+)
+from serviceflow.domain.policy._policy import Policy
+from serviceflow.importing._mapping import BREACHED, MET, ImportMapping
+from serviceflow.importing._source import Column
+from serviceflow.rules._evolve import evolve
+from serviceflow.rules._lifecycle import DESTINATIONS
+
+_PRE_WORK = frozenset({INTAKE, CLASSIFIED, PRIORITIZED, ASSIGNED})
+"""Targets that mean "not yet worked": triage goes as far as the row's attributes allow."""
+_TRIAGE_GAP = {
+    INTAKE: "no category",
+    CLASSIFIED: "no priority",
+    PRIORITIZED: "nobody assigned",
+}
+_AFTER_RESOLUTION = frozenset({RESOLVED, VALIDATED, CLOSED})
+
+
+class Track:
+    """What the import knows of one case it touched (the only per-case memory it keeps)."""
+
+    __slots__ = (
+        "breached",
+        "case",
+        "facts",
+        "head",
+        "indexed",
+        "last_at",
+        "pending",
+        "reopens",
+        "version",
+    )
+
+    def __init__(self) -> None:
+        self.case: Case | None = None
+        self.version = 0
+        """The version stored (or, in a dry run, planned) at the end of the last batch."""
+        self.head = GENESIS
+        self.indexed: tuple[str | None, ...] | None = None
+        self.pending: list[ev.Event] = []
+        self.last_at: datetime | None = None
+        self.reopens: int | None = None
+        self.breached = False
+        self.facts: CaseFacts | None = None
+        """The case's KPI facts so far, kept with each batch so reports need not work
+        them out again from the events (see ``kept_facts``)."""
+
+
+class Skip(Exception):  # noqa: N818 - internal signal: the row cannot be planned
+    """The row cannot be planned; ``problem`` says why (an anomaly, the row skipped)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class Run(Protocol):
+    """What a row's plan reads from the import's run, and the counts it adds to."""
+
+    columns: dict[str, Column]
+    mapping: ImportMapping
+    policy: Policy
+    version: str
+    prefix: str
+    fields: list[tuple[str, int]]
+    nulls: frozenset[str]
+    paths: dict[tuple[str, str], tuple[str, ...]]
+    reopen_counted: bool
+    dirty: dict[str, Track]
+    events: Counter[str]
+    rows_imported: int
+    rows_unchanged: int
+    cases_created: int
+
+    def text(self, key: str, row: list[str]) -> str | None: ...
+
+    def time(self, key: str, row: list[str]) -> datetime | None: ...
+
+    def note_anomaly(self, problem: str, line: int, *, skipped: bool) -> None: ...
+
+
+class Row:
+    """The plan of one row: the events that take its case to the row's state and values."""
+
+    __slots__ = (
+        "case",
+        "case_id",
+        "category",
+        "events",
+        "line",
+        "meta",
+        "not_recorded",
+        "owner",
+        "priority",
+        "row",
+        "run",
+        "target",
+        "track",
+        "values",
+    )
+
+    def __init__(
+        self,
+        run: Run,
+        track: Track,
+        *,
+        line: int,
+        row: list[str],
+        at: datetime,
+        target: str,
+        values: Mapping[str, str | None],
+    ) -> None:
+        self.run = run
+        self.track = track
+        self.line = line
+        self.row = row
+        self.case_id = row[run.columns["case_id"].index]
+        self.target = target
+        self.values = values
+        self.case = track.case
+        self.events: list[ev.Event] = []
+        self.not_recorded: list[str] = []
+        by = values.get("by")
+        self.meta: dict[str, Any] = {
+            "at": at,
+            "by": run.mapping.actors.by + by if by is not None else run.mapping.actor,
+            "policy": run.version,
+            "source": f"{run.prefix}{line}",
+        }
+        self.category: str | None = None
+        self.priority: str | None = None
+        self.owner: str | None = None
+
+    def emit(self, event: ev.Event) -> Case:
+        self.events.append(event)
+        self.case = evolve(self.case, event)
+        return self.case
+
+    def plan(self) -> None:
+        """Plan the row; commit it to the case's track, or raise ``Skip``."""
+        run, track = self.run, self.track
+        created = self.case is None
+        rise, count = self.reopens()
+        if created:
+            self.emit(self.submitted())
+        self.wants()
+        self.attributes()
+        for _ in range(rise):
+            self.reopen()
+        self.path()
+        breached = self.sla()
+        self.leftovers()
+        # planned: commit the row to its case's track
+        track.case = self.case
+        track.last_at = self.meta["at"]
+        track.breached = breached
+        if count is not None:
+            track.reopens = count
+        if self.events:
+            track.pending.extend(self.events)
+            run.dirty[self.case_id] = track
+            counts = run.events
+            for event in self.events:
+                counts[event.TYPE] += 1
+        else:
+            run.rows_unchanged += 1
+        run.rows_imported += 1
+        if created:
+            run.cases_created += 1
+        for problem in self.not_recorded:
+            run.note_anomaly(problem, self.line, skipped=False)
+
+    # --- intake
+
+    def submitted(self) -> ev.Submitted:
+        run, row, values = self.run, self.row, self.values
+        mapping = run.mapping
+        requester = run.text("requester", row) or mapping.defaults.requester
+        if requester is None:
+            raise Skip("no requester, and the mapping gives no default")
+        channel = values.get("channel") or mapping.defaults.channel
+        if channel is None:
+            raise Skip("no channel, and the mapping gives no default")
+        tier = (
+            values.get("tier")
+            or mapping.defaults.tier
+            or run.policy.tier_for(requester_group(requester))
+        )
+        at = self.meta["at"]
+        try:
+            opened = run.time("opened_at", row)
+        except Skip:
+            self.not_recorded.append(
+                f"column {run.columns['opened_at'].name!r} unreadable: submitted at the row's time"
+            )
+            opened = None
+        if opened is not None and opened > at:
+            self.not_recorded.append(
+                f"column {run.columns['opened_at'].name!r} is after the row's time: "
+                "submitted at the row's time"
+            )
+        elif opened is not None:
+            at = opened
+        opened_by = run.text("opened_by", row)
+        return ev.Submitted(
+            case_id=self.case_id,
+            requester=requester,
+            channel=channel,
+            subject=run.text("subject", row) or self.case_id,
+            description=run.text("description", row) or "",
+            tier=tier,
+            fields={name: row[i] for name, i in run.fields if row[i] not in run.nulls},
+            at=at,
+            by=mapping.actors.by + opened_by if opened_by is not None else self.meta["by"],
+            policy=run.version,
+            source=self.meta["source"],
+        )
+
+    # --- attributes
+
+    def wants(self) -> None:
+        """The row's category, priority and owner where they differ from the case's."""
+        case, values = self.case, self.values
+        assert case is not None
+        category = values.get("category")
+        if category is not None and category != case.category:
+            self.category = category
+        priority = values.get("priority")
+        if priority is not None:
+            impact, urgency = values.get("impact"), values.get("urgency")
+            if (
+                priority != case.priority
+                or (impact is not None and impact != case.impact)
+                or (urgency is not None and urgency != case.urgency)
+            ):
+                self.priority = priority
+        owner = self.owner_named()
+        if owner is not None and owner != case.assignee:
+            self.owner = owner
+
+    def owner_named(self) -> str | None:
+        """Who owns the case by this row: the person named, else (when the mapping says so)
+        the team."""
+        named = self.values.get("assignee")
+        actors = self.run.mapping.actors
+        if named is not None:
+            return actors.assignee + named
+        team = self.values.get("team")
+        if team is not None and self.run.mapping.options.team_owns_unassigned:
+            return actors.team + team
+        return None
+
+    def attributes(self) -> None:
+        """Record the wanted changes that the case's state allows now (in triage order)."""
+        case = self.case
+        assert case is not None
+        if self.category is not None and ("classify", case.state) in DESTINATIONS:
+            kind = self.values.get("kind") or case.kind or self.run.mapping.defaults.kind
+            assert kind is not None  # the mapping check requires a kind with a category
+            case = self.emit(
+                ev.Classified(
+                    category=self.category, kind=kind, reason=self.reason("category"), **self.meta
+                )
+            )
+            self.category = None
+        if self.priority is not None and ("prioritize", case.state) in DESTINATIONS:
+            case = self.emit(
+                ev.Prioritized(
+                    priority=self.priority,
+                    impact=self.values.get("impact"),
+                    urgency=self.values.get("urgency"),
+                    rule="import",
+                    reason=self.reason("priority"),
+                    **self.meta,
+                )
+            )
+            self.priority = None
+        if self.owner is not None and ("assign", case.state) in DESTINATIONS:
+            named = self.values.get("assignee") is not None
+            reason = self.reason("assignee" if named else "team")
+            if not named and "assignee" in self.run.columns:
+                reason += f", nobody named in {self.run.columns['assignee'].name}"
+            self.emit(
+                ev.Assigned(
+                    assignee=self.owner,
+                    previous=case.assignee,
+                    queue=self.values.get("team"),
+                    reason=reason,
+                    **self.meta,
+                )
+            )
+            self.owner = None
+
+    def reason(self, key: str) -> str:
+        """``servicenow priority '3 - Moderate'``: the mapping, the column and its raw value."""
+        column = self.run.columns[key]
+        return f"{self.run.mapping.name} {column.name} {self.row[column.index]!r}"
+
+    def leftovers(self) -> None:
+        """Changes the lifecycle had no place for in the case's state: reported, not recorded."""
+        case = self.case
+        assert case is not None
+        for what, wanted in (
+            ("category", self.category),
+            ("priority", self.priority),
+            ("assignee", self.owner),
+        ):
+            if wanted is not None:
+                self.not_recorded.append(f"{what} change not recorded: the case was {case.state}")
+
+    # --- reopens and the state
+
+    def reopens(self) -> tuple[int, int | None]:
+        """How many reopens the row's counter adds, and the counter to keep."""
+        run, before = self.run, self.track.reopens
+        raw = self.values.get("reopen_count")
+        if raw is None:
+            return 0, None
+        count = int(raw) if raw.isdigit() else -1
+        if count < 0:
+            raise Skip(f"column {run.columns['reopen_count'].name!r}: not a whole number")
+        if before is None:
+            if count > 0:
+                self.not_recorded.append(
+                    "earlier reopens not recorded: the case's first row has a reopen count above 0"
+                )
+            return 0, count
+        if count < before:
+            self.not_recorded.append("the reopen count went down: ignored")
+            return 0, None
+        if count > before + 1:
+            self.not_recorded.append("reopens not recorded: the count rose by more than one")
+            return 0, count
+        return count - before, count
+
+    def reopen(self) -> None:
+        assert self.case is not None
+        if self.case.state not in _AFTER_RESOLUTION:
+            self.not_recorded.append(f"reopen not recorded: the case was {self.case.state}")
+            return
+        self.emit(ev.Reopened(reason=self.reason("reopen_count"), **self.meta))
+        self.attributes()
+
+    def path(self) -> None:
+        """The events that take the case from its state to the row's; a state out of reach
+        is reported and the rest of the row recorded."""
+        case = self.case
+        assert case is not None
+        target, state = self.target, case.state
+        if target in _PRE_WORK:
+            if state not in _PRE_WORK:
+                self.not_recorded.append(f"state {target} not recorded: the case was {state}")
+            return
+        steps = self.run.paths.get((state, target))
+        if steps is None:
+            why = _TRIAGE_GAP.get(state, f"no way from {state}")
+            if self.run.reopen_counted and state in _AFTER_RESOLUTION:
+                why = f"back from {state} while the reopen count did not rise"
+            self.not_recorded.append(f"state {target} not recorded: {why}")
+            return
+        for trigger in steps:
+            self.emit(self.step(trigger))
+            self.attributes()
+
+    def step(self, trigger: str) -> ev.Event:
+        meta = self.meta
+        if trigger == "acknowledge":
+            return ev.Acknowledged(message="", **meta)
+        if trigger == "request_info":
+            return ev.InfoRequested(message="", **meta)
+        if trigger == "client_reply":
+            return ev.ClientReplied(message="", **meta)
+        if trigger == "resolve":
+            return ev.Resolved(resolution=self.values.get("resolution") or "", **meta)
+        if trigger == "validate":
+            return ev.Validated(**meta)
+        if trigger == "close":
+            return ev.Closed(reason=self.reason("state"), **meta)
+        if trigger == "cancel":
+            return ev.Cancelled(reason=self.reason("state"), **meta)
+        assert trigger == "reopen"
+        return ev.Reopened(reason=self.reason("state"), **meta)
+
+    def sla(self) -> bool:
+        """Record a breach when the made-SLA flag turns to breached; return the flag."""
+        flag = self.values.get("made_sla")
+        breached = self.track.breached
+        if flag == BREACHED and not breached:
+            metric = self.run.mapping.options.sla_metric
+            self.emit(ev.SlaBreached(metric=metric, cycle=1, **self.meta))
+            return True
+        if flag == MET and breached:
+            self.not_recorded.append("made SLA back to met not recorded: the breach stands")
+        return breached
