@@ -50,11 +50,10 @@ def test_a_history_is_kept_for_exactly_its_version() -> None:
     submit = cmd.Submit(
         case_id="C1", by="agent:kim", requester="a/b@c.test", channel="web", subject="s"
     )
-    planned = plan(None, submit, POLICY, START)
-    recent.hold(planned.changes)
-    (change,) = planned.changes
-    assert recent.history("C1", 1) is None, "held, not kept, until the write is appended"
+    (change,) = plan(None, submit, POLICY, START).changes
     recent.appended(change.after, "h1")
+    assert recent.history("C1", 1) is None, "no history given, none kept"
+    recent.appended(change.after, "h1", change.history)
     assert recent.history("C1", 1) == change.events
     assert recent.history("C1", 2) is None
     note = cmd.AddNote(case_id="C1", by="agent:kim", text="n")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
+import attrs
 import pytest
 
 from serviceflow import (
@@ -24,6 +26,7 @@ from serviceflow import (
 )
 from serviceflow.backends.memory import MemoryStore
 from serviceflow.domain._events import Event
+from serviceflow.eventlog._outbox import notifier_names
 from serviceflow.eventlog._store import Store
 from serviceflow.knowledge import hookspecs as knowledge_hookspecs
 from serviceflow.knowledge._service import Knowledge
@@ -481,9 +484,9 @@ def test_a_plugins_wrapper_sees_and_may_replace_the_answer(clock: ManualClock) -
 
     class Pardon:
         @hookimpl(wrapper=True)
-        def guardrail(self) -> Iterator[None]:
-            objection = yield
-            return None if objection == "never on Sundays" else objection
+        def guardrail(self) -> Generator[None, list[str | None], list[str | None]]:
+            objections = yield
+            return [o for o in objections if o != "never on Sundays"]
 
     desk = ServiceDesk.open(
         "memory://", clock=clock, plugins=[Veto(), Pardon()], entry_points=False
@@ -515,3 +518,60 @@ def test_a_desk_in_a_fresh_process_reads_every_built_in_kind_of_stream(tmp_path:
         done = subprocess.run(run, check=False, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
+
+
+def test_an_empty_answer_never_silences_the_guardrails_after_it(clock: ManualClock) -> None:
+    class Lenient:
+        @hookimpl(tryfirst=True)
+        def guardrail(self) -> str | None:
+            return ""  # "no objection", written as an empty text
+
+    class Strict:
+        @hookimpl
+        def guardrail(self) -> str | None:
+            return "closed for audit"
+
+    desk = ServiceDesk.open(
+        "memory://", clock=clock, plugins=[Strict(), Lenient()], entry_points=False
+    )
+    case = desk.submit(requester="a/b@c.test", channel="email", subject="s")
+    with pytest.raises(GuardrailViolation, match="closed for audit"):
+        desk.note(case.id, by="agent:kim", text="t")
+
+
+def test_a_notifier_that_cannot_be_hashed_is_delivered_to(clock: ManualClock) -> None:
+    @attrs.define
+    class Inbox:
+        got: list[str] = attrs.Factory(list)
+
+        @hookimpl
+        def notify(self, notification: Notification) -> None:
+            self.got.append(notification.kind)
+
+    inbox = Inbox()
+    desk = ServiceDesk.open("memory://", clock=clock, plugins=[inbox], entry_points=False)
+    from ..conftest import walk_to
+
+    walk_to(desk, "in_progress")
+    assert inbox.got == ["case.acknowledged"]
+    assert desk.outbox.pending() == []
+
+
+def test_notifiers_of_one_name_keep_their_01_names(clock: ManualClock) -> None:
+    class Twin:
+        def __init__(self, got: list[str]) -> None:
+            self.got = got
+
+        @hookimpl
+        def notify(self, notification: Notification) -> None:
+            self.got.append(notification.key)
+
+    first: list[str] = []
+    second: list[str] = []
+    manager = plugin_manager([Twin(first), Twin(second)], entry_points=False)
+    names = dict(notifier_names(manager))
+    twin = f"{Twin.__module__}.{Twin.__qualname__}"
+    assert {twin, f"{twin}#2"} <= set(names)
+    names[twin](notification=SimpleNamespace(key="K1"))
+    names[f"{twin}#2"](notification=SimpleNamespace(key="K2"))
+    assert (first, second) == (["K1"], ["K2"]), "the first registered keeps the plain name"

@@ -8,13 +8,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from serviceflow import GuardrailViolation, NotAuthorized, NotFound, default_policy, load_policy
+from serviceflow import (
+    GuardrailViolation,
+    NotAuthorized,
+    NotFound,
+    ValidationError,
+    default_policy,
+    load_policy,
+)
 from serviceflow.domain import _commands as cmd
 from serviceflow.domain import _events as ev
 from serviceflow.domain._case import Case
 from serviceflow.rules._decide import decide
 from serviceflow.rules._evolve import fold
-from serviceflow.rules._plan import Change, admit, needs_history, plan
+from serviceflow.rules._plan import Change, admit, needs_history, plan, with_template
 
 from ..conftest import START
 
@@ -53,7 +60,8 @@ def walked(policy: object = POLICY, steps: int = len(WALK)) -> tuple[Case, list[
 
 def test_a_submit_plans_one_change_and_reads_no_history() -> None:
     assert not needs_history(None, SUBMIT, TIMED)
-    planned = plan(None, admit(None, SUBMIT, POLICY, START), POLICY, START)
+    admit(None, SUBMIT, POLICY)
+    planned = plan(None, SUBMIT, POLICY, START)
     (change,) = planned.changes
     assert (change.stream, change.before, change.after.version) == ("C1", None, 1)
     assert [type(e) for e in change.events] == [ev.Submitted]
@@ -65,7 +73,9 @@ def test_the_plan_equals_decide_then_fold() -> None:
     case, history = walked(steps=3)
     command = WALK[3]
     now = START + timedelta(hours=1)
-    planned = plan(case, admit(case, command, POLICY, now), POLICY, now, history=history)
+    admit(case, command, POLICY)
+    ready = with_template(case, command, POLICY, now, history=history)
+    planned = plan(case, ready, POLICY, now, history=history)
     events = decide(case, command, POLICY, now)
     (change,) = planned.changes
     assert list(change.events) == events
@@ -95,15 +105,19 @@ def test_clocks_need_the_history_and_give_timers() -> None:
 
 def test_admit_finds_the_case_and_checks_authority_before_anything_else() -> None:
     with pytest.raises(NotFound):
-        admit(None, WALK[0], POLICY, START)
+        admit(None, WALK[0], POLICY)
     spoofed = cmd.Submit(
         case_id="C2", by="client:jane@acme.test", requester="acme/jane@acme.test",
         channel="email", subject="s",
     )  # fmt: skip
     with pytest.raises(NotAuthorized):
-        admit(None, spoofed, POLICY, START)
+        admit(None, spoofed, POLICY)
     case, _ = walked(steps=1)
-    assert admit(case, WALK[1], POLICY, START) is WALK[1], "nothing to render: unchanged"
+    admit(case, WALK[1], POLICY)
+    assert with_template(case, WALK[1], POLICY, START) is WALK[1], "no template: unchanged"
+    templated = cmd.Acknowledge(case_id="C1", by="agent:kim", message="m", template="acknowledge")
+    with pytest.raises(ValidationError, match="history: required"):
+        with_template(case, templated, POLICY, START)
 
 
 def test_a_plugins_objection_refuses_and_names_the_plugin_rule() -> None:

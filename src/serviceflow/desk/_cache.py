@@ -18,15 +18,14 @@ from serviceflow.domain._serialization import decode_case
 from serviceflow.errors import StoreError
 from serviceflow.eventlog._store import CaseRow
 from serviceflow.rules._evolve import caught_up
-from serviceflow.rules._plan import Change
 
 SIZE = 2048
 """Cases, and histories, kept at most."""
 
 
 class Recent:
-    """The bounded memory of one desk: case versions with their head hash, the histories of
-    those versions, and the histories a plan read until its write is appended."""
+    """The bounded memory of one desk: case versions with their head hash, and the
+    histories of those versions."""
 
     def __init__(self, *, keep_cases: bool = True, size: int = SIZE) -> None:
         self.keep_cases = keep_cases
@@ -34,7 +33,6 @@ class Recent:
         self.size = size
         self._cases: OrderedDict[str, tuple[Case, str]] = OrderedDict()
         self._histories: OrderedDict[str, tuple[int, tuple[ev.Event, ...]]] = OrderedDict()
-        self._planned: OrderedDict[tuple[str, int], tuple[ev.Event, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
     def case(self, case_id: str) -> tuple[Case, str] | None:
@@ -65,7 +63,6 @@ class Recent:
                 self._cases.clear()
             if histories:
                 self._histories.clear()
-                self._planned.clear()
 
     def decode(self, row: CaseRow) -> Case:
         """The case a stored row holds: its object, the kept version when it is the same, or
@@ -97,24 +94,10 @@ class Recent:
         if kept is not None:
             self.remember_history(case_id, version + len(events), (*kept, *events))
 
-    def hold(self, changes: Sequence[Change]) -> None:
-        """Hold the histories a plan read, until its write is appended (``appended``)."""
-        if all(change.history is None for change in changes):
-            return
-        with self._lock:
-            for change in changes:
-                if change.history is not None:
-                    self._planned[(change.stream, change.after.version)] = change.history
-                    if len(self._planned) > self.size:
-                        self._planned.popitem(last=False)
-
-    def appended(self, case: Case, head: str) -> None:
-        """``case`` was written with ``head``: keep it, and the history its plan read."""
+    def appended(self, case: Case, head: str, history: Sequence[ev.Event] | None = None) -> None:
+        """``case`` was written with ``head``: keep it, and its history up to that version
+        when the plan that wrote it read one."""
         self.remember(case, head)
-        if not self._planned:
-            return
-        with self._lock:
-            history = self._planned.pop((case.id, case.version), None)
         if history is not None:
             self.remember_history(case.id, case.version, history)
 

@@ -309,7 +309,10 @@ class ServiceDesk(CaseCommands):
             for case_id, to, trigger, reason in escalations(fired, self.policy, self.case):
                 self._pipeline.escalate_quietly(case_id, to, trigger, reason)
         self._dispatcher.offer_waiting()  # shifts may have started: waiting cases are offered again
-        self.plugins.hook.tick(desk=self, now=at)  # e.g. knowledge articles due for review
+        try:
+            self.plugins.hook.tick(desk=self, now=at)  # e.g. knowledge articles due for review
+        except Exception:  # a plugin's own wrapper, outside the built-in one, failed
+            log.exception("a tick plugin failed; the tick goes on")
         checkpoint_if_due(self.store, at, self.checkpoint_every)
         if deliver:
             self.deliver(at)

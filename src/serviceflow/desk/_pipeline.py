@@ -37,9 +37,10 @@ from serviceflow.errors import (
 from serviceflow.eventlog import _audit as audit
 from serviceflow.eventlog._outbox import Outbox, lease_end
 from serviceflow.eventlog._store import OutboxRecord, Store, StreamWrite
+from serviceflow.plugins._isolation import COULD_NOT_CHECK
 from serviceflow.plugins._manager import implemented
 from serviceflow.rules._authority import acting
-from serviceflow.rules._plan import admit, needs_history, plan
+from serviceflow.rules._plan import admit, needs_history, plan, with_template
 from serviceflow.rules.escalation._governance import SYSTEM as ESCALATOR
 from serviceflow.rules.escalation._governance import rule_for
 
@@ -64,6 +65,8 @@ class Planned(NamedTuple):
 
     writes: list[Write]
     notices: dict[str, Notification]
+    histories: dict[str, tuple[ev.Event, ...] | None]
+    """Each stream's history after the write, as the plan read it, for the desk's memory."""
 
 
 class Pipeline:
@@ -102,7 +105,7 @@ class Pipeline:
         sends them too); what fails stays in the outbox for later."""
         try:
             self.desk.outbox.send(records, self.now(), notices)
-        except ServiceflowError:
+        except Exception:  # committed already: nothing a notifier does may undo or hide that
             log.exception("delivery after commit failed; the outbox keeps the messages")
 
     def escalate_quietly(self, case_id: str, to: str, trigger: str, reason: str) -> None:
@@ -156,11 +159,13 @@ class Pipeline:
         return planned.writes[0][0]
 
     def plan(self, case: Case | None, head: str, command: cmd.Command, now: datetime) -> Planned:
-        """The writes of ``command`` on ``case``: the case's history read once (if the plan
-        needs it), the command admitted, the guardrail plugins asked, the plan worked out."""
+        """The writes of ``command`` on ``case``: the command admitted, then the case's history
+        read once (if the plan needs it), the template filled, the guardrail plugins asked,
+        the plan worked out."""
         policy = self.desk.policy
+        admit(case, command, policy)
         history = self.history(case) if needs_history(case, command, policy) else None
-        admitted = admit(case, command, policy, now, history=history)
+        admitted = with_template(case, command, policy, now, history=history)
         objection = self._objection(case, admitted)
         target, heads = None, {command.case_id: head}
         if isinstance(admitted, cmd.Merge) and case is not None:
@@ -171,10 +176,8 @@ class Pipeline:
         )
         keep = self.desk.store.keeps_objects
         writes = [stream_write(c, heads[c.stream], keep=keep) for c in planned.changes]
-        self.recent.hold(planned.changes)
         notices = {m.notification.key: m.notification for c in planned.changes for m in c.messages}
-
-        return Planned(writes, notices)
+        return Planned(writes, notices, {c.stream: c.history for c in planned.changes})
 
     def audited(
         self, case: Case | None, command: cmd.Command, error: ServiceflowError, now: datetime
@@ -196,7 +199,7 @@ class Pipeline:
         self.desk.store.append([write for _, _, write in writes] + list(extra))
         for after, _, write in writes:
             assert write.row is not None
-            self.recent.appended(after, write.row.head)
+            self.recent.appended(after, write.row.head, planned.histories.get(write.stream))
         for after, published, _ in writes:
             self.published(after, published)
         if messages and self.desk.deliver_at_once:
@@ -213,20 +216,30 @@ class Pipeline:
         rule = rule_for(self.desk.policy, PLUGIN, case)
         if rule is None:
             return
-        reason = self.desk.plugins.hook.escalate(
-            case=case, events=tuple(events), policy=self.desk.policy
-        )
+        try:
+            answers = self.desk.plugins.hook.escalate(
+                case=case, events=tuple(events), policy=self.desk.policy
+            )
+        except Exception:  # a plugin's own wrapper, outside the built-in one, failed
+            log.exception("an escalate plugin failed; no escalation was asked")
+            return
+        reason = next((str(a) for a in answers if a), None)
         if reason:
-            self.escalate_quietly(case.id, rule.to, PLUGIN, str(reason))
+            self.escalate_quietly(case.id, rule.to, PLUGIN, reason)
 
     def _objection(self, case: Case | None, command: cmd.Command) -> str | None:
-        """The first ``guardrail`` plugin's objection to ``command``, if any (one that fails
-        objects: the built-in wrapper in ``plugins._isolation``)."""
+        """The first objection the ``guardrail`` plugins make to ``command``, in pluggy's
+        order, if any. One that fails objects: a line that cannot be checked is not crossed
+        (the built-in wrapper in ``plugins._isolation``, and here for a plugin's own wrapper)."""
         hook = self.desk.plugins.hook.guardrail
         if case is None or not implemented(hook):
             return None
-        objection = hook(case=case, command=command, policy=self.desk.policy)
-        return str(objection) if objection else None
+        try:
+            answers = hook(case=case, command=command, policy=self.desk.policy)
+        except Exception:
+            log.exception("a guardrail plugin failed; the command is refused")
+            return COULD_NOT_CHECK
+        return next((str(a) for a in answers if a), None)
 
     def _stale(self, command: cmd.Command, case: Case | None) -> bool:
         """Was a refusal decided on cached state that the store has since moved past?"""
@@ -283,8 +296,12 @@ class Pipeline:
     def published(self, case: Case, events: Sequence[ev.Event]) -> None:
         """Tell the observers; client and internal messages go through the outbox instead."""
         hook = self.desk.plugins.hook.observe
-        if implemented(hook):
+        if not implemented(hook):
+            return
+        try:
             hook(case=case, events=tuple(events))
+        except Exception:  # a plugin's own wrapper, outside the built-in one, failed
+            log.exception("an observe plugin failed; the events stay committed")
 
 
 class _Stale(Exception):  # noqa: N818 - internal signal, never escapes execute

@@ -190,24 +190,40 @@ def notifier_names(plugins: pluggy.PluginManager) -> list[Notifier]:
     restarts and a caller of ``notify`` through pluggy that reaches that notifier alone.
 
     Each notifier is its own delivery with its own retry state, so each is called on its
-    own; the ``notify`` wrappers wrap every delivery. A plugin registered without a name
-    gets its class's dotted path (pluggy would name it by ``id``); a second plugin of the
-    same name gets ``#2``, and so on.
+    own, inside every ``notify`` wrapper. A plugin registered without a name gets its
+    class's dotted path (pluggy would name it by ``id``); a second plugin of the same name
+    gets ``#2``, and so on, counted in registration order as 0.1 did (``delivered_to``
+    keeps these names).
     """
-    impls = [i for i in reversed(plugins.hook.notify.get_hookimpls()) if not i.wrapper]
-    impls = [i for i in impls if not i.hookwrapper]
-    found: list[Notifier] = []
+    impls = plugins.hook.notify.get_hookimpls()
+    wrappers = [i for i in impls if i.wrapper or i.hookwrapper]
+    named: list[tuple[str, pluggy.HookImpl]] = []
     seen: dict[str, int] = {}
     for impl in impls:
+        if impl.wrapper or impl.hookwrapper:
+            continue
         name = impl.plugin_name
         if name == str(id(impl.plugin)):
             kind = type(impl.plugin)
             name = f"{kind.__module__}.{kind.__qualname__}"
         seen[name] = seen.get(name, 0) + 1
-        others = [i.plugin for i in impls if i is not impl]
-        alone = plugins.subset_hook_caller("notify", remove_plugins=others)
-        found.append((name if seen[name] == 1 else f"{name}#{seen[name]}", alone))
-    return found
+        named.append((name if seen[name] == 1 else f"{name}#{seen[name]}", impl))
+    return [(name, _alone(plugins, impl, wrappers)) for name, impl in reversed(named)]
+
+
+def _alone(
+    plugins: pluggy.PluginManager, impl: pluggy.HookImpl, wrappers: Sequence[pluggy.HookImpl]
+) -> Callable[..., object]:
+    """Call ``notify`` on one notifier through pluggy's executor, inside the wrappers.
+
+    ``subset_hook_caller`` would do this but puts plugins in a set, which a notifier that
+    cannot be hashed (an attrs or dataclass object) breaks; the executor takes the list."""
+    methods = [impl, *wrappers]  # pluggy's order: answers first, wrappers after, run from the end
+
+    def deliver(**kwargs: object) -> object:
+        return plugins._hookexec("notify", methods, kwargs, False)
+
+    return deliver
 
 
 class Outbox:

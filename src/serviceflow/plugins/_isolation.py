@@ -1,12 +1,13 @@
 """The built-in wrappers that keep a failing plugin from breaking a command or a tick.
 
-Each wraps one hook as pluggy's outermost wrapper of its own (``tryfirst``): the hook is
-called with pluggy's order, ``firstresult`` and wrappers, and a failure inside it is logged
-and turned into the answer that is safe for that hook. A failure stops the rest of that
-call, as pluggy always does. The hooks whose callers answer failures themselves are not
-wrapped: ``notify`` (the outbox records each notifier's failure and retries that one),
-``classify`` and ``route`` (intake automation stops and the case waits for a person),
-``open_store`` and ``search_articles`` (the caller sees the error).
+Each wraps one hook (``tryfirst``, registered before any other plugin, so a plugin's own
+``tryfirst`` wrapper sits outside it): the hook is called with pluggy's order and wrappers,
+and a failure inside it is logged and turned into the answer that is safe for that hook. A
+failure stops the rest of that call, as pluggy always does. The desk's call sites catch
+what a plugin's outer wrapper raises the same way. The hooks whose callers answer failures
+themselves are not wrapped: ``notify`` (the outbox records each notifier's failure and
+retries that one), ``classify`` and ``route`` (intake automation stops and the case waits
+for a person), ``open_store`` and ``search_articles`` (the caller sees the error).
 """
 
 from __future__ import annotations
@@ -33,23 +34,23 @@ def observe() -> Generator[None, list[None], list[None]]:
 
 
 @hookimpl(wrapper=True, tryfirst=True)
-def guardrail() -> Generator[None, str | None, str | None]:
+def guardrail() -> Generator[None, list[str | None], list[str | None]]:
     """A guardrail that fails objects, since the line it guards cannot be checked."""
     try:
         return (yield)
     except Exception:
         log.exception("a guardrail plugin failed; the command is refused")
-        return COULD_NOT_CHECK
+        return [COULD_NOT_CHECK]
 
 
 @hookimpl(wrapper=True, tryfirst=True)
-def escalate() -> Generator[None, str | None, str | None]:
+def escalate() -> Generator[None, list[str | None], list[str | None]]:
     """An escalation plugin that fails asks for nothing; the command stands."""
     try:
         return (yield)
     except Exception:
         log.exception("an escalate plugin failed; no escalation was asked")
-        return None
+        return []
 
 
 @hookimpl(wrapper=True, tryfirst=True)

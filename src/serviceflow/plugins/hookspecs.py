@@ -51,7 +51,7 @@ def route(case: Case, policy: Policy) -> str | None:
     """Choose the owner of a prioritized case, or ``None`` to leave it in its queue."""
 
 
-@hookspec(firstresult=True)
+@hookspec
 def guardrail(case: Case, command: Command, policy: Policy) -> str | None:
     """Object to a command on a case (return why: the first objection refuses), else ``None``."""
 
@@ -66,7 +66,7 @@ def notify(notification: Notification) -> None:
     """Deliver a client-facing message; failures are logged and never undo the change."""
 
 
-@hookspec(firstresult=True)
+@hookspec
 def escalate(case: Case, events: Sequence[Event], policy: Policy) -> str | None:
     """Ask to escalate a case after its events were committed (return why), or ``None``."""
 

@@ -69,6 +69,7 @@ def decide(
     if case is None and not isinstance(command, cmd.Submit):
         raise NotFound("case", command.case_id)
     authorize(case, command, policy.roles, policy.canned)
+    check_limits(command, policy.limits)
     return decide_checked(case, command, policy, now, history=history)
 
 
@@ -80,8 +81,7 @@ def decide_checked(
     *,
     history: Sequence[ev.Event] | None = None,
 ) -> list[ev.Event]:
-    """``decide`` for a command admitted already: its shape checked, its actor allowed."""
-    check_limits(command, policy.limits)
+    """``decide`` for a command admitted already: its shape, actor and size checked."""
     if case is not None:
         now = not_before(case.updated_at, now, policy.limits, f"{command.NAME} case {case.id}")
     if isinstance(command, cmd.Submit):

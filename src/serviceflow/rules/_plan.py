@@ -1,9 +1,10 @@
 """The plan of a command: everything it will write, worked out by pure functions.
 
-``admit`` checks a command's shape, its case and its actor's authority, and renders its
-template; the desk then asks the guardrail plugins; ``plan`` refuses on their objection,
-decides, folds, and derives the SLA timers and the messages. The desk only loads what
-``needs_history`` asks for, appends what the plan says, and publishes.
+``admit`` checks a command's shape, its case and its actor's authority; ``with_template``
+fills its template from the case and its history; the desk then asks the guardrail plugins;
+``plan`` refuses on their objection, decides, folds, and derives the SLA timers and the
+messages. The desk reads the history (once) only after ``admit`` and only when
+``needs_history`` asks for it, appends what the plan says, and publishes.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from serviceflow.domain._messages import Notification
 from serviceflow.domain.policy._escalation import PLUGIN
 from serviceflow.domain.policy._policy import Policy
 from serviceflow.domain.policy._sla import RESOLUTION
-from serviceflow.errors import GuardrailViolation, NotFound
+from serviceflow.errors import GuardrailViolation, NotFound, ValidationError
 from serviceflow.rules._authority import authorize
 from serviceflow.rules._communication import render_for
 from serviceflow.rules._decide import HISTORY_READS, check_shape, decide_checked, decide_merge
 from serviceflow.rules._evolve import fold
+from serviceflow.rules._limits import check_limits
 from serviceflow.rules._notices import notifications, survey_notification
 from serviceflow.rules._sla import Timer
 from serviceflow.rules._sla import report as sla_report
@@ -79,7 +81,18 @@ def needs_history(case: Case | None, command: cmd.Command, policy: Policy) -> bo
     )
 
 
-def admit(
+def admit(case: Case | None, command: cmd.Command, policy: Policy) -> None:
+    """Refuse ``command`` unless its shape is right, its case exists (but for a submit), its
+    actor may run it and it fits the policy's size limits: the cheap checks, made before
+    anything is read."""
+    check_shape(command)
+    if case is None and not isinstance(command, cmd.Submit):
+        raise NotFound("case", command.case_id)
+    authorize(case, command, policy.roles, policy.canned)
+    check_limits(command, policy.limits)
+
+
+def with_template(
     case: Case | None,
     command: cmd.Command,
     policy: Policy,
@@ -87,23 +100,24 @@ def admit(
     *,
     history: Sequence[ev.Event] | None = None,
 ) -> cmd.Command:
-    """The command ready to decide: its shape checked, its case found, its actor allowed,
-    and its template (if any) rendered for the case (the client's locale and time zone, the
-    resolution due time, any escalation timeline; the writer's own text is ``$message``)."""
-    check_shape(command)
-    if case is None and not isinstance(command, cmd.Submit):
-        raise NotFound("case", command.case_id)
-    authorize(case, command, policy.roles, policy.canned)
+    """The admitted command with its template (if any) rendered for the case: the client's
+    locale and time zone, the resolution due time (from ``history``), any escalation
+    timeline; the writer's own text is ``$message``."""
     name: str | None = getattr(command, "template", None)
     if case is None or not name:
         return command
+    if history is None:
+        raise ValidationError(
+            f"cannot {command.NAME} case {case.id}",
+            ["history: required: a template is rendered with the case's due time"],
+        )
     field = "resolution" if isinstance(command, cmd.Resolve) else "message"
     escalation = case.escalation
     rendered = render_for(
         case,
         policy,
         name,
-        due=_resolution_due(case, history or (), policy, now),
+        due=_resolution_due(case, history, policy, now),
         timeline=escalation.timeline if escalation is not None else None,
         escalation_tier=escalation.tier if escalation is not None else None,
         message=getattr(command, field),
@@ -131,8 +145,8 @@ def plan(
         return _merge(case, command, policy, now, history=history, target=target)
     reads = HISTORY_READS.get(type(command))
     past = None
-    if reads is not None and case is not None:
-        past = [e for e in history or () if e.TYPE in reads]
+    if reads is not None and case is not None and history is not None:
+        past = [e for e in history if e.TYPE in reads]
     events = decide_checked(case, command, policy, now, history=past)
     return Plan(command, (change(command.case_id, case, events, policy, history),))
 
