@@ -16,7 +16,7 @@ from serviceflow.analytics._kpi_set import KpiReport
 from serviceflow.analytics._metrics import compute_kpis
 from serviceflow.domain import _events as ev
 
-from .test_metrics import END, POLICY, T0, H, _Case, _escalated, _log
+from .test_metrics import END, POLICY, T0, H, _Case, _escalated, _log, unlevelled
 
 GENERATED = END + H
 CHART_TITLES = (
@@ -116,7 +116,7 @@ def test_headline_period_tables_and_legend() -> None:
     assert "generated 03 Mar 2026 13:00 UTC" in html
     assert '<div class="label">FCR</div><div class="value">33.3%</div>' in html
     assert '<div class="detail">1 of 3 resolved</div>' in html
-    assert '<div class="label">NPS</div><div class="value">+0</div>' in html
+    assert '<div class="label">NPS</div><div class="value">+0.00</div>' in html
     for table in ("Summary", "Time to respond and resolve", "SLA compliance", "By priority"):
         assert f"<h3>{table}</h3>" in html
     assert html.count("<h3>By priority</h3>") == 1
@@ -182,6 +182,18 @@ def test_an_empty_period_says_so_in_each_chart() -> None:
     assert "nothing in this period" in html
     since_ever = render_dashboard(compute_kpis([], POLICY, end=END), generated_at=GENERATED)
     assert "the first case – 03 Mar 2026 12:00 (UTC)" in since_ever
+
+
+def test_without_a_service_level_sla_compliance_reads_none_with_its_reason() -> None:
+    html = render_dashboard(_report(log=unlevelled()), generated_at=GENERATED, policy=POLICY)
+    _parsed(html)
+    assert (
+        '<div class="label">SLA compliance</div><div class="value">—</div>'
+        '<div class="detail">no service level applies</div>'
+    ) in html
+    assert "No SLA clock was met or breached in this period: no service level applies" in html
+    assert "No SLA clock to count: no service level applies." in html
+    assert "decided SLA clocks: none, no service level applies" in html
 
 
 def test_write_dashboard_writes_utf8_and_refuses_a_naive_time(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from serviceflow import ManualClock, ServiceDesk, ValidationError, load_policy
 from serviceflow.analytics._case_summary import decoded
 from serviceflow.analytics._kept_facts import decode_facts, facts_key
-from serviceflow.analytics._kpi_set import NONE, Compliance, KpiReport
+from serviceflow.analytics._kpi_set import NO_SERVICE_LEVEL, NONE, Compliance, KpiReport, Rate
 from serviceflow.analytics._metrics import compute_kpis, kpis
 from serviceflow.domain import _events as ev
 from serviceflow.domain._serialization import iso
@@ -144,9 +144,11 @@ def test_overall_kpis_match_the_hand_computed_figures() -> None:
     first, resolution = k.compliance("first_response"), k.compliance("resolution")
     assert first is not None
     assert resolution is not None
-    assert (first.met, first.breached, first.open) == (2, 2, 0)
-    assert (resolution.met, resolution.breached, resolution.open) == (2, 1, 1)
-    assert resolution.rate == pytest.approx(2 / 3)
+    # C has no service level: its clocks never ran, so they are not counted
+    assert (first.met, first.breached, first.open) == (1, 2, 0)
+    assert (resolution.met, resolution.breached, resolution.open) == (1, 1, 1)
+    assert resolution.rate == 0.5
+    assert (k.sla_all.numerator, k.sla_all.denominator) == (2, 5)
     assert (k.surveys.csat.numerator, k.surveys.csat.denominator) == (1, 2)
     assert (k.surveys.promoters, k.surveys.passives, k.surveys.detractors) == (1, 0, 1)
     assert k.surveys.nps == 0
@@ -243,9 +245,121 @@ def test_bad_period_or_dimension_is_refused() -> None:
 def test_report_is_plain_json() -> None:
     data = compute_kpis(_log(), POLICY, start=T0, end=END, by="channel").as_dict()
     text = json.dumps(data)
-    assert '"fcr": {"numerator": 1, "denominator": 3, "value": 0.3333333333333333}' in text
+    assert (
+        '"fcr": {"numerator": 1, "denominator": 3, "value": 0.3333333333333333, "reason": null}'
+        in text
+    )
     assert data["slices"]["phone"]["submitted"] == 1
-    assert data["overall"]["sla"][0]["rate"] == 0.5
+    assert data["overall"]["sla"][0]["rate"] == pytest.approx(1 / 3)
+    assert data["overall"]["sla_all"] == {
+        "numerator": 2,
+        "denominator": 5,
+        "value": 0.4,
+        "reason": None,
+    }
+
+
+NO_SLA = load_policy({})
+"""A policy without any service level."""
+
+
+def imported(case_id: str, *, breached: bool) -> list[ev.Event]:
+    """An imported case without a service level, resolved at 2 h, its log's verdict a
+    resolution breach or nothing."""
+    case = (
+        _Case(case_id, f"acme/{case_id}@acme.test", timedelta(0), source=f"log.csv:{case_id}")
+        .triaged(timedelta(0), "billing", "medium", sla=False)
+        .add(ev.Assigned, 5 * M, assignee="agent:kim")
+        .add(ev.Acknowledged, 10 * M, message="hi")
+        .add(ev.Resolved, 2 * H, resolution="fixed")
+    )
+    if breached:
+        case.add(ev.SlaBreached, 2 * H, metric="resolution", cycle=1)
+    return case.events
+
+
+def unlevelled() -> list[list[ev.Event]]:
+    """Cases C (resolved twice) and E (cancelled) of ``_log``: neither has a service level."""
+    log = _log()  # A, B, C, D, E
+    return [log[2], log[4]]
+
+
+def test_a_desk_without_service_levels_counts_no_sla_clock(store_url: str) -> None:
+    clock = ManualClock(T0)
+    with ServiceDesk.open(store_url, policy=NO_SLA, clock=clock, entry_points=False) as desk:
+        for state in ("closed", "resolved", "in_progress"):
+            walk_to(desk, state)
+            clock.advance(H)
+        k = kpis(desk).overall
+    assert (k.submitted, k.resolved, k.closed) == (3, 2, 1)
+    assert k.sla == ()
+    assert k.sla_all == Rate(0, 0, NO_SERVICE_LEVEL)
+    assert k.sla_all.value is None
+
+
+def test_cases_without_a_service_level_count_no_sla_clock() -> None:
+    k = compute_kpis(unlevelled(), POLICY, start=T0, end=END).overall
+    assert (k.resolved, k.cancelled) == (1, 1)
+    assert k.sla == ()
+    assert k.sla_all.reason == NO_SERVICE_LEVEL
+    data = compute_kpis(unlevelled(), POLICY, start=T0, end=END).as_dict()["overall"]
+    assert data["sla"] == []
+    assert data["sla_all"] == {
+        "numerator": 0,
+        "denominator": 0,
+        "value": None,
+        "reason": NO_SERVICE_LEVEL,
+    }
+
+
+def test_clocks_still_open_leave_the_rate_undecided() -> None:
+    d = [_log()[3]]
+    k = compute_kpis(d, POLICY, start=T0, end=T0 + timedelta(days=1, minutes=30)).overall
+    assert [(c.metric, c.met, c.breached, c.open) for c in k.sla] == [
+        ("first_response", 0, 0, 1),
+        ("resolution", 0, 0, 1),
+    ]
+    assert k.sla_all == Rate(0, 0, "no SLA clock decided in the period")
+
+
+def test_imported_cases_count_the_sla_verdicts_their_log_records_and_no_others() -> None:
+    log = [imported("I1", breached=True), imported("I2", breached=False)]
+    k = compute_kpis(log, POLICY, start=T0, end=END).overall
+    # the log records resolution verdicts: I2 met it; it records no first-response verdict
+    assert [(c.metric, c.met, c.breached, c.open) for c in k.sla] == [("resolution", 1, 1, 0)]
+    mixed = compute_kpis([*_log(), *log], POLICY, start=T0, end=END).overall
+    resolution = mixed.compliance("resolution")
+    assert resolution == Compliance("resolution", 2, 2, 1), "C (not imported) still left out"
+    silent = compute_kpis([imported("I2", breached=False)], POLICY, start=T0, end=END).overall
+    assert silent.sla == (), "a log without a breach cannot tell met from never measured"
+    assert silent.sla_all.reason == NO_SERVICE_LEVEL
+
+
+def test_imported_cases_are_left_out_of_the_escalation_rate() -> None:
+    only = compute_kpis([imported("I1", breached=False)], POLICY, start=T0, end=END).overall
+    assert only.submitted == 1
+    assert only.escalated == Rate(0, 0, "imported cases record no escalations")
+    mixed = compute_kpis([*_log(), imported("I1", breached=False)], POLICY, start=T0, end=END)
+    escalated = mixed.overall.escalated
+    assert (escalated.numerator, escalated.denominator) == (0, 5)
+    assert mixed.overall.submitted == 6
+
+
+def test_a_rate_without_anything_to_count_says_why() -> None:
+    k = compute_kpis([], POLICY, end=END).overall
+    reasons = {
+        name: getattr(k, name).reason for name in ("fcr", "reopened", "transferred", "repeat")
+    }
+    assert reasons == {
+        "fcr": "no case resolved in the period",
+        "reopened": "no case resolved in the period",
+        "transferred": "no case resolved in the period",
+        "repeat": "no case submitted in the period",
+    }
+    assert k.escalated.reason == "no case submitted in the period"
+    assert k.surveys.csat.reason == "no CSAT answer in the period"
+    assert k.sla_all.reason == "no case in the period"
+    assert Rate(1, 2, "unused").as_dict()["reason"] is None, "a reason only without a value"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from serviceflow.analytics._table import Cell, Table, format_cell, human_duratio
 from serviceflow.domain import _events as ev
 
 from ..rules.escalation.test_audit import policy as escalation_policy
-from .test_metrics import END, POLICY, T0, H, _Case, _escalated, _log
+from .test_metrics import END, POLICY, T0, H, _Case, _escalated, _log, unlevelled
 
 
 def _report(by: str | None = None) -> KpiReport:
@@ -65,7 +65,7 @@ def test_summary_shows_each_rate_with_its_numerator_and_denominator() -> None:
     assert (escalated["count"], escalated["out_of"], escalated["rate"]) == (0, 5, 0.0)
     assert _row(summary, "repeat issue")["count"] == 1
     every_clock = _row(summary, "SLA compliance (all clocks)")
-    assert (every_clock["count"], every_clock["out_of"]) == (4, 7), "2 of 4 and 2 of 3"
+    assert (every_clock["count"], every_clock["out_of"]) == (2, 5), "1 of 3 and 1 of 2"
     assert _row(summary, "CSAT")["rate"] == 0.5
     assert _row(summary, "backlog (open at end)")["count"] == 1
 
@@ -89,9 +89,9 @@ def test_time_metrics_are_seconds_with_their_spread() -> None:
 def test_sla_compliance_per_metric() -> None:
     sla = _table(tables(_report()), "sla")
     first, resolution = sla.rows
-    assert first == ("first response", 2, 2, 0, 0.5)
-    assert resolution[:4] == ("resolution", 2, 1, 1)
-    assert resolution[4] == pytest.approx(2 / 3)
+    assert first[:4] == ("first response", 1, 2, 0)
+    assert first[4] == pytest.approx(1 / 3)
+    assert resolution == ("resolution", 1, 1, 1, 0.5)
 
 
 def test_slices_follow_the_policy_order_and_name_the_missing_value_last() -> None:
@@ -176,12 +176,64 @@ def test_headline_figures() -> None:
     figures = {f.label: f for f in headline(_report().overall)}
     assert list(figures) == ["Cases", "FCR", "SLA compliance", "CSAT", "NPS", "Backlog"]
     assert (figures["FCR"].text(), figures["FCR"].detail) == ("33.3%", "1 of 3 resolved")
-    assert figures["SLA compliance"].detail == "4 of 7 clocks met"
-    assert figures["NPS"].text() == "+0"
+    assert figures["SLA compliance"].detail == "2 of 5 clocks met"
+    assert figures["NPS"].text() == "+0.00"
     assert figures["Backlog"].detail == "median age 3h"
     empty = headline(compute_kpis([], POLICY, end=END).overall)
     assert [f.text() for f in empty] == ["0", "—", "—", "—", "—", "0"]
     assert empty[-1].detail == "nothing open"
+
+
+def test_without_a_service_level_sla_compliance_reads_none_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    report = compute_kpis(unlevelled(), POLICY, start=T0, end=END)
+    figures = {f.label: f for f in headline(report.overall)}
+    sla = figures["SLA compliance"]
+    assert (sla.text(), sla.detail) == ("—", "no service level applies")
+    found = tables(report)
+    row = _row(_table(found, "summary"), "SLA compliance (all clocks)")
+    assert (row["count"], row["out_of"], row["rate"]) == (0, 0, None)
+    assert row["denominator"] == "decided SLA clocks: none, no service level applies"
+    clocks = _table(found, "sla")
+    assert clocks.rows == ()
+    assert clocks.note == "No SLA clock to count: no service level applies."
+    write_exports(report, tmp_path)
+    with (tmp_path / "summary.csv").open(encoding="utf-8", newline="") as f:
+        rows = {r["kpi"]: r for r in csv.DictReader(f)}
+    assert rows["SLA compliance (all clocks)"] == {
+        "kpi": "SLA compliance (all clocks)",
+        "count": "0",
+        "out_of": "0",
+        "rate": "",
+        "denominator": "decided SLA clocks: none, no service level applies",
+    }
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert data["overall"]["sla"] == []
+    assert data["overall"]["sla_all"]["reason"] == "no service level applies"
+    listed = json.loads((tmp_path / "tables.json").read_text(encoding="utf-8"))
+    assert next(t for t in listed if t["name"] == "sla")["note"] == clocks.note
+
+
+def test_a_rate_with_a_value_keeps_its_plain_denominator() -> None:
+    summary = _table(tables(_report()), "summary")
+    assert _row(summary, "CSAT")["denominator"] == "CSAT answers"
+    empty = _table(tables(compute_kpis([], POLICY, end=END)), "summary")
+    assert _row(empty, "CSAT")["denominator"] == "CSAT answers: none, no CSAT answer in the period"
+
+
+def test_nps_reads_with_the_same_precision_in_the_headline_and_the_table() -> None:
+    case = _Case("N", "acme/n@acme.test", timedelta(0))
+    for score in (10, 9, 3):
+        case.add(ev.SurveyRecorded, H, by="client:n@acme.test", survey="nps", score=score)
+    k = compute_kpis([case.events], POLICY, start=T0, end=END).overall
+    nps = {f.label: f for f in headline(k)}["NPS"]
+    row = _row(_table(tables(compute_kpis([case.events], POLICY, end=END)), "surveys"), "NPS")
+    assert format_cell(row["score"], "number") == "33.33"
+    assert nps.text() == "+33.33"
+    assert nps.detail == "3 answers"
+    empty = {f.label: f for f in headline(compute_kpis([], POLICY, end=END).overall)}["NPS"]
+    assert (empty.text(), empty.detail) == ("—", "no NPS answer in the period")
 
 
 @pytest.mark.parametrize(

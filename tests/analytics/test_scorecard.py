@@ -34,6 +34,9 @@ def test_agent_scorecards_match_the_report_sliced_by_agent() -> None:
     assert (kim.sla.numerator, kim.sla.denominator) == (2, 4)
     assert (kim.csat.numerator, kim.csat.denominator) == (1, 2)
     assert (ann.resolved, ann.reopened.numerator) == (1, 1)
+    # C, ann's only case, has no service level: no clock of hers ran
+    assert (ann.sla.numerator, ann.sla.denominator, ann.sla.value) == (0, 0, None)
+    assert ann.sla.reason == "no service level applies"
     assert (ann.reviews, ann.quality) == (1, 60.0)
     assert ann.criteria == {"accuracy": 3.0}
     assert kim.as_dict()["fcr"] == 0.5

@@ -593,3 +593,41 @@ def test_verify_anchor_catches_a_replaced_newest_checkpoint(
     assert caught.exit_code == 1
     assert "no stored checkpoint has this hash" in caught.output
     assert runner.invoke(cli, ["--db", str(db), "verify", "X", "--checkpoint"]).exit_code == 2
+
+
+def test_report_without_a_service_level_shows_no_sla_rate_and_why(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    import csv
+    import json
+    from datetime import timedelta
+
+    from serviceflow import ManualClock, ServiceDesk, load_policy
+
+    from ..conftest import START, walk_to
+
+    policy = tmp_path / "no-sla.toml"
+    policy.write_text("# no service level at all\n", encoding="utf-8")
+    db = tmp_path / "desk.db"
+    clock = ManualClock(START)
+    with ServiceDesk.open(
+        f"sqlite:///{db}", policy=load_policy(policy), clock=clock, entry_points=False
+    ) as desk:
+        for state in ("closed", "closed", "resolved"):
+            walk_to(desk, state)
+            clock.advance(timedelta(hours=1))
+    base = ["--db", str(db), "--policy", str(policy), "report"]
+    period = ["--from", "2026-03-02", "--to", "2026-03-02"]
+    shown = runner.invoke(cli, [*base, *period])
+    assert shown.exit_code == 0, shown.output
+    assert "SLA compliance — (no service level applies)" in shown.output
+    assert "100.0%" not in shown.output
+    out = tmp_path / "out"
+    as_json = runner.invoke(cli, [*base, *period, "--json", "--export", str(out)])
+    assert as_json.exit_code == 0, as_json.output
+    data = json.loads(as_json.stdout)["overall"]
+    assert (data["sla"], data["sla_all"]["value"]) == ([], None)
+    assert data["sla_all"]["reason"] == "no service level applies"
+    with (out / "summary.csv").open(encoding="utf-8", newline="") as f:
+        rows = {row["kpi"]: row for row in csv.DictReader(f)}
+    assert rows["SLA compliance (all clocks)"]["rate"] == ""

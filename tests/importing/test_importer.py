@@ -583,6 +583,155 @@ def test_a_damaged_file_names_the_line_where_reading_stopped(
     assert "UnicodeDecodeError" in caught.value.problems[0]
 
 
+# --- defaults, priorities derived by the policy, one column for several keys ---------------
+
+SEVERITY = (*HEADER, "imp", "urg", "sev")
+LEVELS = {"H": "high", "M": "medium", "L": "low"}
+
+
+def test_defaults_stand_in_until_the_log_names_a_value(desk: ServiceDesk, tmp_path: Path) -> None:
+    columns = {k: v for k, v in mapping().columns.named().items() if k != "priority"}
+    values = {k: v for k, v in mapping().values.items() if k != "priority"}
+    defaults = {
+        "kind": "incident",
+        "category": "howto",
+        "priority": "low",
+        "assignee": "agent:desk",
+        "team": "L0",
+        "resolution": "solved",
+    }
+    rows = [
+        line("F1", "2026-03-02 09:00", "Active", cat="-", agent="-", team="-"),
+        line("F1", "2026-03-02 10:00", "Active", cat="billing", agent="kim"),
+        line("F1", "2026-03-02 11:00", "Resolved", cat="-", agent="-"),
+    ]
+    chosen = mapping(columns=columns, values=values, defaults=defaults)
+    report = import_csv(desk, write_log(tmp_path, rows), chosen)
+    history = [r.event for r in desk.history("F1")]
+    assert [e.TYPE.removeprefix("case.") for e in history] == [
+        "submitted",
+        "classified",
+        "prioritized",
+        "assigned",
+        "acknowledged",
+        "classified",
+        "assigned",
+        "resolved",
+    ]
+    first = history[1:4]
+    assert [(e.category, e.reason) for e in first[:1]] == [  # type: ignore[attr-defined]
+        ("howto", "desk [defaults] category")
+    ]
+    prioritized = first[1]
+    assert isinstance(prioritized, ev.Prioritized)
+    assert (prioritized.priority, prioritized.rule) == ("low", "import")
+    assert prioritized.reason == "desk [defaults] priority"
+    assigned = first[2]
+    assert isinstance(assigned, ev.Assigned)
+    assert (assigned.assignee, assigned.queue) == ("agent:desk", "L0")
+    assert assigned.reason == "desk [defaults] assignee"
+    case = desk.case("F1")
+    assert (case.category, case.assignee, case.priority) == ("billing", "agent:kim", "low"), (
+        "an empty cell keeps what the log said before: a default never replaces it"
+    )
+    assert case.resolution == "solved"
+    assert report.anomalies == ()
+
+
+def matrix_mapping(**columns: str) -> ImportMapping:
+    """The test log's mapping without a priority column, with ``columns`` added."""
+    named = {k: v for k, v in mapping().columns.named().items() if k != "priority"}
+    values = {k: v for k, v in mapping().values.items() if k != "priority"}
+    values.update(dict.fromkeys(columns, LEVELS))
+    return mapping(columns={**named, **columns}, values=values)
+
+
+def test_without_a_priority_column_the_policys_matrix_derives_it(
+    desk: ServiceDesk, tmp_path: Path
+) -> None:
+    rows = [
+        line("G1", "2026-03-02 09:00", "Active", imp="H", urg="M"),
+        line("G1", "2026-03-02 10:00", "Active", imp="L", urg="M"),
+        line("G1", "2026-03-02 11:00", "Resolved", imp="-", urg="M"),
+        line("G2", "2026-03-02 09:00", "Active", imp="M", urg="-"),
+    ]
+    path = write_log(tmp_path, rows, header=SEVERITY)
+    report = import_csv(desk, path, matrix_mapping(impact="imp", urgency="urg"))
+    derived = [r.event for r in desk.history("G1") if isinstance(r.event, ev.Prioritized)]
+    assert [(e.priority, e.impact, e.urgency, e.rule, e.source) for e in derived] == [
+        ("high", "high", "medium", "matrix", "desk:log.csv:2"),
+        ("low", "low", "medium", "matrix", "desk:log.csv:3"),
+    ], "an empty impact keeps the case's: nothing to derive again"
+    assert derived[0].reason == (
+        "no priority in the log; from desk imp 'H' and desk urg 'M': "
+        "impact high × urgency medium gives high by the matrix"
+    )
+    assert desk.case("G1").state == "resolved"
+    assert desk.case("G2").state == "classified", "no urgency: the matrix cannot decide"
+    assert desk.case("G2").priority is None
+    assert anomalies(report) == {
+        "state in_progress not recorded: no priority": (1, (5,), False),
+        "assignee change not recorded: the case was classified": (1, (5,), False),
+    }
+
+
+def test_a_derived_priority_uses_defaults_and_the_tiers_raise(
+    desk: ServiceDesk, tmp_path: Path
+) -> None:
+    rows = [line("G3", "2026-03-02 09:00", "Active", imp="M")]
+    path = write_log(tmp_path, rows, header=SEVERITY)
+    base = matrix_mapping(impact="imp")
+    premium = mapping(
+        columns=dict(base.columns.named()),
+        values={k: dict(v) for k, v in base.values.items()},
+        defaults={"kind": "incident", "urgency": "low", "tier": "premium"},
+    )
+    import_csv(desk, path, premium)
+    prioritized = next(r.event for r in desk.history("G3") if isinstance(r.event, ev.Prioritized))
+    assert isinstance(prioritized, ev.Prioritized)
+    assert (prioritized.priority, prioritized.rule) == ("medium", "matrix+tier")
+    assert prioritized.reason == (
+        "no priority in the log; from desk imp 'M' and desk [defaults] urgency: "
+        "impact medium × urgency low gives low by the matrix; tier 'premium' raises it to medium"
+    )
+    assert desk.case("G3").state == "in_progress"
+
+
+def test_the_logs_priority_is_never_replaced_by_a_derived_one(
+    desk: ServiceDesk, tmp_path: Path
+) -> None:
+    rows = [
+        line("G4", "2026-03-02 09:00", "Active", prio="P4", imp="H", urg="H"),
+        line("G4", "2026-03-02 10:00", "Active", prio="-", imp="M", urg="H"),
+        line("G5", "2026-03-02 09:00", "Active", prio="-", imp="H", urg="H"),
+    ]
+    values = {**mapping().values, "impact": LEVELS, "urgency": LEVELS}
+    columns = {**mapping().columns.named(), "impact": "imp", "urgency": "urg"}
+    path = write_log(tmp_path, rows, header=SEVERITY)
+    import_csv(desk, path, mapping(columns=columns, values=values))
+    kept = [r.event for r in desk.history("G4") if isinstance(r.event, ev.Prioritized)]
+    assert [(e.priority, e.rule) for e in kept] == [("low", "import")]
+    assert desk.case("G4").priority == "low"
+    derived = [r.event for r in desk.history("G5") if isinstance(r.event, ev.Prioritized)]
+    assert [(e.priority, e.rule) for e in derived] == [("critical", "matrix")]
+
+
+def test_one_column_may_fill_several_keys(desk: ServiceDesk, tmp_path: Path) -> None:
+    rows = [line("H1", "2026-03-02 09:00", "Active", sev="H", by="ann", who="ann")]
+    path = write_log(tmp_path, rows, header=SEVERITY)
+    one = matrix_mapping(impact="sev", urgency="sev")
+    columns = {**one.columns.named(), "requester": "by", "opened_by": "by"}
+    import_csv(
+        desk,
+        path,
+        mapping(columns=columns, values={k: dict(v) for k, v in one.values.items()}),
+    )
+    case = desk.case("H1")
+    assert (case.impact, case.urgency, case.priority) == ("high", "high", "critical")
+    assert case.requester == "ann"
+    assert desk.history("H1")[0].event.by == "agent:ann"
+
+
 # --- the real ServiceNow log ----------------------------------------------------------------
 
 SERVICENOW = (

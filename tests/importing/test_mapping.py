@@ -186,3 +186,54 @@ def test_values_must_be_names_the_desks_policy_knows() -> None:
          "tiers": [{"name": "standard"}, {"name": "gold"}]}
     )  # fmt: skip
     check_against_policy(mapping, policy)
+
+
+def test_defaults_take_every_fact_a_column_can_give() -> None:
+    defaults = {
+        "requester": "walk-in",
+        "channel": "phone",
+        "subject": "Imported",
+        "description": "No text in the log",
+        "tier": "premium",
+        "category": "howto",
+        "kind": "question",
+        "priority": "low",
+        "impact": "low",
+        "urgency": "medium",
+        "assignee": "agent:desk",
+        "team": "L1",
+        "made_sla": "met",
+        "resolution": "solved",
+        "actor": "import:tiny",
+    }
+    mapping = load_mapping(minimal(defaults=defaults))
+    assert {key: getattr(mapping.defaults, key) for key in defaults} == defaults
+    check_against_policy(mapping, default_policy())
+    for key in ("case_id", "at", "state", "opened_at", "by", "opened_by", "reopen_count"):
+        found = problems(minimal(defaults={key: "x"}))
+        assert found == (f"$.defaults: unknown field(s) {key}",), (key, found)
+
+
+def test_defaults_get_the_checks_of_the_values_they_stand_in_for() -> None:
+    found = problems(
+        minimal(
+            columns={"team": "grp"},
+            options={"team_owns_unassigned": True},
+            defaults={"assignee": "agent:desk", "category": " ", "made_sla": "late"},
+        )
+    )
+    assert found == (
+        "$.defaults.category: must not be blank",
+        "$.defaults.made_sla: expected met or breached, got 'late'",
+        "$.defaults.assignee: cannot be used with $.options.team_owns_unassigned "
+        "(both name the owner of a case whose row names nobody)",
+    )
+    mapping = load_mapping(minimal(defaults={"priority": "urgent", "impact": "huge"}))
+    with pytest.raises(ValidationError) as caught:
+        check_against_policy(mapping, default_policy())
+    assert caught.value.problems == (
+        "$.defaults.priority: 'urgent' is not a priority of the policy "
+        "(expected one of critical, high, medium, low)",
+        "$.defaults.impact: 'huge' is not an impact of the policy "
+        "(expected one of high, medium, low)",
+    )

@@ -173,7 +173,8 @@ def sla_chart(priorities: KpiReport, order: Sequence[str] = ()) -> str:
     ]
     sets = [priorities.slices[n] for n in names] + [priorities.overall]
     if all(c.rate is None for c in priorities.overall.sla):
-        return _empty_svg("No SLA clock was met or breached in this period")
+        reason = priorities.overall.sla_all.reason
+        return _empty_svg(f"No SLA clock was met or breached in this period: {reason}")
     chart = _chart(
         pygal.Bar,
         range=(0, 100),

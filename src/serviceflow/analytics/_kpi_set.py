@@ -22,19 +22,33 @@ AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
 """The backlog's age groups (upper bounds; the last is open-ended)."""
 NONE = "(none)"
 """The slice of cases that have no value for the dimension."""
+NO_SERVICE_LEVEL = "no service level applies"
+"""Why a slice has no SLA compliance when none of its cases ran a clock."""
 
 
 @frozen
 class Rate:
-    """``numerator`` out of ``denominator``; ``value`` is ``None`` when nothing was counted."""
+    """``numerator`` out of ``denominator``; ``value`` is ``None`` when nothing was counted,
+    and ``reason`` then says why (what was never measured)."""
 
     numerator: int
     denominator: int
+    reason: str = ""
 
     @property
     def value(self) -> float | None:
         """The share, 0–1."""
         return self.numerator / self.denominator if self.denominator else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data; ``reason`` only when there is no value (else ``None``)."""
+        value = self.value
+        return {
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "value": value,
+            "reason": self.reason if value is None else None,
+        }
 
 
 @frozen
@@ -116,6 +130,8 @@ class KpiSet:
     fcr: Rate
     reopened: Rate
     sla: tuple[Compliance, ...]
+    sla_all: Rate
+    """Every decided clock of ``sla``: met out of met plus breached, or why there is none."""
     escalated: Rate
     tier_time: Mapping[str, Stats]
     transfers: Stats
@@ -153,11 +169,7 @@ class KpiReport:
 def _plain(value: Any) -> Any:
     """JSON-ready data: attrs objects as dicts (with derived rates), times as ISO text."""
     if isinstance(value, Rate):
-        return {
-            "numerator": value.numerator,
-            "denominator": value.denominator,
-            "value": value.value,
-        }
+        return value.as_dict()
     if isinstance(value, Compliance):
         return {**asdict(value), "rate": value.rate}
     if isinstance(value, Surveys):

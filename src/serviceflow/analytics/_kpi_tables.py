@@ -30,7 +30,7 @@ def summary_table(k: KpiSet) -> Table:
         ("SLA compliance (all clocks)", sla_overall(k), "decided SLA clocks"),
         ("CSAT", k.surveys.csat, "CSAT answers"),
     ):
-        rows.append((label, rate.numerator, rate.denominator, rate.value, base))
+        rows.append((label, rate.numerator, rate.denominator, rate.value, _base(rate, base)))
     rows.append(("backlog (open at end)", k.backlog.open, None, None, ""))
     return Table(
         "summary",
@@ -45,6 +45,11 @@ def summary_table(k: KpiSet) -> Table:
         tuple(rows),
         "A rate is count out of its denominator; see docs/metrics.md for each definition.",
     )
+
+
+def _base(rate: Rate, base: str) -> str:
+    """What the rate is out of; with nothing to count, why (``resolved cases: none, …``)."""
+    return f"{base}: none, {rate.reason}" if rate.value is None and rate.reason else base
 
 
 _STATS_COLUMNS = (
@@ -107,7 +112,9 @@ def sla_table(k: KpiSet) -> Table:
             Column("rate", "compliance", "share"),
         ),
         tuple(_compliance_row(c) for c in k.sla),
-        "Compliance is met out of met plus breached; open clocks are not decided yet.",
+        "Compliance is met out of met plus breached; open clocks are not decided yet."
+        if k.sla
+        else f"No SLA clock to count: {k.sla_all.reason}.",
     )
 
 
@@ -296,9 +303,8 @@ def criteria_table(k: KpiSet) -> Table:
 
 
 def sla_overall(k: KpiSet) -> Rate:
-    """Every decided SLA clock of the slice: met out of met plus breached."""
-    met = sum(c.met for c in k.sla)
-    return Rate(met, met + sum(c.breached for c in k.sla))
+    """Every decided SLA clock of the slice: met out of met plus breached (or why none)."""
+    return k.sla_all
 
 
 def headline(k: KpiSet) -> tuple[Figure, ...]:
@@ -308,16 +314,24 @@ def headline(k: KpiSet) -> tuple[Figure, ...]:
     sla = sla_overall(k)
     return (
         Figure("Cases", k.cases, "count", f"{k.submitted:,} submitted, {k.resolved:,} resolved"),
-        Figure("FCR", k.fcr.value, "share", f"{_of(k.fcr)} resolved"),
-        Figure("SLA compliance", sla.value, "share", f"{_of(sla)} clocks met"),
-        Figure("CSAT", s.csat.value, "share", f"{_of(s.csat)} answers"),
-        Figure("NPS", s.nps, "number", f"{nps_answers:,} answers"),
+        Figure("FCR", k.fcr.value, "share", _of(k.fcr, "resolved")),
+        Figure("SLA compliance", sla.value, "share", _of(sla, "clocks met")),
+        Figure("CSAT", s.csat.value, "share", _of(s.csat, "answers")),
+        Figure(
+            "NPS",
+            s.nps,
+            "number",
+            f"{nps_answers:,} answers" if nps_answers else "no NPS answer in the period",
+        ),
         Figure("Backlog", k.backlog.open, "count", _median_age(k)),
     )
 
 
-def _of(rate: Rate) -> str:
-    return f"{rate.numerator:,} of {rate.denominator:,}"
+def _of(rate: Rate, noun: str) -> str:
+    """``3 of 4 resolved``; with nothing to count, the rate's reason instead."""
+    if rate.value is None and rate.reason:
+        return rate.reason
+    return f"{rate.numerator:,} of {rate.denominator:,} {noun}"
 
 
 def _median_age(k: KpiSet) -> str:

@@ -37,7 +37,15 @@ from serviceflow.analytics._kpi_set import (
     Surveys,
     TimeMetric,
 )
-from serviceflow.analytics._tally import Durations, Repeats, Tally, Window, count_case, count_review
+from serviceflow.analytics._tally import (
+    Durations,
+    Repeats,
+    Tally,
+    Window,
+    count_case,
+    count_review,
+    logged_verdicts,
+)
 from serviceflow.clock import require_aware
 from serviceflow.core._calendar import BusinessCalendar
 from serviceflow.domain import _events as ev
@@ -189,13 +197,14 @@ def _report(
         if by == "agent":
             for review in facts.reviews:
                 count_review(_slice(slices, review.agent), review, window, maxima)
+    verdicts = logged_verdicts(overall)
     return KpiReport(
         start=start,
         end=end,
         by=by,
         repeat_window=repeat_window,
-        overall=overall.result(),
-        slices={key: tally.result() for key, tally in sorted(slices.items())},
+        overall=overall.result(verdicts),
+        slices={key: tally.result(verdicts) for key, tally in sorted(slices.items())},
         volume=tuple(sorted(volume.items())),
     )
 

@@ -85,8 +85,6 @@ def desk_scorecards(
 
 
 def _card(name: str, kind: str, kpi: KpiSet) -> Scorecard:
-    met = sum(c.met for c in kpi.sla)
-    decided = met + sum(c.breached for c in kpi.sla)
     first, resolution = kpi.first_response.business, kpi.resolution.business
     return Scorecard(
         name=name,
@@ -100,7 +98,7 @@ def _card(name: str, kind: str, kpi: KpiSet) -> Scorecard:
         resolution_p50=resolution.p50,
         resolution_p90=resolution.p90,
         resolution_cv=resolution.cv,
-        sla=Rate(met, decided),
+        sla=kpi.sla_all,
         csat=kpi.surveys.csat,
         reviews=kpi.quality.reviews,
         quality=kpi.quality.total.mean,

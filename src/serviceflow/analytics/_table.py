@@ -60,9 +60,10 @@ class Figure:
     detail: str
 
     def text(self) -> str:
-        """The value as a headline shows it (a score signed and whole: ``+23``)."""
+        """The value as a headline shows it: a score signed, to the tables' precision
+        (``+9.52``), so the headline and the tables never read differently."""
         if self.kind == "number" and self.value is not None:
-            return f"{self.value:+.0f}"
+            return f"{self.value:+,.2f}"
         return format_cell(self.value, self.kind)
 
 

@@ -14,6 +14,7 @@ from serviceflow.analytics._distribution import Distribution
 from serviceflow.analytics._kept_facts import Clock
 from serviceflow.analytics._kpi_set import (
     AGE_BUCKETS,
+    NO_SERVICE_LEVEL,
     Backlog,
     Compliance,
     KpiSet,
@@ -35,7 +36,11 @@ from serviceflow.domain.policy._surveys import (
 )
 from serviceflow.rules._sla import status_at
 
-_FALLBACK_METRICS = (FIRST_RESPONSE, RESOLUTION)
+_LOGGED_METRICS = (FIRST_RESPONSE, RESOLUTION)
+_NO_CASE = "no case in the period"
+_UNDECIDED = "no SLA clock decided in the period"
+_NOT_RESOLVED = "no case resolved in the period"
+_NOT_SUBMITTED = "no case submitted in the period"
 
 
 @define
@@ -51,6 +56,10 @@ class Tally:
     fcr: int = 0
     reopened: int = 0
     sla: dict[str, list[int]] = field(factory=dict)
+    logged: dict[str, list[int]] = field(factory=dict)
+    """Imported cases without a service level: the verdicts their log records."""
+    levelled: bool = False
+    escalatable: int = 0
     escalated: int = 0
     tier_time: dict[str, Distribution] = field(factory=dict)
     transfers: Distribution = field(factory=Distribution)
@@ -71,10 +80,14 @@ class Tally:
             found = self.times[name] = Distribution()
         return found
 
-    def result(self) -> KpiSet:
+    def result(self, verdicts: frozenset[str] = frozenset()) -> KpiSet:
+        """The slice's KPIs; ``verdicts`` names the metrics an imported log records
+        breaches of, whose logged clocks count (see ``logged_verdicts``)."""
+
         def metric(name: str) -> TimeMetric:
             return TimeMetric(self.time(name).stats(), self.time(f"{name}:business").stats())
 
+        sla = self.compliance(verdicts)
         return KpiSet(
             cases=self.cases,
             submitted=self.submitted,
@@ -84,16 +97,15 @@ class Tally:
             first_response=metric("first_response"),
             resolution=metric("resolution"),
             full_resolution=metric("full_resolution"),
-            fcr=Rate(self.fcr, self.resolved),
-            reopened=Rate(self.reopened, self.resolved),
-            sla=tuple(
-                Compliance(m, *self.sla[m]) for m in _sla_order(self.sla) if sum(self.sla[m])
-            ),
-            escalated=Rate(self.escalated, self.submitted),
+            fcr=Rate(self.fcr, self.resolved, _NOT_RESOLVED),
+            reopened=Rate(self.reopened, self.resolved, _NOT_RESOLVED),
+            sla=sla,
+            sla_all=self.sla_all(sla),
+            escalated=Rate(self.escalated, self.escalatable, self.unescalatable()),
             tier_time={tier: d.stats() for tier, d in sorted(self.tier_time.items())},
             transfers=self.transfers.stats(),
-            transferred=Rate(self.transferred, self.resolved),
-            repeat=Rate(self.repeat, self.submitted),
+            transferred=Rate(self.transferred, self.resolved, _NOT_RESOLVED),
+            repeat=Rate(self.repeat, self.submitted, _NOT_SUBMITTED),
             effort=self.effort.stats(),
             backlog=Backlog(
                 self.backlog_age.count,
@@ -101,7 +113,7 @@ class Tally:
                 tuple((label, n) for (label, _), n in zip(AGE_BUCKETS, self.buckets, strict=True)),
             ),
             surveys=Surveys(
-                Rate(self.csat[0], self.csat[1]),
+                Rate(self.csat[0], self.csat[1], "no CSAT answer in the period"),
                 self.nps[0],
                 self.nps[1],
                 self.nps[2],
@@ -113,6 +125,35 @@ class Tally:
                 {name: total / n for name, (total, n) in sorted(self.qa_criteria.items())},
             ),
         )
+
+    def compliance(self, verdicts: frozenset[str]) -> tuple[Compliance, ...]:
+        """Each metric's clocks: the SLA engine's, and the log's where it records verdicts."""
+        counts = {m: list(c) for m, c in self.sla.items()}
+        for m in verdicts & self.logged.keys():
+            known = counts.setdefault(m, [0, 0, 0])
+            counts[m] = [a + b for a, b in zip(known, self.logged[m], strict=True)]
+        return tuple(Compliance(m, *counts[m]) for m in _sla_order(counts) if sum(counts[m]))
+
+    def sla_all(self, sla: tuple[Compliance, ...]) -> Rate:
+        """Met out of decided over every metric; without any, why (no clock ever ran)."""
+        met = sum(c.met for c in sla)
+        decided = met + sum(c.breached for c in sla)
+        if sla or self.levelled:
+            reason = _UNDECIDED
+        else:
+            reason = NO_SERVICE_LEVEL if self.cases else _NO_CASE
+        return Rate(met, decided, reason)
+
+    def unescalatable(self) -> str:
+        """Why no escalation rate: nothing submitted, or only imported cases (an import
+        records no escalations, so their count is not a measurement)."""
+        return "imported cases record no escalations" if self.submitted else _NOT_SUBMITTED
+
+
+def logged_verdicts(overall: Tally) -> frozenset[str]:
+    """The metrics the period's imported log records a breach of: only there does a case
+    without a recorded breach mean "met" rather than "never measured"."""
+    return frozenset(m for m, (_, breached, _) in overall.logged.items() if breached)
 
 
 def _sla_order(sla: Mapping[str, list[int]]) -> list[str]:
@@ -173,6 +214,7 @@ def count_case(
     if submitted in window:
         counted = True
         tally.submitted += 1
+        tally.escalatable += not facts.imported
         if facts.escalations:
             tally.escalated += 1
         if repeated:
@@ -258,27 +300,41 @@ def _sla(
 ) -> bool:
     """Count the case's SLA clock cycles that belong to the period.
 
-    With a service level, from the SLA engine: a met cycle belongs to the period it
-    stopped in, a breached one to the period of its due instant, and a running or paused
-    one is open at the end. Without one (imported logs), from the recorded breaches, for
-    first response and resolution.
+    Under a service level, from the SLA engine (only targeted metrics have clocks). A case
+    without one ran no clock: only an imported case's log verdicts are read, kept apart.
     """
-    counted = False
     if clocks is not None:
-        for metric, kept, due, stopped in clocks:
-            status = status_at(kept, due, window.end)
-            if status == "met":
-                hit = 0 if stopped in window else None
-            elif status == "breached":
-                hit = 1 if due in window else None
-            else:
-                hit = 2
-            if hit is not None:
-                tally.sla.setdefault(metric, [0, 0, 0])[hit] += 1
-                counted = True
-        return counted
+        tally.levelled = True
+        return _engine_clocks(tally.sla, clocks, window)
+    if facts.imported:
+        return _logged_clocks(tally.logged, facts, window)
+    return False
+
+
+def _engine_clocks(sla: dict[str, list[int]], clocks: list[Clock], window: Window) -> bool:
+    """A met cycle belongs to the period it stopped in, a breached one to the period of its
+    due instant; a running or paused one is open at the end."""
+    counted = False
+    for metric, kept, due, stopped in clocks:
+        status = status_at(kept, due, window.end)
+        if status == "met":
+            hit = 0 if stopped in window else None
+        elif status == "breached":
+            hit = 1 if due in window else None
+        else:
+            hit = 2
+        if hit is not None:
+            sla.setdefault(metric, [0, 0, 0])[hit] += 1
+            counted = True
+    return counted
+
+
+def _logged_clocks(logged: dict[str, list[int]], facts: CaseFacts, window: Window) -> bool:
+    """First response and resolution as an imported log records them: breached when it
+    recorded a breach, else met once done, else open."""
+    counted = False
     breached = dict(facts.breaches)
-    for metric in _FALLBACK_METRICS:
+    for metric in _LOGGED_METRICS:
         stop = facts.first_response_at if metric == FIRST_RESPONSE else facts.first_resolved_at
         if metric in breached:
             hit = 1 if breached[metric] in window else None
@@ -287,7 +343,7 @@ def _sla(
         else:
             hit = 2 if facts.is_open else None
         if hit is not None:
-            tally.sla.setdefault(metric, [0, 0, 0])[hit] += 1
+            logged.setdefault(metric, [0, 0, 0])[hit] += 1
             counted = True
     return counted
 

@@ -29,6 +29,7 @@ from serviceflow.errors import ValidationError
 
 __all__ = [
     "BREACHED",
+    "DEFAULT_KEYS",
     "ISO",
     "MET",
     "SKIP",
@@ -92,8 +93,8 @@ class SourceFormat:
 
 @frozen(kw_only=True)
 class Columns:
-    """``[columns]``: which column of the file holds each fact (only the first three are
-    required)."""
+    """``[columns]``: which column of the file holds each fact (the first three required;
+    requester and channel need a column or a default). Several keys may name one column."""
 
     case_id: str
     at: str
@@ -127,15 +128,33 @@ class Columns:
 
 @frozen(kw_only=True)
 class Defaults:
-    """``[defaults]``: values for facts the file does not give (or leaves empty)."""
+    """``[defaults]``: values for facts the file does not give (or leaves empty), in our
+    names; a row's value, then the case's, comes first (see ``docs/import.md``)."""
 
     requester: str | None = None
     channel: str | None = None
+    subject: str | None = None
+    description: str | None = None
     tier: str | None = None
     """``None``: the policy's tier for the requester's group (its default tier)."""
+    category: str | None = None
     kind: str | None = None
+    priority: str | None = None
+    """Used when neither the log nor the policy's matrix gives a priority."""
+    impact: str | None = None
+    urgency: str | None = None
+    assignee: str | None = None
+    """The whole actor (``agent:desk``): the assignee prefix is not added."""
+    team: str | None = None
+    made_sla: str | None = None
+    resolution: str | None = None
     actor: str | None = None
     """Who acted when the ``by`` column is empty or unmapped (default ``import:<name>``)."""
+
+    def given(self) -> dict[str, str]:
+        """Every column key with a default, and its value (``actor`` excluded)."""
+        named = ((key, getattr(self, key)) for key in DEFAULT_KEYS)
+        return {key: value for key, value in named if value is not None}
 
 
 @frozen(kw_only=True)
@@ -185,6 +204,9 @@ class ImportMapping:
 
 
 _COLUMN_KEYS: tuple[str, ...] = tuple(a.name for a in fields(Columns))
+DEFAULT_KEYS: tuple[str, ...] = tuple(a.name for a in fields(Defaults) if a.name != "actor")
+"""Column keys ``[defaults]`` may give: all but the required ones, times, actors (``by``,
+``opened_by``: see ``actor``), the reopen counter and ``fields``."""
 
 
 def builtin_mappings() -> tuple[str, ...]:
@@ -258,8 +280,7 @@ def _problems(mapping: ImportMapping) -> Iterator[str]:
         yield f"$.source.timezone: unknown time zone {src.timezone!r} (e.g. 'UTC', 'Europe/Lisbon')"
     yield from _column_problems(mapping)
     yield from _value_problems(mapping)
-    if mapping.defaults.actor is not None and not mapping.defaults.actor.strip():
-        yield "$.defaults.actor: must not be blank"
+    yield from _default_problems(mapping)
     if mapping.options.sla_metric not in METRICS:
         yield (
             f"$.options.sla_metric: expected one of {', '.join(METRICS)}, "
@@ -284,6 +305,24 @@ def _column_problems(mapping: ImportMapping) -> Iterator[str]:
     if columns.category is not None and columns.kind is None and defaults.kind is None:
         yield (
             "$.defaults.kind: required when $.columns.category is mapped and $.columns.kind is not"
+        )
+
+
+def _default_problems(mapping: ImportMapping) -> Iterator[str]:
+    """Blank defaults, a ``made_sla`` other than met or breached, two owners of nobody's rows."""
+    defaults = mapping.defaults
+    given = defaults.given()
+    if defaults.actor is not None:
+        given["actor"] = defaults.actor
+    for key, value in given.items():
+        if not value.strip():
+            yield f"$.defaults.{key}: must not be blank"
+    if defaults.made_sla is not None and defaults.made_sla not in (MET, BREACHED):
+        yield f"$.defaults.made_sla: expected met or breached, got {defaults.made_sla!r}"
+    if defaults.assignee is not None and mapping.options.team_owns_unassigned:
+        yield (
+            "$.defaults.assignee: cannot be used with $.options.team_owns_unassigned "
+            "(both name the owner of a case whose row names nobody)"
         )
 
 
@@ -335,18 +374,13 @@ def check_against_policy(mapping: ImportMapping, policy: Policy) -> None:
         for raw, ours in mapping.values.get(key, {}).items():
             if ours not in names:
                 problems.append(
-                    f"{_key_path(f'$.values.{key}', raw)}: {ours!r} is not a {key} of the "
+                    f"{_key_path(f'$.values.{key}', raw)}: {ours!r} is not {_a(key)} of the "
                     f"policy (expected one of {', '.join(names)})"
                 )
-    defaults = mapping.defaults
-    for key, value in (
-        ("channel", defaults.channel),
-        ("tier", defaults.tier),
-        ("kind", defaults.kind),
-    ):
-        if value is not None and value not in known[key]:
+    for key, value in mapping.defaults.given().items():
+        if key in known and value not in known[key]:
             problems.append(
-                f"$.defaults.{key}: {value!r} is not a {key} of the policy "
+                f"$.defaults.{key}: {value!r} is not {_a(key)} of the policy "
                 f"(expected one of {', '.join(known[key])})"
             )
     if problems:
@@ -355,6 +389,11 @@ def check_against_policy(mapping: ImportMapping, policy: Policy) -> None:
             f"(version {policy.version})",
             problems,
         )
+
+
+def _a(noun: str) -> str:
+    """``a priority``, ``an impact``."""
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
 
 def _key_path(base: str, key: str) -> str:

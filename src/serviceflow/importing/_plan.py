@@ -27,6 +27,7 @@ from serviceflow.importing._mapping import BREACHED, MET, ImportMapping
 from serviceflow.importing._source import Column
 from serviceflow.rules._evolve import evolve
 from serviceflow.rules._lifecycle import DESTINATIONS
+from serviceflow.rules._priority import decide_priority
 
 _PRE_WORK = frozenset({INTAKE, CLASSIFIED, PRIORITIZED, ASSIGNED})
 """Targets that mean "not yet worked": triage goes as far as the row's attributes allow."""
@@ -49,6 +50,7 @@ class Track:
         "indexed",
         "last_at",
         "pending",
+        "priority_logged",
         "reopens",
         "version",
     )
@@ -63,6 +65,8 @@ class Track:
         self.last_at: datetime | None = None
         self.reopens: int | None = None
         self.breached = False
+        self.priority_logged = False
+        """Whether the case's priority was the log's: a derived one never replaces it."""
         self.facts: CaseFacts | None = None
         """The case's KPI facts so far, kept with each batch so reports need not work
         them out again from the events (see ``kept_facts``)."""
@@ -113,6 +117,7 @@ class Row:
         "meta",
         "not_recorded",
         "owner",
+        "owner_by",
         "priority",
         "row",
         "run",
@@ -150,8 +155,10 @@ class Row:
             "source": f"{run.prefix}{line}",
         }
         self.category: str | None = None
-        self.priority: str | None = None
+        self.priority: ev.Prioritized | None = None
         self.owner: str | None = None
+        self.owner_by = "assignee"
+        """The key whose value names the owner (``assignee`` or ``team``), for its reason."""
 
     def emit(self, event: ev.Event) -> Case:
         self.events.append(event)
@@ -228,8 +235,8 @@ class Row:
             case_id=self.case_id,
             requester=requester,
             channel=channel,
-            subject=run.text("subject", row) or self.case_id,
-            description=run.text("description", row) or "",
+            subject=run.text("subject", row) or mapping.defaults.subject or self.case_id,
+            description=run.text("description", row) or mapping.defaults.description or "",
             tier=tier,
             fields={name: row[i] for name, i in run.fields if row[i] not in run.nulls},
             at=at,
@@ -242,35 +249,75 @@ class Row:
 
     def wants(self) -> None:
         """The row's category, priority and owner where they differ from the case's."""
-        case, values = self.case, self.values
+        case, defaults = self.case, self.run.mapping.defaults
         assert case is not None
-        category = values.get("category")
+        category = self.values.get("category") or case.category or defaults.category
         if category is not None and category != case.category:
             self.category = category
-        priority = values.get("priority")
-        if priority is not None:
-            impact, urgency = values.get("impact"), values.get("urgency")
-            if (
-                priority != case.priority
-                or (impact is not None and impact != case.impact)
-                or (urgency is not None and urgency != case.urgency)
-            ):
-                self.priority = priority
+        self.priority = self.prioritized()
         owner = self.owner_named()
         if owner is not None and owner != case.assignee:
             self.owner = owner
 
+    def given(self, key: str) -> str | None:
+        """The row's value for ``key``, else the case's, else the mapping's default."""
+        assert self.case is not None
+        ours = self.values.get(key) or getattr(self.case, key)
+        return ours if ours is not None else getattr(self.run.mapping.defaults, key)
+
+    def origin(self, key: str) -> str:
+        """Where ``given(key)`` came from: the row's cell, the case, or the default."""
+        assert self.case is not None
+        if not self.logged(key) and getattr(self.case, key) is not None:
+            return f"the case's {key}"
+        return self.reason(key)
+
+    def prioritized(self) -> ev.Prioritized | None:
+        """The prioritisation the row wants: the log's priority, else the policy's matrix
+        (impact and urgency known, never over the log's), else the default's."""
+        case = self.case
+        assert case is not None
+        impact, urgency = self.given("impact"), self.given("urgency")
+        priority, rule = self.values.get("priority"), "import"
+        reason = self.reason("priority")
+        if priority is None and self.track.priority_logged:
+            return None
+        if priority is None and impact is not None and urgency is not None:
+            decision = decide_priority(
+                self.run.policy,
+                impact=impact,
+                urgency=urgency,
+                category=self.category or case.category,
+                tier=case.tier,
+            )
+            priority, rule = decision.priority, decision.rule
+            reason = (
+                f"no priority in the log; from {self.origin('impact')} and "
+                f"{self.origin('urgency')}: {decision.reason}"
+            )
+        elif priority is None and case.priority is None:
+            priority = self.run.mapping.defaults.priority
+        unchanged = (priority, impact, urgency) == (case.priority, case.impact, case.urgency)
+        if priority is None or unchanged:
+            return None
+        return ev.Prioritized(
+            priority=priority, impact=impact, urgency=urgency, rule=rule, reason=reason, **self.meta
+        )
+
     def owner_named(self) -> str | None:
         """Who owns the case by this row: the person named, else (when the mapping says so)
-        the team."""
+        the team, else the default assignee of a case nobody owns yet."""
         named = self.values.get("assignee")
-        actors = self.run.mapping.actors
+        actors, defaults = self.run.mapping.actors, self.run.mapping.defaults
+        self.owner_by = "assignee"
         if named is not None:
             return actors.assignee + named
-        team = self.values.get("team")
+        team = self.values.get("team") or defaults.team
         if team is not None and self.run.mapping.options.team_owns_unassigned:
+            self.owner_by = "team"
             return actors.team + team
-        return None
+        assert self.case is not None
+        return defaults.assignee if self.case.assignee is None else None
 
     def attributes(self) -> None:
         """Record the wanted changes that the case's state allows now (in triage order)."""
@@ -286,27 +333,18 @@ class Row:
             )
             self.category = None
         if self.priority is not None and ("prioritize", case.state) in DESTINATIONS:
-            case = self.emit(
-                ev.Prioritized(
-                    priority=self.priority,
-                    impact=self.values.get("impact"),
-                    urgency=self.values.get("urgency"),
-                    rule="import",
-                    reason=self.reason("priority"),
-                    **self.meta,
-                )
-            )
+            case = self.emit(self.priority)
+            self.track.priority_logged |= self.priority.rule == "import" and self.logged("priority")
             self.priority = None
         if self.owner is not None and ("assign", case.state) in DESTINATIONS:
-            named = self.values.get("assignee") is not None
-            reason = self.reason("assignee" if named else "team")
-            if not named and "assignee" in self.run.columns:
+            reason = self.reason(self.owner_by)
+            if self.owner_by == "team" and "assignee" in self.run.columns:
                 reason += f", nobody named in {self.run.columns['assignee'].name}"
             self.emit(
                 ev.Assigned(
                     assignee=self.owner,
                     previous=case.assignee,
-                    queue=self.values.get("team"),
+                    queue=self.values.get("team") or self.run.mapping.defaults.team,
                     reason=reason,
                     **self.meta,
                 )
@@ -314,9 +352,19 @@ class Row:
             self.owner = None
 
     def reason(self, key: str) -> str:
-        """``servicenow priority '3 - Moderate'``: the mapping, the column and its raw value."""
+        """``servicenow priority '3 - Moderate'``: the mapping, the column and its raw value;
+        ``servicenow [defaults] priority`` when the row leaves it to the mapping."""
+        name = self.run.mapping.name
+        if not self.logged(key):
+            return f"{name} [defaults] {key}"
         column = self.run.columns[key]
-        return f"{self.run.mapping.name} {column.name} {self.row[column.index]!r}"
+        return f"{name} {column.name} {self.row[column.index]!r}"
+
+    def logged(self, key: str) -> bool:
+        """Whether the row's cell for ``key`` holds a value (the column mapped, the cell not
+        empty)."""
+        column = self.run.columns.get(key)
+        return column is not None and self.row[column.index] not in self.run.nulls
 
     def leftovers(self) -> None:
         """Changes the lifecycle had no place for in the case's state: reported, not recorded."""
@@ -393,7 +441,8 @@ class Row:
         if trigger == "client_reply":
             return ev.ClientReplied(message="", **meta)
         if trigger == "resolve":
-            return ev.Resolved(resolution=self.values.get("resolution") or "", **meta)
+            resolution = self.values.get("resolution") or self.run.mapping.defaults.resolution
+            return ev.Resolved(resolution=resolution or "", **meta)
         if trigger == "validate":
             return ev.Validated(**meta)
         if trigger == "close":
@@ -406,6 +455,8 @@ class Row:
     def sla(self) -> bool:
         """Record a breach when the made-SLA flag turns to breached; return the flag."""
         flag = self.values.get("made_sla")
+        if flag is None and self.track.last_at is None:  # the case's first row
+            flag = self.run.mapping.defaults.made_sla
         breached = self.track.breached
         if flag == BREACHED and not breached:
             metric = self.run.mapping.options.sla_metric
