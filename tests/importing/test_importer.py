@@ -732,6 +732,102 @@ def test_one_column_may_fill_several_keys(desk: ServiceDesk, tmp_path: Path) -> 
     assert desk.history("H1")[0].event.by == "agent:ann"
 
 
+def test_a_team_change_with_the_same_owner_is_an_assignment_to_the_new_queue(
+    desk: ServiceDesk, tmp_path: Path
+) -> None:
+    rows = [
+        line("T1", "2026-03-02 09:00", "Active", team="L1"),
+        line("T1", "2026-03-02 10:00", "Active", team="L2"),
+        line("T1", "2026-03-02 11:00", "Active", team="-"),
+        line("T1", "2026-03-02 12:00", "Resolved", team="L2"),
+        line("T1", "2026-03-02 13:00", "Resolved", team="L3"),
+        line("T2", "2026-03-02 09:00", "New", agent="-", team="L1"),
+    ]
+    report = import_csv(desk, write_log(tmp_path, rows), mapping())
+    history = [r.event for r in desk.history("T1")]
+    moves = [e for e in history if isinstance(e, ev.Assigned)]
+    assert [(e.assignee, e.previous, e.queue, e.source) for e in moves] == [
+        ("agent:kim", None, "L1", "desk:log.csv:2"),
+        ("agent:kim", "agent:kim", "L2", "desk:log.csv:3"),
+    ]
+    assert moves[1].reason == "desk team 'L2'"
+    assert report.rows_unchanged == 2, "an empty team keeps the case's; L3 comes too late"
+    assert anomalies(report) == {
+        "team change not recorded: the case was resolved": (1, (6,), False),
+    }, "nobody owns T2: its team comes with its first owner"
+    end = datetime(2026, 4, 1, tzinfo=UTC)
+    by_team = kpis(desk, end=end, by="team")
+    assert {name: k.submitted for name, k in by_team.slices.items()} == {"L2": 1, NONE: 1}
+    assert by_team.slices["L2"].transferred.numerator == 0, "the owner never changed"
+    assert by_team.slices["L2"].fcr.numerator == 1
+    assert by_team == compute_kpis(decoded(desk.store.histories()), desk.policy, end=end, by="team")
+
+
+def queued_mapping(**changes: Any) -> ImportMapping:
+    """The test log's mapping with a ``Queued`` state: the case waits in its queue."""
+    values = {k: dict(v) for k, v in mapping().values.items()}
+    values["state"]["Queued"] = "assigned"
+    return mapping(values=values, **changes)
+
+
+def test_a_case_returned_to_its_queue_goes_to_the_team_and_says_why_the_state_cannot(
+    desk: ServiceDesk, tmp_path: Path
+) -> None:
+    rows = [
+        line("Q1", "2026-03-02 09:00", "Active"),
+        line("Q1", "2026-03-02 10:00", "Queued", agent="-", team="L2"),
+        line("Q1", "2026-03-02 11:00", "Active", agent="ola", team="L2"),
+        line("Q1", "2026-03-02 12:00", "Resolved", agent="ola", team="L2"),
+    ]
+    chosen = queued_mapping(options={"team_owns_unassigned": True})
+    report = import_csv(desk, write_log(tmp_path, rows), chosen)
+    moves = [r.event for r in desk.history("Q1") if isinstance(r.event, ev.Assigned)]
+    assert [(e.assignee, e.previous, e.queue) for e in moves] == [
+        ("agent:kim", None, "L1"),
+        ("team:L2", "agent:kim", "L2"),
+        ("agent:ola", "team:L2", "L2"),
+    ]
+    assert desk.case("Q1").state == "resolved"
+    assert anomalies(report) == {
+        "state assigned not recorded: the lifecycle has no way back to the queue from "
+        "in_progress": (1, (3,), False),
+    }
+    end = datetime(2026, 4, 1, tzinfo=UTC)
+    by_team = kpis(desk, end=end, by="team")
+    assert {name: k.submitted for name, k in by_team.slices.items()} == {"L2": 1}
+    assert by_team.slices["L2"].transfers.mean == 2, "to the team, then to ola"
+
+
+def test_without_a_team_owner_a_return_to_the_queue_keeps_the_owner_and_is_reported(
+    desk: ServiceDesk, tmp_path: Path
+) -> None:
+    rows = [
+        line("Q2", "2026-03-02 09:00", "Active"),
+        line("Q2", "2026-03-02 10:00", "Queued", agent="-"),
+        line("Q2", "2026-03-02 11:00", "Resolved"),
+        line("Q2", "2026-03-02 12:00", "Queued"),
+    ]
+    report = import_csv(desk, write_log(tmp_path, rows), queued_mapping())
+    assert types(desk, "Q2") == [
+        "submitted",
+        "classified",
+        "prioritized",
+        "assigned",
+        "acknowledged",
+        "resolved",
+    ]
+    assert desk.case("Q2").assignee == "agent:kim", "an empty cell keeps the owner"
+    assert anomalies(report) == {
+        "state assigned not recorded: the lifecycle has no way back to the queue from "
+        "in_progress": (1, (3,), False),
+        "state assigned not recorded: the lifecycle has no way back to the queue from resolved": (
+            1,
+            (5,),
+            False,
+        ),
+    }
+
+
 # --- the real ServiceNow log ----------------------------------------------------------------
 
 SERVICENOW = (

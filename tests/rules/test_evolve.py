@@ -81,3 +81,19 @@ def test_a_document_catches_up_with_its_row() -> None:
     assert caught_up(written, 2, START) is written
     with pytest.raises(IntegrityError, match="document is at version 2, ahead of its row"):
         caught_up(written, 1, START)
+
+
+def test_a_new_owner_is_a_transfer_and_the_same_owner_in_a_new_queue_is_not() -> None:
+    triage = [
+        SUBMITTED,
+        ev.Classified(category="billing", kind="incident", **META),
+        ev.Prioritized(priority="low", rule="import", reason="r", **META),
+    ]
+    first = ev.Assigned(assignee="agent:kim", queue="L1", **META)
+    moved = ev.Assigned(assignee="agent:kim", previous="agent:kim", queue="L2", **META)
+    handed = ev.Assigned(assignee="agent:ola", previous="agent:kim", queue="L2", **META)
+    case = fold([*triage, first, moved])
+    assert case is not None
+    assert (case.assignee, case.transfer_count) == ("agent:kim", 0)
+    case = evolve(case, handed)
+    assert (case.assignee, case.transfer_count) == ("agent:ola", 1)

@@ -166,8 +166,9 @@ def _prioritized(facts: CaseFacts, event: ev.Event) -> None:
 
 
 def _assigned(facts: CaseFacts, event: ev.Event) -> None:
+    """A new owner is a transfer; the same owner in a new queue only moves the team."""
     assert isinstance(event, ev.Assigned)
-    if facts.assignee is not None:
+    if facts.assignee is not None and event.assignee != facts.assignee:
         facts.transfers += 1
     facts.assignee = event.assignee
     if event.queue is not None:

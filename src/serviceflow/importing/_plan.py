@@ -52,6 +52,7 @@ class Track:
         "pending",
         "priority_logged",
         "reopens",
+        "team",
         "version",
     )
 
@@ -67,6 +68,8 @@ class Track:
         self.breached = False
         self.priority_logged = False
         """Whether the case's priority was the log's: a derived one never replaces it."""
+        self.team: str | None = None
+        """The queue of the case's last assignment that named one (its team)."""
         self.facts: CaseFacts | None = None
         """The case's KPI facts so far, kept with each batch so reports need not work
         them out again from the events (see ``kept_facts``)."""
@@ -122,6 +125,7 @@ class Row:
         "row",
         "run",
         "target",
+        "team",
         "track",
         "values",
     )
@@ -159,6 +163,8 @@ class Row:
         self.owner: str | None = None
         self.owner_by = "assignee"
         """The key whose value names the owner (``assignee`` or ``team``), for its reason."""
+        self.team: str | None = None
+        """The row's team where it differs from the case's queue (not yet recorded)."""
 
     def emit(self, event: ev.Event) -> Case:
         self.events.append(event)
@@ -191,6 +197,8 @@ class Row:
             counts = run.events
             for event in self.events:
                 counts[event.TYPE] += 1
+                if isinstance(event, ev.Assigned) and event.queue is not None:
+                    track.team = event.queue
         else:
             run.rows_unchanged += 1
         run.rows_imported += 1
@@ -248,7 +256,7 @@ class Row:
     # --- attributes
 
     def wants(self) -> None:
-        """The row's category, priority and owner where they differ from the case's."""
+        """The row's category, priority, owner and team where they differ from the case's."""
         case, defaults = self.case, self.run.mapping.defaults
         assert case is not None
         category = self.values.get("category") or case.category or defaults.category
@@ -258,6 +266,9 @@ class Row:
         owner = self.owner_named()
         if owner is not None and owner != case.assignee:
             self.owner = owner
+        team = self.values.get("team")
+        if team is not None and team != self.track.team and case.assignee is not None:
+            self.team = team  # nobody's case takes its team with its first owner
 
     def given(self, key: str) -> str | None:
         """The row's value for ``key``, else the case's, else the mapping's default."""
@@ -349,7 +360,27 @@ class Row:
                     **self.meta,
                 )
             )
-            self.owner = None
+            self.owner = self.team = None
+        self.moved()
+
+    def moved(self) -> None:
+        """Record a new team under the same owner: an assignment to the owner it already
+        has, in the new queue (a move between teams, not a transfer)."""
+        case = self.case
+        assert case is not None
+        owner = case.assignee
+        if self.team is None or owner is None or ("assign", case.state) not in DESTINATIONS:
+            return
+        self.emit(
+            ev.Assigned(
+                assignee=owner,
+                previous=owner,
+                queue=self.team,
+                reason=self.reason("team"),
+                **self.meta,
+            )
+        )
+        self.team = None
 
     def reason(self, key: str) -> str:
         """``servicenow priority '3 - Moderate'``: the mapping, the column and its raw value;
@@ -377,6 +408,8 @@ class Row:
         ):
             if wanted is not None:
                 self.not_recorded.append(f"{what} change not recorded: the case was {case.state}")
+        if self.team is not None:
+            self.not_recorded.append(f"team change not recorded: the case was {case.state}")
 
     # --- reopens and the state
 
@@ -419,7 +452,10 @@ class Row:
         target, state = self.target, case.state
         if target in _PRE_WORK:
             if state not in _PRE_WORK:
-                self.not_recorded.append(f"state {target} not recorded: the case was {state}")
+                self.not_recorded.append(
+                    f"state {target} not recorded: the lifecycle has no way back to the queue "
+                    f"from {state}"
+                )
             return
         steps = self.run.paths.get((state, target))
         if steps is None:

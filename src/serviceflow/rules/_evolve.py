@@ -126,7 +126,9 @@ def _prioritized(case: Case, e: Any) -> dict[str, Any]:
 
 
 def _assigned(case: Case, e: Any) -> dict[str, Any]:
-    transfers = case.transfer_count + (1 if case.assignee is not None else 0)
+    """A new owner is a transfer; the same owner again (an imported team move) is not."""
+    moved = case.assignee is not None and e.assignee != case.assignee
+    transfers = case.transfer_count + (1 if moved else 0)
     return {"assignee": e.assignee, "transfer_count": transfers}
 
 
