@@ -22,11 +22,11 @@ import pytest
 
 from serviceflow.analytics._case_summary import decoded
 from serviceflow.analytics._kept_facts import facts_key
-from serviceflow.analytics._kpi_set import NONE
+from serviceflow.analytics._kpi_set import NONE, Rate
 from serviceflow.analytics._metrics import compute_kpis, kpis
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.domain import _events as ev
-from serviceflow.domain.policy._policy import default_policy
+from serviceflow.domain.policy._policy import default_policy, load_policy
 from serviceflow.errors import ValidationError
 from serviceflow.eventlog._store import FactsRecord, StreamWrite
 from serviceflow.importing._importer import import_csv
@@ -943,3 +943,121 @@ def test_the_default_policy_knows_every_value_the_servicenow_mapping_names() -> 
     policy = default_policy()
     assert set(mapping_.values["priority"].values()) == set(policy.priority.names)
     assert set(mapping_.values["channel"].values()) <= set(policy.channels)
+
+
+TIERED = {
+    "escalation": {
+        "process_owner": "agent:olga",
+        "tiers": [
+            {"name": "frontline", "level": 1},
+            {"name": "technical", "level": 2},
+            {"name": "management", "level": 3},
+        ],
+    }
+}
+LINES = {"1st": "frontline", "2nd": "technical", "3rd": "management", "Vendor": "vendor"}
+
+
+def lined_mapping() -> ImportMapping:
+    """The test log's mapping with a support-line column whose values name tiers."""
+    base = mapping()
+    columns = {**_columns(base), "support_line": "line"}
+    values = {key: dict(table) for key, table in base.values.items()}
+    return mapping(columns=columns, values={**values, "support_line": LINES})
+
+
+def _columns(base: ImportMapping) -> dict[str, Any]:
+    return {**base.columns.named(), "fields": dict(base.columns.fields)}
+
+
+def test_a_support_line_column_tells_the_escalation_story(store_url: str, tmp_path: Path) -> None:
+    rows = [
+        line("C1", "2026-03-02 09:00", "New", line="1st"),
+        line("C1", "2026-03-02 10:00", "Active", line="2nd"),
+        line("C1", "2026-03-02 12:00", "Active", line="3rd"),
+        line("C1", "2026-03-02 13:00", "Active", line="2nd"),
+        line("C1", "2026-03-02 14:00", "Resolved", line="2nd", code="fixed"),
+        line("C2", "2026-03-02 09:00", "Active", line="1st"),
+        line("C2", "2026-03-02 11:00", "Resolved", line="-", code="fixed"),
+        line("C3", "2026-03-02 09:00", "Active", line="4th"),
+        line("C3", "2026-03-02 10:00", "Active", line="Vendor"),
+    ]
+    log = write_log(tmp_path, rows, header=(*HEADER, "line"))
+    with ServiceDesk.open(store_url, policy=load_policy(TIERED), entry_points=False) as desk:
+        report = import_csv(desk, log, lined_mapping())
+        assert report.rows_imported == 9
+        assert report.events_by_type["case.escalated"] == 2
+        assert report.events_by_type["case.deescalated"] == 1
+        assert anomalies(report) == {
+            "support line '4th' not recorded: not in $.values.support_line": (1, (9,), False),
+            "support line 'Vendor' not recorded: the policy has no escalation tier 'vendor'": (
+                1,
+                (10,),
+                False,
+            ),
+        }
+        moves = [
+            r.event
+            for r in desk.history("C1")
+            if isinstance(r.event, ev.Escalated | ev.Deescalated)
+        ]
+        assert [(type(e).__name__, e.from_tier, e.to_tier) for e in moves] == [
+            ("Escalated", "frontline", "technical"),
+            ("Escalated", "technical", "management"),
+            ("Deescalated", "management", "technical"),
+        ]
+        first = moves[0]
+        assert isinstance(first, ev.Escalated)
+        assert (first.kind, first.trigger, first.reason) == (
+            "hierarchical",
+            "import",
+            "desk line '2nd'",
+        )
+        assert first.source == "desk:log.csv:3"
+        case = desk.case("C1")
+        assert case.escalation is not None
+        assert (case.escalation.tier, case.escalation.path) == (
+            "technical",
+            ("frontline", "technical", "management", "technical"),
+        )
+        k = kpis(desk, end=datetime(2026, 3, 3, tzinfo=UTC)).overall
+        assert k.escalated == Rate(1, 3, "imported cases record no escalations")
+        held = {tier: (s.count, s.p50) for tier, s in k.tier_time.items()}
+        hour = 3600.0
+        assert held == {
+            "frontline": (1, hour),  # C1 started in the first tier at 09:00, left at 10:00
+            "management": (1, hour),
+            "technical": (2, 1.5 * hour),  # 10:00-12:00, then 13:00 to its resolution
+        }
+
+
+def test_without_a_support_line_imported_cases_stay_out_of_the_escalation_rate(
+    desk: ServiceDesk, tmp_path: Path
+) -> None:
+    import_csv(desk, write_log(tmp_path, LIFE), mapping())
+    k = kpis(desk, end=datetime(2026, 4, 1, tzinfo=UTC)).overall
+    assert k.escalated == Rate(0, 0, "imported cases record no escalations")
+    assert desk.case("C1").fields == {"product": "app"}
+
+
+def test_a_support_line_change_waits_for_a_state_that_allows_it(
+    store_url: str, tmp_path: Path
+) -> None:
+    rows = [
+        line("C1", "2026-03-02 09:00", "New", line="2nd", cat="-", prio="-", agent="-"),
+        line("C1", "2026-03-02 10:00", "Active", line="2nd"),
+    ]
+    log = write_log(tmp_path, rows, header=(*HEADER, "line"))
+    with ServiceDesk.open(store_url, policy=load_policy(TIERED), entry_points=False) as desk:
+        report = import_csv(desk, log, lined_mapping())
+        assert anomalies(report) == {
+            "support line change not recorded: the case was intake": (1, (2,), False)
+        }
+        assert types(desk, "C1") == [
+            "submitted",
+            "classified",
+            "prioritized",
+            "assigned",
+            "escalated",
+            "acknowledged",
+        ]

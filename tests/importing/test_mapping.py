@@ -237,3 +237,18 @@ def test_defaults_get_the_checks_of_the_values_they_stand_in_for() -> None:
         "$.defaults.impact: 'huge' is not an impact of the policy "
         "(expected one of high, medium, low)",
     )
+
+
+def test_a_support_line_maps_its_values_and_reserves_its_field_name() -> None:
+    data = minimal(
+        columns={"support_line": "line"},
+        values={"support_line": {"1st": "frontline", "2nd": "technical"}},
+    )
+    mapping = load_mapping(data)
+    assert mapping.columns.named()["support_line"] == "line"
+    assert mapping.values["support_line"] == {"1st": "frontline", "2nd": "technical"}
+    clash = minimal(columns={"support_line": "line", "fields": {"support_line": "line"}})
+    assert problems(clash) == (
+        "$.columns.fields.support_line: reserved when $.columns.support_line is mapped "
+        "(it marks the cases whose log gives their escalations)",
+    )

@@ -21,6 +21,10 @@ from serviceflow.rules._lifecycle import DESTINATIONS
 RESOLVED_STATES = frozenset({RESOLVED, VALIDATED, CLOSED})
 """States in which the case counts as resolved."""
 
+TIERS_LOGGED = "support_line"
+"""The ``fields`` key an import writes on a case whose log gives its support line (the
+tier it starts in): its escalations are recorded, so it counts in the escalation rate."""
+
 DIMENSIONS = ("category", "priority", "tier", "channel", "team", "agent", "group")
 """What KPIs can be sliced by: each a case's value at the end of the period."""
 
@@ -65,6 +69,8 @@ class CaseFacts:
     """The client had to come back before the first resolution: a question was asked, or
     the client wrote again, after the first response."""
     imported: bool = False
+    tiers_logged: bool = False
+    """Imported with a support line: the log's escalations are recorded (``TIERS_LOGGED``)."""
     stints: list[TierStint] = field(factory=list)
     breaches: list[tuple[str, datetime]] = field(factory=list)
     surveys: list[ev.SurveyRecorded] = field(factory=list)
@@ -116,6 +122,7 @@ def opening_facts(first: ev.Event) -> CaseFacts:
         tier=first.tier,
         category=first.category,
         imported=first.source is not None,
+        tiers_logged=first.source is not None and TIERS_LOGGED in first.fields,
     )
 
 

@@ -145,8 +145,8 @@ class Tally:
         return Rate(met, decided, reason)
 
     def unescalatable(self) -> str:
-        """Why no escalation rate: nothing submitted, or only imported cases (an import
-        records no escalations, so their count is not a measurement)."""
+        """Why no escalation rate: nothing submitted, or only cases imported without a support
+        line (such an import records no escalations, so their count is not a measurement)."""
         return "imported cases record no escalations" if self.submitted else _NOT_SUBMITTED
 
 
@@ -214,7 +214,7 @@ def count_case(
     if submitted in window:
         counted = True
         tally.submitted += 1
-        tally.escalatable += not facts.imported
+        tally.escalatable += not facts.imported or facts.tiers_logged
         if facts.escalations:
             tally.escalated += 1
         if repeated:

@@ -53,7 +53,7 @@ from serviceflow.importing._mapping import (
     vocabulary,
 )
 from serviceflow.importing._paths import state_paths
-from serviceflow.importing._plan import Row, Skip, Track
+from serviceflow.importing._plan import Row
 from serviceflow.importing._report import (
     ANOMALY,
     EXISTING,
@@ -64,6 +64,7 @@ from serviceflow.importing._report import (
     UnknownValue,
 )
 from serviceflow.importing._source import Source, layout, time_reader
+from serviceflow.importing._track import Skip, Track
 
 # ``serviceflow.importer`` (0.1's path) is this module: the report's names stay reachable here.
 __all__ = [
@@ -166,7 +167,7 @@ class _Import:
         self.tabled = [
             (key, c.name, c.index, c.table)
             for key, c in self.columns.items()
-            if c.table is not None and key != "state"
+            if c.table is not None and key not in ("state", "support_line")
         ]
         self.plain = [
             (key, self.columns[key].index)

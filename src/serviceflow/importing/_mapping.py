@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from attrs import field, fields, frozen
 
+from serviceflow.analytics._case_facts import TIERS_LOGGED
 from serviceflow.core._convert import structure_checked
 from serviceflow.core._readonly import ReadOnlyMap, freeze_nested, read_only
 from serviceflow.core._toml import load_toml, parse_toml
@@ -69,6 +70,7 @@ VALUE_KEYS: tuple[str, ...] = (
     "made_sla",
     "team",
     "resolution",
+    "support_line",
 )
 """Columns that may have a ``[values.<key>]`` table."""
 
@@ -117,6 +119,9 @@ class Columns:
     reopen_count: str | None = None
     made_sla: str | None = None
     resolution: str | None = None
+    support_line: str | None = None
+    """The support line (1st, 2nd, 3rd line): its values, through ``[values.support_line]``,
+    name the policy's escalation tiers; a change of tier is an escalation."""
     fields: Mapping[str, str] = field(factory=ReadOnlyMap, converter=read_only)
     """Extra columns kept in the case's ``fields`` (our name → column), from its first row."""
 
@@ -298,6 +303,11 @@ def _column_problems(mapping: ImportMapping) -> Iterator[str]:
     for name, column in columns.fields.items():
         if not column.strip():
             yield f"{_key_path('$.columns.fields', name)}: must name a column"
+    if columns.support_line is not None and TIERS_LOGGED in columns.fields:
+        yield (
+            f"$.columns.fields.{TIERS_LOGGED}: reserved when $.columns.support_line is mapped "
+            "(it marks the cases whose log gives their escalations)"
+        )
     if columns.requester is None and defaults.requester is None:
         yield "$.columns.requester: required, or give $.defaults.requester"
     if columns.channel is None and defaults.channel is None:

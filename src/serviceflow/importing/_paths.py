@@ -6,8 +6,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from serviceflow.domain._states import STATES
+from serviceflow.domain._states import (
+    ASSIGNED,
+    CLASSIFIED,
+    CLOSED,
+    INTAKE,
+    PRIORITIZED,
+    RESOLVED,
+    STATES,
+    VALIDATED,
+)
 from serviceflow.rules._lifecycle import DESTINATIONS
+
+PRE_WORK = frozenset({INTAKE, CLASSIFIED, PRIORITIZED, ASSIGNED})
+"""Targets that mean "not yet worked": triage goes as far as the row's attributes allow."""
+TRIAGE_GAP = {
+    INTAKE: "no category",
+    CLASSIFIED: "no priority",
+    PRIORITIZED: "nobody assigned",
+}
+AFTER_RESOLUTION = frozenset({RESOLVED, VALIDATED, CLOSED})
+"""States after a resolution: a reopen counter, not a path, explains going back."""
 
 _PATH_TRIGGERS = (
     "acknowledge",

@@ -4,108 +4,23 @@ the import keeps of that case; what cannot be planned skips the row.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from serviceflow.analytics._case_facts import CaseFacts
+from serviceflow.analytics._case_facts import TIERS_LOGGED
 from serviceflow.domain import _events as ev
 from serviceflow.domain._case import Case, requester_group
-from serviceflow.domain._serialization import GENESIS
-from serviceflow.domain._states import (
-    ASSIGNED,
-    CLASSIFIED,
-    CLOSED,
-    INTAKE,
-    PRIORITIZED,
-    RESOLVED,
-    VALIDATED,
-)
-from serviceflow.domain.policy._policy import Policy
-from serviceflow.importing._mapping import BREACHED, MET, ImportMapping
-from serviceflow.importing._source import Column
+from serviceflow.domain.policy._escalation import FUNCTIONAL, HIERARCHICAL
+from serviceflow.importing._mapping import BREACHED, MET
+from serviceflow.importing._paths import AFTER_RESOLUTION, PRE_WORK, TRIAGE_GAP
+from serviceflow.importing._track import Run, Skip, Track
 from serviceflow.rules._evolve import evolve
 from serviceflow.rules._lifecycle import DESTINATIONS
 from serviceflow.rules._priority import decide_priority
 
-_PRE_WORK = frozenset({INTAKE, CLASSIFIED, PRIORITIZED, ASSIGNED})
-"""Targets that mean "not yet worked": triage goes as far as the row's attributes allow."""
-_TRIAGE_GAP = {
-    INTAKE: "no category",
-    CLASSIFIED: "no priority",
-    PRIORITIZED: "nobody assigned",
-}
-_AFTER_RESOLUTION = frozenset({RESOLVED, VALIDATED, CLOSED})
-
-
-class Track:
-    """What the import knows of one case it touched (the only per-case memory it keeps)."""
-
-    __slots__ = (
-        "breached",
-        "case",
-        "facts",
-        "head",
-        "indexed",
-        "last_at",
-        "pending",
-        "priority_logged",
-        "reopens",
-        "team",
-        "version",
-    )
-
-    def __init__(self) -> None:
-        self.case: Case | None = None
-        self.version = 0
-        """The version stored (or, in a dry run, planned) at the end of the last batch."""
-        self.head = GENESIS
-        self.indexed: tuple[str | None, ...] | None = None
-        self.pending: list[ev.Event] = []
-        self.last_at: datetime | None = None
-        self.reopens: int | None = None
-        self.breached = False
-        self.priority_logged = False
-        """Whether the case's priority was the log's: a derived one never replaces it."""
-        self.team: str | None = None
-        """The queue of the case's last assignment that named one (its team)."""
-        self.facts: CaseFacts | None = None
-        """The case's KPI facts so far, kept with each batch so reports need not work
-        them out again from the events (see ``kept_facts``)."""
-
-
-class Skip(Exception):  # noqa: N818 - internal signal: the row cannot be planned
-    """The row cannot be planned; ``problem`` says why (an anomaly, the row skipped)."""
-
-    def __init__(self, problem: str) -> None:
-        super().__init__(problem)
-        self.problem = problem
-
-
-class Run(Protocol):
-    """What a row's plan reads from the import's run, and the counts it adds to."""
-
-    columns: dict[str, Column]
-    mapping: ImportMapping
-    policy: Policy
-    version: str
-    prefix: str
-    fields: list[tuple[str, int]]
-    nulls: frozenset[str]
-    paths: dict[tuple[str, str], tuple[str, ...]]
-    reopen_counted: bool
-    dirty: dict[str, Track]
-    events: Counter[str]
-    rows_imported: int
-    rows_unchanged: int
-    cases_created: int
-
-    def text(self, key: str, row: list[str]) -> str | None: ...
-
-    def time(self, key: str, row: list[str]) -> datetime | None: ...
-
-    def note_anomaly(self, problem: str, line: int, *, skipped: bool) -> None: ...
+IMPORT = "import"
+"""The trigger of an escalation the log records (its support line rose)."""
 
 
 class Row:
@@ -117,6 +32,7 @@ class Row:
         "category",
         "events",
         "line",
+        "line_tier",
         "meta",
         "not_recorded",
         "owner",
@@ -165,6 +81,8 @@ class Row:
         """The key whose value names the owner (``assignee`` or ``team``), for its reason."""
         self.team: str | None = None
         """The row's team where it differs from the case's queue (not yet recorded)."""
+        self.line_tier: str | None = None
+        """The tier the row's support line names where it differs from the case's."""
 
     def emit(self, event: ev.Event) -> Case:
         self.events.append(event)
@@ -239,6 +157,10 @@ class Row:
         elif opened is not None:
             at = opened
         opened_by = run.text("opened_by", row)
+        fields = {name: row[i] for name, i in run.fields if row[i] not in run.nulls}
+        entry = run.policy.escalation.entry
+        if "support_line" in run.columns and entry is not None:
+            fields[TIERS_LOGGED] = entry.name
         return ev.Submitted(
             case_id=self.case_id,
             requester=requester,
@@ -246,7 +168,7 @@ class Row:
             subject=run.text("subject", row) or mapping.defaults.subject or self.case_id,
             description=run.text("description", row) or mapping.defaults.description or "",
             tier=tier,
-            fields={name: row[i] for name, i in run.fields if row[i] not in run.nulls},
+            fields=fields,
             at=at,
             by=mapping.actors.by + opened_by if opened_by is not None else self.meta["by"],
             policy=run.version,
@@ -269,6 +191,36 @@ class Row:
         team = self.values.get("team")
         if team is not None and team != self.track.team and case.assignee is not None:
             self.team = team  # nobody's case takes its team with its first owner
+        self.line_tier = self.tier_named()
+
+    def tier_named(self) -> str | None:
+        """The escalation tier the row's support line names, where it differs from the
+        case's; a value out of the table or a tier the policy lacks is reported."""
+        run = self.run
+        column = run.columns.get("support_line")
+        if column is None or self.row[column.index] in run.nulls:
+            return None
+        raw = self.row[column.index]
+        tier = raw if column.table is None else column.table.get(raw)
+        if tier is None:
+            self.not_recorded.append(
+                f"support line {raw!r} not recorded: not in $.values.support_line"
+            )
+            return None
+        if run.policy.escalation.tier(tier) is None:
+            self.not_recorded.append(
+                f"support line {raw!r} not recorded: the policy has no escalation tier {tier!r}"
+            )
+            return None
+        return tier if tier != self.current_tier() else None
+
+    def current_tier(self) -> str | None:
+        """The escalation tier holding the case: its last move's, else the policy's first."""
+        assert self.case is not None
+        if self.case.escalation is not None:
+            return self.case.escalation.tier
+        entry = self.run.policy.escalation.entry
+        return None if entry is None else entry.name
 
     def given(self, key: str) -> str | None:
         """The row's value for ``key``, else the case's, else the mapping's default."""
@@ -362,6 +314,7 @@ class Row:
             )
             self.owner = self.team = None
         self.moved()
+        self.escalated()
 
     def moved(self) -> None:
         """Record a new team under the same owner: an assignment to the owner it already
@@ -381,6 +334,38 @@ class Row:
             )
         )
         self.team = None
+
+    def escalated(self) -> None:
+        """Record the move to the row's tier: up or across is an escalation (its trigger
+        ``import``), down a de-escalation; it waits for a state that allows it."""
+        case, wanted = self.case, self.line_tier
+        assert case is not None
+        current = self.current_tier()
+        if wanted is None or current is None or wanted == current:
+            return
+        tiers = self.run.policy.escalation
+        to, at = tiers.tier(wanted), tiers.tier(current)
+        assert to is not None
+        rising = at is None or to.level >= at.level
+        if (("escalate" if rising else "deescalate"), case.state) not in DESTINATIONS:
+            return
+        reason = self.reason("support_line")
+        if rising:
+            kind = HIERARCHICAL if at is None or to.level > at.level else FUNCTIONAL
+            self.emit(
+                ev.Escalated(
+                    from_tier=current,
+                    to_tier=wanted,
+                    kind=kind,
+                    trigger=IMPORT,
+                    reason=reason,
+                    message="",
+                    **self.meta,
+                )
+            )
+        else:
+            self.emit(ev.Deescalated(from_tier=current, to_tier=wanted, reason=reason, **self.meta))
+        self.line_tier = None
 
     def reason(self, key: str) -> str:
         """``servicenow priority '3 - Moderate'``: the mapping, the column and its raw value;
@@ -410,6 +395,8 @@ class Row:
                 self.not_recorded.append(f"{what} change not recorded: the case was {case.state}")
         if self.team is not None:
             self.not_recorded.append(f"team change not recorded: the case was {case.state}")
+        if self.line_tier is not None:
+            self.not_recorded.append(f"support line change not recorded: the case was {case.state}")
 
     # --- reopens and the state
 
@@ -438,7 +425,7 @@ class Row:
 
     def reopen(self) -> None:
         assert self.case is not None
-        if self.case.state not in _AFTER_RESOLUTION:
+        if self.case.state not in AFTER_RESOLUTION:
             self.not_recorded.append(f"reopen not recorded: the case was {self.case.state}")
             return
         self.emit(ev.Reopened(reason=self.reason("reopen_count"), **self.meta))
@@ -450,8 +437,8 @@ class Row:
         case = self.case
         assert case is not None
         target, state = self.target, case.state
-        if target in _PRE_WORK:
-            if state not in _PRE_WORK:
+        if target in PRE_WORK:
+            if state not in PRE_WORK:
                 self.not_recorded.append(
                     f"state {target} not recorded: the lifecycle has no way back to the queue "
                     f"from {state}"
@@ -459,8 +446,8 @@ class Row:
             return
         steps = self.run.paths.get((state, target))
         if steps is None:
-            why = _TRIAGE_GAP.get(state, f"no way from {state}")
-            if self.run.reopen_counted and state in _AFTER_RESOLUTION:
+            why = TRIAGE_GAP.get(state, f"no way from {state}")
+            if self.run.reopen_counted and state in AFTER_RESOLUTION:
                 why = f"back from {state} while the reopen count did not rise"
             self.not_recorded.append(f"state {target} not recorded: {why}")
             return
