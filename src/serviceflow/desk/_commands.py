@@ -11,13 +11,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import cast
 
+import pluggy
+
 from serviceflow.core._readonly import ReadOnlyMap
 from serviceflow.domain import _commands as cmd
 from serviceflow.domain._case import Case
+from serviceflow.domain.policy._policy import Policy
 
 
 class CaseCommands(ABC):
-    """Every lifecycle command on a case, by name."""
+    """Every lifecycle command on a case, by name, over the desk's policy and plugins."""
+
+    policy: Policy
+    plugins: pluggy.PluginManager
 
     @abstractmethod
     def execute(self, command: cmd.Command, *, expected_version: int | None = None) -> Case:

@@ -232,6 +232,8 @@ class ServiceDesk(CaseCommands):
                         raise StoreError("could not allocate a fresh case id") from None
         return self._intake.automate(case)
 
+    # --- reading and periodic work ----------------------------------------------------
+
     def escalation_clocks(self, case_id: str, *, at: datetime | None = None) -> list[TierClock]:
         """Every escalation clock of the case (acceptance, updates, timeline, hand-off) at
         ``at``, each with the tier it is charged to."""
@@ -528,5 +530,3 @@ class ServiceDesk(CaseCommands):
     def last_checkpoint(self) -> CheckpointRecord | None:
         """The newest checkpoint, whose hash is the anchor to keep outside the store."""
         return self.store.last_checkpoint()
-
-    # --- internals ---------------------------------------------------------------------

@@ -8,15 +8,11 @@ already committed, so a failing stage or plugin is logged, never raised.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Protocol
 
-import pluggy
-
+from serviceflow.desk._commands import CaseCommands
 from serviceflow.desk._dispatch import Dispatcher
 from serviceflow.domain._case import Case
 from serviceflow.domain._messages import Classification
-from serviceflow.domain.policy._policy import Policy
 from serviceflow.errors import ValidationError
 from serviceflow.rules._lifecycle import CLASSIFIED, INTAKE, PRIORITIZED
 from serviceflow.rules._priority import decide_priority
@@ -24,40 +20,10 @@ from serviceflow.rules._priority import decide_priority
 log = logging.getLogger("serviceflow.desk")
 
 
-class Desk(Protocol):
-    """What intake automation uses of its desk: its policy, plugins and two commands."""
-
-    policy: Policy
-    plugins: pluggy.PluginManager
-
-    def classify(
-        self,
-        case_id: str,
-        *,
-        by: str,
-        category: str | None = None,
-        kind: str | None = None,
-        confidence: float | None = None,
-        tags: Sequence[str] = (),
-        reason: str | None = None,
-    ) -> Case: ...
-
-    def prioritize(
-        self,
-        case_id: str,
-        *,
-        by: str,
-        impact: str | None = None,
-        urgency: str | None = None,
-        priority: str | None = None,
-        reason: str | None = None,
-    ) -> Case: ...
-
-
 class Intake:
     """Runs a new case through the automated stages the policy switches on."""
 
-    def __init__(self, desk: Desk, dispatcher: Dispatcher) -> None:
+    def __init__(self, desk: CaseCommands, dispatcher: Dispatcher) -> None:
         self.desk = desk
         self.dispatcher = dispatcher
 
