@@ -23,6 +23,7 @@ import pytest
 from serviceflow.analytics._case_summary import decoded
 from serviceflow.analytics._kept_facts import facts_key
 from serviceflow.analytics._kpi_set import NONE, Rate
+from serviceflow.analytics._kpi_tables import slice_table
 from serviceflow.analytics._metrics import compute_kpis, kpis
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.domain import _events as ev
@@ -378,7 +379,7 @@ def test_rows_older_than_their_case_and_broken_rows_are_skipped_as_anomalies(
         "column 'reopens': not a whole number": (1, (5,), True),
         "case id is not a valid id (1-64 letters, digits, '.', '_', ':' or '-')": (1, (6,), True),
         "no case id": (1, (7,), True),
-        "no requester, and the mapping gives no default": (1, (8,), True),
+        "no requester: the case is imported without one": (1, (8,), False),
         "no state (column 'status')": (1, (9,), True),
         "no time (column 'time')": (1, (10,), True),
         "column 'opened' is after the row's time: submitted at the row's time": (
@@ -389,7 +390,8 @@ def test_rows_older_than_their_case_and_broken_rows_are_skipped_as_anomalies(
         "the row's number of fields differs from the header's": (1, (12,), True),
     }
     assert report.rows_read == 11, "the blank line is not a row"
-    assert report.skipped == {ANOMALY: 9}
+    assert report.skipped == {ANOMALY: 8}
+    assert desk.case("D2").requester == ""
     assert desk.case("D5").submitted_at == datetime(2026, 3, 2, 10, tzinfo=UTC)
 
 
@@ -1061,3 +1063,52 @@ def test_a_support_line_change_waits_for_a_state_that_allows_it(
             "escalated",
             "acknowledged",
         ]
+
+
+def test_a_log_without_requesters_or_channels_says_what_it_cannot_tell(
+    desk: ServiceDesk, tmp_path: Path
+) -> None:
+    base = mapping()
+    columns = {k: v for k, v in _columns(base).items() if k not in ("requester", "channel")}
+    values = {k: v for k, v in base.values.items() if k != "channel"}
+    rows = [  # the same product, twice within a week: a repeat, if one requester were assumed
+        line("R1", "2026-03-02 09:00", "Resolved", code="fixed"),
+        line("R2", "2026-03-03 09:00", "Resolved", code="fixed"),
+        line("R3", "2026-03-04 09:00", "Active"),
+    ]
+    report = import_csv(desk, write_log(tmp_path, rows), mapping(columns=columns, values=values))
+    assert report.rows_imported == 3
+    assert report.anomalies == (), "a log without the columns is not an anomaly per row"
+    case = desk.case("R1")
+    assert (case.requester, case.channel) == ("", "")
+    end = datetime(2026, 3, 10, tzinfo=UTC)
+    k = kpis(desk, end=end).overall
+    assert k.repeat == Rate(0, 0, "the log names no requester")
+    assert k.repeat.as_dict()["value"] is None
+    for by, why in (
+        ("channel", "the log names no channel"),
+        ("group", "the log names no requester"),
+    ):
+        report_by = kpis(desk, end=end, by=by)
+        assert report_by.slices == {}, f"no {by} slice is guessed"
+        assert report_by.unsliced == {why: 3}
+        note = slice_table(report_by).note
+        assert note.endswith(f" 3 cases are in no row: {why}.")
+        assert report_by.as_dict()["unsliced"] == {why: 3}
+    assert set(kpis(desk, end=end, by="category").slices) == {"billing"}, "other slices stand"
+
+
+def test_a_row_without_a_requester_in_a_log_that_has_them_is_imported_and_reported(
+    desk: ServiceDesk, tmp_path: Path
+) -> None:
+    rows = [
+        line("R1", "2026-03-02 09:00", "Resolved", code="fixed"),
+        line("R2", "2026-03-03 09:00", "Resolved", code="fixed"),
+        line("R3", "2026-03-04 09:00", "Resolved", code="fixed", who="-"),
+    ]
+    report = import_csv(desk, write_log(tmp_path, rows), mapping())
+    assert anomalies(report) == {"no requester: the case is imported without one": (1, (4,), False)}
+    k = kpis(desk, end=datetime(2026, 3, 10, tzinfo=UTC)).overall
+    assert k.repeat == Rate(1, 2, "the log names no requester"), (
+        "R2 repeats R1 (same requester and category); R3 can repeat nothing"
+    )

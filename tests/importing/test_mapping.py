@@ -147,13 +147,12 @@ def test_state_values_are_required_and_keys_with_spaces_are_quoted() -> None:
     assert problems(spaced)[0].startswith("$.values.state['In Review']: expected one of")
 
 
-def test_requester_and_channel_need_a_column_or_a_default() -> None:
+def test_requester_and_channel_may_be_left_out() -> None:
     data = minimal()
     del data["columns"]["requester"]
     del data["defaults"]
-    found = problems(data)
-    assert "$.columns.requester: required, or give $.defaults.requester" in found
-    assert "$.columns.channel: required, or give $.defaults.channel" in found
+    loaded = load_mapping(data)
+    assert (loaded.columns.requester, loaded.columns.channel) == (None, None)
 
 
 def test_values_must_be_names_the_desks_policy_knows() -> None:

@@ -27,7 +27,7 @@ from serviceflow.domain._commands import (
     Reply,
     Resolve,
 )
-from serviceflow.rules._authority import Role, authorize, role_of
+from serviceflow.rules._authority import Role, authorize, client_owns, role_of
 
 from ..conftest import walk_to
 
@@ -343,3 +343,8 @@ def test_later_commands_hold_a_client_to_their_group(clock: ManualClock) -> None
     for same in same_client:
         assert desk.client_replied(case_id, message="me", by=same).state == "in_progress"
         desk.request_info(case_id, by="agent:kim", message="More?")
+
+
+@pytest.mark.parametrize("actor", ["client:", "client: ", "client:jane@acme.test"])
+def test_no_client_owns_a_case_whose_requester_is_unknown(actor: str) -> None:
+    assert not client_owns(actor, "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import attrs
+
 from serviceflow import ManualClock, ServiceDesk
 from serviceflow.domain import _events as ev
 from serviceflow.rules._notices import notifications
@@ -50,3 +52,13 @@ def test_internal_parties_get_their_own_keys(clock: ManualClock) -> None:
         (f"{case_id}/9/legal@acme.test", "internal"),
     ]
     assert "config" in sent[0].text
+
+
+def test_a_case_without_a_requester_sends_the_client_nothing(clock: ManualClock) -> None:
+    desk = ServiceDesk.open("memory://", clock=clock, entry_points=False)
+    case_id = walk_to(desk, "closed")
+    case = attrs.evolve(desk.case(case_id), requester="")  # as an import without one leaves it
+    sent = [
+        n for r in desk.history(case_id) for n in notifications(case, r.event, r.seq, desk.policy)
+    ]
+    assert sent == []

@@ -28,6 +28,12 @@ tier it starts in): its escalations are recorded, so it counts in the escalation
 DIMENSIONS = ("category", "priority", "tier", "channel", "team", "agent", "group")
 """What KPIs can be sliced by: each a case's value at the end of the period."""
 
+NO_REQUESTER = "the log names no requester"
+"""Why a case counts in no repeat rate and no ``group`` slice: an import without one
+(its requester is empty)."""
+NO_CHANNEL = "the log names no channel"
+"""Why a case counts in no ``channel`` slice: an import without one (its channel is empty)."""
+
 
 @define(slots=True)
 class TierStint:
@@ -99,6 +105,15 @@ class CaseFacts:
     def dimension(self, name: str) -> str | None:
         """The case's value for one of ``DIMENSIONS``."""
         return getattr(self, name)  # type: ignore[no-any-return]
+
+    def unknown(self, name: str) -> str | None:
+        """Why the case has no value for dimension ``name`` because its log holds none
+        (an import without requesters or channels); ``None`` when the value is known."""
+        if name == "group" and not self.requester:
+            return NO_REQUESTER
+        if name == "channel" and not self.channel:
+            return NO_CHANNEL
+        return None
 
 
 def case_facts(events: Sequence[ev.Event]) -> CaseFacts:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from attrs import asdict, frozen
+from attrs import asdict, field, frozen
 
 from serviceflow.analytics._distribution import Stats
 
@@ -159,6 +159,9 @@ class KpiReport:
     slices: Mapping[str, KpiSet]
     volume: tuple[tuple[date, int], ...]
     """Cases submitted per UTC day of the period."""
+    unsliced: Mapping[str, int] = field(factory=dict)
+    """Cases of the period in no slice because their log holds no value for ``by``, per
+    reason (``the log names no channel``): not guessed into a slice of their own."""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data, rates with their values."""

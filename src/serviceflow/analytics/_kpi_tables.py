@@ -166,7 +166,11 @@ def slice_table(report: KpiReport, order: Sequence[str] = ()) -> Table:
         columns,
         tuple(rows),
         f"Each case counts under its {report.by} at the end of the period; "
-        f"{NONE} gathers cases without one. Resolution times are wall-clock.",
+        f"{NONE} gathers cases without one. Resolution times are wall-clock."
+        + "".join(
+            f" {n:,} {'case is' if n == 1 else 'cases are'} in no row: {why}."
+            for why, n in sorted(report.unsliced.items())
+        ),
     )
 
 

@@ -168,6 +168,7 @@ def _report(
     default = calendars[_default_calendar(policy, calendar, calendars)]
     overall = Tally()
     slices: dict[str, Tally] = {}
+    unsliced: dict[str, int] = {}
     volume: dict[date, int] = {}
     repeats = Repeats(repeat_window)
     maxima = _rubric_maxima(policy) if max_criteria is None else max_criteria
@@ -179,7 +180,8 @@ def _report(
         business = calendars.get(level.calendar, default) if level is not None else default
         durations = Durations(facts.submitted_at, business)
         tallies = [overall]
-        if by is not None:
+        unknown = facts.unknown(by) if by is not None else None
+        if by is not None and unknown is None:
             tallies.append(_slice(slices, facts.dimension(by)))
         for tally in tallies:
             counted = count_case(
@@ -194,6 +196,8 @@ def _report(
             for review in facts.reviews if reviewed else ():
                 counted |= count_review(tally, review, window, maxima)
             tally.cases += counted
+            if counted and unknown is not None and tally is overall:
+                unsliced[unknown] = unsliced.get(unknown, 0) + 1
         if by == "agent":
             for review in facts.reviews:
                 count_review(_slice(slices, review.agent), review, window, maxima)
@@ -206,6 +210,7 @@ def _report(
         overall=overall.result(verdicts),
         slices={key: tally.result(verdicts) for key, tally in sorted(slices.items())},
         volume=tuple(sorted(volume.items())),
+        unsliced=unsliced,
     )
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from attrs import define, field
 
-from serviceflow.analytics._case_facts import CaseFacts
+from serviceflow.analytics._case_facts import NO_REQUESTER, CaseFacts
 from serviceflow.analytics._distribution import Distribution
 from serviceflow.analytics._kept_facts import Clock
 from serviceflow.analytics._kpi_set import (
@@ -65,6 +65,8 @@ class Tally:
     transfers: Distribution = field(factory=Distribution)
     transferred: int = 0
     repeat: int = 0
+    repeatable: int = 0
+    """Submitted cases whose requester is known: only they can repeat one."""
     effort: Distribution = field(factory=Distribution)
     backlog_age: Distribution = field(factory=Distribution)
     buckets: list[int] = field(factory=lambda: [0] * len(AGE_BUCKETS))
@@ -105,7 +107,9 @@ class Tally:
             tier_time={tier: d.stats() for tier, d in sorted(self.tier_time.items())},
             transfers=self.transfers.stats(),
             transferred=Rate(self.transferred, self.resolved, _NOT_RESOLVED),
-            repeat=Rate(self.repeat, self.submitted, _NOT_SUBMITTED),
+            repeat=Rate(
+                self.repeat, self.repeatable, NO_REQUESTER if self.submitted else _NOT_SUBMITTED
+            ),
             effort=self.effort.stats(),
             backlog=Backlog(
                 self.backlog_age.count,
@@ -187,6 +191,8 @@ class Repeats:
         self.added = 0
 
     def seen(self, facts: CaseFacts) -> bool:
+        if not facts.requester:
+            return False  # imported without one: no repeat can be told
         key = (facts.requester, facts.category)
         at = facts.submitted_at
         previous = self.last.get(key)
@@ -217,6 +223,7 @@ def count_case(
         tally.escalatable += not facts.imported or facts.tiers_logged
         if facts.escalations:
             tally.escalated += 1
+        tally.repeatable += bool(facts.requester)
         if repeated:
             tally.repeat += 1
     if facts.first_response_at in window:

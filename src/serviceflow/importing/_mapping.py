@@ -95,8 +95,8 @@ class SourceFormat:
 
 @frozen(kw_only=True)
 class Columns:
-    """``[columns]``: which column of the file holds each fact (the first three required;
-    requester and channel need a column or a default). Several keys may name one column."""
+    """``[columns]``: which column of the file holds each fact (the first three required).
+    Several keys may name one column."""
 
     case_id: str
     at: str
@@ -308,10 +308,6 @@ def _column_problems(mapping: ImportMapping) -> Iterator[str]:
             f"$.columns.fields.{TIERS_LOGGED}: reserved when $.columns.support_line is mapped "
             "(it marks the cases whose log gives their escalations)"
         )
-    if columns.requester is None and defaults.requester is None:
-        yield "$.columns.requester: required, or give $.defaults.requester"
-    if columns.channel is None and defaults.channel is None:
-        yield "$.columns.channel: required, or give $.defaults.channel"
     if columns.category is not None and columns.kind is None and defaults.kind is None:
         yield (
             "$.defaults.kind: required when $.columns.category is mapped and $.columns.kind is not"

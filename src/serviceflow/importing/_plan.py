@@ -130,12 +130,12 @@ class Row:
     def submitted(self) -> ev.Submitted:
         run, row, values = self.run, self.row, self.values
         mapping = run.mapping
-        requester = run.text("requester", row) or mapping.defaults.requester
-        if requester is None:
-            raise Skip("no requester, and the mapping gives no default")
-        channel = values.get("channel") or mapping.defaults.channel
-        if channel is None:
-            raise Skip("no channel, and the mapping gives no default")
+        # Neither in the log nor defaulted: left empty, so the KPIs that need one say so.
+        requester = run.text("requester", row) or mapping.defaults.requester or ""
+        channel = values.get("channel") or mapping.defaults.channel or ""
+        for key, value in (("requester", requester), ("channel", channel)):
+            if not value and key in run.columns:
+                self.not_recorded.append(f"no {key}: the case is imported without one")
         tier = (
             values.get("tier")
             or mapping.defaults.tier

@@ -100,6 +100,8 @@ def client_owns(actor: str, requester: str) -> bool:
     (``client:jane@acme.test``) is that address in any group. Compared canonically."""
     who = canonical_actor(actor).removeprefix(CLIENT)
     wanted = canonical_actor(requester)
+    if not wanted:
+        return False  # an imported case whose log names no requester: no client owns it
     return who == (wanted if "/" in who else wanted.rpartition("/")[2])
 
 

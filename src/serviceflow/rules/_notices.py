@@ -32,7 +32,7 @@ def notifications(case: Case, event: ev.Event, seq: int, policy: Policy) -> list
     """What ``event`` (stored at ``seq`` of ``case``, as it stands after the write) sends."""
     out: list[Notification] = []
     key = f"{case.id}/{seq}"
-    if event.PUBLIC:
+    if event.PUBLIC and case.requester_address:  # an import may name no requester
         text, template, locale = _client_text(case, event, policy)
         subject = _SUBJECT.get(type(event), case.subject)
         out.append(

@@ -175,7 +175,7 @@ def change(
         for seq, event in enumerate(events, start=version + 1)
         for notice in notifications(after, event, seq, policy)
     ]
-    if may_offer(events, policy):
+    if may_offer(events, policy) and after.requester_address:  # nobody to ask: no offer
         reads = [e for e in past or () if e.TYPE in OFFER_READS]
         offer = survey_offer(after, reads, events, policy)
         if offer is not None:
