@@ -449,3 +449,54 @@ def test_a_history_read_stops_at_the_version_the_desk_decided_on(
             a.validate(case_id, by="qa:lee")  # decided on resolved; conflicts, retries, refuses
         assert a.case(case_id).state == "validated"
         assert a.verify(case_id).ok
+
+
+def test_a_case_returned_to_the_queue_waits_there_for_its_next_owner(desk: ServiceDesk) -> None:
+    case_id = walk_to(desk, "in_progress")
+    back = desk.unassign(case_id, by="agent:kim", reason="off sick", queue="L2")
+    assert (back.state, back.assignee, back.transfer_count) == ("prioritized", None, 1)
+    returned = desk.history(case_id)[-1].event
+    assert (returned.TYPE, returned.previous, returned.queue) == (  # type: ignore[attr-defined]
+        "case.unassigned",
+        "agent:kim",
+        "L2",
+    )
+    assert back.id in {c.id for c in desk.cases(state="prioritized")}, "it waits in the queue"
+    picked = desk.assign(case_id, to="agent:ola", by="lead:ana")
+    assert (picked.state, picked.assignee, picked.transfer_count) == ("assigned", "agent:ola", 1)
+    resolved = desk.resolve(case_id, by="agent:ola", resolution="Fixed")
+    assert resolved.state == "resolved", "acknowledged before: no second first reply needed"
+    with pytest.raises(InvalidTransition, match="cannot unassign in state 'resolved'"):
+        desk.unassign(case_id, by="agent:ola", reason="oops")
+
+
+def test_unassign_and_update_fields_refuse_what_they_cannot_record(desk: ServiceDesk) -> None:
+    case_id = walk_to(desk, "in_progress")
+    before = desk.history(case_id)
+    with pytest.raises(ValidationError, match="reason: required"):
+        desk.unassign(case_id, by="agent:kim", reason=" ")
+    with pytest.raises(ValidationError, match="queue: must not be blank"):
+        desk.unassign(case_id, by="agent:kim", reason="away", queue="")
+    with pytest.raises(ValidationError, match="nothing to change"):
+        desk.update_fields(case_id, by="agent:kim")
+    with pytest.raises(ValidationError, match="'site' is not a field of the case"):
+        desk.update_fields(case_id, by="agent:kim", remove=["site"])
+    with pytest.raises(ValidationError, match="key '' is blank"):
+        desk.update_fields(case_id, by="agent:kim", fields={"": "x"})
+    assert desk.history(case_id) == before, "nothing was written"
+
+
+def test_field_changes_record_only_what_changes(desk: ServiceDesk) -> None:
+    case_id = walk_to(desk, "closed")
+    first = desk.update_fields(case_id, by="agent:kim", fields={"product": "app", "site": "Oslo"})
+    assert first.fields == {"product": "app", "site": "Oslo"}
+    second = desk.update_fields(
+        case_id, by="agent:kim", fields={"product": "app", "os": "linux"}, remove=["site"]
+    )
+    assert second.fields == {"product": "app", "os": "linux"}
+    changed = desk.history(case_id)[-1].event
+    assert (dict(changed.fields), changed.removed) == (  # type: ignore[attr-defined]
+        {"os": "linux"},
+        ("site",),
+    ), "the product kept its value: not recorded again"
+    assert desk.case(case_id) == second, "replay gives the same fields"

@@ -61,6 +61,8 @@ SAMPLES: list[ev.Event] = [
     ev.Merged(into="C2", **META),
     ev.DuplicateMerged(duplicate="C3", **META),
     ev.NoteAdded(text="internal", **META),
+    ev.FieldsChanged(fields={"product": "app"}, removed=("site",), reason="moved", **META),
+    ev.Unassigned(previous="agent:kim", queue="L2", reason="off sick", **META),
     ev.SlaApplied(level="gold", reason="'gold' matches priority critical", **META),
     ev.SlaWarned(metric="resolution", cycle=1, threshold=0.75, **META),
     ev.SlaBreached(metric="first_response", cycle=2, **META),

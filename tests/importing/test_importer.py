@@ -772,7 +772,7 @@ def queued_mapping(**changes: Any) -> ImportMapping:
     return mapping(values=values, **changes)
 
 
-def test_a_case_returned_to_its_queue_goes_to_the_team_and_says_why_the_state_cannot(
+def test_a_case_returned_to_its_queue_waits_there_for_its_next_owner(
     desk: ServiceDesk, tmp_path: Path
 ) -> None:
     rows = [
@@ -781,26 +781,61 @@ def test_a_case_returned_to_its_queue_goes_to_the_team_and_says_why_the_state_ca
         line("Q1", "2026-03-02 11:00", "Active", agent="ola", team="L2"),
         line("Q1", "2026-03-02 12:00", "Resolved", agent="ola", team="L2"),
     ]
-    chosen = queued_mapping(options={"team_owns_unassigned": True})
-    report = import_csv(desk, write_log(tmp_path, rows), chosen)
-    moves = [r.event for r in desk.history("Q1") if isinstance(r.event, ev.Assigned)]
-    assert [(e.assignee, e.previous, e.queue) for e in moves] == [
-        ("agent:kim", None, "L1"),
-        ("team:L2", "agent:kim", "L2"),
-        ("agent:ola", "team:L2", "L2"),
+    report = import_csv(desk, write_log(tmp_path, rows), queued_mapping())
+    assert report.anomalies == ()
+    history = [r.event for r in desk.history("Q1")]
+    assert [e.TYPE.removeprefix("case.") for e in history] == [
+        "submitted",
+        "classified",
+        "prioritized",
+        "assigned",
+        "acknowledged",
+        "unassigned",
+        "assigned",
+        "acknowledged",
+        "resolved",
     ]
-    assert desk.case("Q1").state == "resolved"
-    assert anomalies(report) == {
-        "state assigned not recorded: the lifecycle has no way back to the queue from "
-        "in_progress": (1, (3,), False),
-    }
+    back = history[5]
+    assert isinstance(back, ev.Unassigned)
+    assert (back.previous, back.queue, back.reason) == ("agent:kim", "L2", "desk status 'Queued'")
+    picked = history[6]
+    assert isinstance(picked, ev.Assigned)
+    assert (picked.assignee, picked.previous, picked.queue) == ("agent:ola", None, "L2")
+    assert desk.case("Q1").transfer_count == 1, "kim let it go; ola took it from the queue"
     end = datetime(2026, 4, 1, tzinfo=UTC)
     by_team = kpis(desk, end=end, by="team")
     assert {name: k.submitted for name, k in by_team.slices.items()} == {"L2": 1}
-    assert by_team.slices["L2"].transfers.mean == 2, "to the team, then to ola"
+    assert by_team.slices["L2"].transfers.mean == 1
+    assert by_team.slices["L2"].fcr.numerator == 0, "passed around: not first contact"
+    assert by_team == compute_kpis(decoded(desk.store.histories()), desk.policy, end=end, by="team")
 
 
-def test_without_a_team_owner_a_return_to_the_queue_keeps_the_owner_and_is_reported(
+def test_a_team_owner_takes_a_returned_case_until_a_person_is_named(
+    desk: ServiceDesk, tmp_path: Path
+) -> None:
+    rows = [
+        line("Q1", "2026-03-02 09:00", "Active"),
+        line("Q1", "2026-03-02 10:00", "Queued", agent="-", team="L2"),
+        line("Q1", "2026-03-02 11:00", "Active", agent="ola", team="L2"),
+    ]
+    chosen = queued_mapping(options={"team_owns_unassigned": True})
+    report = import_csv(desk, write_log(tmp_path, rows), chosen)
+    assert report.anomalies == ()
+    moves = [
+        (type(r.event).__name__, getattr(r.event, "assignee", None), r.event.previous)
+        for r in desk.history("Q1")
+        if isinstance(r.event, ev.Assigned | ev.Unassigned)
+    ]
+    assert moves == [
+        ("Assigned", "agent:kim", None),
+        ("Unassigned", None, "agent:kim"),
+        ("Assigned", "team:L2", None),
+        ("Assigned", "agent:ola", "team:L2"),
+    ]
+    assert desk.case("Q1").state == "in_progress"
+
+
+def test_a_return_to_the_queue_after_resolution_reopens_or_is_reported(
     desk: ServiceDesk, tmp_path: Path
 ) -> None:
     rows = [
@@ -809,25 +844,68 @@ def test_without_a_team_owner_a_return_to_the_queue_keeps_the_owner_and_is_repor
         line("Q2", "2026-03-02 11:00", "Resolved"),
         line("Q2", "2026-03-02 12:00", "Queued"),
     ]
-    report = import_csv(desk, write_log(tmp_path, rows), queued_mapping())
+    counted = import_csv(desk, write_log(tmp_path, rows), queued_mapping())
     assert types(desk, "Q2") == [
         "submitted",
         "classified",
         "prioritized",
         "assigned",
         "acknowledged",
+        "unassigned",
+        "assigned",
         "resolved",
     ]
-    assert desk.case("Q2").assignee == "agent:kim", "an empty cell keeps the owner"
-    assert anomalies(report) == {
-        "state assigned not recorded: the lifecycle has no way back to the queue from "
-        "in_progress": (1, (3,), False),
-        "state assigned not recorded: the lifecycle has no way back to the queue from resolved": (
+    assert desk.case("Q2").assignee == "agent:kim", "the next row names kim again"
+    assert anomalies(counted) == {
+        "state assigned not recorded: back from resolved while the reopen count did not rise": (
             1,
             (5,),
             False,
         ),
     }
+    columns = {k: v for k, v in _columns(mapping()).items() if k != "reopen_count"}
+    renamed = [{**row, "id": "Q3"} for row in rows]
+    told = import_csv(
+        desk, write_log(tmp_path, renamed, name="q3.csv"), queued_mapping(columns=columns)
+    )
+    assert told.anomalies == ()
+    assert types(desk, "Q3")[-4:] == ["resolved", "reopened", "unassigned", "assigned"], (
+        "without a counter, the states tell the reopen; the row's owner takes it"
+    )
+
+
+def test_later_rows_change_the_cases_fields_and_slices_follow_them(
+    desk: ServiceDesk, tmp_path: Path
+) -> None:
+    rows = [
+        line("P1", "2026-03-02 09:00", "Active", product="app"),
+        line("P1", "2026-03-03 09:00", "Active", product="web"),
+        line("P1", "2026-03-04 09:00", "Resolved", product="-", code="fixed"),
+        line("P1", "2026-03-06 09:00", "Closed", product="api", code="fixed"),
+        line("P2", "2026-03-02 09:00", "Void", product="app"),
+        line("P2", "2026-03-03 09:00", "Void", product="web"),
+    ]
+    report = import_csv(desk, write_log(tmp_path, rows), mapping())
+    assert anomalies(report) == {
+        "field change not recorded: the case was cancelled": (1, (7,), False)
+    }
+    changes = [r.event for r in desk.history("P1") if isinstance(r.event, ev.FieldsChanged)]
+    assert [(dict(e.fields), e.reason) for e in changes] == [
+        ({"product": "web"}, "desk product 'web'"),
+        ({"product": "api"}, "desk product 'api'"),
+    ]
+    assert desk.case("P1").fields == {"product": "api"}, "the closing row's value is final"
+    assert desk.case("P2").fields == {"product": "app"}
+
+    def products(end: datetime) -> dict[str, int]:
+        found = kpis(desk, start=datetime(2026, 3, 1, tzinfo=UTC), end=end, by="field:product")
+        return {name: k.cases for name, k in found.slices.items()}
+
+    assert products(datetime(2026, 3, 2, 12, tzinfo=UTC)) == {"app": 2}
+    assert products(datetime(2026, 3, 5, tzinfo=UTC)) == {"web": 1, "app": 1}
+    assert products(datetime(2026, 3, 7, tzinfo=UTC)) == {"api": 1, "app": 1}
+    with pytest.raises(ValidationError, match="field:<name of a field>"):
+        kpis(desk, by="field:")
 
 
 # --- the real ServiceNow log ----------------------------------------------------------------

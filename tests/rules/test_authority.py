@@ -164,7 +164,7 @@ def test_role_problems_are_reported_with_paths() -> None:
         "$.roles[1].may: unknown command 'fly' (commands: accept_escalation, acknowledge, "
         "apply_service_level, assign, cancel, classify, client_reply, close, confirm, deescalate, "
         "escalate, merge, note, prioritize, reject, reopen, reply, request_info, resolve, review, "
-        "submit, survey, validate)",
+        "submit, survey, unassign, update_fields, validate)",
         "$.roles[2].categories: unknown category 'nope' "
         "(categories: outage, billing, access, functional, howto)",
         "$.roles[2].canned_only: the policy has no canned responses",

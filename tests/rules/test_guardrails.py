@@ -132,7 +132,7 @@ def test_guardrail_problems_are_reported_with_paths() -> None:
         "$.guardrails[1].commands: unknown command 'fly' (commands: accept_escalation, "
         "acknowledge, apply_service_level, assign, cancel, classify, client_reply, close, "
         "confirm, deescalate, escalate, merge, note, prioritize, reject, reopen, reply, "
-        "request_info, resolve, review, submit, survey, validate)",
+        "request_info, resolve, review, submit, survey, unassign, update_fields, validate)",
         "$.guardrails[1].roles: unknown role 'boss' (roles: lead)",
         "$.guardrails[1].require: unknown requirement 'luck' (requirements: validated, "
         "confirmed, acknowledged, four_eyes, skilled_assignee)",

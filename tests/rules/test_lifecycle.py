@@ -65,10 +65,10 @@ def test_every_state_is_reachable_from_intake() -> None:
     assert seen == set(STATES)
 
 
-def test_final_states_accept_nothing_and_closed_only_reopen_and_feedback() -> None:
+def test_final_states_accept_nothing_and_closed_only_reopen_feedback_and_fields() -> None:
     assert ALLOWED["cancelled"] == ()
     assert ALLOWED["merged"] == ()
-    assert ALLOWED["closed"] == ("reopen", "review", "survey")
+    assert ALLOWED["closed"] == ("reopen", "review", "survey", "update_fields")
 
 
 def test_mermaid_is_generated_from_the_machine() -> None:
@@ -143,7 +143,7 @@ def test_a_guard_refusal_does_not_list_the_refused_trigger_as_allowed() -> None:
     assert str(info.value) == (
         "case C1: cannot resolve in state 'assigned': the case has not been acknowledged yet "
         "(acknowledge before resolving) (allowed here: acknowledge, assign, cancel, classify, "
-        "client_reply, escalate, merge, note, prioritize, review)"
+        "client_reply, escalate, merge, note, prioritize, review, unassign, update_fields)"
     )
     with pytest.raises(InvalidTransition) as info:
         fire(Subject(_case("resolved", confirmed_at=START), policy, START), "confirm")

@@ -26,7 +26,10 @@ TIERS_LOGGED = "support_line"
 tier it starts in): its escalations are recorded, so it counts in the escalation rate."""
 
 DIMENSIONS = ("category", "priority", "tier", "channel", "team", "agent", "group")
-"""What KPIs can be sliced by: each a case's value at the end of the period."""
+"""What KPIs can be sliced by: each a case's value at the end of the period; and any of
+its extra fields, as ``field:<name>``."""
+FIELD = "field:"
+"""The prefix of a slicing by one of the case's extra fields (``field:product``)."""
 
 NO_REQUESTER = "the log names no requester"
 """Why a case counts in no repeat rate and no ``group`` slice: an import without one
@@ -68,6 +71,9 @@ class CaseFacts:
     """When the case was cancelled or merged."""
     reopens: int = 0
     transfers: int = 0
+    """Changes of owner: a transfer, or a return to the queue (the owner let it go)."""
+    requeues: int = 0
+    """Returns to the queue."""
     escalations: int = 0
     info_requests: int = 0
     client_replies: int = 0
@@ -77,6 +83,8 @@ class CaseFacts:
     imported: bool = False
     tiers_logged: bool = False
     """Imported with a support line: the log's escalations are recorded (``TIERS_LOGGED``)."""
+    fields: dict[str, str] = field(factory=dict)
+    """The case's extra fields as they stand (the latest change before the end)."""
     stints: list[TierStint] = field(factory=list)
     breaches: list[tuple[str, datetime]] = field(factory=list)
     surveys: list[ev.SurveyRecorded] = field(factory=list)
@@ -103,7 +111,9 @@ class CaseFacts:
         return self.state in RESOLVED_STATES
 
     def dimension(self, name: str) -> str | None:
-        """The case's value for one of ``DIMENSIONS``."""
+        """The case's value for one of ``DIMENSIONS``, or for ``field:<name>``."""
+        if name.startswith(FIELD):
+            return self.fields.get(name.removeprefix(FIELD))
         return getattr(self, name)  # type: ignore[no-any-return]
 
     def unknown(self, name: str) -> str | None:
@@ -138,6 +148,7 @@ def opening_facts(first: ev.Event) -> CaseFacts:
         category=first.category,
         imported=first.source is not None,
         tiers_logged=first.source is not None and TIERS_LOGGED in first.fields,
+        fields=dict(first.fields),
     )
 
 
@@ -195,6 +206,23 @@ def _assigned(facts: CaseFacts, event: ev.Event) -> None:
     facts.assignee = event.assignee
     if event.queue is not None:
         facts.team = event.queue
+
+
+def _unassigned(facts: CaseFacts, event: ev.Event) -> None:
+    """Back to the queue: the owner let the case go (a transfer, whoever takes it next)."""
+    assert isinstance(event, ev.Unassigned)
+    facts.transfers += 1
+    facts.requeues += 1
+    facts.assignee = None
+    if event.queue is not None:
+        facts.team = event.queue
+
+
+def _fields_changed(facts: CaseFacts, event: ev.Event) -> None:
+    assert isinstance(event, ev.FieldsChanged)
+    for name in event.removed:
+        facts.fields.pop(name, None)
+    facts.fields.update(event.fields)
 
 
 def _resolved(facts: CaseFacts, event: ev.Event) -> None:
@@ -266,6 +294,8 @@ def _reviewed(facts: CaseFacts, event: ev.Event) -> None:
 
 
 _APPLY = {
+    ev.Unassigned: _unassigned,
+    ev.FieldsChanged: _fields_changed,
     ev.Classified: _classified,
     ev.Prioritized: _prioritized,
     ev.Assigned: _assigned,

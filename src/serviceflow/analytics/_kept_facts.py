@@ -25,7 +25,7 @@ from serviceflow.domain._serialization import decode_stored, encode_event
 from serviceflow.domain.policy._policy import Policy
 from serviceflow.errors import ServiceflowError
 
-FORMAT = 2
+FORMAT = 3
 """The layout of a kept record; a new layout gets a new number, so older records are
 worked out again instead of misread."""
 
@@ -56,12 +56,14 @@ _PLAIN = (
     "level",
     "reopens",
     "transfers",
+    "requeues",
     "escalations",
     "info_requests",
     "client_replies",
     "follow_up",
     "imported",
     "tiers_logged",
+    "fields",
 )
 
 

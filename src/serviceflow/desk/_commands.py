@@ -72,6 +72,11 @@ class CaseCommands(ABC):
         """Route to an owner, or transfer to another."""
         return self.execute(cmd.Assign(case_id=case_id, by=by, to=to))
 
+    def unassign(self, case_id: str, *, by: str, reason: str, queue: str | None = None) -> Case:
+        """Return the case to its queue (or to ``queue``): it waits, prioritized, for the
+        next owner; routing offers it again."""
+        return self.execute(cmd.Unassign(case_id=case_id, by=by, reason=reason, queue=queue))
+
     def acknowledge(
         self, case_id: str, *, by: str, message: str = "", template: str | None = None
     ) -> Case:
@@ -153,6 +158,22 @@ class CaseCommands(ABC):
     def note(self, case_id: str, *, by: str, text: str) -> Case:
         """Add an internal note."""
         return self.execute(cmd.AddNote(case_id=case_id, by=by, text=text))
+
+    def update_fields(
+        self,
+        case_id: str,
+        *,
+        by: str,
+        fields: Mapping[str, str] | None = None,
+        remove: Sequence[str] = (),
+        reason: str = "",
+    ) -> Case:
+        """Set extra fields (``fields``) and clear others (``remove``); only changes are
+        recorded, so reports slice by the value in force at each moment."""
+        command = cmd.UpdateFields(
+            case_id=case_id, by=by, fields=fields or {}, remove=tuple(remove), reason=reason
+        )
+        return self.execute(command)
 
     def record_survey(
         self, case_id: str, *, survey: str, score: int, comment: str = "", by: str | None = None

@@ -89,8 +89,9 @@ _MOST = 1_000_000
 _TICK_BATCH = 500
 _CACHE_SIZE = 2048
 _AUTO_CONFIRM = "system:auto-confirm"
-_FREES_CAPACITY = (cmd.Resolve, cmd.Cancel, cmd.Merge)
-"""Commands after which an agent may hold fewer cases, so waiting cases are offered."""
+_FREES_CAPACITY = (cmd.Resolve, cmd.Cancel, cmd.Merge, cmd.Unassign)
+"""Commands after which an agent may hold fewer cases (or a case waits again), so waiting
+cases are offered."""
 
 
 class ServiceDesk(CaseCommands):
@@ -422,7 +423,8 @@ class ServiceDesk(CaseCommands):
 
         Retries wait a jittered, growing while, within ``retry.WRITE``'s budget of tries and
         seconds. With ``expected_version``, a case that moved on raises ``ConcurrencyConflict``.
-        A command that frees capacity (resolve, cancel, merge) offers waiting cases again.
+        A command that frees capacity (resolve, cancel, merge, unassign) offers waiting
+        cases again.
         """
         case = self._pipeline.execute(command, expected_version=expected_version)
         if isinstance(command, _FREES_CAPACITY):

@@ -80,6 +80,19 @@ class Assigned(Event):
 
 
 @frozen(kw_only=True)
+class Unassigned(Event):
+    """Back to the queue: the owner let the case go, and it waits for the next one."""
+
+    TYPE = "case.unassigned"
+    TRIGGER = "unassign"
+
+    previous: str
+    queue: str | None = None
+    """The queue the case waits in (``None``: the one it was in)."""
+    reason: str
+
+
+@frozen(kw_only=True)
 class Acknowledged(Event):
     """The first public reply: the client knows someone owns the case."""
 
@@ -226,6 +239,19 @@ class NoteAdded(Event):
     TRIGGER = "note"
 
     text: str
+
+
+@frozen(kw_only=True)
+class FieldsChanged(Event):
+    """The case's extra fields changed: ``fields`` holds the new values, ``removed`` the
+    keys cleared (what the case was is in the events before)."""
+
+    TYPE = "case.fields_changed"
+    TRIGGER = "update_fields"
+
+    fields: Mapping[str, str] = field(factory=ReadOnlyMap, converter=read_only)
+    removed: tuple[str, ...] = ()
+    reason: str = ""
 
 
 @frozen(kw_only=True)

@@ -86,6 +86,17 @@ class Assign(Command):
 
 
 @frozen(kw_only=True)
+class Unassign(Command):
+    """Return the case to the queue (``queue``: another one) with the reason; it waits
+    there, prioritized, for its next owner."""
+
+    NAME = "unassign"
+
+    reason: str
+    queue: str | None = None
+
+
+@frozen(kw_only=True)
 class Acknowledge(Command):
     """Send the first public reply."""
 
@@ -242,6 +253,17 @@ class AddNote(Command):
     NAME = "note"
 
     text: str
+
+
+@frozen(kw_only=True)
+class UpdateFields(Command):
+    """Set extra fields of the case (``fields``) and clear others (``remove``)."""
+
+    NAME = "update_fields"
+
+    fields: Mapping[str, str] = ReadOnlyMap()
+    remove: tuple[str, ...] = ()
+    reason: str = ""
 
 
 @frozen(kw_only=True)

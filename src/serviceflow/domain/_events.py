@@ -19,6 +19,7 @@ from serviceflow.domain._case_events import (
     DuplicateMerged,
     Escalated,
     EscalationAccepted,
+    FieldsChanged,
     InfoRequested,
     Merged,
     NoteAdded,
@@ -33,6 +34,7 @@ from serviceflow.domain._case_events import (
     SlaWarned,
     Submitted,
     SurveyRecorded,
+    Unassigned,
     Validated,
     ValidationRejected,
 )
@@ -73,6 +75,7 @@ __all__ = [
     "Escalated",
     "EscalationAccepted",
     "Event",
+    "FieldsChanged",
     "InfoRequested",
     "Merged",
     "NoteAdded",
@@ -90,6 +93,7 @@ __all__ = [
     "Submitted",
     "SurveyRecorded",
     "TurnTaken",
+    "Unassigned",
     "Validated",
     "ValidationRejected",
     "register",
@@ -102,6 +106,7 @@ CaseEvent = (
     | Classified
     | Prioritized
     | Assigned
+    | Unassigned
     | Acknowledged
     | Replied
     | InfoRequested
@@ -116,6 +121,7 @@ CaseEvent = (
     | Merged
     | DuplicateMerged
     | NoteAdded
+    | FieldsChanged
     | SlaApplied
     | SlaWarned
     | SlaBreached
@@ -134,6 +140,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Classified,
         Prioritized,
         Assigned,
+        Unassigned,
         Acknowledged,
         Replied,
         InfoRequested,
@@ -148,6 +155,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Merged,
         DuplicateMerged,
         NoteAdded,
+        FieldsChanged,
         SlaApplied,
         SlaWarned,
         SlaBreached,

@@ -96,8 +96,12 @@ class Row:
         rise, count = self.reopens()
         if created:
             self.emit(self.submitted())
+        else:
+            self.requeue()
         self.wants()
         self.attributes()
+        if not created:
+            self.fields_changed()
         for _ in range(rise):
             self.reopen()
         self.path()
@@ -115,7 +119,7 @@ class Row:
             counts = run.events
             for event in self.events:
                 counts[event.TYPE] += 1
-                if isinstance(event, ev.Assigned) and event.queue is not None:
+                if isinstance(event, ev.Assigned | ev.Unassigned) and event.queue is not None:
                     track.team = event.queue
         else:
             run.rows_unchanged += 1
@@ -316,6 +320,50 @@ class Row:
         self.moved()
         self.escalated()
 
+    def requeue(self) -> None:
+        """A row that says "not yet worked" for a case at work: the case went back to its
+        queue (the row's team, if it names one) to wait for its next owner; from a resolved
+        case, where the log's states tell reopens, it was reopened first."""
+        case = self.case
+        assert case is not None
+        if self.target not in PRE_WORK or case.state in PRE_WORK:
+            return
+        if case.state in AFTER_RESOLUTION:
+            if self.run.reopen_counted:
+                return  # path() reports it: the counter did not rise
+            case = self.emit(ev.Reopened(reason=self.reason("state"), **self.meta))
+        if ("unassign", case.state) not in DESTINATIONS or case.assignee is None:
+            return  # path() reports it
+        self.emit(
+            ev.Unassigned(
+                previous=case.assignee,
+                queue=self.values.get("team"),
+                reason=self.reason("state"),
+                **self.meta,
+            )
+        )
+
+    def fields_changed(self) -> None:
+        """Record the extra fields whose cells changed (an empty cell keeps the value)."""
+        run, case = self.run, self.case
+        assert case is not None
+        changed = {
+            name: self.row[i]
+            for name, i in run.fields
+            if self.row[i] not in run.nulls and case.fields.get(name) != self.row[i]
+        }
+        if not changed:
+            return
+        if ("update_fields", case.state) not in DESTINATIONS:
+            self.not_recorded.append(f"field change not recorded: the case was {case.state}")
+            return
+        cells = ", ".join(
+            f"{run.columns[f'fields.{name}'].name} {value!r}" for name, value in changed.items()
+        )
+        self.emit(
+            ev.FieldsChanged(fields=changed, reason=f"{run.mapping.name} {cells}", **self.meta)
+        )
+
     def moved(self) -> None:
         """Record a new team under the same owner: an assignment to the owner it already
         has, in the new queue (a move between teams, not a transfer)."""
@@ -438,11 +486,11 @@ class Row:
         assert case is not None
         target, state = self.target, case.state
         if target in PRE_WORK:
-            if state not in PRE_WORK:
-                self.not_recorded.append(
-                    f"state {target} not recorded: the lifecycle has no way back to the queue "
-                    f"from {state}"
-                )
+            if state not in PRE_WORK:  # requeue() found no way back to the queue
+                why = f"no way back to the queue from {state}"
+                if self.run.reopen_counted and state in AFTER_RESOLUTION:
+                    why = f"back from {state} while the reopen count did not rise"
+                self.not_recorded.append(f"state {target} not recorded: {why}")
             return
         steps = self.run.paths.get((state, target))
         if steps is None:

@@ -331,6 +331,38 @@ def _assign(case: Case, c: cmd.Assign, policy: Policy, now: datetime) -> list[ev
     ]
 
 
+def _unassign(case: Case, c: cmd.Unassign, policy: Policy, now: datetime) -> list[ev.Event]:
+    problems: list[str] = []
+    _required(problems, reason=c.reason)
+    if c.queue is not None and not c.queue.strip():
+        problems.append("queue: must not be blank (leave it out to keep the case's queue)")
+    _check(case.id, "unassign", problems)
+    fire(Subject(case, policy, now), "unassign")
+    assert case.assignee is not None, "a case at work has an owner"
+    queue = c.queue.strip() if c.queue is not None else None
+    meta = _meta(c, policy, now)
+    return [ev.Unassigned(previous=case.assignee, queue=queue, reason=c.reason.strip(), **meta)]
+
+
+def _update_fields(
+    case: Case, c: cmd.UpdateFields, policy: Policy, now: datetime
+) -> list[ev.Event]:
+    """Only what changes is recorded; asking for no change at all is refused."""
+    problems = [f"fields: key {k!r} is blank" for k in c.fields if not k.strip()]
+    problems += [
+        f"remove: {k!r} is not a field of the case" for k in c.remove if k not in case.fields
+    ]
+    problems += [f"remove: {k!r} is also set in fields" for k in c.remove if k in c.fields]
+    changed = {k: v for k, v in c.fields.items() if case.fields.get(k) != v}
+    if not problems and not changed and not c.remove:
+        problems.append("fields: nothing to change (every value is the case's already)")
+    _check(case.id, "update fields", problems)
+    fire(Subject(case, policy, now), "update_fields")
+    meta = _meta(c, policy, now)
+    removed = tuple(dict.fromkeys(c.remove))
+    return [ev.FieldsChanged(fields=changed, removed=removed, reason=c.reason.strip(), **meta)]
+
+
 def _text(
     trigger: str, event_type: Callable[..., ev.Event], field: str, *, client: bool = False
 ) -> Handler:
@@ -393,6 +425,7 @@ _HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.Classify: _classify,
     cmd.Prioritize: _prioritize,
     cmd.Assign: _assign,
+    cmd.Unassign: _unassign,
     cmd.Acknowledge: _text("acknowledge", ev.Acknowledged, "message"),
     cmd.Reply: _text("reply", ev.Replied, "message"),
     cmd.RequestInfo: _text("request_info", ev.InfoRequested, "message"),
@@ -405,6 +438,7 @@ _HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.Reopen: _text("reopen", ev.Reopened, "reason"),
     cmd.Cancel: _text("cancel", ev.Cancelled, "reason"),
     cmd.AddNote: _text("note", ev.NoteAdded, "text"),
+    cmd.UpdateFields: _update_fields,
     cmd.ApplyServiceLevel: _apply_level,
     cmd.Escalate: decide_escalate,
     cmd.AcceptEscalation: decide_accept,

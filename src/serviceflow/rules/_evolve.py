@@ -8,6 +8,7 @@ from typing import Any
 
 from attrs import evolve as _evolve
 
+from serviceflow.core._readonly import read_only
 from serviceflow.domain import _events as ev
 from serviceflow.domain._case import ACCEPTED, AWAITING, RETURNED, Case, Escalation, replace
 from serviceflow.errors import IntegrityError
@@ -132,6 +133,16 @@ def _assigned(case: Case, e: Any) -> dict[str, Any]:
     return {"assignee": e.assignee, "transfer_count": transfers}
 
 
+def _unassigned(case: Case, e: Any) -> dict[str, Any]:
+    """Letting the case go is a transfer: the next owner, whoever it is, is not another."""
+    return {"assignee": None, "transfer_count": case.transfer_count + 1}
+
+
+def _fields_changed(case: Case, e: Any) -> dict[str, Any]:
+    fields = {k: v for k, v in case.fields.items() if k not in e.removed}
+    return {"fields": read_only({**fields, **e.fields})}
+
+
 def _acknowledged(case: Case, e: Any) -> dict[str, Any]:
     return _NOTHING if case.acknowledged_at is not None else {"acknowledged_at": e.at}
 
@@ -187,6 +198,7 @@ _CHANGES: dict[type[ev.Event], Callable[[Case, Any], dict[str, Any]]] = {
     ev.Classified: _classified,
     ev.Prioritized: _prioritized,
     ev.Assigned: _assigned,
+    ev.Unassigned: _unassigned,
     ev.Acknowledged: _acknowledged,
     ev.Replied: lambda c, e: _NOTHING,
     ev.InfoRequested: lambda c, e: _NOTHING,
@@ -201,6 +213,7 @@ _CHANGES: dict[type[ev.Event], Callable[[Case, Any], dict[str, Any]]] = {
     ev.Merged: lambda c, e: {"merged_into": e.into},
     ev.DuplicateMerged: lambda c, e: {"duplicates": (*c.duplicates, e.duplicate)},
     ev.NoteAdded: lambda c, e: _NOTHING,
+    ev.FieldsChanged: _fields_changed,
     ev.SlaApplied: lambda c, e: {"sla": e.level},
     ev.Escalated: lambda c, e: _moved(c, e, AWAITING),
     ev.Deescalated: lambda c, e: _moved(c, e, RETURNED),

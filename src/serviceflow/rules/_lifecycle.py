@@ -160,6 +160,7 @@ TRANSITIONS: tuple[TransitionSpec, ...] = (
     TransitionSpec("prioritize", (PRIORITIZED, *_WORK), None, doc="reprioritize"),
     TransitionSpec("assign", (PRIORITIZED,), ASSIGNED, doc="route to an owner"),
     TransitionSpec("assign", _WORK, None, doc="transfer to another owner"),
+    TransitionSpec("unassign", _WORK, PRIORITIZED, doc="back to the queue"),
     TransitionSpec("acknowledge", (ASSIGNED,), IN_PROGRESS, doc="first public reply"),
     TransitionSpec("reply", (IN_PROGRESS, WAITING_ON_CLIENT, *_AFTER_RESOLUTION), None),
     TransitionSpec("request_info", (IN_PROGRESS,), WAITING_ON_CLIENT, doc="clarify"),
@@ -182,6 +183,9 @@ TRANSITIONS: tuple[TransitionSpec, ...] = (
     TransitionSpec("merge", _LIVE, MERGED, doc="duplicate of another case"),
     TransitionSpec("absorb", (*_LIVE, *_AFTER_RESOLUTION), None, doc="a duplicate merged in"),
     TransitionSpec("note", (*_LIVE, *_AFTER_RESOLUTION), None, doc="internal note"),
+    TransitionSpec(
+        "update_fields", (*_LIVE, *_AFTER_RESOLUTION, CLOSED), None, doc="change extra fields"
+    ),
     TransitionSpec("escalate", _ESCALABLE, None, doc="move to another tier"),
     TransitionSpec(
         "accept_escalation", _ESCALABLE, None, (awaiting_acceptance,), doc="own the escalation"

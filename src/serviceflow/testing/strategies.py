@@ -274,6 +274,11 @@ _VALID: dict[str, tuple[type[cmd.Command], _Fields]] = {
     "reopen": (cmd.Reopen, lambda case, policy: {"by": [case.requester], "reason": TEXTS}),
     "cancel": (cmd.Cancel, lambda case, policy: {"by": AGENTS, "reason": TEXTS}),
     "note": (cmd.AddNote, lambda case, policy: {"by": AGENTS, "text": TEXTS}),
+    "unassign": (cmd.Unassign, lambda case, policy: {"by": ["lead:ana"], "reason": TEXTS}),
+    "update_fields": (
+        cmd.UpdateFields,
+        lambda case, policy: {"by": AGENTS, "fields": [{"product": "app"}, {"site": "Oslo"}]},
+    ),
 }
 """Each trigger's command and the values its fields take (the first one is canonical).
 Escalation, merge, surveys and reviews need a second case or policy sections of their own,
@@ -385,6 +390,14 @@ def any_commands(case_ids: Sequence[str]) -> st.SearchStrategy[cmd.Command]:
         st.builds(cmd.Reopen, **common, reason=_maybe_texts),
         st.builds(cmd.Cancel, **common, reason=_maybe_texts),
         st.builds(cmd.AddNote, **common, text=_maybe_texts),
+        st.builds(cmd.Unassign, **common, reason=_maybe_texts, queue=st.none() | _maybe_texts),
+        st.builds(
+            cmd.UpdateFields,
+            **common,
+            fields=st.dictionaries(_maybe_texts, _maybe_texts, max_size=3),
+            remove=st.lists(_maybe_texts, max_size=2).map(tuple),
+            reason=_maybe_texts,
+        ),
         st.builds(cmd.Merge, **common, into=ids),
     )
 
