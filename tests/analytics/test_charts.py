@@ -3,27 +3,36 @@ SVG that holds no script and escapes every label."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from attrs import evolve
 
 from serviceflow.analytics._charts import (
     NONE_COLOUR,
     PRIORITY_COLOURS,
+    _empty_svg,
+    _fit,
     count_ticks,
     daily_volume,
     percentile_chart,
     priority_colours,
     resolution_chart,
     sla_chart,
+    text_width,
     volume_chart,
+    volume_span,
     weekly_volume,
+    wrap,
 )
 from serviceflow.analytics._distribution import Distribution
 from serviceflow.analytics._kpi_set import NONE
 from serviceflow.analytics._metrics import compute_kpis
 
 from .test_metrics import END, POLICY, T0, _log
+
+YEAR = timedelta(days=365)
 
 
 def test_daily_volume_counts_every_day_of_the_period() -> None:
@@ -51,10 +60,68 @@ def test_weekly_volume_names_each_week_by_its_monday() -> None:
 
 def test_a_long_period_is_drawn_per_week() -> None:
     start = T0 - timedelta(days=200)
-    svg = volume_chart(compute_kpis(_log(), POLICY, start=start, end=END))
+    report = compute_kpis(_log(), POLICY, start=start, end=END)
+    early = evolve(report, volume=((start.date(), 1), *report.volume))
+    svg = volume_chart(early)
     assert "cases per week" in svg
     assert "w/c 02 Mar" in svg
     assert "cases per day" in volume_chart(compute_kpis(_log(), POLICY, start=T0, end=END))
+
+
+def test_the_volume_chart_leaves_out_a_long_quiet_stretch_at_either_end() -> None:
+    """A period much wider than its log (an imported log, a period in round years) is
+    drawn over the days with submissions, not as a long row of empty days."""
+    wide = compute_kpis(_log(), POLICY, start=T0 - timedelta(days=200), end=END + YEAR)
+    assert volume_span(wide) == (date(2026, 3, 2), date(2026, 3, 3))
+    assert daily_volume(wide) == [(date(2026, 3, 2), 4), (date(2026, 3, 3), 1)]
+    assert "cases per day" in volume_chart(wide)
+    since_ever = compute_kpis(_log(), POLICY, end=END + YEAR)
+    assert volume_span(since_ever) == (date(2026, 3, 2), date(2026, 3, 3))
+    week = datetime(2026, 2, 23, tzinfo=UTC)  # a quiet week before the log is kept
+    assert volume_span(compute_kpis(_log(), POLICY, start=week, end=END)) == (
+        date(2026, 2, 23),
+        date(2026, 3, 3),
+    )
+    assert volume_span(compute_kpis([], POLICY, end=END)) is None
+
+
+def test_a_percentile_chart_makes_room_for_every_label() -> None:
+    slow = Distribution()
+    for seconds in (60, 600, 3600, 20 * 3600, 23.9 * 3600):
+        slow.add(seconds)
+    long_name = "Level 2 application support and engineering (EMEA)"
+    svg = percentile_chart(
+        [("critical", slow.stats(), "#000", "resolved"), (long_name, slow.stats(), "#111", "x")],
+        axis="time",
+        label="test",
+        empty="none",
+    )
+    width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg)[1])  # type: ignore[index]
+    assert width > 640, "wider than the default for the long name"
+    assert f"<title>{long_name}</title>" in svg, "a name cut short keeps its full text"
+    assert "…" in svg
+    for match in re.finditer(
+        r'<text x="([\d.]+)" [^>]*text-anchor="(\w+)"[^>]*'
+        r'font-size="(\d+)" font-weight="(\d+)">(?:<title>.*?</title>)?'
+        r"([^<]*)</text>",
+        svg,
+    ):
+        x, anchor, size, weight, text = match.groups()
+        room = text_width(text, int(size), bold=weight != "400")
+        left = {"start": 0, "middle": room / 2, "end": room}[anchor]
+        assert float(x) - left >= 0, text
+        assert float(x) - left + room <= width, text
+
+
+def test_an_empty_chart_wraps_its_reason_inside_the_chart() -> None:
+    reason = "No SLA clock was met or breached in this period: " + "a long reason " * 6
+    svg = _empty_svg(reason)
+    lines = re.findall(r"<text [^>]*>([^<]*)</text>", svg)
+    assert len(lines) > 1
+    assert " ".join(lines) == " ".join(reason.split())
+    assert all(text_width(line, 16) <= 640 - 32 for line in lines)
+    assert wrap("a" * 200, 100, 16) == [_fit("a" * 200, 100, 16)], "a long word is cut"
+    assert _fit("a" * 200, 100, 16).endswith("…")
 
 
 def test_count_ticks_are_whole_and_few() -> None:

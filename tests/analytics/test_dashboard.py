@@ -4,7 +4,7 @@ the only address), every chart inline, and text from the log always escaped."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -182,6 +182,33 @@ def test_an_empty_period_says_so_in_each_chart() -> None:
     assert "nothing in this period" in html
     since_ever = render_dashboard(compute_kpis([], POLICY, end=END), generated_at=GENERATED)
     assert "the first case – 03 Mar 2026 12:00 (UTC)" in since_ever
+
+
+def test_a_log_narrower_than_its_period_is_drawn_over_its_own_days() -> None:
+    """An imported log asked for over round years: the chart and the header say which
+    days its cases were submitted on, and which days of the period had none."""
+    start, end = datetime(2025, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    wide = compute_kpis(_log(), POLICY, start=start, end=end, by="priority")
+    html = render_dashboard(wide, generated_at=GENERATED, policy=POLICY)
+    assert "01 Jan 2025 – 31 Dec 2026 (UTC) · cases submitted 02 Mar 2026 – 03 Mar 2026" in html
+    assert (
+        "Cases submitted per day (UTC), 02 Mar 2026 – 03 Mar 2026. Nothing was submitted "
+        "from 01 Jan 2025 to 01 Mar 2026 or from 04 Mar 2026 to 31 Dec 2026, so the chart "
+        "leaves those days out."
+    ) in html
+    open_ = compute_kpis(_log(), POLICY, end=end)
+    html = render_dashboard(open_, generated_at=GENERATED)
+    assert "the first case (02 Mar 2026) – 01 Jan 2027 00:00 (UTC) · cases submitted" in html
+    assert "Nothing was submitted from 04 Mar 2026 to 31 Dec 2026, so the chart leaves that" in html
+    full = render_dashboard(_report(), generated_at=GENERATED)
+    assert "Cases submitted per day (UTC).</p>" in full
+    assert "cases submitted 02" not in full
+
+
+def test_every_caption_reads_like_its_cells() -> None:
+    html = render_dashboard(_report(), generated_at=GENERATED, policy=POLICY)
+    assert "Seconds per case" not in html, "the cells read 30m, not 1800"
+    assert "Durations per case" in html
 
 
 def test_without_a_service_level_sla_compliance_reads_none_with_its_reason() -> None:

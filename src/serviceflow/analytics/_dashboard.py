@@ -8,7 +8,7 @@ agent names) is escaped. The charts need the ``reports`` extra (pygal).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from html import escape
 from pathlib import Path
 
@@ -105,10 +105,11 @@ def render_dashboard(
     if priorities is not None:
         _check_priorities(report, priorities)
     by_priority = slice_order(policy, "priority")
+    days = charts.daily_volume(report)
     sections = [
         _chart_section(
             "Volume over time",
-            "Cases submitted per day (UTC); per week when the period is long.",
+            _volume_caption(report, days, weekly=len(days) > charts.MAX_DAILY_BARS),
             charts.volume_chart(report),
             wide=True,
         )
@@ -145,7 +146,7 @@ def render_dashboard(
         found.insert(3, slice_table(priorities, by_priority))
     return _page(
         title=title,
-        subtitle=_period(report, generated_at),
+        subtitle=_period(report, generated_at, days),
         figures=headline(report.overall),
         charts="".join(sections),
         tables="".join(_table_html(t) for t in found),
@@ -196,19 +197,68 @@ def _escalation_caption(report: KpiReport) -> str:
     share = f" ({escalated.value:.1%})" if escalated.value is not None else ""
     return (
         f"{escalated.numerator:,} of {escalated.denominator:,} submitted cases escalated"
-        f"{share}. Median and 90th percentile of the time each tier held a case."
+        f"{share}. How long each tier held a case: the middle half, the median, p90 and p99."
     )
 
 
-def _period(report: KpiReport, generated_at: datetime) -> str:
+def _period(report: KpiReport, generated_at: datetime, days: Sequence[tuple[date, int]]) -> str:
+    """The period in words; when its cases fill only part of it (``days``, the volume
+    chart's days), also the days they were submitted on."""
     last = report.end - timedelta(microseconds=1)
-    start = f"{report.start:%d %b %Y %H:%M}" if report.start is not None else "the first case"
+    submitted = [day for day, n in days if n]
+    if report.start is not None:
+        start = f"{report.start:%d %b %Y %H:%M}"
+    elif submitted:
+        start = f"the first case ({submitted[0]:%d %b %Y})"
+    else:
+        start = "the first case"
     if report.start is not None and report.start.time() == report.end.time() == datetime.min.time():
         span = f"{report.start:%d %b %Y} – {last:%d %b %Y}"
     else:
         span = f"{start} – {report.end:%d %b %Y %H:%M}"
+    covered = ""
+    if submitted and (days[0][0], days[-1][0]) != _period_days(report, days):
+        covered = f" · cases submitted {_days(submitted[0], submitted[-1])}"
     sliced = f" · by {report.by}" if report.by else ""
-    return f"{span} (UTC){sliced} · generated {generated_at:%d %b %Y %H:%M} UTC"
+    return f"{span} (UTC){covered}{sliced} · generated {generated_at:%d %b %Y %H:%M} UTC"
+
+
+def _period_days(report: KpiReport, days: Sequence[tuple[date, int]]) -> tuple[date, date]:
+    """The first and last UTC day of the report's period (an open start: the first
+    day ``days`` holds)."""
+    last = (report.end - timedelta(microseconds=1)).date()
+    return (report.start.date() if report.start is not None else days[0][0]), last
+
+
+def _days(first: date, last: date) -> str:
+    """``on 02 Mar 2026``, or ``02 Mar 2026 – 13 Mar 2026``."""
+    return f"on {first:%d %b %Y}" if first == last else f"{first:%d %b %Y} – {last:%d %b %Y}"
+
+
+def _volume_caption(report: KpiReport, days: Sequence[tuple[date, int]], *, weekly: bool) -> str:
+    """What the volume chart counts (per day, or per week when ``weekly``), over which
+    days, and the days of the period it leaves out for want of any submission."""
+    unit = "week (UTC, each week named by its Monday)" if weekly else "day (UTC)"
+    if not any(n for _, n in days):
+        return f"Cases submitted per {unit}."
+    first, last = days[0][0], days[-1][0]
+    period_first, period_last = _period_days(report, days)
+    shown = "" if (first, last) == (period_first, period_last) else f", {_days(first, last)}"
+    quiet = [
+        f"from {a:%d %b %Y} to {b:%d %b %Y}"
+        for a, b in (
+            (period_first, first - timedelta(days=1)),
+            (last + timedelta(days=1), period_last),
+        )
+        if a <= b
+    ]
+    left_out = (
+        f" Nothing was submitted {' or '.join(quiet)}, so the chart leaves "
+        f"{'that' if len(quiet) == 1 else 'those'} days out."
+        if quiet
+        else ""
+    )
+    return f"Cases submitted per {unit}{shown}.{left_out}"
 
 
 def _chart_section(title: str, caption: str, svg: str, *, wide: bool = False) -> str:

@@ -94,8 +94,9 @@ def time_table(k: KpiSet) -> Table:
         "Time to respond and resolve",
         (Column("metric", "metric"), Column("time", "time"), *_STATS_COLUMNS),
         rows,
-        "Seconds per case; business time counts only the opening hours of the case's "
-        "calendar. IQR is p75 − p25, CV the standard deviation over the mean.",
+        "Durations per case (the CSV and JSON exports give them in seconds); business time "
+        "counts only the opening hours of the case's calendar. IQR is p75 − p25, CV the "
+        "standard deviation over the mean.",
     )
 
 
