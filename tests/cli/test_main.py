@@ -102,8 +102,8 @@ def test_policy_check_reports_a_pattern_re2_cannot_run(runner: CliRunner, tmp_pa
 def test_errors_are_one_clear_line_and_exit_1(runner: CliRunner, tmp_path: Path) -> None:
     db = str(tmp_path / "d.db")
     missing = runner.invoke(cli, ["--db", db, "case", "show", "NOPE"])
-    assert missing.exit_code == 1
-    assert "no database at" in missing.output
+    assert missing.exit_code == 2, "a --db that names no database is a usage error"
+    assert "Invalid value for '--db': no database at" in missing.output
     assert not Path(db).exists(), "a read-only command must not create the database"
     runner.invoke(cli, ["--db", db, "demo", "--quiet"])
     result = runner.invoke(cli, ["--db", db, "case", "show", "NOPE"])
@@ -384,7 +384,8 @@ def test_report_prints_kpi_tables_for_a_period(runner: CliRunner, tmp_path: Path
     backwards = runner.invoke(
         cli, ["--db", str(db), "report", "--from", "2026-03-03", "--to", "2026-03-01"]
     )
-    assert backwards.exit_code == 1
+    assert backwards.exit_code == 2
+    assert "Invalid value for '--from'" in backwards.output
     assert "is not before end" in backwards.output
 
 
@@ -466,8 +467,8 @@ def test_import_a_csv_log_then_again(runner: CliRunner, tmp_path: Path) -> None:
     assert wrong.exit_code == 1
     assert "$.columns.case_id: no column 'number' in the file" in wrong.output
     unknown = runner.invoke(cli, [*base[:4], "--mapping", "jira"])
-    assert unknown.exit_code == 1
-    assert "no import mapping named 'jira'" in unknown.output
+    assert unknown.exit_code == 2, "an unknown mapping is a usage error"
+    assert "Invalid value for '--mapping': no import mapping named 'jira'" in unknown.output
 
 
 def _queued(db: Path, policy: Path) -> int:
@@ -543,7 +544,8 @@ def test_worker_options_are_checked(
 
 def test_worker_on_an_unknown_store_is_one_clear_error(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["worker", "--db", "nosuch://x", "--once"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2, "a store that cannot open is a usage error"
+    assert "Invalid value for '--db'" in result.output
     assert "no installed plugin opens 'nosuch://x'" in result.output
 
 

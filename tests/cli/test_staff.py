@@ -94,8 +94,8 @@ def test_a_bad_forecast_is_a_clear_error(tmp_path: Path) -> None:
     assert code == 1
     assert "$.queues[0].arrivals[1]: expected a finite number ≥ 0" in out
     code, out = _run(str(tmp_path / "missing.csv"))
-    assert code == 1
-    assert "cannot read forecast" in out
+    assert code == 2, "a missing file is a usage error"
+    assert "does not exist" in out
 
 
 def test_csv_into_a_missing_folder_is_refused_before_planning(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import click
 
-from serviceflow.cli._period import parse_instant
+from serviceflow.cli._period import Instant
 from serviceflow.cli._support import add_row, console, open_desk, table
 from serviceflow.core._duration import format_duration
 from serviceflow.rules.escalation._audit import EscalationAudit
@@ -67,6 +67,7 @@ def audit(ctx: click.Context) -> None:
     "--from",
     "since",
     metavar="DATE",
+    type=Instant(end_of_day=False),
     help="Start of the window: YYYY-MM-DD (00:00 UTC) or an ISO date-time "
     "(default: 7 days before the end).",
 )
@@ -74,6 +75,7 @@ def audit(ctx: click.Context) -> None:
     "--to",
     "until",
     metavar="DATE",
+    type=Instant(end_of_day=True),
     help="End of the window, exclusive: an ISO date-time, or YYYY-MM-DD for the end of "
     "that day (UTC) (default: now).",
 )
@@ -82,14 +84,12 @@ def audit(ctx: click.Context) -> None:
 )
 @click.pass_context
 def audit_escalations(
-    ctx: click.Context, since: str | None, until: str | None, as_json: bool
+    ctx: click.Context, since: datetime | None, until: datetime | None, as_json: bool
 ) -> None:
     """Audit the escalation log: late acknowledgements, missed updates, escalations
     without an owner, ping-pong cases, time held and breaches per tier."""
-    start = parse_instant(since, "--from", end_of_day=False) if since else None
-    end = parse_instant(until, "--to", end_of_day=True) if until else None
     with open_desk(ctx) as desk:
-        found = desk.escalation_audit(start, end)
+        found = desk.escalation_audit(since, until)
     if as_json:
         click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
         return

@@ -66,7 +66,7 @@ def history(ctx: click.Context, case_id: str) -> None:
 @click.command()
 @click.option("--state", "states", multiple=True, type=click.Choice(lifecycle.STATES))
 @click.option("--assignee")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True)
 @click.pass_context
 def cases(ctx: click.Context, states: tuple[str, ...], assignee: str | None, limit: int) -> None:
     """List cases, oldest first."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from serviceflow.cli._support import add_row, console, store_url, table
+from serviceflow.cli._support import add_row, console, refused_as_usage, store_url, table
 from serviceflow.simulation._demo import DemoStep, demo_desk, run_demo
 
 
@@ -18,7 +18,8 @@ from serviceflow.simulation._demo import DemoStep, demo_desk, run_demo
 def demo(ctx: click.Context, quiet: bool) -> None:
     """Play a scripted day of a small desk into the --db file and summarise it."""
     url = store_url(ctx.find_root().params["db"])
-    desk, clock = demo_desk(url)
+    with refused_as_usage("--db"):
+        desk, clock = demo_desk(url)
     if not quiet:
         console.print(f"[bold]A day at the desk[/] — writing to {escape(url)}\n")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from serviceflow.cli._paths import OutputPath
 from serviceflow.cli._support import console
 from serviceflow.improvement._workflow import WORKFLOW as IMPROVEMENT_WORKFLOW
 from serviceflow.knowledge._workflow import WORKFLOW as ARTICLE_WORKFLOW
@@ -31,7 +32,7 @@ WORKFLOWS = {
     default="markdown",
     show_default=True,
 )
-@click.option("--output", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option("--output", type=OutputPath(), help="Write to this file.")
 @click.option(
     "--workflow",
     type=click.Choice(["case", *WORKFLOWS]),

@@ -1,5 +1,5 @@
-"""``serviceflow import FILE``: a CSV event log into the store, with a progress bar and the
-import's report as tables or JSON.
+"""``serviceflow import FILE``: a CSV event log into the store, with a progress bar (or,
+off a terminal, a progress line every few seconds) and the import's report as tables or JSON.
 """
 
 from __future__ import annotations
@@ -10,9 +10,18 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from serviceflow.cli._support import add_row, console, err, store_url, table
+from serviceflow.cli._paths import StoreTarget
+from serviceflow.cli._progress import reporting
+from serviceflow.cli._support import (
+    add_row,
+    console,
+    err,
+    refused_as_usage,
+    root_policy,
+    store_url,
+    table,
+)
 from serviceflow.desk._desk import ServiceDesk
-from serviceflow.domain.policy._policy import load_policy
 from serviceflow.importing._importer import import_csv
 from serviceflow.importing._mapping import load_mapping
 from serviceflow.importing._report import ImportReport
@@ -28,7 +37,11 @@ from serviceflow.importing._report import ImportReport
     help="A built-in mapping (servicenow) or a mapping TOML file.",
 )
 @click.option(
-    "--db", "db", metavar="URL", help="SQLite file or store URL (default: the global --db)."
+    "--db",
+    "db",
+    metavar="URL",
+    type=StoreTarget(),
+    help="SQLite file or store URL (default: the global --db).",
 )
 @click.option(
     "--batch",
@@ -57,37 +70,49 @@ def import_log(
     in the store are left untouched, so importing again adds nothing. docs/import.md
     explains the mapping file.
     """
-    mapping = load_mapping(mapping_source)
-    root = ctx.find_root().params
-    target = db if db is not None else root["db"]
+    with refused_as_usage("--mapping"):
+        mapping = load_mapping(mapping_source)
+    target = db if db is not None else ctx.find_root().params["db"]
     url = store_url(target)
     if dry_run and "://" not in target and not Path(target).exists():
         url = "memory://"  # nothing to compare with, and no file to create
-    policy = load_policy(Path(root["policy"])) if root["policy"] else None
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-    )
-    shown = not as_json and err.is_terminal
+    policy = root_policy(ctx)
+    with refused_as_usage("--db"):
+        opened = ServiceDesk.open(url, policy=policy)
+    rows = 0  # the importer reports after each batch (and once at the end): rows read
+
+    def read(done: float, total: float) -> str:
+        share = f" ({done / total:.0%})" if total else ""
+        return f"{rows:,} rows, {_size(done)} of {_size(total)} read{share}"
+
+    bar = None if as_json else Progress(*_COLUMNS, console=err)
+    size = Path(file).stat().st_size
     with (
-        ServiceDesk.open(url, policy=policy) as desk,
-        Progress(*columns, console=err, disable=not shown) as bar,
+        opened as desk,
+        reporting("import", read, bar, task=f"importing {Path(file).name}", total=size) as moved,
     ):
-        task = bar.add_task(f"importing {Path(file).name}", total=Path(file).stat().st_size)
-        report = import_csv(
-            desk,
-            file,
-            mapping,
-            batch=batch,
-            dry_run=dry_run,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+
+        def progress(done: int, total: int) -> None:
+            nonlocal rows
+            rows += batch  # at the end, this counts the last, partial batch as a full one
+            moved(done, total)
+
+        report = import_csv(desk, file, mapping, batch=batch, dry_run=dry_run, progress=progress)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return
     _print_import(report, url)
+
+
+_COLUMNS = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+
+
+def _size(count: float) -> str:
+    """A byte count for people: ``310 B``, ``4.2 kB``, ``12.3 MB``."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:,.1f} {unit}"
+    return f"{count:.0f} B"
 
 
 def _print_import(report: ImportReport, url: str) -> None:

@@ -86,7 +86,7 @@ def show(ctx: click.Context, article_id: str, locale: str | None) -> None:
 @kb.command("search")
 @click.argument("query")
 @click.option("--locale", help="Search only this locale's texts.")
-@click.option("--limit", type=int, default=10, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
 @click.pass_context
 def search(ctx: click.Context, query: str, locale: str | None, limit: int) -> None:
     """Search published articles, best first."""
@@ -142,7 +142,9 @@ def effectiveness(ctx: click.Context, as_json: bool) -> None:
 
 
 @kb.command("suggestions")
-@click.option("--times", type=int, default=3, show_default=True, help="How many repeats.")
+@click.option(
+    "--times", type=click.IntRange(min=2), default=3, show_default=True, help="How many repeats."
+)
 @click.pass_context
 def suggestions(ctx: click.Context, times: int) -> None:
     """Resolutions that keep coming back without an article: write them down."""

@@ -2,12 +2,18 @@
 
 Needs the ``cli`` extra (click and rich): ``pip install 'serviceflow[cli]'``. This module
 holds the root group and its error handling; each command group lives in its own module.
+
+Exit status 2 (click's usage error) means the command line is wrong: an option or argument
+value that is malformed, a path that cannot be written (``_paths``), a store that cannot
+open, a ``--policy`` that does not parse; all checked before any work. Exit status 1 means
+the work was refused: a case that does not exist, an input file whose content does not
+validate, a broken hash chain. Either way: one ``Error: ...`` message, never a traceback.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 try:
     import click
@@ -37,6 +43,7 @@ if _MISSING is None:
     from serviceflow.cli._import import import_log
     from serviceflow.cli._improve import improve
     from serviceflow.cli._knowledge import kb
+    from serviceflow.cli._paths import StoreTarget
     from serviceflow.cli._policy import policy
     from serviceflow.cli._problems import problem
     from serviceflow.cli._quality import quality
@@ -52,21 +59,25 @@ if _MISSING is None:
     from serviceflow.errors import ServiceflowError
 
     class _Cli(click.Group):
-        """Turns serviceflow errors into one clear message and exit status 1."""
+        """Turns serviceflow errors (and a file system's refusal) into one clear message and
+        exit status 1; the options' checks have already refused bad usage with status 2."""
 
         def invoke(self, ctx: click.Context) -> Any:
             try:
                 return super().invoke(ctx)
             except ServiceflowError as exc:
-                err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
-                raise SystemExit(1) from None
+                _fail(str(exc), 1)
+            except OSError as exc:  # a disk that filled up, a file removed under our feet
+                where = f": {exc.filename}" if exc.filename else ""
+                _fail(f"{exc.strerror or exc}{where}", 1)
             except ValueError as exc:
                 if "null byte" not in str(exc):  # click's path checks meet a NUL in os.stat
                     raise
-                err.print(
-                    "[bold red]Error:[/] a path cannot contain a NUL character", soft_wrap=True
-                )
-                raise SystemExit(2) from None
+                _fail("a path cannot contain a NUL character", 2)
+
+    def _fail(message: str, status: int) -> NoReturn:
+        err.print(f"[bold red]Error:[/] {escape(message)}", soft_wrap=True)
+        raise SystemExit(status) from None
 
     @click.group(cls=_Cli)
     @click.option(
@@ -74,11 +85,12 @@ if _MISSING is None:
         default="serviceflow.db",
         show_default=True,
         envvar="SERVICEFLOW_DB",
+        type=StoreTarget(),
         help="SQLite file, or a store URL (memory://, sqlite:///path.db, ...).",
     )
     @click.option(
         "--policy",
-        type=click.Path(dir_okay=False),
+        type=click.Path(exists=True, dir_okay=False),
         envvar="SERVICEFLOW_POLICY",
         help="Policy TOML file (default: the shipped default policy).",
     )

@@ -20,7 +20,7 @@ def policy() -> None:
 
 
 @policy.command("check")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def policy_check(file: str) -> None:
     """Validate FILE; list every problem with its path."""
     loaded = load_policy(Path(file))

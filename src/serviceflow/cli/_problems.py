@@ -76,9 +76,27 @@ def show(ctx: click.Context, problem_id: str) -> None:
 
 
 @problem.command()
-@click.option("--days", default=30, show_default=True, help="Look back this many days.")
-@click.option("--min-cases", default=3, show_default=True, help="Smallest group to report.")
-@click.option("--threshold", default=SIMILAR, show_default=True, help="Similarity needed (0 to 1).")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 36_500),
+    default=30,
+    show_default=True,
+    help="Look back this many days.",
+)
+@click.option(
+    "--min-cases",
+    type=click.IntRange(min=2),
+    default=3,
+    show_default=True,
+    help="Smallest group to report.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=SIMILAR,
+    show_default=True,
+    help="Similarity needed (0 to 1).",
+)
 @click.pass_context
 def candidates(ctx: click.Context, days: int, min_cases: int, threshold: float) -> None:
     """Groups of similar recent incidents not yet linked to nor like an open problem, then

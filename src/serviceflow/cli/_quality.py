@@ -11,6 +11,7 @@ import click
 from rich.markup import escape
 
 from serviceflow.analytics._calibration import CalibrationReport, calibrate
+from serviceflow.cli._paths import StoreTarget
 from serviceflow.cli._support import add_row, console, open_desk, table
 
 
@@ -22,7 +23,11 @@ def quality() -> None:
 @quality.command("calibration")
 @click.argument("session")
 @click.option(
-    "--db", "db", metavar="URL", help="SQLite file or store URL (default: the global --db)."
+    "--db",
+    "db",
+    metavar="URL",
+    type=StoreTarget(),
+    help="SQLite file or store URL (default: the global --db).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context

@@ -6,7 +6,7 @@ Registered by ``_main.py`` (``cli.add_command(report)``).
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from rich.markup import escape
@@ -15,8 +15,11 @@ from serviceflow.analytics._case_facts import DIMENSIONS
 from serviceflow.analytics._dashboard import write_dashboard
 from serviceflow.analytics._metrics import kpis
 from serviceflow.analytics._report import write_exports
-from serviceflow.cli._period import parse_instant
+from serviceflow.cli._paths import OutputPath, StoreTarget
+from serviceflow.cli._period import Instant
 from serviceflow.cli._support import console, err, open_desk, print_kpis
+
+_DEFAULT_PERIOD = timedelta(days=30)
 
 
 @click.command()
@@ -24,6 +27,7 @@ from serviceflow.cli._support import console, err, open_desk, print_kpis
     "--from",
     "since",
     metavar="DATE",
+    type=Instant(end_of_day=False),
     help="Start of the period: YYYY-MM-DD (00:00 UTC) or an ISO date-time "
     "(default: 30 days before the end).",
 )
@@ -31,25 +35,30 @@ from serviceflow.cli._support import console, err, open_desk, print_kpis
     "--to",
     "until",
     metavar="DATE",
+    type=Instant(end_of_day=True),
     help="End of the period, exclusive: an ISO date-time, or YYYY-MM-DD for the end of "
     "that day (UTC) (default: now).",
 )
 @click.option("--by", type=click.Choice(DIMENSIONS), help="Slice the KPIs: one row per value.")
 @click.option(
-    "--db", "db", metavar="URL", help="SQLite file or store URL (default: the global --db)."
+    "--db",
+    "db",
+    metavar="URL",
+    type=StoreTarget(),
+    help="SQLite file or store URL (default: the global --db).",
 )
 @click.option(
     "--html",
     "html_path",
     metavar="PATH",
-    type=click.Path(dir_okay=False),
+    type=OutputPath(),
     help="Write the dashboard (one self-contained HTML file) to PATH.",
 )
 @click.option(
     "--export",
     "folder",
     metavar="FOLDER",
-    type=click.Path(file_okay=False),
+    type=OutputPath(folder=True),
     help="Write every table as CSV, and the report as JSON, into FOLDER.",
 )
 @click.option(
@@ -62,8 +71,8 @@ from serviceflow.cli._support import console, err, open_desk, print_kpis
 def report(
     ctx: click.Context,
     *,
-    since: str | None,
-    until: str | None,
+    since: datetime | None,
+    until: datetime | None,
     by: str | None,
     db: str | None,
     html_path: str | None,
@@ -72,13 +81,15 @@ def report(
 ) -> None:
     """KPIs for a period (FCR, SLA compliance, times and their spread, backlog,
     escalations, surveys): tables, a dashboard, CSV and JSON."""
-    start = parse_instant(since, "--from", end_of_day=False) if since else None
-    end = parse_instant(until, "--to", end_of_day=True) if until else None
     if db is not None:
         ctx.find_root().params["db"] = db
     with open_desk(ctx) as desk:
-        end = end if end is not None else desk.clock.now()
-        start = start if start is not None else end - timedelta(days=30)
+        end = until if until is not None else desk.clock.now()
+        start = since if since is not None else end - _DEFAULT_PERIOD
+        if start >= end:
+            raise click.BadParameter(
+                f"start {start} is not before end {end}", param_hint="'--from'"
+            )
         found = kpis(desk, start=start, end=end, by=by)
         priorities = None
         if html_path is not None and by != "priority":

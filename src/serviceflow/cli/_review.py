@@ -6,11 +6,12 @@ Registered by ``_main.py`` (``cli.add_command(governance_review)``).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import click
 from rich.markup import escape
 
-from serviceflow.cli._period import parse_instant
+from serviceflow.cli._period import Instant
 from serviceflow.cli._support import console, open_desk, table
 from serviceflow.governance._period import PERIODS
 from serviceflow.governance._reviews import review
@@ -22,6 +23,7 @@ from serviceflow.governance._reviews import review
     "--at",
     "until",
     metavar="DATE",
+    type=Instant(end_of_day=True),
     help="End of the reviewed period: an ISO date-time, or YYYY-MM-DD for the end of that "
     "day (UTC) (default: now).",
 )
@@ -29,13 +31,12 @@ from serviceflow.governance._reviews import review
 @click.option("--check", is_flag=True, help="Exit with status 1 when an item needs attention.")
 @click.pass_context
 def governance_review(
-    ctx: click.Context, cadence: str, until: str | None, as_json: bool, check: bool
+    ctx: click.Context, cadence: str, until: datetime | None, as_json: bool, check: bool
 ) -> None:
     """The governance checklist of a cadence (daily, weekly, monthly, quarterly),
     answered from the desk's own figures."""
-    at = parse_instant(until, "--at", end_of_day=True) if until else None
     with open_desk(ctx) as desk:
-        found = review(desk, cadence, at=at)
+        found = review(desk, cadence, at=until)
     if as_json:
         click.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
     else:

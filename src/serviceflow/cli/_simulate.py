@@ -25,6 +25,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from serviceflow.analytics._metrics import kpis
 from serviceflow.analytics._table import format_cell
 from serviceflow.backends.sqlite import parse_url
+from serviceflow.cli._paths import OutputPath, StoreTarget
+from serviceflow.cli._progress import reporting
 from serviceflow.cli._support import add_row, console, err, print_kpis, table
 from serviceflow.errors import ServiceflowError
 from serviceflow.plugins._manager import plugin_manager
@@ -51,6 +53,7 @@ MARKER_TABLE = "serviceflow_simulation"
     default=DEFAULT_DB,
     show_default=True,
     metavar="PATH|URL",
+    type=StoreTarget(),
     help="Where the simulated desk is written: a SQLite file or sqlite:/// URL (an earlier "
     "simulation's file is replaced; any other file is refused) or an empty store such as "
     "memory://.",
@@ -62,7 +65,7 @@ MARKER_TABLE = "serviceflow_simulation"
     default=DEFAULT_HTML,
     show_default=True,
     metavar="PATH",
-    type=click.Path(dir_okay=False),
+    type=OutputPath(),
     help="Write the KPI dashboard here ('' for none).",
 )
 @click.option(
@@ -90,7 +93,6 @@ def simulate(  # noqa: PLR0917 - click passes the options by position
     if seed is not None:
         chosen = chosen.with_overrides(seed=seed, name=chosen.name)
     variant = load_scenario(other) if other is not None else None
-    _check_html(html_path)
     target = _target(db)
     url = _fresh_store(target, chosen)
     result = _run(chosen, url, html_path, quiet)
@@ -101,23 +103,10 @@ def simulate(  # noqa: PLR0917 - click passes the options by position
         _print_comparison(compare(chosen, variant, a_result=result))
 
 
-def _check_html(html_path: str) -> None:
-    """``--html`` must name a file in an existing folder (checked before the run)."""
-    if not html_path:
-        return
-    path = Path(html_path)
-    if path.is_dir():
-        raise click.BadParameter(f"{html_path} is a folder; name a file", param_hint="'--html'")
-    if not path.parent.is_dir():
-        raise click.BadParameter(
-            f"folder {path.parent} does not exist (for {html_path})", param_hint="'--html'"
-        )
-
-
 def _target(db: str) -> tuple[str, Path | None]:
     """``--db`` as (store URL, SQLite file or None): a path or ``sqlite:///`` URL is a file,
-    checked here (a folder, a missing folder, a file that is not a simulation's are refused);
-    another URL must name a store that holds no streams yet."""
+    checked here (a file that is not a simulation's is refused; ``StoreTarget`` refused a
+    folder or a missing folder); another URL must name a store that holds no streams yet."""
     if "://" in db and not db.startswith("sqlite:"):
         _check_empty_store(db)
         return db, None
@@ -129,12 +118,6 @@ def _target(db: str) -> tuple[str, Path | None]:
         url, path = db, Path(raw)
     else:
         url, path = f"sqlite:///{db}", Path(db)
-    if path.is_dir():
-        raise click.BadParameter(f"{db} is a folder; name a SQLite file", param_hint="'--db'")
-    if not path.parent.is_dir():
-        raise click.BadParameter(
-            f"folder {path.parent} does not exist (for {db})", param_hint="'--db'"
-        )
     if path.exists():
         with path.open("rb") as f:
             if f.read(16) != _SQLITE_HEADER:
@@ -209,18 +192,29 @@ def _run(scenario: Scenario, url: str, html_path: str, quiet: bool) -> Simulatio
     from serviceflow.simulation._desk import Simulation  # noqa: PLC0415 - needs simpy
 
     sim = Simulation(scenario, url)
+
+    def where(done: float, total: float) -> str:
+        unit, size = ("days", 86400.0) if total >= 2 * 86400 else ("h", 3600.0)
+        share = f" ({done / total:.0%})" if total else ""
+        return (
+            f"{done / size:,.1f} of {total / size:,.1f} {unit} simulated{share}, "
+            f"{sim.cases:,} cases, {sum(sim.commands.values()):,} commands"
+        )
+
+    bar = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    total = scenario.duration.total_seconds()
     try:
-        with Progress(
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.percentage:>3.0f}%"),
-            TimeElapsedColumn(),
-            console=err,
-            disable=quiet,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("simulated time", total=scenario.duration.total_seconds())
-            result = sim.run(lambda done, _total: bar.update(task, completed=done))
+        with reporting(
+            "simulate", where, bar, task="simulated time", total=total, quiet=quiet
+        ) as moved:
+            result = sim.run(moved)
         print_kpis(result.kpis, sim.desk.policy)
         if html_path:
             _dashboard(sim, result, html_path)

@@ -21,6 +21,7 @@ from serviceflow.capacity._staffing import (
     plan_staffing,
     plan_summary,
 )
+from serviceflow.cli._paths import OutputPath
 from serviceflow.cli._support import add_row, console, table
 from serviceflow.errors import ValidationError
 
@@ -97,7 +98,7 @@ def _write_csv(path: Path, records: list[dict[str, object]]) -> None:
 
 
 @click.command("staff")
-@click.argument("forecast", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("forecast", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--interval-table", is_flag=True, help="One row per interval instead of one per hour."
 )
@@ -105,22 +106,18 @@ def _write_csv(path: Path, records: list[dict[str, object]]) -> None:
 @click.option(
     "--csv",
     "csv_path",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=OutputPath(),
     help="Also write every queue and interval with all Erlang C figures to this CSV file.",
 )
-def staff(forecast: Path, interval_table: bool, as_json: bool, csv_path: Path | None) -> None:
+def staff(forecast: Path, interval_table: bool, as_json: bool, csv_path: str | None) -> None:
     """Agents needed per interval from a demand forecast (Erlang C; see docs/capacity.md)."""
-    if csv_path is not None and not csv_path.parent.is_dir():
-        raise click.BadParameter(
-            f"folder {csv_path.parent} does not exist (for {csv_path})", param_hint="'--csv'"
-        )
     try:
         loaded = load_forecast(forecast)
     except ValidationError as exc:
         raise click.ClickException(str(exc)) from None
     plan = plan_staffing(loaded)
     if csv_path is not None:
-        _write_csv(csv_path, interval_records(plan, loaded))
+        _write_csv(Path(csv_path), interval_records(plan, loaded))
     if as_json:
         data = plan_summary(plan)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -7,6 +7,9 @@ their own modules (``cli_improve``, ``cli_knowledge``, ``cli_problems``) import 
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -21,6 +24,7 @@ from serviceflow.analytics._table import Table as KpiTable
 from serviceflow.analytics._table import format_cell
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.domain.policy._policy import Policy, load_policy
+from serviceflow.errors import PolicyError, ServiceflowError
 
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
@@ -51,13 +55,36 @@ def open_desk(ctx: click.Context, *, existing: bool = True, quiet: bool = True) 
     quiet about a policy change (they write nothing it could affect)."""
     if quiet:
         logging.getLogger("serviceflow.desk").setLevel(logging.ERROR)
-    options = ctx.find_root().params
-    db = options["db"]
+    db = ctx.find_root().params["db"]
     if existing and "://" not in db and not Path(db).exists():
-        raise click.ClickException(f"no database at {db} (run `serviceflow demo` or pass --db)")
-    path = options["policy"]
-    policy: Policy | None = load_policy(Path(path)) if path else None
-    return ServiceDesk.open(store_url(db), policy=policy)
+        raise click.BadParameter(
+            f"no database at {db} (run `serviceflow demo` or pass --db)", param_hint="'--db'"
+        )
+    policy = root_policy(ctx)
+    with refused_as_usage("--db"):
+        return ServiceDesk.open(store_url(db), policy=policy)
+
+
+def root_policy(ctx: click.Context) -> Policy | None:
+    """The root ``--policy`` file, loaded (None: the default policy); a file that does not
+    parse or validate is a usage error naming the option."""
+    path = ctx.find_root().params["policy"]
+    if not path:
+        return None
+    with refused_as_usage("--policy"):
+        return load_policy(Path(path))
+
+
+@contextmanager
+def refused_as_usage(option: str) -> Iterator[None]:
+    """Turn a refusal of an option's value (a store that cannot open, a file that does not
+    parse) into click's usage error naming the option: ``Error: ...``, exit status 2."""
+    try:
+        yield
+    except PolicyError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--policy'") from None
+    except (ServiceflowError, OSError, sqlite3.Error) as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
 
 
 def print_kpis(found: KpiReport, policy: Policy) -> None:

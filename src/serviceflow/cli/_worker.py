@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from pathlib import Path
 
 import click
 from rich.markup import escape
 
-from serviceflow.cli._support import console, open_desk, store_url
+from serviceflow.cli._paths import StoreTarget
+from serviceflow.cli._support import console, open_desk, refused_as_usage, root_policy, store_url
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.desk._worker import Worker, redacted, stopping_on_signals
-from serviceflow.domain.policy._policy import load_policy
 from serviceflow.eventlog._outbox import DEFAULT_LEASE
 
 
@@ -39,6 +38,7 @@ def tick(ctx: click.Context) -> None:
 @click.option(
     "--db",
     "db",
+    type=StoreTarget(),
     help="Store URL or SQLite file to work on (default: the global --db).",
 )
 @click.option(
@@ -78,8 +78,10 @@ def worker(
     log.setLevel(logging.INFO)
     options = ctx.find_root().params
     url = store_url(db or options["db"])
-    policy = load_policy(Path(options["policy"])) if options["policy"] else None
-    with ServiceDesk.open(url, policy=policy, lease=timedelta(seconds=lease)) as desk:
+    policy = root_policy(ctx)
+    with refused_as_usage("--db"):
+        opened = ServiceDesk.open(url, policy=policy, lease=timedelta(seconds=lease))
+    with opened as desk:
         working = Worker(desk, poll=poll, batch=batch)
         log.info(
             "worker on %s: batch %d, poll %ss, lease %ss%s",
