@@ -194,7 +194,7 @@ def test_without_a_service_level_sla_compliance_reads_none_with_its_reason(
     found = tables(report)
     row = _row(_table(found, "summary"), "SLA compliance (all clocks)")
     assert (row["count"], row["out_of"], row["rate"]) == (0, 0, None)
-    assert row["denominator"] == "decided SLA clocks: none, no service level applies"
+    assert row["denominator"] == "decided SLA clocks: no service level applies"
     clocks = _table(found, "sla")
     assert clocks.rows == ()
     assert clocks.note == "No SLA clock to count: no service level applies."
@@ -206,7 +206,7 @@ def test_without_a_service_level_sla_compliance_reads_none_with_its_reason(
         "count": "0",
         "out_of": "0",
         "rate": "",
-        "denominator": "decided SLA clocks: none, no service level applies",
+        "denominator": "decided SLA clocks: no service level applies",
     }
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert data["overall"]["sla"] == []
@@ -219,7 +219,7 @@ def test_a_rate_with_a_value_keeps_its_plain_denominator() -> None:
     summary = _table(tables(_report()), "summary")
     assert _row(summary, "CSAT")["denominator"] == "CSAT answers"
     empty = _table(tables(compute_kpis([], POLICY, end=END)), "summary")
-    assert _row(empty, "CSAT")["denominator"] == "CSAT answers: none, no CSAT answer in the period"
+    assert _row(empty, "CSAT")["denominator"] == "CSAT answers: no CSAT answer in the period"
 
 
 def test_nps_reads_with_the_same_precision_in_the_headline_and_the_table() -> None:

@@ -81,6 +81,11 @@ class CaseFacts:
     """The client had to come back before the first resolution: a question was asked, or
     the client wrote again, after the first response."""
     imported: bool = False
+    intake_source: str | None = None
+    """Where an imported case's intake came from (its first row)."""
+    response_logged: bool = True
+    """False when an imported case was first answered in its intake row: the log shows it
+    already at work when it arrived, not when it was answered, so no first response time."""
     tiers_logged: bool = False
     """Imported with a support line: the log's escalations are recorded (``TIERS_LOGGED``)."""
     fields: dict[str, str] = field(factory=dict)
@@ -147,6 +152,7 @@ def opening_facts(first: ev.Event) -> CaseFacts:
         tier=first.tier,
         category=first.category,
         imported=first.source is not None,
+        intake_source=first.source,
         tiers_logged=first.source is not None and TIERS_LOGGED in first.fields,
         fields=dict(first.fields),
     )
@@ -173,6 +179,8 @@ def before(events: Sequence[ev.Event], end: datetime | None) -> Sequence[ev.Even
 def _responded(facts: CaseFacts, event: ev.Event) -> None:
     if facts.first_response_at is None:
         facts.first_response_at = event.at
+        if facts.intake_source is not None and event.source == facts.intake_source:
+            facts.response_logged = False
 
 
 def _info_requested(facts: CaseFacts, event: ev.Event) -> None:

@@ -62,6 +62,8 @@ _PLAIN = (
     "client_replies",
     "follow_up",
     "imported",
+    "intake_source",
+    "response_logged",
     "tiers_logged",
     "fields",
 )

@@ -57,6 +57,9 @@ class TimeMetric:
 
     calendar: Stats
     business: Stats
+    unmeasured: int = 0
+    """Cases whose moment fell in the period but whose time the log cannot tell: imported
+    cases already at work in their first row have no first response time."""
 
 
 @frozen

@@ -26,7 +26,7 @@ def summary_table(k: KpiSet) -> Table:
         ("reopened", k.reopened, "resolved cases"),
         ("escalated", k.escalated, "submitted cases"),
         ("transferred", k.transferred, "resolved cases"),
-        ("repeat issue", k.repeat, "submitted cases"),
+        ("repeat issue", k.repeat, "submitted cases with a requester"),
         ("SLA compliance (all clocks)", sla_overall(k), "decided SLA clocks"),
         ("CSAT", k.surveys.csat, "CSAT answers"),
     ):
@@ -48,8 +48,9 @@ def summary_table(k: KpiSet) -> Table:
 
 
 def _base(rate: Rate, base: str) -> str:
-    """What the rate is out of; with nothing to count, why (``resolved cases: none, …``)."""
-    return f"{base}: none, {rate.reason}" if rate.value is None and rate.reason else base
+    """What the rate is out of; with nothing to count, why (``resolved cases: no case
+    resolved in the period``)."""
+    return f"{base}: {rate.reason}" if rate.value is None and rate.reason else base
 
 
 _STATS_COLUMNS = (
@@ -96,7 +97,18 @@ def time_table(k: KpiSet) -> Table:
         rows,
         "Durations per case (the CSV and JSON exports give them in seconds); business time "
         "counts only the opening hours of the case's calendar. IQR is p75 − p25, CV the "
-        "standard deviation over the mean.",
+        "standard deviation over the mean." + _unmeasured(k.first_response),
+    )
+
+
+def _unmeasured(metric: TimeMetric) -> str:
+    n = metric.unmeasured
+    if not n:
+        return ""
+    cases = "case was" if n == 1 else "cases were"
+    return (
+        f" {n:,} imported {cases} already at work in the log's first row: their first "
+        "response time is not measured."
     )
 
 

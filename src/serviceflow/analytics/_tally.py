@@ -65,6 +65,8 @@ class Tally:
     transfers: Distribution = field(factory=Distribution)
     transferred: int = 0
     repeat: int = 0
+    unmeasured: int = 0
+    """First responses in the period whose time the log cannot tell."""
     repeatable: int = 0
     """Submitted cases whose requester is known: only they can repeat one."""
     effort: Distribution = field(factory=Distribution)
@@ -86,8 +88,9 @@ class Tally:
         """The slice's KPIs; ``verdicts`` names the metrics an imported log records
         breaches of, whose logged clocks count (see ``logged_verdicts``)."""
 
-        def metric(name: str) -> TimeMetric:
-            return TimeMetric(self.time(name).stats(), self.time(f"{name}:business").stats())
+        def metric(name: str, unmeasured: int = 0) -> TimeMetric:
+            calendar, business = self.time(name).stats(), self.time(f"{name}:business").stats()
+            return TimeMetric(calendar, business, unmeasured)
 
         sla = self.compliance(verdicts)
         return KpiSet(
@@ -96,7 +99,7 @@ class Tally:
             resolved=self.resolved,
             closed=self.closed,
             cancelled=self.cancelled,
-            first_response=metric("first_response"),
+            first_response=metric("first_response", self.unmeasured),
             resolution=metric("resolution"),
             full_resolution=metric("full_resolution"),
             fcr=Rate(self.fcr, self.resolved, _NOT_RESOLVED),
@@ -228,7 +231,10 @@ def count_case(
             tally.repeat += 1
     if facts.first_response_at in window:
         counted = True
-        _duration(tally, "first_response", durations, facts.first_response_at)
+        if facts.response_logged:
+            _duration(tally, "first_response", durations, facts.first_response_at)
+        else:
+            tally.unmeasured += 1
     if facts.first_resolved_at in window:
         counted = True
         tally.resolved += 1
