@@ -23,7 +23,7 @@ import pytest
 from serviceflow.analytics._case_summary import decoded
 from serviceflow.analytics._kept_facts import facts_key
 from serviceflow.analytics._kpi_set import NONE, Rate
-from serviceflow.analytics._kpi_tables import slice_table
+from serviceflow.analytics._kpi_tables import slice_table, time_table
 from serviceflow.analytics._metrics import compute_kpis, kpis
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.domain import _events as ev
@@ -878,11 +878,11 @@ def test_later_rows_change_the_cases_fields_and_slices_follow_them(
     desk: ServiceDesk, tmp_path: Path
 ) -> None:
     rows = [
-        line("P1", "2026-03-02 09:00", "Active", product="app"),
+        line("P1", "2026-03-02 09:00", "Active", product="app", opened="2026-03-02 08:00"),
         line("P1", "2026-03-03 09:00", "Active", product="web"),
         line("P1", "2026-03-04 09:00", "Resolved", product="-", code="fixed"),
         line("P1", "2026-03-06 09:00", "Closed", product="api", code="fixed"),
-        line("P2", "2026-03-02 09:00", "Void", product="app"),
+        line("P2", "2026-03-02 09:00", "Void", product="app", opened="2026-03-02 08:00"),
         line("P2", "2026-03-03 09:00", "Void", product="web"),
     ]
     report = import_csv(desk, write_log(tmp_path, rows), mapping())
@@ -1189,4 +1189,28 @@ def test_a_row_without_a_requester_in_a_log_that_has_them_is_imported_and_report
     k = kpis(desk, end=datetime(2026, 3, 10, tzinfo=UTC)).overall
     assert k.repeat == Rate(1, 2, "the log names no requester"), (
         "R2 repeats R1 (same requester and category); R3 can repeat nothing"
+    )
+
+
+def test_a_case_answered_in_its_first_row_has_a_first_response_only_with_an_opening_time(
+    desk: ServiceDesk, tmp_path: Path
+) -> None:
+    rows = [
+        line("O1", "2026-03-02 09:00", "Active"),  # opened when? the log does not say
+        line("O2", "2026-03-02 09:00", "Active", opened="2026-03-02 09:00"),  # on the call
+        line("O3", "2026-03-02 09:00", "Active", opened="2026-03-02 08:30"),
+        line("O4", "2026-03-02 09:00", "New", agent="-"),
+        line("O4", "2026-03-02 10:00", "Active"),  # answered an hour after its first row
+    ]
+    import_csv(desk, write_log(tmp_path, rows), mapping())
+    assert desk.case("O1").fields["intake"] == "first row (the log has no opening time)"
+    assert "intake" not in desk.case("O2").fields
+    k = kpis(desk, end=datetime(2026, 3, 3, tzinfo=UTC)).overall
+    assert k.first_response.unmeasured == 1, "O1 only"
+    assert k.first_response.calendar.count == 3
+    assert k.first_response.calendar.maximum == 3600.0, "O4: from its first row to its answer"
+    note = time_table(k).note
+    assert note.endswith(
+        " 1 imported case was already at work in the log's first row, which has no opening "
+        "time: its first response time is not measured."
     )

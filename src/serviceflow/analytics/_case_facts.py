@@ -31,6 +31,12 @@ its extra fields, as ``field:<name>``."""
 FIELD = "field:"
 """The prefix of a slicing by one of the case's extra fields (``field:product``)."""
 
+OPENED_UNLOGGED = "intake"
+"""The ``fields`` key an import writes on a case whose log gives no opening time: it is
+submitted at its first row's time, so a response in that row has no time of its own."""
+OPENED_AT_FIRST_ROW = "first row (the log has no opening time)"
+"""The value of ``OPENED_UNLOGGED``."""
+
 NO_REQUESTER = "the log names no requester"
 """Why a case counts in no repeat rate and no ``group`` slice: an import without one
 (its requester is empty)."""
@@ -84,8 +90,8 @@ class CaseFacts:
     intake_source: str | None = None
     """Where an imported case's intake came from (its first row)."""
     response_logged: bool = True
-    """False when an imported case was first answered in its intake row: the log shows it
-    already at work when it arrived, not when it was answered, so no first response time."""
+    """False when an imported case was answered in its first row and its log has no
+    opening time (``OPENED_UNLOGGED``): the log does not tell how long the answer took."""
     tiers_logged: bool = False
     """Imported with a support line: the log's escalations are recorded (``TIERS_LOGGED``)."""
     fields: dict[str, str] = field(factory=dict)
@@ -180,7 +186,7 @@ def _responded(facts: CaseFacts, event: ev.Event) -> None:
     if facts.first_response_at is None:
         facts.first_response_at = event.at
         if facts.intake_source is not None and event.source == facts.intake_source:
-            facts.response_logged = False
+            facts.response_logged = OPENED_UNLOGGED not in facts.fields
 
 
 def _info_requested(facts: CaseFacts, event: ev.Event) -> None:

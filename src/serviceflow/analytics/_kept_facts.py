@@ -25,7 +25,7 @@ from serviceflow.domain._serialization import decode_stored, encode_event
 from serviceflow.domain.policy._policy import Policy
 from serviceflow.errors import ServiceflowError
 
-FORMAT = 3
+FORMAT = 6
 """The layout of a kept record; a new layout gets a new number, so older records are
 worked out again instead of misread."""
 

@@ -105,10 +105,10 @@ def _unmeasured(metric: TimeMetric) -> str:
     n = metric.unmeasured
     if not n:
         return ""
-    cases = "case was" if n == 1 else "cases were"
+    cases, its = ("case was", "its") if n == 1 else ("cases were", "their")
     return (
-        f" {n:,} imported {cases} already at work in the log's first row: their first "
-        "response time is not measured."
+        f" {n:,} imported {cases} already at work in the log's first row, which has no "
+        f"opening time: {its} first response time is not measured."
     )
 
 

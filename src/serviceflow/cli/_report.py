@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import click
 from rich.markup import escape
 
-from serviceflow.analytics._case_facts import DIMENSIONS
+from serviceflow.analytics._case_facts import DIMENSIONS, FIELD
 from serviceflow.analytics._dashboard import write_dashboard
 from serviceflow.analytics._metrics import kpis
 from serviceflow.analytics._report import write_exports
@@ -20,6 +20,26 @@ from serviceflow.cli._period import Instant
 from serviceflow.cli._support import console, err, open_desk, print_kpis
 
 _DEFAULT_PERIOD = timedelta(days=30)
+
+
+class Slicing(click.ParamType[str]):
+    """What a report slices by: a case dimension, or ``field:<name>`` (an extra field)."""
+
+    name = "dimension"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> str:
+        text = str(value)
+        if text not in DIMENSIONS and not (
+            text.startswith(FIELD) and text.removeprefix(FIELD).strip()
+        ):
+            self.fail(
+                f"{text!r} is not one of {', '.join(DIMENSIONS)}, nor {FIELD}<name of a field>",
+                param,
+                ctx,
+            )
+        return text
 
 
 @click.command()
@@ -39,7 +59,12 @@ _DEFAULT_PERIOD = timedelta(days=30)
     help="End of the period, exclusive: an ISO date-time, or YYYY-MM-DD for the end of "
     "that day (UTC) (default: now).",
 )
-@click.option("--by", type=click.Choice(DIMENSIONS), help="Slice the KPIs: one row per value.")
+@click.option(
+    "--by",
+    type=Slicing(),
+    metavar=f"[{'|'.join(DIMENSIONS)}|{FIELD}NAME]",
+    help="Slice the KPIs: one row per value (field:NAME: per value of an extra field).",
+)
 @click.option(
     "--db",
     "db",

@@ -102,6 +102,8 @@ def print_kpis(found: KpiReport, policy: Policy) -> None:
     for shown in tables(found, policy):
         if shown.rows and shown.name != "volume":
             _print_kpi_table(shown)
+        elif shown.name == "slices":  # no row: its note says why (a log without the value)
+            console.print(f"[bold]{escape(shown.title)}[/]: —. {escape(shown.note)}")
     if not found.overall.cases:
         console.print("No case in this period; pass --from to look further back.")
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from attrs import field, fields, frozen
 
-from serviceflow.analytics._case_facts import TIERS_LOGGED
+from serviceflow.analytics._case_facts import OPENED_UNLOGGED, TIERS_LOGGED
 from serviceflow.core._convert import structure_checked
 from serviceflow.core._readonly import ReadOnlyMap, freeze_nested, read_only
 from serviceflow.core._toml import load_toml, parse_toml
@@ -303,6 +303,11 @@ def _column_problems(mapping: ImportMapping) -> Iterator[str]:
     for name, column in columns.fields.items():
         if not column.strip():
             yield f"{_key_path('$.columns.fields', name)}: must name a column"
+    if OPENED_UNLOGGED in columns.fields:
+        yield (
+            f"$.columns.fields.{OPENED_UNLOGGED}: reserved (it marks the cases whose log "
+            "gives no opening time)"
+        )
     if columns.support_line is not None and TIERS_LOGGED in columns.fields:
         yield (
             f"$.columns.fields.{TIERS_LOGGED}: reserved when $.columns.support_line is mapped "

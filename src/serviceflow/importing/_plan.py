@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from serviceflow.analytics._case_facts import TIERS_LOGGED
+from serviceflow.analytics._case_facts import OPENED_AT_FIRST_ROW, OPENED_UNLOGGED, TIERS_LOGGED
 from serviceflow.domain import _events as ev
 from serviceflow.domain._case import Case, requester_group
 from serviceflow.domain.policy._escalation import FUNCTIONAL, HIERARCHICAL
@@ -160,11 +160,14 @@ class Row:
             )
         elif opened is not None:
             at = opened
+        unopened = opened is None or opened > at  # submitted at the row's time
         opened_by = run.text("opened_by", row)
         fields = {name: row[i] for name, i in run.fields if row[i] not in run.nulls}
         entry = run.policy.escalation.entry
         if "support_line" in run.columns and entry is not None:
             fields[TIERS_LOGGED] = entry.name
+        if unopened:
+            fields[OPENED_UNLOGGED] = OPENED_AT_FIRST_ROW
         return ev.Submitted(
             case_id=self.case_id,
             requester=requester,
