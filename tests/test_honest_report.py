@@ -77,20 +77,12 @@ def run(args: list[str]) -> Result:
 
 def test_the_terminal_says_why_instead_of_a_number(imported: Path) -> None:
     out = run(["--db", str(imported), "report", *PERIOD]).output
-    assert f"SLA compliance — ({NO_LEVEL})" in out
-    repeat = next(line for line in out.splitlines() if "repeat issue" in line)
-    assert [cell.strip() for cell in repeat.split("│")[1:-1]] == [
-        "repeat issue",
-        "0",
-        "0",
-        "—",
-        f"submitted cases with a requester: {NO_REQUESTER}",
-    ]
-    assert f"submitted cases: {NO_ESCALATIONS}" in out
-    assert "first response time is not measured" in out, (
-        "answered in a first row with no opening time"
-    )
-    assert "100.0%" not in out.split("Summary")[1].split("first-contact")[0]
+    words = " ".join(out.replace("│", " ").split())  # however the table wraps its cells
+    assert f"SLA compliance — ({NO_LEVEL})" in words
+    assert f"repeat issue 0 0 — submitted cases with a requester: {NO_REQUESTER}" in words
+    assert f"escalated 0 0 — submitted cases: {NO_ESCALATIONS}" in words
+    assert "first response time is not measured" in words, "answered in a first row"
+    assert "100.0%" not in words.split("Summary")[1].split("first-contact")[0]
 
 
 def test_json_holds_no_value_and_the_reason(imported: Path) -> None:
