@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -153,3 +154,26 @@ def test_the_same_inputs_give_the_same_plan(steps: int, minutes: int) -> None:
     assert first == again
     assert all(isinstance(c, Change) for c in first.changes)
     assert case == walked(TIMED, steps=steps)[0], "the case given is not changed"
+
+
+def test_no_message_and_no_survey_offer_for_a_case_nobody_requested() -> None:
+    surveyed = load_policy({"surveys": {"offer": ["csat"]}})
+    case, history = walked(surveyed, steps=3)
+    nameless = attrs.evolve(case, requester="")  # as an import whose log names no requester
+    now = START + timedelta(hours=1)
+    (change,) = plan(nameless, WALK[3], surveyed, now, history=history).changes
+    assert change.messages == (), "the acknowledgement has nobody to go to"
+    closing = [
+        cmd.Resolve(case_id="C1", by="agent:kim", resolution="Fixed"),
+        cmd.Validate(case_id="C1", by="qa:lee"),
+        cmd.Confirm(case_id="C1", by="agent:kim"),
+    ]
+    for start, expected in ((nameless, ()), (case, ("confirm", "survey"))):
+        after, past = start, list(history)
+        for command in (WALK[3], *closing):
+            (step,) = plan(after, command, surveyed, now, history=past).changes
+            after, past = step.after, [*past, *step.events]
+        assert after.state == "closed"
+        assert tuple(m.notification.template for m in step.messages) == expected, (
+            "with a requester, the closure confirms and offers the survey; without, neither"
+        )
