@@ -186,10 +186,10 @@ def test_structuring_errors_carry_their_paths() -> None:
     with pytest.raises(PolicyError) as agents_error:
         load(agents)
     assert agents_error.value.problems == (
-        "$[0].skills['billing']: expected an integer, got 'high'",
+        "$[0].skills['billing']: expected a whole number, got 'high'",
         "$[0].away[0].start: got naive 2026-03-02T09:00:00; attach a zone, "
         "e.g. datetime(..., tzinfo=UTC)",
-        "$[1].teams: expected a list, got str 'billing'",
+        "$[1].teams: expected a list of texts, got the text 'billing'",
         "$[1]: unknown field(s) flavour",
     )
     queues = """
@@ -202,7 +202,7 @@ def test_structuring_errors_carry_their_paths() -> None:
         load(queues)
     assert queues_error.value.problems == (
         "$[0].when: unknown field(s) colour",
-        "$[0].strategy: expected a string, got int 3",
+        "$[0].strategy: expected text, got 3",
     )
 
 

@@ -678,10 +678,10 @@ def test_malformed_rules_are_refused_with_every_path() -> None:
     assert str(info.value).startswith("classification is invalid:\n")
     assert sorted(info.value.problems) == [
         "$[1].confidence: expected a number, got 'high'",
-        "$[1].name: expected a string, got int 7",
-        "$[1].then.tags[1]: expected a string, got int 1",
-        "$[1].when.fields['plan']: expected a list, got str 'gold'",
-        "$[1].when.subject: expected a list, got str 'jam'",
+        "$[1].name: expected text, got 7",
+        "$[1].then.tags[1]: expected text, got 1",
+        "$[1].when.fields['plan']: expected a list of texts, got the text 'gold'",
+        "$[1].when.subject: expected a list of texts, got the text 'jam'",
         "$[1].when: unknown field(s) colour",
         "$[2].then: required field is missing",
     ]

@@ -75,7 +75,7 @@ def test_structural_problems_are_all_listed_with_paths() -> None:
             }
         )
     problems = info.value.problems
-    assert "$.name: expected a string, got int 3" in problems
+    assert "$.name: expected text, got 3" in problems
     assert any(p.startswith("$.lifecycle.auto_confirm_after: cannot read 'soon'") for p in problems)
     assert "$.lifecycle: unknown field(s) reopen_windw" in problems
     assert "$.automation.classify: expected true or false, got 'yes'" in problems
@@ -195,7 +195,9 @@ def test_paths_text_and_wrong_types(tmp_path: Path) -> None:
     assert load_policy('name = "inline"').name == "inline"
     with pytest.raises(PolicyError, match="expected a file path, TOML text or a mapping, got int"):
         load_policy(123)  # type: ignore[arg-type]
-    with pytest.raises(PolicyError, match=r"\$\.priority\.matrix: expected a table, got str"):
+    with pytest.raises(
+        PolicyError, match=r"\$\.priority\.matrix: expected a table, got the text 'none'"
+    ):
         load_policy(
             {
                 "priority": {

@@ -150,7 +150,7 @@ def test_every_step_template_is_required() -> None:
 
 def test_structure_errors_keep_their_paths() -> None:
     with pytest.raises(
-        PolicyError, match=r"\$\.templates\['acknowledge'\]\['en'\]: expected a str"
+        PolicyError, match=r"\$\.templates\['acknowledge'\]\['en'\]: expected text, got 3"
     ):
         load_policy({"templates": {"acknowledge": {"en": 3}}})
 
