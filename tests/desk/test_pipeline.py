@@ -12,9 +12,12 @@ import pytest
 
 from serviceflow import (
     ConcurrencyConflict,
+    InvalidTransition,
     ManualClock,
     NotAuthorized,
+    NotFound,
     ServiceDesk,
+    StoreError,
     ValidationError,
     hookimpl,
     load_policy,
@@ -82,3 +85,133 @@ def test_a_plugins_own_wrapper_failing_after_the_commit_never_fails_the_command(
         case = desk.submit(requester="a/b@c.test", channel="email", subject="s")
     assert desk.case(case.id).version == 1
     assert any("an observe plugin failed" in r.getMessage() for r in caplog.records)
+
+
+# --- batches --------------------------------------------------------------------------------
+
+
+class Told:
+    """An observer that notes what it was told, and whether the batch was still open."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+        self.open = False
+
+    @hookimpl
+    def observe(self, case: object, events: tuple[ev.Event, ...]) -> None:
+        assert not self.open, "observers are told after the commit"
+        self.seen += [(e.TYPE, getattr(case, "id", "")) for e in events]
+
+
+def _walked_in_batch(desk: ServiceDesk, told: Told) -> list[str]:
+    ids = []
+    with desk.batch():
+        told.open = True
+        for _ in range(3):
+            ids.append(walk_to(desk, "in_progress"))
+        assert desk.case(ids[0]).state == "in_progress", "the batch reads its own writes"
+        told.open = False
+    return ids
+
+
+def test_a_batch_commits_everything_at_its_end_then_tells(
+    store_url: str, clock: ManualClock
+) -> None:
+    told = Told()
+    with ServiceDesk.open(store_url, clock=clock, entry_points=False, plugins=[told]) as desk:
+        ids = _walked_in_batch(desk, told)
+        assert [desk.case(i).state for i in ids] == ["in_progress"] * 3
+        assert sum(1 for kind, _ in told.seen if kind == "case.submitted") == 3
+        assert all(v.ok for v in desk.verify_all())
+    if store_url != "memory://":
+        with ServiceDesk.open(store_url, clock=clock, entry_points=False) as again:
+            assert [again.case(i).version for i in ids] == [5, 5, 5], "stored, not only cached"
+
+
+def test_a_batch_that_raises_stores_nothing_and_tells_nobody(
+    store_url: str, clock: ManualClock
+) -> None:
+    told = Told()
+    with ServiceDesk.open(store_url, clock=clock, entry_points=False, plugins=[told]) as desk:
+        kept = walk_to(desk, "assigned")
+        before = desk.history(kept)
+        told.seen.clear()
+        made: list[str] = []
+
+        def change_and_regret() -> None:
+            with desk.batch():
+                made.append(walk_to(desk, "in_progress"))
+                desk.acknowledge(kept, by="agent:kim", message="On it")
+                raise RuntimeError("changed my mind")
+
+        with pytest.raises(RuntimeError, match="changed my mind"):
+            change_and_regret()
+        assert told.seen == []
+        with pytest.raises(NotFound):
+            desk.case(made[0])
+        assert desk.history(kept) == before, "the case the batch moved is as it was"
+        assert desk.case(kept).state == "assigned", "and the desk's memory forgot the change"
+        assert desk.acknowledge(kept, by="agent:kim", message="On it").version == 5
+        assert all(v.ok for v in desk.verify_all())
+
+
+def test_a_refused_command_in_a_batch_raises_and_the_rest_stands(desk: ServiceDesk) -> None:
+    with desk.batch():
+        first = walk_to(desk, "assigned")
+        with pytest.raises(InvalidTransition):
+            desk.resolve(first, by="agent:kim", resolution="Fixed")  # not acknowledged yet
+        desk.acknowledge(first, by="agent:kim", message="On it")
+        with desk.batch():  # a block inside a block joins it
+            second = walk_to(desk, "classified")
+    assert (desk.case(first).state, desk.case(second).state) == ("in_progress", "classified")
+
+
+def test_other_connections_see_a_batch_only_once_it_commits(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    with (
+        ServiceDesk.open(url, clock=clock, entry_points=False) as desk,
+        ServiceDesk.open(url, clock=clock, entry_points=False) as other,
+    ):
+        with desk.batch():
+            made = walk_to(desk, "classified")
+            with pytest.raises(NotFound):
+                other.case(made)  # a reader sees the last commit, and does not wait
+        assert other.case(made).state == "classified"
+
+
+def test_routing_in_a_batch_keeps_the_round_robin_chain(clock: ManualClock) -> None:
+    policy = load_policy(
+        {
+            "agents": [
+                {"id": "agent:ann", "capacity": {"*": 10}},
+                {"id": "agent:bob", "capacity": {"*": 10}},
+            ],
+            "queues": [{"name": "all", "strategy": "round_robin"}],
+        }
+    )
+    with ServiceDesk.open("memory://", clock=clock, policy=policy, entry_points=False) as desk:
+        with desk.batch():
+            ids = [walk_to(desk, "prioritized") for _ in range(4)]
+            owners = [desk.route(i).agent for i in ids]
+        assert owners == ["agent:ann", "agent:bob", "agent:ann", "agent:bob"]
+        assert all(v.ok for v in desk.verify_all())
+
+
+def test_a_store_without_transactions_cannot_batch(clock: ManualClock) -> None:
+    class Plain:
+        """A store that offers no ``transaction``."""
+
+        def __init__(self, inner: object) -> None:
+            self._inner = inner
+
+        transaction = None
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._inner, name)
+
+    desk = ServiceDesk.open("memory://", clock=clock, entry_points=False)
+    desk.store = Plain(desk.store)  # type: ignore[assignment]
+    with pytest.raises(StoreError, match="cannot run a batch"), desk.batch():
+        pass

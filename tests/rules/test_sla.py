@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -601,6 +602,24 @@ def test_periodic_updates_follow_the_most_urgent_priority_by_any_name() -> None:
     desk.classify(case.id, by="agent:kim")
     desk.prioritize(case.id, impact="high", urgency="high", by="agent:kim")
     assert desk.sla(case.id).current("periodic_update") is not None
+
+
+def test_reapplying_writes_only_where_the_clocks_change_in_batches(url: str) -> None:
+    monday = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    desk, clock = desk_at(url, monday)
+    working = [_working(desk) for _ in range(3)]
+    clock.advance(hours=1)
+    versions = [desk.case(c).version for c in working]
+    told: list[tuple[int, int]] = []
+    reworded = attrs.evolve(policy(), canned={"hi": "Hello"})  # the clocks run as they did
+    assert reworded.version != desk.policy.version
+    assert desk.reapply_policy(reworded, progress=lambda *p: told.append(p)) == []
+    assert [desk.case(c).version for c in working] == versions, "no event where nothing changes"
+    assert told == [], "no case to write, no batch"
+    touched = desk.reapply_policy(policy(within="2h"), progress=lambda *p: told.append(p))
+    assert sorted(c.id for c in touched) == sorted(working)
+    assert told == [(3, 3)]
+    assert all(desk.verify(c).ok for c in working)
 
 
 def test_opening_with_a_changed_policy_says_how_to_recompute(

@@ -6,6 +6,7 @@ import heapq
 import threading
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 
 import attrs
@@ -65,7 +66,62 @@ class MemoryStore:
         index plus one."""
         self._recorded: dict[str, list[tuple[int, HeadRecord]]] = {}
         """Each stream's heads as checkpoints stored them: (checkpoint seq, head), in order."""
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._journal: list[Callable[[], None]] | None = None
+        """Inside ``transaction``: how to undo each append made so far, in order."""
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Every append until the block ends, all or nothing: the block holds the store's
+        lock, and an exception undoes its appends. Delivery state, timer leases and kept
+        facts written meanwhile stay (they are bookkeeping, not the log)."""
+        with self._lock:
+            if self._journal is not None:
+                yield  # a block inside a block: one transaction
+                return
+            self._journal = []
+            try:
+                yield
+            except BaseException:
+                for undo in reversed(self._journal):
+                    undo()
+                raise
+            finally:
+                self._journal = None
+
+    def _undo_point(self, writes: Sequence[StreamWrite]) -> Callable[[], None]:
+        """What restores the streams, rows, timers and messages ``writes`` are about to
+        change."""
+        streams = {w.stream for w in writes}
+        lengths = {s: len(self._events[s]) if s in self._events else None for s in streams}
+        rows = {s: self._rows.get(s) for s in streams}
+        timers = {s: self._timers.get(s) for s in streams}
+        leases = {t: self._leases[t] for s in streams for t in timers[s] or () if t in self._leases}
+        appended = len(self._appended)
+        queued = [r.key for w in writes for r in w.outbox]
+
+        def undo() -> None:
+            for stream, length in lengths.items():
+                if length is None:
+                    self._events.pop(stream, None)
+                    if stream in self._sorted_streams:
+                        self._sorted_streams.remove(stream)
+                else:
+                    del self._events[stream][length:]
+                row = rows[stream]
+                if row is None:
+                    self._rows.pop(stream, None)
+                else:
+                    self._rows[stream] = row
+                self._replace_timers(stream, tuple(timers[stream] or ()))
+            self._leases.update(leases)
+            del self._appended[appended:]
+            for key in queued:
+                record = self._outbox.pop(key, None)
+                if record is not None:
+                    self._outbox_counts[record.status] -= 1
+
+        return undo
 
     def append(self, writes: Sequence[StreamWrite]) -> None:
         """Check every expected version first, then apply all writes."""
@@ -81,6 +137,8 @@ class MemoryStore:
             clash = outbox_clash(self.url, queued, self._outbox)
             if clash is not None:
                 raise clash
+            if self._journal is not None:
+                self._journal.append(self._undo_point(writes))
             for write in writes:
                 self._events.setdefault(write.stream, []).extend(write.events)
                 self._appended += [write.stream] * len(write.events)
@@ -99,6 +157,8 @@ class MemoryStore:
     ) -> None:
         """Build and append after the stream's last event, under the store's lock."""
         with self._lock:
+            if self._journal is not None:
+                self._journal.append(self._undo_point([StreamWrite(stream, 0, (), None)]))
             events = self._events.setdefault(stream, [])
             built = build(len(events), events[-1].hash if events else None)
             events.extend(built)

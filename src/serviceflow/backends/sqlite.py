@@ -77,6 +77,8 @@ class SQLiteStore(SQLReads):
             if not parent.is_dir():
                 raise StoreError(f"{self.url}: folder {parent} does not exist")
         self._lock = threading.RLock()
+        self._batching = False
+        """Inside ``transaction`` (read only by the thread holding the lock)."""
         try:
             self._db = sqlite3.connect(
                 path, isolation_level=None, check_same_thread=False, timeout=30.0
@@ -128,55 +130,39 @@ class SQLiteStore(SQLReads):
         fired = [t for write in writes for t in write.fired]
         queued = [r.columns() for write in writes for r in write.outbox]
         with self._lock, self._errors("append"):
-            db = self._db
             try:
-                db.execute("BEGIN IMMEDIATE")
-                if len(events) == 1:
-                    db.execute(INSERT_EVENT, events[0])
-                else:
-                    db.executemany(INSERT_EVENT, events)
-                self._write_rows(writes)
-                for write in writes:
-                    if write.timers is not None:
-                        self._write_timers(write.stream, write.timers)
-                if fired and not self._fire_timers(fired):
-                    db.execute("ROLLBACK")
-                    raise self._stale_timer(fired)
-                if queued:
-                    db.executemany(INSERT_OUTBOX, queued)
-                db.execute("COMMIT")
+                with self._writing() as db:
+                    if len(events) == 1:
+                        db.execute(INSERT_EVENT, events[0])
+                    else:
+                        db.executemany(INSERT_EVENT, events)
+                    self._write_rows(writes)
+                    for write in writes:
+                        if write.timers is not None:
+                            self._write_timers(write.stream, write.timers)
+                    if fired and not self._fire_timers(fired):
+                        raise _StaleTimers
+                    if queued:
+                        db.executemany(INSERT_OUTBOX, queued)
+            except _StaleTimers:
+                raise self._stale_timer(fired) from None
             except sqlite3.IntegrityError as exc:
-                db.execute("ROLLBACK")
                 raise self._conflict(writes, exc) from None
-            except ConcurrencyConflict:
-                raise
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
 
     def append_next(
         self, stream: str, build: Callable[[int, str | None], Sequence[EventRecord]]
     ) -> None:
         """Read the stream's head and append ``build``'s records in one write transaction."""
-        with self._lock, self._errors("append"):
-            db = self._db
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                last = db.execute(
-                    "SELECT seq, hash FROM events WHERE stream = ? ORDER BY seq DESC LIMIT 1",
-                    (stream,),
-                ).fetchone()
-                records = build(last[0], last[1]) if last is not None else build(0, None)
-                db.executemany(
-                    INSERT_EVENT,
-                    [(e.stream, e.seq, e.type, e.at, e.data, e.prev, e.hash) for e in records],
-                )
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+        with self._lock, self._errors("append"), self._writing() as db:
+            last = db.execute(
+                "SELECT seq, hash FROM events WHERE stream = ? ORDER BY seq DESC LIMIT 1",
+                (stream,),
+            ).fetchone()
+            records = build(last[0], last[1]) if last is not None else build(0, None)
+            db.executemany(
+                INSERT_EVENT,
+                [(e.stream, e.seq, e.type, e.at, e.data, e.prev, e.hash) for e in records],
+            )
 
     def _write_rows(self, writes: Sequence[StreamWrite]) -> None:
         """Insert new rows; update the others where they are still at the expected version."""
@@ -252,26 +238,18 @@ class SQLiteStore(SQLReads):
     def claim_timers(self, now: str, limit: int, until: str) -> list[TimerRecord]:
         """Read the due, unleased timers and lease them in one write transaction, so a
         concurrent claim (another thread or process) waits and then sees the leases."""
-        with self._lock, self._errors("claim timers"):
-            db = self._db
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                rows = db.execute(
-                    "SELECT due_at, case_id, metric, cycle, kind, version FROM timers "
-                    "WHERE due_at <= ? AND (leased_until IS NULL OR leased_until <= ?) "
-                    "ORDER BY due_at, case_id, metric, cycle, kind LIMIT ?",
-                    (now, now, max(limit, 0)),
-                ).fetchall()
-                db.executemany(
-                    "UPDATE timers SET leased_until = ? "
-                    "WHERE case_id = ? AND metric = ? AND cycle = ? AND kind = ?",
-                    [(until, *row[1:5]) for row in rows],
-                )
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+        with self._lock, self._errors("claim timers"), self._writing() as db:
+            rows = db.execute(
+                "SELECT due_at, case_id, metric, cycle, kind, version FROM timers "
+                "WHERE due_at <= ? AND (leased_until IS NULL OR leased_until <= ?) "
+                "ORDER BY due_at, case_id, metric, cycle, kind LIMIT ?",
+                (now, now, max(limit, 0)),
+            ).fetchall()
+            db.executemany(
+                "UPDATE timers SET leased_until = ? "
+                "WHERE case_id = ? AND metric = ? AND cycle = ? AND kind = ?",
+                [(until, *row[1:5]) for row in rows],
+            )
         return [TimerRecord(*row) for row in rows]
 
     def _conflict(
@@ -294,6 +272,50 @@ class SQLiteStore(SQLReads):
             f"{self.url}: cannot append to {writes[0].stream!r}: {exc} "
             "(the cases table disagrees with the events; run `serviceflow verify`)"
         )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Every write until the block ends in one transaction: committed when it ends,
+        rolled back if it raises. The block holds the store's lock and the file's write
+        lock meanwhile (other writers wait), so keep it short."""
+        with self._lock, self._errors("batch"):
+            if self._batching:
+                yield  # a block inside a block: one transaction
+                return
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            self._batching = True
+            try:
+                yield
+            except BaseException:
+                self._batching = False
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            self._batching = False
+            try:
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write's transaction (``BEGIN IMMEDIATE`` … ``COMMIT``); inside a batch, a
+        savepoint, so a write that fails undoes itself alone and the batch goes on."""
+        db, nested = self._db, self._batching
+        db.execute("SAVEPOINT write" if nested else "BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            if nested:
+                db.execute("ROLLBACK TO write")
+                db.execute("RELEASE write")
+            elif db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        db.execute("RELEASE write" if nested else "COMMIT")
 
     @contextmanager
     def _connect(self, doing: str) -> Iterator[Fetch]:
@@ -326,19 +348,11 @@ class SQLiteStore(SQLReads):
     def claim_outbox(self, now: str, limit: int, until: str) -> list[OutboxRecord]:
         """Read the due pending messages and move their ``due`` to ``until`` in one write
         transaction; they are returned as now stored."""
-        with self._lock, self._errors("claim outbox"):
-            db = self._db
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                rows = db.execute(DUE_OUTBOX, (now, max(limit, 0))).fetchall()
-                db.executemany(
-                    "UPDATE outbox SET due = ? WHERE key = ?", [(until, row[0]) for row in rows]
-                )
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+        with self._lock, self._errors("claim outbox"), self._writing() as db:
+            rows = db.execute(DUE_OUTBOX, (now, max(limit, 0))).fetchall()
+            db.executemany(
+                "UPDATE outbox SET due = ? WHERE key = ?", [(until, row[0]) for row in rows]
+            )
         return [attrs.evolve(OutboxRecord.from_columns(row), due=until) for row in rows]
 
     def update_outbox(self, records: Sequence[OutboxRecord]) -> None:
@@ -346,41 +360,23 @@ class SQLiteStore(SQLReads):
         if not records:
             return
         values = [r.delivery_columns() for r in records]
-        with self._lock, self._errors("update outbox"):
-            db = self._db
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                cursor = db.executemany(UPDATE_OUTBOX, values)
-                if cursor.rowcount != len(values):
-                    stored = self._present("outbox", "key", [r.key for r in records])
-                    missing = next(r.key for r in records if r.key not in stored)
-                    db.execute("ROLLBACK")
-                    raise NotFound("outbox message", missing)
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+        with self._lock, self._errors("update outbox"), self._writing() as db:
+            cursor = db.executemany(UPDATE_OUTBOX, values)
+            if cursor.rowcount != len(values):
+                stored = self._present("outbox", "key", [r.key for r in records])
+                missing = next(r.key for r in records if r.key not in stored)
+                raise NotFound("outbox message", missing)
 
     def save_facts(self, records: Sequence[FactsRecord]) -> None:
         """One transaction: refuse unknown cases, then upsert unless a newer version is kept."""
         if not records:
             return
-        with self._lock, self._errors("save facts"):
-            db = self._db
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                known = self._present("cases", "id", sorted({r.case_id for r in records}))
-                missing = next((r.case_id for r in records if r.case_id not in known), None)
-                if missing is not None:
-                    db.execute("ROLLBACK")
-                    raise NotFound("case", missing)
-                db.executemany(UPSERT_FACTS, records)
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+        with self._lock, self._errors("save facts"), self._writing() as db:
+            known = self._present("cases", "id", sorted({r.case_id for r in records}))
+            missing = next((r.case_id for r in records if r.case_id not in known), None)
+            if missing is not None:
+                raise NotFound("case", missing)
+            db.executemany(UPSERT_FACTS, records)
 
     def heads_since(self, position: int) -> tuple[list[HeadRecord], int]:
         """The last position, then the events after ``position`` up to it: a range of the
@@ -403,35 +399,27 @@ class SQLiteStore(SQLReads):
     def save_checkpoint(self, record: CheckpointRecord, heads: Sequence[HeadRecord]) -> None:
         """One write transaction: the row if its seq comes next, then its changed heads."""
         with self._lock, self._errors("save checkpoint"):
-            db = self._db
             try:
-                db.execute("BEGIN IMMEDIATE")
-                newest = int(
-                    db.execute("SELECT COALESCE(MAX(seq), 0) FROM checkpoints").fetchone()[0]
-                )
-                if record.seq != newest + 1:
-                    db.execute("ROLLBACK")
-                    raise ConcurrencyConflict("checkpoints", record.seq - 1, newest)
-                db.execute(
-                    "INSERT INTO checkpoints (seq, at, prev, position, streams, events, root, "
-                    "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    attrs.astuple(record),
-                )
-                db.executemany(
-                    "INSERT INTO checkpoint_heads (stream, checkpoint, version, hash) "
-                    "VALUES (?, ?, ?, ?)",
-                    [(h.stream, record.seq, h.version, h.hash) for h in heads],
-                )
-                db.execute("COMMIT")
+                with self._writing() as db:
+                    newest = int(
+                        db.execute("SELECT COALESCE(MAX(seq), 0) FROM checkpoints").fetchone()[0]
+                    )
+                    if record.seq != newest + 1:
+                        raise ConcurrencyConflict("checkpoints", record.seq - 1, newest)
+                    db.execute(
+                        "INSERT INTO checkpoints (seq, at, prev, position, streams, events, "
+                        "root, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        attrs.astuple(record),
+                    )
+                    db.executemany(
+                        "INSERT INTO checkpoint_heads (stream, checkpoint, version, hash) "
+                        "VALUES (?, ?, ?, ?)",
+                        [(h.stream, record.seq, h.version, h.hash) for h in heads],
+                    )
             except sqlite3.IntegrityError as exc:
-                db.execute("ROLLBACK")
                 raise StoreError(
                     f"{self.url}: cannot save checkpoint {record.seq}: {exc}"
                 ) from None
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
 
     def save_policy(self, version: str, document: str, at: str) -> None:
         """Keep a policy document (first writer wins)."""
@@ -445,6 +433,10 @@ class SQLiteStore(SQLReads):
         """Close the connection."""
         with self._lock:
             self._db.close()
+
+
+class _StaleTimers(Exception):  # noqa: N818 - internal signal, never escapes append
+    """A fired timer is no longer stored as read: the append is rolled back, then reported."""
 
 
 @hookimpl

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -76,6 +77,7 @@ from serviceflow.rules._lifecycle import (
     VALIDATED,
 )
 from serviceflow.rules._priority import PriorityExplanation, explain_priority
+from serviceflow.rules._reapply import clocks_change
 from serviceflow.rules._routing import Agent, Decision
 from serviceflow.rules._sla import SlaReport
 from serviceflow.rules._sla import report as sla_report
@@ -89,6 +91,9 @@ _MOST = 1_000_000
 _TICK_BATCH = 500
 _CACHE_SIZE = 2048
 _AUTO_CONFIRM = "system:auto-confirm"
+REAPPLY_BATCH = 500
+"""Cases ``reapply_policy`` writes in one transaction."""
+
 _FREES_CAPACITY = (cmd.Resolve, cmd.Cancel, cmd.Merge, cmd.Unassign)
 """Commands after which an agent may hold fewer cases (or a case waits again), so waiting
 cases are offered."""
@@ -350,21 +355,29 @@ class ServiceDesk(CaseCommands):
 
     @arguments.checked
     def reapply_policy(
-        self, policy: Policy, *, by: str = "system:policy", reason: str = ""
+        self,
+        policy: Policy,
+        *,
+        by: str = "system:policy",
+        reason: str = "",
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[Case]:
         """Make ``policy`` the desk's policy, in force for every desk opened on the store
         from now on (``policy_log``), and apply its service levels to open cases.
 
-        Every open (or resolved, not yet closed) case records the level now in force as an
-        event, and its due dates are recomputed from its ledger in the same transaction.
-        Returns the cases it touched.
+        An open (or resolved, not yet closed) case whose clocks the new policy runs
+        otherwise (``rules.clocks_change``: its level, the level's targets or calendar, the
+        escalation rules) records the level now in force as an event, whose reason names
+        both policies, and its due dates are recomputed from its ledger. The others are left
+        as they are. Cases are written ``REAPPLY_BATCH`` to a transaction; ``progress`` is
+        told ``(done, of)`` after each. Returns the cases it touched.
         """
-        old = self.policy.version
+        previous = self.policy
         self.policy = check_policy(policy)
         store_policy(self.store, self.policy, self._pipeline.now(), warn=False)
         applied = ev.PolicyApplied(
             version=self.policy.version,
-            previous=old,
+            previous=previous.version,
             reason=reason,
             at=self._pipeline.now(),
             by=by,
@@ -372,17 +385,24 @@ class ServiceDesk(CaseCommands):
         )
         policy_log.record(self.store, applied)
         live = (*OPEN_STATES, RESOLVED, VALIDATED)
-        ids = [c.id for c in self.cases(state=live) if c.sla is not None or self.policy.sla]
-        reason = f"policy {old} replaced by {self.policy.version}"
-        touched = []
-        for case_id in ids:
-            try:
-                touched.append(
-                    self.execute(cmd.ApplyServiceLevel(case_id=case_id, by=by, reason=reason))
-                )
-            except (InvalidTransition, ConcurrencyConflict, ValidationError):
-                log.warning("reapply_policy skipped case %s: it changed meanwhile", case_id)
+        ids = [c.id for c in self.cases(state=live) if clocks_change(previous, self.policy, c)]
+        why = f"policy {previous.version} replaced by {self.policy.version}"
+        touched: list[Case] = []
+        for start in range(0, len(ids), REAPPLY_BATCH):
+            with self.batch():
+                for case_id in ids[start : start + REAPPLY_BATCH]:
+                    touched += self._reapplied(case_id, by, why)
+            if progress is not None:
+                progress(min(start + REAPPLY_BATCH, len(ids)), len(ids))
         return touched
+
+    def _reapplied(self, case_id: str, by: str, reason: str) -> list[Case]:
+        """The case with the policy's level applied, or nothing if it changed meanwhile."""
+        try:
+            return [self.execute(cmd.ApplyServiceLevel(case_id=case_id, by=by, reason=reason))]
+        except (InvalidTransition, ConcurrencyConflict, ValidationError):
+            log.warning("reapply_policy skipped case %s: it changed meanwhile", case_id)
+            return []
 
     def sla(self, case_id: str, *, at: datetime | None = None) -> SlaReport:
         """Every SLA clock of the case: target, consumed, remaining, due, and the segments."""
@@ -417,6 +437,14 @@ class ServiceDesk(CaseCommands):
         return self._dispatcher.triage()
 
     # --- reading -----------------------------------------------------------------------
+
+    def batch(self) -> AbstractContextManager[None]:
+        """A unit of work: ``with desk.batch(): ...`` runs every command this thread gives
+        in the block in one store transaction. All of it is stored when the block ends, none
+        of it if the block raises; a refused command raises as usual and the rest stands.
+        Each case is still checked against its stored version. Observers, messages and
+        plugin escalations are told after the commit. See ``docs/architecture.md``."""
+        return self._pipeline.batch()
 
     def execute(self, command: cmd.Command, *, expected_version: int | None = None) -> Case:
         """Run any command; retries on a concurrent write unless ``expected_version`` is given.

@@ -9,7 +9,9 @@ and then published: observers, messages due at once, the ``escalate`` plugins.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
@@ -32,6 +34,7 @@ from serviceflow.errors import (
     GuardrailViolation,
     NotAuthorized,
     ServiceflowError,
+    StoreError,
     ValidationError,
 )
 from serviceflow.eventlog import _audit as audit
@@ -69,12 +72,50 @@ class Planned(NamedTuple):
     """Each stream's history after the write, as the plan read it, for the desk's memory."""
 
 
+class _Batch:
+    """A unit of work in progress: the streams it wrote, and what it tells after its commit."""
+
+    def __init__(self) -> None:
+        self.streams: set[str] = set()
+        self.after: list[Callable[[], None]] = []
+
+
 class Pipeline:
     """Runs commands for one desk, remembering what it wrote in ``recent``."""
 
     def __init__(self, desk: Shell, recent: Recent) -> None:
         self.desk = desk
         self.recent = recent
+        self._local = threading.local()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every command this thread runs in the block, in one store transaction: all of
+        it is committed when the block ends, none of it if the block raises. Observers,
+        messages and plugin escalations are told after the commit. A block inside a block
+        joins it."""
+        if self._batch() is not None:
+            yield
+            return
+        store = self.desk.store
+        transaction = getattr(store, "transaction", None)
+        if transaction is None:
+            raise StoreError(f"{store.url}: this store cannot run a batch (no transaction())")
+        pending = self._local.batch = _Batch()
+        try:
+            with transaction():
+                yield
+        except BaseException:
+            self.recent.forget(*pending.streams)
+            raise
+        finally:
+            self._local.batch = None
+        for tell in pending.after:
+            tell()
+
+    def _batch(self) -> _Batch | None:
+        found: _Batch | None = getattr(self._local, "batch", None)
+        return found
 
     def _lease_to_sender(
         self, writes: list[tuple[Case, Sequence[ev.Event], StreamWrite]]
@@ -200,10 +241,24 @@ class Pipeline:
         for after, _, write in writes:
             assert write.row is not None
             self.recent.appended(after, write.row.head, planned.histories.get(write.stream))
+        pending = self._batch()
+        if pending is None:
+            self._tell(writes, messages, planned.notices)
+            return
+        pending.streams.update(write.stream for _, _, write in writes)
+        pending.after.append(lambda: self._tell(writes, messages, planned.notices))
+
+    def _tell(
+        self,
+        writes: Sequence[Write],
+        messages: Sequence[OutboxRecord],
+        notices: Mapping[str, Notification],
+    ) -> None:
+        """After a commit: the observers, the messages due at once, the escalate plugins."""
         for after, published, _ in writes:
-            self.published(after, published)
+            self._publish(after, published)
         if messages and self.desk.deliver_at_once:
-            self._send(messages, planned.notices)
+            self._send(messages, notices)
         if self.desk.policy.escalation.rules and implemented(self.desk.plugins.hook.escalate):
             for after, published, _ in writes:
                 self._plugin_escalation(after, published)
@@ -294,6 +349,15 @@ class Pipeline:
         return tuple(decode_event(r.data) for r in records)
 
     def published(self, case: Case, events: Sequence[ev.Event]) -> None:
+        """Tell the observers about committed events (in a batch: once it commits)."""
+        pending = self._batch()
+        if pending is None:
+            self._publish(case, events)
+        else:
+            pending.streams.add(case.id)
+            pending.after.append(lambda: self._publish(case, events))
+
+    def _publish(self, case: Case, events: Sequence[ev.Event]) -> None:
         """Tell the observers; client and internal messages go through the outbox instead."""
         hook = self.desk.plugins.hook.observe
         if not implemented(hook):

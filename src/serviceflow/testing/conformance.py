@@ -25,6 +25,7 @@ from serviceflow.testing._checkpoint_checks import CheckpointChecks
 from serviceflow.testing._claim_checks import ClaimChecks
 from serviceflow.testing._read_checks import ReadChecks
 from serviceflow.testing._store_checks import StoreChecks, version_of
+from serviceflow.testing._transaction_checks import TransactionChecks
 from serviceflow.testing.hostile import HostileInputs
 from serviceflow.testing.records import at, event, message, timer, write
 
@@ -32,7 +33,13 @@ __all__ = ["StoreContract"]
 
 
 class StoreContract(
-    AppendChecks, ReadChecks, CheckpointChecks, ClaimChecks, StoreChecks, HostileInputs
+    AppendChecks,
+    ReadChecks,
+    CheckpointChecks,
+    ClaimChecks,
+    TransactionChecks,
+    StoreChecks,
+    HostileInputs,
 ):
     """Subclass me (in a module pytest collects, with a ``Test`` name) to check a store.
 

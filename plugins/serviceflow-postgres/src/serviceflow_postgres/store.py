@@ -10,6 +10,7 @@ share them without waiting on each other. Batches are sent as arrays (``unnest``
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -165,16 +166,38 @@ class PostgresStore(SQLReads):
             open=True,
         )
         self._wakeup = Wakeup(address.conninfo, address.schema, self.url)
+        self._local = threading.local()
+        """``conn``: the connection a batch of this thread holds (``transaction``)."""
 
     def _configure(self, conn: Connection) -> None:
         """Every pooled connection works in the store's schema."""
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
 
     @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Every write this thread makes until the block ends in one transaction, on one
+        connection kept for the block: committed when it ends, rolled back if it raises.
+        Each write inside is a savepoint; other connections see nothing until the commit."""
+        if getattr(self._local, "conn", None) is not None:
+            yield  # a block inside a block: one transaction
+            return
+        with self._connection("batch") as conn, conn.transaction():
+            self._local.conn = conn
+            try:
+                yield
+            finally:
+                self._local.conn = None
+
+    @contextmanager
     def _connection(self, doing: str) -> Iterator[Connection]:
-        """A pooled connection; the driver's own errors (server gone, timeouts) become
-        ``StoreError`` naming the store and what was being done."""
+        """A pooled connection (the batch's, inside ``transaction``); the driver's own
+        errors (server gone, timeouts) become ``StoreError`` naming the store and what was
+        being done."""
+        pinned: Connection | None = getattr(self._local, "conn", None)
         try:
+            if pinned is not None:
+                yield pinned
+                return
             with self._pool.connection() as conn:
                 yield conn
         except psycopg.Error as exc:
