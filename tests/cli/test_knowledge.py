@@ -56,7 +56,7 @@ def test_list_and_show(db: str) -> None:
 
 def test_search(db: str) -> None:
     assert "Fix an invoice" in _run("--db", db, "kb", "search", "credit invoice")
-    assert "No article matches." in _run("--db", db, "kb", "search", "vpn")
+    assert "No matching articles." in _run("--db", db, "kb", "search", "vpn")
 
 
 def test_effectiveness_and_suggestions(db: str) -> None:
@@ -68,7 +68,9 @@ def test_effectiveness_and_suggestions(db: str) -> None:
     suggested = _run("--db", db, "kb", "suggestions")
     assert "template" in suggested
     assert "Fixed" in suggested
-    assert "Nothing heard" in _run("--db", db, "kb", "suggestions", "--times", "9")
+    assert "No resolutions repeated at least 9 times" in _run(
+        "--db", db, "kb", "suggestions", "--times", "9"
+    )
 
 
 def test_errors_are_one_clear_message(db: str) -> None:

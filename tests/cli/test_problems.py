@@ -43,7 +43,7 @@ def test_candidates_then_list_and_show(runner: CliRunner, db: str) -> None:
     assert "prn-3f" in found.output
     assert "jam printer" in found.output
     none = runner.invoke(cli, ["--db", db, "problem", "candidates", "--min-cases", "4"])
-    assert "No recurring incidents found." in none.output
+    assert "No recurring incidents." in none.output
 
     with ServiceDesk.open(f"sqlite:///{db}", entry_points=False) as desk:
         problems = Problems(desk)
@@ -77,7 +77,7 @@ def test_candidates_send_incidents_of_an_open_problem_to_it(runner: CliRunner, d
         ).id
     found = runner.invoke(cli, ["--db", db, "problem", "candidates"])
     assert found.exit_code == 0, found.output
-    assert "No recurring incidents found." in found.output
+    assert "No recurring incidents." in found.output
     assert (
         f"1 incident(s) match open problem PRB-1: link them to it (Printer 3F jams): {again}"
         in (found.output)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,12 +20,10 @@ if "staff" not in cli.commands:
 
 
 @pytest.fixture(autouse=True)
-def _wide_console() -> Iterator[None]:
-    """Tables as a wide terminal shows them, so cells are not folded."""
-    before = console.width
-    console.width = 200
-    yield
-    console.width = before
+def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables as a wide terminal shows them (and, after, the width the console had:
+    setting ``console.width`` back would pin it, and ``COLUMNS`` would no longer count)."""
+    monkeypatch.setattr(console, "_width", 200)
 
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "forecast_week.toml")

@@ -15,14 +15,16 @@ from serviceflow.cli._simulate import (
     simulate,
 )
 from serviceflow.cli._staff import staff
-from serviceflow.cli._support import add_row, console, err, open_desk, print_kpis, store_url, table
+from serviceflow.cli._support import console, err, open_desk, print_kpis, store_url
+from serviceflow.cli._tables import Col, Listing, plain
 
 __all__ = [
     "DEFAULT_DB",
     "DEFAULT_HTML",
     "DEFAULT_SCENARIO",
     "MARKER_TABLE",
-    "add_row",
+    "Col",
+    "Listing",
     "console",
     "err",
     "improve",
@@ -31,11 +33,11 @@ __all__ = [
     "list_cycles",
     "main",
     "open_desk",
+    "plain",
     "print_kpis",
     "problem",
     "show_cycle",
     "simulate",
     "staff",
     "store_url",
-    "table",
 ]

@@ -10,7 +10,8 @@ from datetime import date, datetime
 import click
 
 from serviceflow.cli._period import Instant
-from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._tables import Col, Listing
 from serviceflow.core._duration import format_duration
 from serviceflow.rules.escalation._audit import EscalationAudit
 
@@ -48,10 +49,12 @@ def audit(ctx: click.Context) -> None:
     except ValueError:
         raise click.BadParameter(f"{day!r} is not a date like 2026-03-02") from None
     with open_desk(ctx) as desk:
-        listing = table("at", "actor", "command", "case", "rule", "reason")
+        on = f" on {when:%Y-%m-%d}" if when else " today"
+        listing = Listing(
+            "at", "actor", "command", "case", "rule", "reason", things=f"refused commands{on}"
+        )
         for refused in desk.audit(when):
-            add_row(
-                listing,
+            listing.add_row(
                 f"{refused.at:%H:%M:%S}",
                 refused.by,
                 refused.command,
@@ -59,7 +62,7 @@ def audit(ctx: click.Context) -> None:
                 refused.rule,
                 refused.reason,
             )
-        console.print(listing)
+        listing.print()
 
 
 @audit.command("escalations")
@@ -101,13 +104,19 @@ def _print_escalation_audit(found: EscalationAudit) -> None:
     console.print(
         f"Escalation audit {found.start:%Y-%m-%d %H:%M} to {found.end:%Y-%m-%d %H:%M} UTC"
     )
-    late = table(
-        "case", "tier", "escalated", "due", "accepted", "late by", title="Late acknowledgements"
+    late = Listing(
+        "case",
+        "tier",
+        "escalated",
+        "due",
+        "accepted",
+        Col("late by", "right"),
+        title="Late acknowledgements",
+        things="late acknowledgements",
     )
     for row in found.late_acknowledgements:
         accepted = _when(row.accepted_at) if row.accepted_at else f"({row.outcome})"
-        add_row(
-            late,
+        late.add_row(
             row.case_id,
             row.tier,
             _when(row.escalated_at),
@@ -115,10 +124,18 @@ def _print_escalation_audit(found: EscalationAudit) -> None:
             accepted,
             format_duration(row.late_by),
         )
-    missed = table("case", "tier", "cycle", "due", "updated", "late by", title="Missed updates")
+    missed = Listing(
+        "case",
+        "tier",
+        Col("cycle", "right"),
+        "due",
+        "updated",
+        Col("late by", "right"),
+        title="Missed updates",
+        things="missed updates",
+    )
     for miss in found.missed_updates:
-        add_row(
-            missed,
+        missed.add_row(
             miss.case_id,
             miss.tier,
             miss.cycle,
@@ -126,12 +143,18 @@ def _print_escalation_audit(found: EscalationAudit) -> None:
             _when(miss.stopped_at) if miss.stopped_at else "(still open)",
             format_duration(miss.late_by),
         )
-    unowned = table(
-        "case", "tier", "waiting since", "waiting", "due", "overdue", title="Without an owner"
+    unowned = Listing(
+        "case",
+        "tier",
+        "waiting since",
+        Col("waiting", "right"),
+        "due",
+        "overdue",
+        title="Without an owner",
+        things="escalations without an owner",
     )
     for waiting in found.unowned:
-        add_row(
-            unowned,
+        unowned.add_row(
             waiting.case_id,
             waiting.tier,
             _when(waiting.since),
@@ -139,10 +162,18 @@ def _print_escalation_audit(found: EscalationAudit) -> None:
             _when(waiting.due) if waiting.due else "",
             "yes" if waiting.overdue else "no",
         )
-    bounced = table("case", "at", "path", "bounces", "owner", "flagged", title="Ping-pong")
+    bounced = Listing(
+        "case",
+        "at",
+        "path",
+        Col("bounces", "right"),
+        "owner",
+        "flagged",
+        title="Ping-pong",
+        things="ping-pong cases",
+    )
     for pinged in found.ping_pong:
-        add_row(
-            bounced,
+        bounced.add_row(
             pinged.case_id,
             _when(pinged.at),
             " → ".join(pinged.path),
@@ -150,16 +181,20 @@ def _print_escalation_audit(found: EscalationAudit) -> None:
             pinged.owner or "",
             "yes" if pinged.flagged else "no",
         )
-    held = table("tier", "held", title="Time held per tier")
+    held = Listing(
+        "tier", Col("held", "right"), title="Time held per tier", things="time held at a tier"
+    )
     for tier, duration in found.held.items():
-        add_row(held, tier, format_duration(duration))
-    breaches = table("tier", "metric", "breaches", title="Breaches per tier")
+        held.add_row(tier, format_duration(duration))
+    breaches = Listing(
+        "tier", "metric", Col("breaches", "right"), title="Breaches per tier", things="breaches"
+    )
     for (tier, metric), count in found.breaches.items():
-        add_row(breaches, tier, metric, count)
+        breaches.add_row(tier, metric, count)
     for section in (late, missed, unowned, bounced, held, breaches):
-        console.print(section)
+        section.print()
     summary = found.summary()
-    counts = table("summary", "count", title="Summary")
+    counts = Listing("summary", Col("count", "right"), title="Summary")
     for label, count in (
         ("cases read", summary.cases),
         ("escalations", summary.escalations),
@@ -172,8 +207,8 @@ def _print_escalation_audit(found: EscalationAudit) -> None:
         ("flagged as ping-pong", summary.flagged),
         ("breaches", summary.breaches),
     ):
-        add_row(counts, label, count)
-    console.print(counts)
+        counts.add_row(label, count)
+    counts.print()
 
 
 def _when(moment: datetime) -> str:

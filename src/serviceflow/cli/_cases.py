@@ -11,7 +11,8 @@ import click
 from attrs import asdict
 from rich.markup import escape
 
-from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._tables import Col, Listing, plain
 from serviceflow.domain._case import Case
 from serviceflow.problems._service import workarounds
 from serviceflow.rules import _lifecycle as lifecycle
@@ -30,12 +31,12 @@ def case_show(ctx: click.Context, case_id: str) -> None:
     with open_desk(ctx) as desk:
         _print_case(desk.case(case_id))
         known = workarounds(desk, case_id)
-    if known:
-        shown = table("problem", "linked", "known error", "workaround", title="Workarounds")
+    if known:  # a case without a known error says nothing of it
+        shown = Listing("problem", "linked", "known error", "workaround", title="Workarounds")
         for found in known:
             linked = "yes" if found.linked else f"similar ({found.similarity:.0%})"
-            add_row(shown, found.problem_id, linked, found.error, found.workaround)
-        console.print(shown)
+            shown.add_row(found.problem_id, linked, found.error, found.workaround)
+        shown.print()
 
 
 @click.command()
@@ -44,23 +45,24 @@ def case_show(ctx: click.Context, case_id: str) -> None:
 def history(ctx: click.Context, case_id: str) -> None:
     """List the events of a case, in order."""
     with open_desk(ctx) as desk:
-        events = table("#", "time", "event", "by", "details", title=f"Case {case_id}")
+        events = Listing(
+            Col("#", "right"), "time", "event", "by", "details", title=f"Case {case_id}"
+        )
         for recorded in desk.history(case_id):
             event = recorded.event
-            details = {
-                k: v
+            details = (
+                f"{k}={plain(v)}"
                 for k, v in _fields(event).items()
-                if k not in {"at", "by", "policy"} and v not in (None, "")
-            }
-            add_row(
-                events,
+                if k not in {"at", "by", "policy"} and plain(v) != "none"
+            )
+            events.add_row(
                 recorded.seq,
-                f"{event.at:%Y-%m-%d %H:%M}",
+                plain(event.at),
                 event.TYPE.removeprefix("case."),
                 event.by,
-                ", ".join(f"{k}={v}" for k, v in details.items()),
+                "; ".join(details),
             )
-        console.print(events)
+        events.print()
 
 
 @click.command()
@@ -71,10 +73,11 @@ def history(ctx: click.Context, case_id: str) -> None:
 def cases(ctx: click.Context, states: tuple[str, ...], assignee: str | None, limit: int) -> None:
     """List cases, oldest first."""
     with open_desk(ctx) as desk:
-        listing = table("id", "state", "priority", "assignee", "requester", "subject")
+        listing = Listing(
+            "id", "state", "priority", "assignee", "requester", "subject", things="cases"
+        )
         for found in desk.cases(state=states or None, assignee=assignee, limit=limit):
-            add_row(
-                listing,
+            listing.add_row(
                 found.id,
                 found.state,
                 found.priority or "",
@@ -82,7 +85,7 @@ def cases(ctx: click.Context, states: tuple[str, ...], assignee: str | None, lim
                 found.requester,
                 found.subject,
             )
-        console.print(listing)
+        listing.print()
 
 
 @click.command()
@@ -99,10 +102,9 @@ def _fields(obj: object) -> dict[str, Any]:
 
 
 def _print_case(found: Case) -> None:
-    fields = table("field", "value", title=f"Case {found.id}", show_header=False)
+    """Every field of the case as a value: a mapping as ``key: value``, a list as a comma
+    list, a moment as ``YYYY-MM-DD HH:MM``, an empty one as ``none``."""
+    fields = Listing("field", "value", title=f"Case {found.id}", show_header=False)
     for name, value in _fields(found).items():
-        if value not in (None, "", ()):
-            shown = value.isoformat() if hasattr(value, "isoformat") else value
-            shown = ", ".join(shown) if isinstance(shown, tuple) else shown
-            add_row(fields, name, shown)
-    console.print(fields)
+        fields.add_row(name, plain(value))
+    fields.print()

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import click
 from rich.markup import escape
+from rich.text import Text
 
-from serviceflow.cli._support import add_row, console, refused_as_usage, store_url, table
+from serviceflow.cli._support import console, refused_as_usage, store_url
+from serviceflow.cli._tables import Col, Listing, say_under
 from serviceflow.simulation._demo import DemoStep, demo_desk, run_demo
 
 
@@ -21,29 +23,35 @@ def demo(ctx: click.Context, quiet: bool) -> None:
     with refused_as_usage("--db"):
         desk, clock = demo_desk(url)
     if not quiet:
-        console.print(f"[bold]A day at the desk[/] — writing to {escape(url)}\n")
+        console.print(f"[bold]A day at the desk[/] — writing to {escape(url)}\n", soft_wrap=True)
 
     def show(step: DemoStep) -> None:
         if quiet:
             return
-        mark = f"[red]{'refused':<18}[/]" if step.refused else f"[cyan]{step.state:<18}[/]"
-        console.print(
-            f"[dim]{step.at:%a %H:%M}[/] [bold]{step.label:>3}[/] {mark} {escape(step.text)}",
-            soft_wrap=True,
+        state, style = ("refused", "red") if step.refused else (step.state, "cyan")
+        prefix = Text.assemble(
+            (f"{step.at:%a %H:%M}", "dim"),
+            " ",
+            (f"{step.label:>3}", "bold"),
+            " ",
+            (f"{state:<18}", style),
+            " ",
         )
+        say_under(prefix, step.text)
 
     with desk:
         summary = run_demo(desk, clock, show)
-    states = table("state", "cases", title="Summary")
+    states = Listing("state", Col("cases", "right"), title="Summary", things="cases")
     for state, count in summary.by_state.items():
-        add_row(states, state, count)
+        states.add_row(state, count)
     console.print()
-    console.print(states)
-    if summary.sla:
-        outcomes = table("SLA clock", "status", "cases", title="Service levels")
-        for metric, status, count in summary.sla:
-            add_row(outcomes, metric.replace("_", " "), status, count)
-        console.print(outcomes)
+    states.print()
+    outcomes = Listing(
+        "SLA clock", "status", Col("cases", "right"), title="Service levels", things="SLA clocks"
+    )
+    for metric, status, count in summary.sla:
+        outcomes.add_row(metric.replace("_", " "), status, count)
+    outcomes.print()
     median = summary.median_resolution_hours
     console.print(
         f"{len(summary.cases)} cases, {summary.events} events, "
@@ -53,7 +61,6 @@ def demo(ctx: click.Context, quiet: bool) -> None:
     if median is not None:
         console.print(f"Median time to resolution: {median:.1f} h (calendar time).")
     db = escape(ctx.find_root().params["db"])
-    console.print(
-        f"Inspect: serviceflow --db {db} cases; serviceflow --db {db} history ID; "
-        f"serviceflow --db {db} sla ID"
-    )
+    console.print("Inspect it:")
+    for command in ("cases", "history ID", "sla ID"):  # to copy: whole, however long
+        console.print(f"  serviceflow --db {db} {command}", soft_wrap=True)

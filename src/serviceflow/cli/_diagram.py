@@ -49,6 +49,6 @@ def diagram(fmt: str, output: str | None, workflow: str) -> None:
         text = machine.markdown() if fmt == "markdown" else machine.mermaid() + "\n"
     if output:
         Path(output).write_text(text, encoding="utf-8")
-        console.print(f"wrote {escape(output)}")
+        console.print(f"wrote {escape(output)}", soft_wrap=True)
     else:
         click.echo(text, nl=False)

@@ -12,15 +12,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from serviceflow.cli._paths import StoreTarget
 from serviceflow.cli._progress import reporting
-from serviceflow.cli._support import (
-    add_row,
-    console,
-    err,
-    refused_as_usage,
-    root_policy,
-    store_url,
-    table,
-)
+from serviceflow.cli._support import console, err, refused_as_usage, root_policy, store_url
+from serviceflow.cli._tables import Col, Listing
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.importing._importer import import_csv
 from serviceflow.importing._mapping import load_mapping
@@ -120,7 +113,7 @@ def _print_import(report: ImportReport, url: str) -> None:
     title = f"Import of {report.file} with mapping {report.mapping} into {url}"
     if report.dry_run:
         title += " (dry run: nothing written)"
-    counts = table("", "count", title=title)
+    counts = Listing("", Col("count", "right"), title=title)
     for label, count in (
         ("rows read", report.rows_read),
         ("rows imported", report.rows_imported),
@@ -130,28 +123,29 @@ def _print_import(report: ImportReport, url: str) -> None:
         ("cases already in the store (untouched)", report.cases_existing),
         ("events", report.events),
     ):
-        add_row(counts, label, f"{count:,}")
-    add_row(counts, "seconds", f"{report.seconds:.1f}")
-    console.print(counts)
-    if report.events_by_type:
-        kinds = table("event", "count", title="Events")
-        for kind, count in report.events_by_type.items():
-            add_row(kinds, kind, f"{count:,}")
-        console.print(kinds)
+        counts.add_row(label, f"{count:,}")
+    counts.add_row("seconds", f"{report.seconds:.1f}")
+    counts.print()
+    kinds = Listing("event", Col("count", "right"), title="Events", things="events")
+    for kind, count in report.events_by_type.items():
+        kinds.add_row(kind, f"{count:,}")
+    kinds.print()
     if report.unknown_values:
-        unknown = table("column", "value", "rows", "first lines", title="Unknown values")
+        unknown = Listing(
+            "column", "value", Col("rows", "right"), "first lines", title="Unknown values"
+        )
         for found in report.unknown_values:
             lines = ", ".join(map(str, found.lines))
-            add_row(unknown, found.column, found.value, f"{found.count:,}", lines)
-        console.print(unknown)
+            unknown.add_row(found.column, found.value, f"{found.count:,}", lines)
+        unknown.print()
         console.print(
             "Rows with unknown values were not imported: add the values to the mapping's "
-            "[values.<column>] tables (try --dry-run) and import into a fresh store."
+            "\\[values.<column>] tables (try --dry-run) and import into a fresh store."
         )
     if report.anomalies:
-        odd = table("anomaly", "rows", "row", "first lines", title="Anomalies")
+        odd = Listing("anomaly", Col("rows", "right"), "row", "first lines", title="Anomalies")
         for anomaly in report.anomalies:
             kept = "skipped" if anomaly.row_skipped else "imported without it"
             lines = ", ".join(map(str, anomaly.lines))
-            add_row(odd, anomaly.problem, f"{anomaly.count:,}", kept, lines)
-        console.print(odd)
+            odd.add_row(anomaly.problem, f"{anomaly.count:,}", kept, lines)
+        odd.print()

@@ -7,9 +7,9 @@ group's ``--db``/``--policy`` the way every other command does.
 from __future__ import annotations
 
 import click
-from rich.markup import escape
 
-from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.cli._support import open_desk
+from serviceflow.cli._tables import Listing
 from serviceflow.improvement._report import LIST_COLUMNS, list_row, show_rows
 from serviceflow.improvement._service import Improvement
 
@@ -25,13 +25,10 @@ def list_cycles(ctx: click.Context) -> None:
     """Every cycle: KPI, scope, baseline, target, result with its interval, version in force."""
     with open_desk(ctx) as desk:
         cycles = Improvement(desk).all()
-    if not cycles:
-        console.print("No improvement cycles yet.")
-        return
-    shown = table(*LIST_COLUMNS, title="Improvement cycles")
+    shown = Listing(*LIST_COLUMNS, title="Improvement cycles", things="improvement cycles")
     for cycle in cycles:
-        add_row(shown, *list_row(cycle))
-    console.print(shown)
+        shown.add_row(*list_row(cycle))
+    shown.print()
 
 
 @improve.command("show")
@@ -41,7 +38,7 @@ def show_cycle(ctx: click.Context, cycle_id: str) -> None:
     """One cycle: its plan, dry run, Do, Check (effect, interval, warnings) and decision."""
     with open_desk(ctx) as desk:
         cycle = Improvement(desk).get(cycle_id)
-    shown = table("field", "value", title=f"Improvement cycle {escape(cycle.id)}")
+    shown = Listing("field", "value", title=f"Improvement cycle {cycle.id}", show_header=False)
     for name, value in show_rows(cycle):
-        add_row(shown, name, value)
-    console.print(shown)
+        shown.add_row(name, value)
+    shown.print()

@@ -2,7 +2,7 @@
 
 A click group that ``serviceflow.cli`` adds to the ``serviceflow`` command. It opens the
 desk with the root command's ``--db`` and ``--policy`` and prints with the same tables
-(``cli_support``).
+(``_tables``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import json
 import click
 from rich.markup import escape
 
-from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._tables import Col, Listing, plain
 from serviceflow.knowledge._service import Knowledge
 
 __all__ = ["kb"]
@@ -34,12 +35,13 @@ def list_articles(ctx: click.Context, states: tuple[str, ...]) -> None:
     """List articles by id."""
 
     with open_desk(ctx) as desk:
-        listing = table("id", "state", "version", "category", "owner", "title")
+        listing = Listing(
+            "id", "state", Col("version", "right"), "category", "owner", "title", things="articles"
+        )
         for article in Knowledge(desk).all():
             if states and article.state not in states:
                 continue
-            add_row(
-                listing,
+            listing.add_row(
                 article.id,
                 article.state,
                 article.version,
@@ -47,7 +49,7 @@ def list_articles(ctx: click.Context, states: tuple[str, ...]) -> None:
                 article.owner,
                 article.title,
             )
-    console.print(listing)
+    listing.print()
 
 
 @kb.command("show")
@@ -60,20 +62,20 @@ def show(ctx: click.Context, article_id: str, locale: str | None) -> None:
     with open_desk(ctx) as desk:
         article = Knowledge(desk).get(article_id)
     revision = article.published or article.draft
-    facts = table("field", "value", show_header=False, title=f"Article {article.id}")
+    facts = Listing("field", "value", show_header=False, title=f"Article {article.id}")
     due = article.review_due_at
     for name, value in (
         ("state", article.state),
         ("version", article.version),
         ("owner", article.owner),
         ("category", article.category),
-        ("locales", ", ".join(sorted(revision.texts)) if revision else "-"),
-        ("review due", f"{due:%Y-%m-%d %H:%M}" if due else "-"),
+        ("locales", plain(sorted(revision.texts) if revision else None)),
+        ("review due", plain(due)),
         ("used in cases", len(article.uses)),
         ("feedback", f"{article.helpful} helpful, {article.not_helpful} not"),
     ):
-        add_row(facts, name, value)
-    console.print(facts)
+        facts.add_row(name, value)
+    facts.print()
     shown = locale or article.default_locale
     text = revision.texts.get(shown) if revision else None
     if text is None:
@@ -93,13 +95,17 @@ def search(ctx: click.Context, query: str, locale: str | None, limit: int) -> No
 
     with open_desk(ctx) as desk:
         hits = Knowledge(desk).search(query, locale=locale, limit=limit)
-    if not hits:
-        console.print("No article matches.")
-        return
-    found = table("id", "version", "locale", "score", "title")
+    found = Listing(
+        "id",
+        Col("version", "right"),
+        "locale",
+        Col("score", "right"),
+        "title",
+        things="matching articles",
+    )
     for hit in hits:
-        add_row(found, hit.article_id, hit.version, hit.locale, f"{hit.score:.2f}", hit.title)
-    console.print(found)
+        found.add_row(hit.article_id, hit.version, hit.locale, f"{hit.score:.2f}", hit.title)
+    found.print()
 
 
 @kb.command("effectiveness")
@@ -126,10 +132,18 @@ def effectiveness(ctx: click.Context, as_json: bool) -> None:
         ]
         click.echo(json.dumps(rows, indent=2))
         return
-    shown = table("id", "state", "cases", "resolved", "reopened", "feedback", "flags")
+    shown = Listing(
+        "id",
+        "state",
+        Col("cases", "right"),
+        Col("resolved", "right"),
+        Col("reopened", "right"),
+        "feedback",
+        "flags",
+        things="articles",
+    )
     for r in reports:
-        add_row(
-            shown,
+        shown.add_row(
             r.article_id,
             r.state,
             r.cases,
@@ -138,7 +152,7 @@ def effectiveness(ctx: click.Context, as_json: bool) -> None:
             f"{r.helpful}+ / {r.not_helpful}-",
             ", ".join(r.flags) or "-",
         )
-    console.print(shown)
+    shown.print()
 
 
 @kb.command("suggestions")
@@ -151,12 +165,15 @@ def suggestions(ctx: click.Context, times: int) -> None:
 
     with open_desk(ctx) as desk:
         found = Knowledge(desk).suggestions(times=times)
-    if not found:
-        console.print("Nothing heard often enough yet.")
-        return
-    shown = table("write", "category", "cases", "terms", "resolution")
+    shown = Listing(
+        "write",
+        "category",
+        "cases",
+        "terms",
+        "resolution",
+        things=f"resolutions repeated at least {times} times without an article",
+    )
     for s in found:
-        add_row(
-            shown, s.kind, s.category or "-", ", ".join(s.cases), " ".join(s.terms), s.resolution
-        )
-    console.print(shown)
+        terms = " ".join(s.terms)
+        shown.add_row(s.kind, s.category or "-", ", ".join(s.cases), terms, s.resolution)
+    shown.print()

@@ -10,7 +10,8 @@ from datetime import timedelta
 import click
 from rich.markup import escape
 
-from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._tables import Col, Listing, plain
 from serviceflow.problems._service import Problems
 from serviceflow.rules._fingerprint import SIMILAR
 
@@ -28,11 +29,18 @@ def problem() -> None:
 def list_problems(ctx: click.Context, everything: bool) -> None:
     """List problems, oldest first (open ones unless --all)."""
     with open_desk(ctx) as desk:
-        listing = table("id", "state", "cases", "known error", "recurrences", "title")
+        listing = Listing(
+            "id",
+            "state",
+            Col("cases", "right"),
+            "known error",
+            Col("recurrences", "right"),
+            "title",
+            things="problems" if everything else "open problems",
+        )
         for found in Problems(desk).all():
             if found.is_open or everything:
-                add_row(
-                    listing,
+                listing.add_row(
                     found.id,
                     found.state,
                     len(found.case_ids),
@@ -40,7 +48,7 @@ def list_problems(ctx: click.Context, everything: bool) -> None:
                     len(found.recurrences),
                     found.title,
                 )
-        console.print(listing)
+        listing.print()
 
 
 @problem.command()
@@ -57,7 +65,7 @@ def show(ctx: click.Context, problem_id: str) -> None:
             f"fingerprint: category {escape(str(print_.category))}, "
             f"item {escape(str(print_.item))}, terms {escape(', '.join(sorted(print_.terms)))}"
         )
-        console.print(f"incidents: {escape(', '.join(found.case_ids) or 'none')}")
+        console.print(f"incidents: {escape(plain(found.case_ids))}")
         if found.root_cause:
             console.print(f"root cause: {escape(found.root_cause)}")
         if found.known_error:
@@ -67,12 +75,10 @@ def show(ctx: click.Context, problem_id: str) -> None:
             )
         if found.quiet_until is not None:
             console.print(f"monitoring until {found.quiet_until:%Y-%m-%d %H:%M} UTC")
-        steps = table("at", "step", "by", "what", "evidence", title="Steps")
+        steps = Listing("at", "step", "by", "what", "evidence", title="Steps", things="steps")
         for step in found.steps:
-            add_row(
-                steps, f"{step.at:%Y-%m-%d %H:%M}", step.step, step.by, step.what, step.evidence
-            )
-        console.print(steps)
+            steps.add_row(plain(step.at), step.step, step.by, step.what, step.evidence)
+        steps.print()
 
 
 @problem.command()
@@ -106,11 +112,20 @@ def candidates(ctx: click.Context, days: int, min_cases: int, threshold: float) 
         window = timedelta(days=days)
         found = problems.candidates(window=window, min_cases=min_cases, threshold=threshold)
         unlinked = problems.unlinked(window=window, threshold=threshold)
-        listing = table("#", "cases", "category", "item", "terms", "first", "last", "cohesion")
+        listing = Listing(
+            Col("#", "right"),
+            "cases",
+            "category",
+            "item",
+            "terms",
+            "first",
+            "last",
+            Col("cohesion", "right"),
+            things="recurring incidents",
+        )
         for number, candidate in enumerate(found, 1):
             print_ = candidate.fingerprint
-            add_row(
-                listing,
+            listing.add_row(
                 number,
                 ", ".join(candidate.case_ids),
                 print_.category or "",
@@ -120,9 +135,7 @@ def candidates(ctx: click.Context, days: int, min_cases: int, threshold: float) 
                 f"{candidate.last_at:%Y-%m-%d}",
                 f"{candidate.cohesion:.2f}",
             )
-        console.print(listing)
-        if not found:
-            console.print("No recurring incidents found.")
+        listing.print()
         for match in unlinked:
             console.print(
                 f"{escape(match.advice)} ({escape(match.title)}): "

@@ -12,7 +12,8 @@ from rich.markup import escape
 
 from serviceflow.analytics._calibration import CalibrationReport, calibrate
 from serviceflow.cli._paths import StoreTarget
-from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._tables import Col, Listing
 
 
 @click.group()
@@ -53,10 +54,19 @@ def _print_calibration(report: CalibrationReport) -> None:
     if not report.cases:
         console.print("No review was recorded in this session.")
         return
-    cases = table("case", "agent", "reviewers (total)", "min", "max", "range", "stdev", "agreement")
+    cases = Listing(
+        "case",
+        "agent",
+        "reviewers (total)",
+        Col("min", "right"),
+        Col("max", "right"),
+        Col("range", "right"),
+        Col("stdev", "right"),
+        Col("agreement", "right"),
+        title="Cases",
+    )
     for found in report.cases:
-        add_row(
-            cases,
+        cases.add_row(
             found.case_id,
             found.agent,
             ", ".join(f"{r.reviewer} {r.total:g}" for r in found.reviews),
@@ -66,19 +76,18 @@ def _print_calibration(report: CalibrationReport) -> None:
             f"{found.spread.stdev:.1f}",
             _share(found.agreement),
         )
-    reviewers = table(
+    reviewers = Listing(
         "reviewer",
-        "cases",
-        "compared",
-        "mean total",
-        "mean deviation",
-        "mean |deviation|",
+        Col("cases", "right"),
+        Col("compared", "right"),
+        Col("mean total", "right"),
+        Col("mean deviation", "right"),
+        Col("mean |deviation|", "right"),
         "drifting",
         title="Reviewers (deviation: own total − mean of the others)",
     )
     for reviewer in report.reviewers:
-        add_row(
-            reviewers,
+        reviewers.add_row(
             reviewer.reviewer,
             reviewer.cases,
             reviewer.compared,
@@ -87,18 +96,18 @@ def _print_calibration(report: CalibrationReport) -> None:
             _points(reviewer.mean_absolute_deviation),
             "yes" if reviewer.drifting else "no",
         )
-    criteria = table(
+    criteria = Listing(
         "rubric",
         "criterion",
         "kind",
-        "cases",
-        "mean range",
-        "max range",
+        Col("cases", "right"),
+        Col("mean range", "right"),
+        Col("max range", "right"),
         title="Criteria (range of points as a share of the max)",
+        things="criteria",
     )
     for criterion in report.criteria:
-        add_row(
-            criteria,
+        criteria.add_row(
             criterion.rubric,
             criterion.criterion,
             criterion.kind or "",
@@ -107,8 +116,8 @@ def _print_calibration(report: CalibrationReport) -> None:
             _share(criterion.max_range_share),
         )
     for section in (cases, reviewers, criteria):
-        console.print(section)
-    summary = table("summary", "value", title="Session")
+        section.print()
+    summary = Listing("summary", Col("value", "right"), title="Session")
     for label, value in (
         ("reviewer pairs", str(report.pairs)),
         ("pairs that agree", str(report.agreeing)),
@@ -117,8 +126,8 @@ def _print_calibration(report: CalibrationReport) -> None:
         ("largest range of totals", _points(report.max_range)),
         ("mean standard deviation", _points(report.mean_stdev)),
     ):
-        add_row(summary, label, value)
-    console.print(summary)
+        summary.add_row(label, value)
+    summary.print()
 
 
 def _share(value: float | None) -> str:

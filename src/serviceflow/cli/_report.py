@@ -127,7 +127,7 @@ def report(
         print_kpis(found, policy)
     if folder is not None:
         written = write_exports(found, folder, policy=policy)
-        tell.print(f"wrote {len(written)} files to {escape(folder)}")
+        tell.print(f"wrote {len(written)} files to {escape(folder)}", soft_wrap=True)
     if html_path is not None:
         title = "Service desk report"
         if policy.name != "default":
@@ -143,4 +143,4 @@ def report(
             )
         except ImportError as missing:
             raise click.ClickException(str(missing)) from None
-        tell.print(f"wrote {escape(html_path)}")
+        tell.print(f"wrote {escape(html_path)}", soft_wrap=True)

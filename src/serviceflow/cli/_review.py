@@ -9,10 +9,11 @@ import json
 from datetime import datetime
 
 import click
-from rich.markup import escape
+from rich.text import Text
 
 from serviceflow.cli._period import Instant
-from serviceflow.cli._support import console, open_desk, table
+from serviceflow.cli._support import open_desk
+from serviceflow.cli._tables import Listing
 from serviceflow.governance._period import PERIODS
 from serviceflow.governance._reviews import review
 
@@ -40,16 +41,18 @@ def governance_review(
     if as_json:
         click.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
     else:
-        shown = table(
+        shown = Listing(
             "item",
             "status",
             "findings",
             title=f"{cadence.capitalize()} review, {found.start:%Y-%m-%d %H:%M} to "
             f"{found.end:%Y-%m-%d %H:%M} UTC",
+            things="checks in this review",
         )
         for item in found.checks:
-            mark = "[red]attention[/]" if item.status == "attention" else "[green]ok[/]"
-            shown.add_row(escape(item.item), mark, escape("\n".join(item.findings)))
-        console.print(shown)
+            attention = item.status == "attention"
+            mark = Text("attention", "red") if attention else Text("ok", "green")
+            shown.add_row(item.item, mark, "\n".join(item.findings))
+        shown.print()
     if check and found.attention:
         raise SystemExit(1)

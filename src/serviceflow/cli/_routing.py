@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import click
 
-from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._tables import Listing
 
 
 @click.command()
@@ -15,20 +16,20 @@ from serviceflow.cli._support import add_row, console, open_desk, table
 def route(ctx: click.Context, scheduled: bool) -> None:
     """Offer every waiting case to its queue, most urgent first (say why one waits)."""
     with open_desk(ctx, quiet=False) as desk:
-        listing = table("case", "queue", "strategy", "agent", "why")
+        listing = Listing("case", "queue", "strategy", "agent", "why", things="waiting cases")
         decisions = desk.route_waiting(scheduled=scheduled)
         for decision in decisions:
-            add_row(
-                listing,
+            listing.add_row(
                 decision.case_id,
                 decision.queue,
                 decision.strategy,
                 decision.agent or "(waits)",
                 decision.reason,
             )
-        console.print(listing)
-        taken = sum(1 for d in decisions if d.agent)
-        console.print(f"{taken} of {len(decisions)} waiting cases routed")
+        listing.print()
+        if decisions:
+            taken = sum(1 for d in decisions if d.agent)
+            console.print(f"{taken} of {len(decisions)} waiting cases routed")
 
 
 @click.command()
@@ -38,14 +39,21 @@ def queue(ctx: click.Context, name: str | None) -> None:
     """List the cases waiting in a queue (or, without a name, in triage)."""
     with open_desk(ctx) as desk:
         waiting = desk.queue(name) if name else desk.triage()
-        listing = table("id", "state", "priority", "submitted", "subject", title=name or "triage")
+        listing = Listing(
+            "id",
+            "state",
+            "priority",
+            "submitted",
+            "subject",
+            title=f"Queue {name}" if name else "Triage",
+            things=f"cases waiting in {name}" if name else "cases waiting in triage",
+        )
         for found in waiting:
-            add_row(
-                listing,
+            listing.add_row(
                 found.id,
                 found.state,
                 found.priority or "",
                 f"{found.submitted_at:%Y-%m-%d %H:%M}",
                 found.subject,
             )
-        console.print(listing)
+        listing.print()

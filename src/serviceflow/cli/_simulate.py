@@ -27,7 +27,8 @@ from serviceflow.analytics._table import format_cell
 from serviceflow.backends.sqlite import parse_url
 from serviceflow.cli._paths import OutputPath, StoreTarget
 from serviceflow.cli._progress import reporting
-from serviceflow.cli._support import add_row, console, err, print_kpis, table
+from serviceflow.cli._support import console, err, print_kpis
+from serviceflow.cli._tables import Col, Listing
 from serviceflow.errors import ServiceflowError
 from serviceflow.plugins._manager import plugin_manager
 from serviceflow.simulation._scenario import Scenario, load_scenario
@@ -242,7 +243,7 @@ def _dashboard(sim: Simulation, result: SimulationResult, html_path: str) -> Non
             "[dim]no dashboard: it needs the reports extra (pip install 'serviceflow[reports]')[/]"
         )
         return
-    console.print(f"wrote {escape(html_path)}")
+    console.print(f"wrote {escape(html_path)}", soft_wrap=True)
 
 
 def _print_summary(result: SimulationResult) -> None:
@@ -256,16 +257,21 @@ def _print_summary(result: SimulationResult) -> None:
 
 
 def _print_comparison(found: Comparison) -> None:
-    shown = table("KPI", found.a.scenario, found.b.scenario, "delta", title="What-if")
+    shown = Listing(
+        "KPI",
+        Col(found.a.scenario, "right"),
+        Col(found.b.scenario, "right"),
+        Col("delta", "right"),
+        title="What-if",
+    )
     for row in found.rows:
         delta = row.delta
         sign = "" if delta is None or delta < 0 else "+"
         text = "—" if delta is None else sign + format_cell(delta, row.kind)  # type: ignore[arg-type]
-        add_row(
-            shown,
+        shown.add_row(
             row.label,
             format_cell(row.a, row.kind),  # type: ignore[arg-type]
             format_cell(row.b, row.kind),  # type: ignore[arg-type]
             text,
         )
-    console.print(shown)
+    shown.print()

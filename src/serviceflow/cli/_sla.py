@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
-from serviceflow.cli._support import add_row, console, open_desk, table
+from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._tables import Col, Listing
 from serviceflow.core._duration import format_duration
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.domain._events import SlaApplied
@@ -42,10 +42,17 @@ def sla(ctx: click.Context, case_id: str) -> None:
             f"case {escape(case_id)}: service level {escape(str(report.level))}, "
             f"calendar {escape(str(report.calendar))}, at {report.at:%Y-%m-%d %H:%M} UTC"
         )
-        clocks = table("metric", "cycle", "status", "target", "consumed", "remaining", "due")
+        clocks = Listing(
+            "metric",
+            Col("cycle", "right"),
+            "status",
+            Col("target", "right"),
+            Col("consumed", "right"),
+            Col("remaining", "right"),
+            "due",
+        )
         for clock in report.clocks:
-            add_row(
-                clocks,
+            clocks.add_row(
                 clock.metric,
                 clock.cycle,
                 clock.status,
@@ -54,8 +61,17 @@ def sla(ctx: click.Context, case_id: str) -> None:
                 _signed(clock.remaining),
                 f"{clock.due:%Y-%m-%d %H:%M}" if clock.due else "",
             )
-        console.print(clocks)
-        spans = table("metric", "cycle", "from", "to", "counted", "paused in", "holidays")
+        clocks.print()
+        spans = Listing(
+            "metric",
+            Col("cycle", "right"),
+            "from",
+            "to",
+            Col("counted", "right"),
+            "paused in",
+            "holidays",
+            title="Segments",
+        )
         for clock in report.clocks:
             for segment in clock.segments:
                 skipped = ", ".join(day.isoformat() for day in segment.holidays)
@@ -63,15 +79,15 @@ def sla(ctx: click.Context, case_id: str) -> None:
                 span_row(spans, clock, segment.start, segment.end, counted, "", skipped)
             for pause in clock.pauses:
                 span_row(spans, clock, pause.start, pause.end, "", pause.state, "")
-        console.print(spans)
+        spans.print()
 
 
 def span_row(
-    into: Table, clock: ClockReport, start: datetime, end: datetime | None, *rest: str
+    into: Listing, clock: ClockReport, start: datetime, end: datetime | None, *rest: str
 ) -> None:
     """One stretch of a clock: when it ran (or stood still), and what it counted."""
     until = f"{end:%m-%d %H:%M}" if end else "now"
-    add_row(into, clock.metric, clock.cycle, f"{start:%m-%d %H:%M}", until, *rest)
+    into.add_row(clock.metric, clock.cycle, f"{start:%m-%d %H:%M}", until, *rest)
 
 
 def _recorded_policy(desk: ServiceDesk, case_id: str) -> Policy | None:

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from serviceflow.capacity._forecast_files import load_forecast
 from serviceflow.capacity._staffing import (
@@ -22,7 +23,8 @@ from serviceflow.capacity._staffing import (
     plan_summary,
 )
 from serviceflow.cli._paths import OutputPath
-from serviceflow.cli._support import add_row, console, table
+from serviceflow.cli._support import console
+from serviceflow.cli._tables import Col, Listing
 from serviceflow.errors import ValidationError
 
 
@@ -35,16 +37,16 @@ def _whole_percent(share: float) -> str:
 
 
 def _summary_table(plan: StaffingPlan) -> None:
-    shown = table(
+    shown = Listing(
         "queue",
         "target",
         "occ cap / shrink",
-        "calls",
-        "peak",
+        Col("calls", "right"),
+        Col("peak", "right"),
         "peak at",
-        "agent-h",
-        "occ",
-        "lowest SL",
+        Col("agent-h", "right"),
+        Col("occ", "right"),
+        Col("lowest SL", "right"),
         title="Summary per queue (peak and agent-hours are rostered, after shrinkage)",
     )
     for q in plan.queues:
@@ -53,8 +55,7 @@ def _summary_table(plan: StaffingPlan) -> None:
         if t.max_asa_seconds is not None:
             target += f" ASA≤{t.max_asa_seconds:g}s"
         lowest = min((a.performance.service_level for a in q.intervals), default=1.0)
-        add_row(
-            shown,
+        shown.add_row(
             f"{q.name} ({q.channel})",
             target,
             f"{_whole_percent(t.max_occupancy)} / {_whole_percent(t.shrinkage)}",
@@ -65,8 +66,7 @@ def _summary_table(plan: StaffingPlan) -> None:
             _percent(q.occupancy),
             _percent(lowest),
         )
-    add_row(
-        shown,
+    shown.add_row(
         "all queues",
         "",
         "",
@@ -77,17 +77,22 @@ def _summary_table(plan: StaffingPlan) -> None:
         "",
         "",
     )
-    console.print(shown)
+    shown.print()
 
 
 def _agents_table(plan: StaffingPlan, *, hourly: bool) -> None:
     names = [q.name for q in plan.queues]
     what = "hour (peak interval of the hour)" if hourly else "interval"
-    shown = table("start", *names, "total", title=f"Rostered agents per {what}")
+    shown = Listing(
+        "start",
+        *(Col(name, "right") for name in names),
+        Col("total", "right"),
+        title=f"Rostered agents per {what}",
+    )
     for row in period_rows(plan, hourly=hourly):
         total = f"{row.total} ← peak" if row.holds(plan.peak_interval) else str(row.total)
-        add_row(shown, row.label, *row.agents, total)
-    console.print(shown)
+        shown.add_row(row.label, *row.agents, total)
+    shown.print()
 
 
 def _write_csv(path: Path, records: list[dict[str, object]]) -> None:
@@ -125,4 +130,5 @@ def staff(forecast: Path, interval_table: bool, as_json: bool, csv_path: str | N
     _agents_table(plan, hourly=not interval_table)
     _summary_table(plan)
     if csv_path is not None:
-        console.print(f"Wrote {len(plan.queues) * len(plan.totals)} rows to {csv_path}.")
+        rows = len(plan.queues) * len(plan.totals)
+        console.print(f"Wrote {rows} rows to {escape(csv_path)}.", soft_wrap=True)

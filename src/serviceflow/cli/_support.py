@@ -1,4 +1,5 @@
-"""What every ``serviceflow`` command shares: the consoles, tables, and the desk of ``--db``.
+"""What every ``serviceflow`` command shares: the consoles and the desk of ``--db`` (tables:
+``_tables``).
 
 Needs the ``cli`` extra (click and rich); ``serviceflow.cli`` and the command groups of
 their own modules (``cli_improve``, ``cli_knowledge``, ``cli_problems``) import it.
@@ -15,34 +16,21 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from serviceflow.analytics._kpi_set import KpiReport
 from serviceflow.analytics._kpi_tables import headline
 from serviceflow.analytics._report import tables
 from serviceflow.analytics._table import Table as KpiTable
 from serviceflow.analytics._table import format_cell
+from serviceflow.cli._tables import Col, Listing
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.domain.policy._policy import Policy, load_policy
 from serviceflow.errors import PolicyError, ServiceflowError
 
-console = Console(highlight=False, soft_wrap=True)
+# Sentences wrap at spaces to the width (a line that names a path or a command to copy is
+# printed with soft_wrap=True: whole, however long); tables go through ``_tables.Listing``.
+console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-
-_NO_WRAP = frozenset({"id", "state", "priority", "#", "cases"})
-
-
-def table(*columns: str, title: str | None = None, show_header: bool = True) -> Table:
-    """A table whose cells fold rather than truncate: ids and messages stay whole."""
-    made = Table(title=escape(title) if title else None, show_header=show_header)
-    for column in columns:
-        made.add_column(column, overflow="fold", no_wrap=column in _NO_WRAP)
-    return made
-
-
-def add_row(into: Table, *cells: object) -> None:
-    """Add user data as plain text: a subject like '[/x]' is text, not markup."""
-    into.add_row(*(escape(str(cell)) for cell in cells))
 
 
 def store_url(db: str) -> str:
@@ -110,16 +98,13 @@ def print_kpis(found: KpiReport, policy: Policy) -> None:
 
 def _print_kpi_table(shown: KpiTable) -> None:
     """A KPI table with numbers right-aligned, durations and rates readable."""
-    out = Table(title=escape(shown.title), title_justify="left")
-    for column in shown.columns:
-        out.add_column(
-            escape(column.label),
-            justify="left" if column.kind == "text" else "right",
-            overflow="fold",
-        )
+    out = Listing(
+        *(Col(c.label, "left" if c.kind == "text" else "right") for c in shown.columns),
+        title=shown.title,
+    )
     for row in shown.rows:
         cells = zip(row, shown.columns, strict=True)
-        out.add_row(*(escape(format_cell(value, c.kind)) for value, c in cells))
-    console.print(out)
+        out.add_row(*(format_cell(value, c.kind) for value, c in cells))
+    out.print()
     if shown.note:
         console.print(f"[dim]{escape(shown.note)}[/]")
