@@ -8,6 +8,9 @@ resolve, validate and confirm, case after case, on a fresh desk with the same po
 (its agents always on shift, so every case is assigned at once) and store kind.
 Target ≥ 0.3×.
 
+Figure 1b (issue 20's figure): the same simulated rate on SQLite against the plain loop on
+``memory://``, the engine's own rate without a disk. Target ≥ 0.3×.
+
 Figure 2: the default ``serviceflow simulate`` (the shipped ``week.toml``, about 2,400
 cases, on a SQLite file at its default synchronous level, KPI tables and the HTML
 dashboard), run as a subprocess and timed from outside. Target < 60 s. Figure 1's
@@ -155,19 +158,26 @@ def main(argv: list[str] | None = None) -> None:
         cases = max(200, commands // 5)
         with section(f"plain loop: {cases:,} cases x 5 commands on SQLite"):
             done, seconds = plain_loop(scenario, f"sqlite:///{folder / 'plain.db'}", cases)
-        baseline = done / seconds
-        ratio = rate / baseline
-        rows.insert(
-            0,
-            Row(
-                f"simulated desk commands/s ({what})",
-                f"{rate:,.0f} /s ({commands:,} commands)",
-                f"plain loop {baseline:,.0f} /s",
-                f"{ratio:.2f}x",
-                f">= {TARGET_RATIO}x",
-                "met" if ratio >= TARGET_RATIO else "not met",
-            ),
-        )
+        with section(f"plain loop: {cases:,} cases x 5 commands on memory://"):
+            in_memory, memory_seconds = plain_loop(scenario, "memory://", cases)
+        for index, (label, baseline) in enumerate(
+            (
+                ("plain loop on SQLite", done / seconds),
+                ("engine on memory://", in_memory / memory_seconds),
+            )
+        ):
+            ratio = rate / baseline
+            rows.insert(
+                index,
+                Row(
+                    f"simulated desk commands/s on SQLite ({what})",
+                    f"{rate:,.0f} /s ({commands:,} commands)",
+                    f"{label} {baseline:,.0f} /s",
+                    f"{ratio:.2f}x",
+                    f">= {TARGET_RATIO}x",
+                    "met" if ratio >= TARGET_RATIO else "not met",
+                ),
+            )
     print_table(rows)
 
 

@@ -78,6 +78,10 @@ class Dispatcher:
     def __init__(self, desk: Desk, pipeline: Pipeline) -> None:
         self.desk = desk
         self.pipeline = pipeline
+        self._overdue: dict[str, tuple[int, str, datetime | None]] = {}
+        """The due time worked out from the ledger of each waiting case without a breach
+        timer, with the case and policy versions it holds for (a waiting case runs no pause,
+        so it stays right until the case changes)."""
 
     def route(self, case_id: str, *, by: str = ROUTER) -> Decision:
         """Give a prioritized case to an owner, or say why it waits.
@@ -271,14 +275,21 @@ class Dispatcher:
         levelled = [c for c in cases if c.sla is not None]
         timers = self.desk.store.case_timers([c.id for c in levelled])
         dues: dict[str, datetime | None] = {}
+        overdue: dict[str, tuple[int, str, datetime | None]] = {}
+        policy = self.desk.policy.version
         for case in levelled:
             breaches = [t.due for t in timers.get(case.id, ()) if t.kind == "breach"]
             if breaches:
                 dues[case.id] = datetime.fromisoformat(min(breaches))
-            else:
+                continue
+            kept = self._overdue.get(case.id)
+            if kept is None or kept[:2] != (case.version, policy):
                 clocks = self.desk.sla(case.id).clocks
                 live = [c.due for c in clocks if c.active and c.due is not None]
-                dues[case.id] = min(live, default=None)
+                kept = (case.version, policy, min(live, default=None))
+            overdue[case.id] = kept
+            dues[case.id] = kept[2]
+        self._overdue = overdue  # only the cases still waiting
         return dues
 
     def routed(self, case: Case) -> Case:
