@@ -73,10 +73,14 @@ class Planned(NamedTuple):
 
 
 class _Batch:
-    """A unit of work in progress: the streams it wrote, and what it tells after its commit."""
+    """A unit of work in progress: the streams it wrote, and what it tells after its commit
+    (its writes' events and messages together, so the messages go out in one delivery)."""
 
     def __init__(self) -> None:
         self.streams: set[str] = set()
+        self.writes: list[Write] = []
+        self.messages: list[OutboxRecord] = []
+        self.notices: dict[str, Notification] = {}
         self.after: list[Callable[[], None]] = []
 
 
@@ -110,6 +114,7 @@ class Pipeline:
             raise
         finally:
             self._local.batch = None
+        self._tell(pending.writes, pending.messages, pending.notices)
         for tell in pending.after:
             tell()
 
@@ -246,7 +251,9 @@ class Pipeline:
             self._tell(writes, messages, planned.notices)
             return
         pending.streams.update(write.stream for _, _, write in writes)
-        pending.after.append(lambda: self._tell(writes, messages, planned.notices))
+        pending.writes += writes
+        pending.messages += messages
+        pending.notices.update(planned.notices)
 
     def _tell(
         self,
