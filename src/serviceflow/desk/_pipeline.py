@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
-import attrs
 import pluggy
 
 from serviceflow.clock import Clock, require_aware
@@ -38,7 +37,7 @@ from serviceflow.errors import (
     ValidationError,
 )
 from serviceflow.eventlog import _audit as audit
-from serviceflow.eventlog._outbox import Outbox, lease_end
+from serviceflow.eventlog._outbox import Outbox
 from serviceflow.eventlog._store import OutboxRecord, Store, StreamWrite
 from serviceflow.plugins._isolation import COULD_NOT_CHECK
 from serviceflow.plugins._manager import implemented
@@ -70,6 +69,8 @@ class Planned(NamedTuple):
     notices: dict[str, Notification]
     histories: dict[str, tuple[ev.Event, ...] | None]
     """Each stream's history after the write, as the plan read it, for the desk's memory."""
+    at_once: list[OutboxRecord]
+    """The messages due at once, as stored (leased to this desk when it sends them)."""
 
 
 class _Batch:
@@ -121,30 +122,6 @@ class Pipeline:
     def _batch(self) -> _Batch | None:
         found: _Batch | None = getattr(self._local, "batch", None)
         return found
-
-    def _lease_to_sender(
-        self, writes: list[tuple[Case, Sequence[ev.Event], StreamWrite]]
-    ) -> tuple[list[tuple[Case, Sequence[ev.Event], StreamWrite]], list[OutboxRecord]]:
-        """The writes with their messages due at once stored leased to this desk, which sends
-        them right after the commit, and those messages. A worker's claim cannot take them
-        meanwhile; if this process dies first, they are claimable when the lease ends."""
-        at_once = [r for _, _, write in writes for r in write.outbox if r.due <= r.created]
-        if not (
-            at_once and self.desk.deliver_at_once and implemented(self.desk.plugins.hook.notify)
-        ):
-            return writes, at_once
-        leased = {
-            r.key: attrs.evolve(
-                r, due=lease_end(datetime.fromisoformat(r.created), self.desk.lease)
-            )
-            for r in at_once
-        }
-
-        def lease(write: StreamWrite) -> StreamWrite:
-            return attrs.evolve(write, outbox=tuple(leased.get(r.key, r) for r in write.outbox))
-
-        leased_writes = [(after, events, lease(write)) for after, events, write in writes]
-        return leased_writes, list(leased.values())
 
     def _send(self, records: Sequence[OutboxRecord], notices: Mapping[str, Notification]) -> None:
         """Deliver just-committed messages at once (stored leased to this desk, so no worker
@@ -221,9 +198,23 @@ class Pipeline:
             case, admitted, policy, now, history=history, objection=objection, target=target
         )
         keep = self.desk.store.keeps_objects
-        writes = [stream_write(c, heads[c.stream], keep=keep) for c in planned.changes]
-        notices = {m.notification.key: m.notification for c in planned.changes for m in c.messages}
-        return Planned(writes, notices, {c.stream: c.history for c in planned.changes})
+        lease = self._lease()
+        writes = [stream_write(c, heads[c.stream], keep=keep, lease=lease) for c in planned.changes]
+        messages = [m for c in planned.changes for m in c.messages]
+        notices = {m.notification.key: m.notification for m in messages}
+        now_keys = {m.notification.key for m in messages if m.due <= m.created}
+        at_once = [r for _, _, w in writes for r in w.outbox if r.key in now_keys]
+        histories = {c.stream: c.history for c in planned.changes}
+        return Planned(writes, notices, histories, at_once)
+
+    def _lease(self) -> timedelta | None:
+        """How long this desk holds the messages it sends right after their commit (a
+        worker's claim cannot take them meanwhile; if this process dies first, they are
+        claimable when the lease ends); ``None`` when it sends none itself."""
+        desk = self.desk
+        if desk.deliver_at_once and implemented(desk.plugins.hook.notify):
+            return desk.lease
+        return None
 
     def audited(
         self, case: Case | None, command: cmd.Command, error: ServiceflowError, now: datetime
@@ -241,7 +232,7 @@ class Pipeline:
     def commit(self, planned: Planned, extra: Sequence[StreamWrite] = ()) -> None:
         """Append the writes (and ``extra`` desk-stream writes) at once; then cache, tell."""
         # a message due later (a survey's delay) waits for deliver() or tick()
-        writes, messages = self._lease_to_sender(planned.writes)
+        writes, messages = planned.writes, planned.at_once
         self.desk.store.append([write for _, _, write in writes] + list(extra))
         for after, _, write in writes:
             assert write.row is not None

@@ -6,12 +6,13 @@ Pure, like the plan: the desk appends what these functions return in one transac
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from serviceflow.domain import _events as ev
 from serviceflow.domain._case import Case
 from serviceflow.domain._serialization import encode_event, iso
 from serviceflow.eventlog._chain import case_row, chain_records
-from serviceflow.eventlog._outbox import encode_notification
+from serviceflow.eventlog._outbox import encode_notification, lease_end
 from serviceflow.eventlog._store import INDEXED_COLUMNS, OutboxRecord, StreamWrite, TimerRecord
 from serviceflow.rules._plan import Change, Message
 
@@ -19,9 +20,11 @@ Write = tuple[Case, Sequence[ev.Event], StreamWrite]
 """A case after a change, the events that made it, and the write that stores them."""
 
 
-def stream_write(change: Change, head: str, *, keep: bool) -> Write:
+def stream_write(change: Change, head: str, *, keep: bool, lease: timedelta | None = None) -> Write:
     """The write of ``change`` after the stream's ``head``; ``keep``: the store keeps the
-    case object itself (no JSON, every indexed column written)."""
+    case object itself (no JSON, every indexed column written). With ``lease``, a message
+    due at once is stored leased to the writer until the lease ends (it sends it right
+    after the commit; a worker may take it once the lease has run out)."""
     before, after = change.before, change.after
     expected = before.version if before is not None else 0
     items = [(e.TYPE, iso(e.at), encode_event(e)) for e in change.events]
@@ -37,7 +40,7 @@ def stream_write(change: Change, head: str, *, keep: bool) -> Write:
                 for t in change.timers
             ]
         )
-    outbox = tuple([outbox_record(m) for m in change.messages])
+    outbox = tuple([outbox_record(m, lease) for m in change.messages])
     write = StreamWrite(change.stream, expected, records, row, changed, timers, (), outbox)
     return after, change.events, write
 
@@ -49,14 +52,17 @@ def changed_columns(before: Case | None, after: Case) -> frozenset[str]:
     return frozenset(c for c in INDEXED_COLUMNS if getattr(before, c) != getattr(after, c))
 
 
-def outbox_record(message: Message) -> OutboxRecord:
-    """A pending outbox row for ``message``, appended with the events that send it."""
+def outbox_record(message: Message, lease: timedelta | None = None) -> OutboxRecord:
+    """A pending outbox row for ``message``, appended with the events that send it (one
+    due at once leased to the writer for ``lease``, if given)."""
     n = message.notification
     payload = encode_notification(n)
+    created = iso(message.created)
+    at_once = lease is not None and message.due <= message.created
     return OutboxRecord(
         key=n.key,
         case_id=n.case_id,
-        created=iso(message.created),
-        due=iso(message.due),
+        created=created,
+        due=lease_end(message.created, lease) if at_once and lease else iso(message.due),
         payload=payload,
     )
