@@ -372,7 +372,10 @@ def test_report_prints_kpi_tables_for_a_period(runner: CliRunner, tmp_path: Path
         cli, ["--db", str(db), "report", "--from", "2025-01-01", "--to", "2025-01-31"]
     )
     assert nothing.exit_code == 0, nothing.output
-    assert "No case in this period; pass --from to look further back." in nothing.output
+    assert (
+        "No case in 2025-01-01 – 2025-01-31; the 3 cases run from 2026-03-02 to 2026-03-02: "
+        "try --from 2026-03-02 --to 2026-03-02" in nothing.output
+    )
     recent = runner.invoke(cli, ["--db", str(db), "report"])
     since, until = re.findall(r"KPIs (\S+ \S+) to (\S+ \S+) UTC", recent.output)[0]
     days = datetime.fromisoformat(until) - datetime.fromisoformat(since)

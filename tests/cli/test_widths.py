@@ -110,7 +110,12 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    folder = tmp_path_factory.mktemp("widths")
+    return build_demo(tmp_path_factory.mktemp("widths"))
+
+
+def build_demo(folder: Path) -> Demo:
+    """The demo desk in ``folder`` (with its calibration and escalation desks, and the
+    files the commands read); test_json.py builds its own with it."""
     db = folder / "demo.db"
     done = CliRunner().invoke(cli, ["--db", str(db), "demo", "--quiet"])
     assert done.exit_code == 0, done.output
@@ -208,7 +213,7 @@ def _escalations(folder: Path) -> None:
         play_day(desk, clock)
 
 
-def _argv(words: tuple[str, ...], demo: Demo, scratch: Path) -> list[str]:
+def argv(words: tuple[str, ...], demo: Demo, scratch: Path) -> list[str]:
     """The command line of ``words`` on the demo. A command that writes gets a copy of its
     own in ``scratch``, the working folder: its path, printed whole, is short."""
     db = str(demo.db)
@@ -300,9 +305,9 @@ VOLATILE = (
 )
 
 
-def _run(argv: list[str], width: int) -> str:
-    result = CliRunner(env={"COLUMNS": str(width)}).invoke(cli, argv)
-    assert result.exit_code == 0, f"{' '.join(argv)} at {width}:\n{result.output}"
+def _run(line: list[str], width: int) -> str:
+    result = CliRunner(env={"COLUMNS": str(width)}).invoke(cli, line)
+    assert result.exit_code == 0, f"{' '.join(line)} at {width}:\n{result.output}"
     assert "Traceback" not in result.output
     return result.stdout
 
@@ -316,7 +321,7 @@ def test_every_command_reads_well_at_80_and_200_columns(
         scratch = tmp_path / str(width)
         scratch.mkdir()
         monkeypatch.chdir(scratch)
-        outputs[width] = _run(_argv(words, demo, scratch), width)
+        outputs[width] = _run(argv(words, demo, scratch), width)
     reference = outputs[REFERENCE]
     assert reference.strip(), "it prints something"
     for width in WIDTHS:

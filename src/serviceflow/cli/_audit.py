@@ -4,26 +4,29 @@ escalation log's late acknowledgements, missed updates, unowned and ping-pong ca
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
 import click
 
+from serviceflow.cli._json import emit, json_option
 from serviceflow.cli._period import Instant
 from serviceflow.cli._support import console, open_desk
 from serviceflow.cli._tables import Col, Listing
 from serviceflow.core._duration import format_duration
+from serviceflow.domain._desk_events import Refused
 from serviceflow.rules.escalation._audit import EscalationAudit
 
 
 class _AuditGroup(click.Group):
     """``audit [DAY]`` lists refusals as it always did; ``audit escalations`` is a
-    sub-command. A first word that names no sub-command is the DAY."""
+    sub-command. A first word that names no sub-command is the DAY (the group's own options,
+    flags, may come before or after it)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            ctx.meta[_AUDIT_DAY] = args[0]
-            args = args[1:]
+        words = [i for i, a in enumerate(args) if not a.startswith("-")]
+        if words and args[words[0]] not in self.commands:
+            ctx.meta[_AUDIT_DAY] = args[words[0]]
+            args = [a for i, a in enumerate(args) if i != words[0]]
             extra = [a for a in args if not a.startswith("-")]
             if extra:
                 ctx.fail(f"Got unexpected extra argument ({' '.join(extra)})")
@@ -37,8 +40,9 @@ _AUDIT_DAY = "serviceflow.audit.day"
 
 
 @click.group(cls=_AuditGroup, invoke_without_command=True)
+@json_option("the refused commands")
 @click.pass_context
-def audit(ctx: click.Context) -> None:
+def audit(ctx: click.Context, as_json: bool) -> None:
     """List the commands refused on DAY (YYYY-MM-DD, UTC; default today), or audit the
     escalations (`serviceflow audit escalations --help`)."""
     if ctx.invoked_subcommand is not None:
@@ -49,6 +53,9 @@ def audit(ctx: click.Context) -> None:
     except ValueError:
         raise click.BadParameter(f"{day!r} is not a date like 2026-03-02") from None
     with open_desk(ctx) as desk:
+        if as_json:
+            emit([_refusal(refused) for refused in desk.audit(when)])
+            return
         on = f" on {when:%Y-%m-%d}" if when else " today"
         listing = Listing(
             "at", "actor", "command", "case", "rule", "reason", things=f"refused commands{on}"
@@ -82,9 +89,7 @@ def audit(ctx: click.Context) -> None:
     help="End of the window, exclusive: an ISO date-time, or YYYY-MM-DD for the end of "
     "that day (UTC) (default: now).",
 )
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the audit as JSON (durations in seconds)."
-)
+@json_option("the audit")
 @click.pass_context
 def audit_escalations(
     ctx: click.Context, since: datetime | None, until: datetime | None, as_json: bool
@@ -94,7 +99,7 @@ def audit_escalations(
     with open_desk(ctx) as desk:
         found = desk.escalation_audit(since, until)
     if as_json:
-        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+        emit(found.to_dict())
         return
     _print_escalation_audit(found)
 
@@ -209,6 +214,19 @@ def _print_escalation_audit(found: EscalationAudit) -> None:
     ):
         counts.add_row(label, count)
     counts.print()
+
+
+def _refusal(refused: Refused) -> dict[str, object]:
+    """One refused command: when, who, what, on which case, the rule and its reason."""
+    return {
+        "at": refused.at,
+        "by": refused.by,
+        "command": refused.command,
+        "case_id": refused.case_id,
+        "rule": refused.rule,
+        "reason": refused.reason,
+        "policy": refused.policy,
+    }
 
 
 def _when(moment: datetime) -> str:

@@ -1,9 +1,13 @@
 """``serviceflow demo``: a scripted day of a small desk, played into ``--db`` and summarised.
 
-Registered by ``_main.py`` (``cli.add_command(demo)``).
+Listed in ``_main.COMMANDS``, which imports this module when ``demo`` runs. It refuses a
+store that already holds cases (an earlier demo's, or a real desk's): a second run would
+add a second set of cases beside them.
 """
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 import click
 from rich.markup import escape
@@ -11,7 +15,9 @@ from rich.text import Text
 
 from serviceflow.cli._support import console, refused_as_usage, store_url
 from serviceflow.cli._tables import Col, Listing, say_under
-from serviceflow.simulation._demo import DemoStep, demo_desk, run_demo
+from serviceflow.eventlog._store import CaseQuery
+from serviceflow.plugins._manager import plugin_manager
+from serviceflow.simulation._demo import DAY, DemoStep, demo_desk, run_demo
 
 
 @click.command()
@@ -21,6 +27,7 @@ def demo(ctx: click.Context, quiet: bool) -> None:
     """Play a scripted day of a small desk into the --db file and summarise it."""
     url = store_url(ctx.find_root().params["db"])
     with refused_as_usage("--db"):
+        _refuse_used(url, ctx.find_root().params["db"])
         desk, clock = demo_desk(url)
     if not quiet:
         console.print(f"[bold]A day at the desk[/] — writing to {escape(url)}\n", soft_wrap=True)
@@ -64,3 +71,29 @@ def demo(ctx: click.Context, quiet: bool) -> None:
     console.print("Inspect it:")
     for command in ("cases", "history ID", "sla ID"):  # to copy: whole, however long
         console.print(f"  serviceflow --db {db} {command}", soft_wrap=True)
+
+
+def _refuse_used(url: str, db: str) -> None:
+    """Refuse (a usage error naming ``--db``) a store that holds cases: the demo's from an
+    earlier run, or any other desk's. Read from the bare store, before the demo's desk opens
+    (that would store the demo's policy in it)."""
+    store = plugin_manager().hook.open_store(url=url)
+    if store is None:
+        return  # ServiceDesk.open says which stores there are
+    try:
+        held = store.count(CaseQuery())
+        first = next(iter(store.query(CaseQuery(limit=1))), None)
+    finally:
+        store.close()
+    if first is None:
+        return
+    cases = f"{held:,} case" + ("" if held == 1 else "s")
+    submitted = datetime.fromisoformat(first.submitted_at)
+    if DAY <= submitted < DAY + timedelta(days=7):
+        what = f"the demo's cases ({cases})"
+    else:
+        what = f"{cases} (not the demo's)"
+    raise click.BadParameter(
+        f"{db} already holds {what}; use another --db or delete the file",
+        param_hint="'--db'",
+    )

@@ -4,13 +4,13 @@ off a terminal, a progress line every few seconds) and the import's report as ta
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from serviceflow.cli._paths import StoreTarget
+from serviceflow.cli._json import emit, json_option
+from serviceflow.cli._main import db_option
 from serviceflow.cli._progress import reporting
 from serviceflow.cli._support import console, err, refused_as_usage, root_policy, store_url
 from serviceflow.cli._tables import Col, Listing
@@ -29,13 +29,7 @@ from serviceflow.importing._report import ImportReport
     metavar="NAME|PATH",
     help="A built-in mapping (servicenow) or a mapping TOML file.",
 )
-@click.option(
-    "--db",
-    "db",
-    metavar="URL",
-    type=StoreTarget(),
-    help="SQLite file or store URL (default: the global --db).",
-)
+@db_option()
 @click.option(
     "--batch",
     type=click.IntRange(min=1),
@@ -44,14 +38,13 @@ from serviceflow.importing._report import ImportReport
     help="Rows per transaction.",
 )
 @click.option("--dry-run", is_flag=True, help="Read and plan every row; write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option("the report")
 @click.pass_context
 def import_log(
     ctx: click.Context,
     *,
     file: str,
     mapping_source: str,
-    db: str | None,
     batch: int,
     dry_run: bool,
     as_json: bool,
@@ -65,7 +58,7 @@ def import_log(
     """
     with refused_as_usage("--mapping"):
         mapping = load_mapping(mapping_source)
-    target = db if db is not None else ctx.find_root().params["db"]
+    target = ctx.find_root().params["db"]
     url = store_url(target)
     if dry_run and "://" not in target and not Path(target).exists():
         url = "memory://"  # nothing to compare with, and no file to create
@@ -92,7 +85,7 @@ def import_log(
 
         report = import_csv(desk, file, mapping, batch=batch, dry_run=dry_run, progress=progress)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        emit(report.to_dict())
         return
     _print_import(report, url)
 

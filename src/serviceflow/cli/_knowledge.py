@@ -7,13 +7,15 @@ desk with the root command's ``--db`` and ``--policy`` and prints with the same 
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import click
 from rich.markup import escape
 
+from serviceflow.cli._json import emit, json_option, jsonable
 from serviceflow.cli._support import console, open_desk
 from serviceflow.cli._tables import Col, Listing, plain
+from serviceflow.knowledge._article import Article
 from serviceflow.knowledge._service import Knowledge
 
 __all__ = ["kb"]
@@ -23,6 +25,21 @@ def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
+def _summary(article: Article) -> dict[str, Any]:
+    """An article as ``kb list --json`` lists it (``kb show --json``: every field)."""
+    return {
+        "id": article.id,
+        "state": article.state,
+        "version": article.version,
+        "category": article.category,
+        "owner": article.owner,
+        "title": article.title,
+        "default_locale": article.default_locale,
+        "updated_at": article.updated_at,
+        "review_due_at": article.review_due_at,
+    }
+
+
 @click.group()
 def kb() -> None:
     """The knowledge base: articles, search, effectiveness, what to write next."""
@@ -30,11 +47,16 @@ def kb() -> None:
 
 @kb.command("list")
 @click.option("--state", "states", multiple=True, help="Only articles in these states.")
+@json_option("the articles")
 @click.pass_context
-def list_articles(ctx: click.Context, states: tuple[str, ...]) -> None:
+def list_articles(ctx: click.Context, states: tuple[str, ...], as_json: bool) -> None:
     """List articles by id."""
 
     with open_desk(ctx) as desk:
+        if as_json:
+            articles = Knowledge(desk).all()
+            emit([_summary(a) for a in articles if not states or a.state in states])
+            return
         listing = Listing(
             "id", "state", Col("version", "right"), "category", "owner", "title", things="articles"
         )
@@ -55,13 +77,26 @@ def list_articles(ctx: click.Context, states: tuple[str, ...]) -> None:
 @kb.command("show")
 @click.argument("article_id")
 @click.option("--locale", help="The locale to show (default: the article's).")
+@json_option("the article (every locale's text)")
 @click.pass_context
-def show(ctx: click.Context, article_id: str, locale: str | None) -> None:
+def show(ctx: click.Context, article_id: str, locale: str | None, as_json: bool) -> None:
     """Show an article: its facts and its published text (or its draft)."""
 
     with open_desk(ctx) as desk:
         article = Knowledge(desk).get(article_id)
     revision = article.published or article.draft
+    if as_json:
+        if locale is not None and (revision is None or locale not in revision.texts):
+            raise click.ClickException(f"article {article.id} has no text in locale {locale!r}")
+        emit(
+            {
+                **jsonable(article),
+                "version": article.version,
+                "title": article.title,
+                "review_due_at": article.review_due_at,
+            }
+        )
+        return
     facts = Listing("field", "value", show_header=False, title=f"Article {article.id}")
     due = article.review_due_at
     for name, value in (
@@ -89,12 +124,16 @@ def show(ctx: click.Context, article_id: str, locale: str | None) -> None:
 @click.argument("query")
 @click.option("--locale", help="Search only this locale's texts.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
+@json_option("the matching articles")
 @click.pass_context
-def search(ctx: click.Context, query: str, locale: str | None, limit: int) -> None:
+def search(ctx: click.Context, query: str, locale: str | None, limit: int, as_json: bool) -> None:
     """Search published articles, best first."""
 
     with open_desk(ctx) as desk:
         hits = Knowledge(desk).search(query, locale=locale, limit=limit)
+    if as_json:
+        emit(hits)
+        return
     found = Listing(
         "id",
         Col("version", "right"),
@@ -109,7 +148,7 @@ def search(ctx: click.Context, query: str, locale: str | None, limit: int) -> No
 
 
 @kb.command("effectiveness")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option("the report")
 @click.pass_context
 def effectiveness(ctx: click.Context, as_json: bool) -> None:
     """How well each article helps: linked cases, resolution and reopen rates, feedback."""
@@ -127,10 +166,16 @@ def effectiveness(ctx: click.Context, as_json: bool) -> None:
                 "helpful": r.helpful,
                 "not_helpful": r.not_helpful,
                 "flags": list(r.flags),
+                "title": r.title,
+                "version": r.version,
+                "resolved": r.resolved,
+                "reopened": r.reopened,
+                "helpful_rate": r.helpful_rate,
+                "last_used": r.last_used,
             }
             for r in reports
         ]
-        click.echo(json.dumps(rows, indent=2))
+        emit(rows)
         return
     shown = Listing(
         "id",
@@ -159,12 +204,16 @@ def effectiveness(ctx: click.Context, as_json: bool) -> None:
 @click.option(
     "--times", type=click.IntRange(min=2), default=3, show_default=True, help="How many repeats."
 )
+@json_option("the suggestions")
 @click.pass_context
-def suggestions(ctx: click.Context, times: int) -> None:
+def suggestions(ctx: click.Context, times: int, as_json: bool) -> None:
     """Resolutions that keep coming back without an article: write them down."""
 
     with open_desk(ctx) as desk:
         found = Knowledge(desk).suggestions(times=times)
+    if as_json:
+        emit(found)
+        return
     shown = Listing(
         "write",
         "category",

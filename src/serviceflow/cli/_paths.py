@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from serviceflow.backends.sqlite import parse_url
+from serviceflow.backends._sqlite_url import parse_url
 from serviceflow.errors import ServiceflowError
 
 

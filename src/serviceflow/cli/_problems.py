@@ -6,12 +6,15 @@ Needs the ``cli`` extra; ``serviceflow.cli`` adds the ``problem`` group to its c
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import click
 from rich.markup import escape
 
+from serviceflow.cli._json import emit, json_option, jsonable
 from serviceflow.cli._support import console, open_desk
 from serviceflow.cli._tables import Col, Listing, plain
+from serviceflow.problems._problem import Problem
 from serviceflow.problems._service import Problems
 from serviceflow.rules._fingerprint import SIMILAR
 
@@ -25,10 +28,14 @@ def problem() -> None:
 
 @problem.command("list")
 @click.option("--all", "everything", is_flag=True, help="Include closed problems.")
+@json_option("the problems")
 @click.pass_context
-def list_problems(ctx: click.Context, everything: bool) -> None:
+def list_problems(ctx: click.Context, everything: bool, as_json: bool) -> None:
     """List problems, oldest first (open ones unless --all)."""
     with open_desk(ctx) as desk:
+        if as_json:
+            emit([_problem(p) for p in Problems(desk).all() if p.is_open or everything])
+            return
         listing = Listing(
             "id",
             "state",
@@ -53,11 +60,15 @@ def list_problems(ctx: click.Context, everything: bool) -> None:
 
 @problem.command()
 @click.argument("problem_id")
+@json_option("the problem")
 @click.pass_context
-def show(ctx: click.Context, problem_id: str) -> None:
+def show(ctx: click.Context, problem_id: str, as_json: bool) -> None:
     """Show a problem: its definition, fingerprint, incidents, known error and every step."""
     with open_desk(ctx) as desk:
         found = Problems(desk).get(problem_id)
+        if as_json:
+            emit(_problem(found))
+            return
         console.print(f"[bold]{escape(found.id)}[/] {escape(found.title)} [cyan]{found.state}[/]")
         console.print(escape(found.statement))
         print_ = found.fingerprint
@@ -79,6 +90,11 @@ def show(ctx: click.Context, problem_id: str) -> None:
         for step in found.steps:
             steps.add_row(plain(step.at), step.step, step.by, step.what, step.evidence)
         steps.print()
+
+
+def _problem(found: Problem) -> dict[str, Any]:
+    """A problem's fields, and until when it is monitored (``quiet_until``)."""
+    return {**jsonable(found), "quiet_until": found.quiet_until}
 
 
 @problem.command()
@@ -103,8 +119,11 @@ def show(ctx: click.Context, problem_id: str) -> None:
     show_default=True,
     help="Similarity needed (0 to 1).",
 )
+@json_option("the candidates and the unlinked incidents")
 @click.pass_context
-def candidates(ctx: click.Context, days: int, min_cases: int, threshold: float) -> None:
+def candidates(
+    ctx: click.Context, days: int, min_cases: int, threshold: float, as_json: bool
+) -> None:
     """Groups of similar recent incidents not yet linked to nor like an open problem, then
     the recent incidents that match an open problem but are not linked to it."""
     with open_desk(ctx) as desk:
@@ -112,6 +131,25 @@ def candidates(ctx: click.Context, days: int, min_cases: int, threshold: float) 
         window = timedelta(days=days)
         found = problems.candidates(window=window, min_cases=min_cases, threshold=threshold)
         unlinked = problems.unlinked(window=window, threshold=threshold)
+        if as_json:
+            emit(
+                {
+                    "candidates": [
+                        {
+                            "case_ids": c.case_ids,
+                            "category": c.fingerprint.category,
+                            "item": c.fingerprint.item,
+                            "terms": c.fingerprint.terms,
+                            "first_at": c.first_at,
+                            "last_at": c.last_at,
+                            "cohesion": c.cohesion,
+                        }
+                        for c in found
+                    ],
+                    "unlinked": [{**jsonable(match), "advice": match.advice} for match in unlinked],
+                }
+            )
+            return
         listing = Listing(
             Col("#", "right"),
             "cases",

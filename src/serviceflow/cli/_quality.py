@@ -5,13 +5,12 @@ Registered by ``_main.py`` (``cli.add_command(quality)``).
 
 from __future__ import annotations
 
-import json
-
 import click
 from rich.markup import escape
 
 from serviceflow.analytics._calibration import CalibrationReport, calibrate
-from serviceflow.cli._paths import StoreTarget
+from serviceflow.cli._json import emit, json_option
+from serviceflow.cli._main import db_option
 from serviceflow.cli._support import console, open_desk
 from serviceflow.cli._tables import Col, Listing
 
@@ -23,24 +22,16 @@ def quality() -> None:
 
 @quality.command("calibration")
 @click.argument("session")
-@click.option(
-    "--db",
-    "db",
-    metavar="URL",
-    type=StoreTarget(),
-    help="SQLite file or store URL (default: the global --db).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@db_option()
+@json_option("the report")
 @click.pass_context
-def quality_calibration(ctx: click.Context, session: str, db: str | None, as_json: bool) -> None:
+def quality_calibration(ctx: click.Context, session: str, as_json: bool) -> None:
     """Compare the reviewers of calibration SESSION: their totals on each case, the
     spread, agreement within the policy's tolerance, and who drifts from the others."""
-    if db is not None:
-        ctx.find_root().params["db"] = db
     with open_desk(ctx) as desk:
         report = calibrate(desk, session)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        emit(report.as_dict())
         return
     _print_calibration(report)
 

@@ -1,23 +1,27 @@
 """``serviceflow report``: the KPIs of a period as tables, a dashboard, CSV and JSON.
 
-Registered by ``_main.py`` (``cli.add_command(report)``).
+Listed in ``_main.COMMANDS``, which imports this module when ``report`` runs.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import click
 from rich.markup import escape
 
 from serviceflow.analytics._case_facts import DIMENSIONS, FIELD
 from serviceflow.analytics._dashboard import write_dashboard
+from serviceflow.analytics._kpi_set import KpiSet
 from serviceflow.analytics._metrics import kpis
 from serviceflow.analytics._report import write_exports
-from serviceflow.cli._paths import OutputPath, StoreTarget
+from serviceflow.cli._main import db_option
+from serviceflow.cli._paths import OutputPath
 from serviceflow.cli._period import Instant
 from serviceflow.cli._support import console, err, open_desk, print_kpis
+from serviceflow.desk._desk import ServiceDesk
+from serviceflow.eventlog._store import CaseQuery
 
 _DEFAULT_PERIOD = timedelta(days=30)
 
@@ -65,13 +69,7 @@ class Slicing(click.ParamType[str]):
     metavar=f"[{'|'.join(DIMENSIONS)}|{FIELD}NAME]",
     help="Slice the KPIs: one row per value (field:NAME: per value of an extra field).",
 )
-@click.option(
-    "--db",
-    "db",
-    metavar="URL",
-    type=StoreTarget(),
-    help="SQLite file or store URL (default: the global --db).",
-)
+@db_option()
 @click.option(
     "--html",
     "html_path",
@@ -99,15 +97,12 @@ def report(
     since: datetime | None,
     until: datetime | None,
     by: str | None,
-    db: str | None,
     html_path: str | None,
     folder: str | None,
     as_json: bool,
 ) -> None:
     """KPIs for a period (FCR, SLA compliance, times and their spread, backlog,
     escalations, surveys): tables, a dashboard, CSV and JSON."""
-    if db is not None:
-        ctx.find_root().params["db"] = db
     with open_desk(ctx) as desk:
         end = until if until is not None else desk.clock.now()
         start = since if since is not None else end - _DEFAULT_PERIOD
@@ -120,11 +115,14 @@ def report(
         if html_path is not None and by != "priority":
             priorities = kpis(desk, start=start, end=end, by="priority")
         generated, policy = desk.clock.now(), desk.policy
+        empty = _quiet_period(desk, found.overall, start, end)
     tell = err if as_json else console
     if as_json:
         click.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
+        if empty is not None:
+            err.print(escape(empty), soft_wrap=True)
     else:
-        print_kpis(found, policy)
+        print_kpis(found, policy, empty=empty)
     if folder is not None:
         written = write_exports(found, folder, policy=policy)
         tell.print(f"wrote {len(written)} files to {escape(folder)}", soft_wrap=True)
@@ -144,3 +142,45 @@ def report(
         except ImportError as missing:
             raise click.ClickException(str(missing)) from None
         tell.print(f"wrote {escape(html_path)}", soft_wrap=True)
+
+
+def _quiet_period(desk: ServiceDesk, found: KpiSet, start: datetime, end: datetime) -> str | None:
+    """When no case was submitted, resolved, closed or cancelled in the period (the default
+    one, the last 30 days, after a demo or an old import): the line that says so, and what
+    period the desk's cases cover, from the first submission to the last activity, as
+    ``--from``/``--to`` to pass. None when something happened in the period."""
+    if found.submitted or found.resolved or found.closed or found.cancelled:
+        return None
+    period = f"{_day(start)} – {_day(end, end=True)}"
+    quiet = "No case in"
+    if found.cases:
+        quiet = "No case submitted or resolved in"
+        period += f" ({found.cases:,} open from before)"
+    rows = desk.store.query(CaseQuery())  # oldest submission first, streamed in pages
+    first = next(rows, None)
+    if first is None:
+        return (
+            f"No case in {period}; the store holds no case yet "
+            "(serviceflow demo or serviceflow import fill one)."
+        )
+    count, last = 1, first.updated_at
+    for row in rows:  # the last activity: no store sorts by it, so read every row's
+        count += 1
+        last = max(last, row.updated_at)  # fixed-width ISO text: text order is time order
+    since = datetime.fromisoformat(first.submitted_at).astimezone(UTC)
+    until = datetime.fromisoformat(last).astimezone(UTC)
+    cases = "the case runs" if count == 1 else f"the {count:,} cases run"
+    first_day, last_day = f"{since:%Y-%m-%d}", f"{until:%Y-%m-%d}"
+    return (
+        f"{quiet} {period}; {cases} from {first_day} to {last_day}: "
+        f"try --from {first_day} --to {last_day}"
+    )
+
+
+def _day(moment: datetime, *, end: bool = False) -> str:
+    """An instant of a period as a day when it is one's start (an exclusive ``end`` at
+    midnight: the day before, its last), else with the time of day."""
+    moment = moment.astimezone(UTC)
+    if moment.time() != time(0):
+        return f"{moment:%Y-%m-%d %H:%M}"
+    return f"{moment - timedelta(days=1) if end else moment:%Y-%m-%d}"

@@ -1,6 +1,6 @@
 """``serviceflow review CADENCE``: the governance checklist, answered from the desk's figures.
 
-Registered by ``_main.py`` (``cli.add_command(governance_review)``).
+Listed in ``_main.COMMANDS`` (as ``review``), which imports this module when it runs.
 """
 
 from __future__ import annotations
@@ -21,21 +21,41 @@ from serviceflow.governance._reviews import review
 @click.command("review")
 @click.argument("cadence", type=click.Choice(list(PERIODS)))
 @click.option(
-    "--at",
+    "--to",
     "until",
     metavar="DATE",
     type=Instant(end_of_day=True),
-    help="End of the reviewed period: an ISO date-time, or YYYY-MM-DD for the end of that "
-    "day (UTC) (default: now).",
+    help="End of the reviewed period, exclusive: an ISO date-time, or YYYY-MM-DD for the end "
+    "of that day (UTC) (default: now).",
+)
+@click.option(
+    "--at",
+    "at",
+    metavar="DATE",
+    type=Instant(end_of_day=True),
+    hidden=True,
+    deprecated="Use '--to' (the same as report's).",
+    help="The former name of --to.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the review as JSON.")
 @click.option("--check", is_flag=True, help="Exit with status 1 when an item needs attention.")
 @click.pass_context
-def governance_review(
-    ctx: click.Context, cadence: str, until: datetime | None, as_json: bool, check: bool
+def governance_review(  # noqa: PLR0917 - click passes the options by position
+    ctx: click.Context,
+    cadence: str,
+    until: datetime | None,
+    at: datetime | None,
+    as_json: bool,
+    check: bool,
 ) -> None:
     """The governance checklist of a cadence (daily, weekly, monthly, quarterly),
     answered from the desk's own figures."""
+    if at is not None:
+        if until is not None:
+            raise click.BadParameter(
+                "pass --to only (--at is its former name)", param_hint="'--at'"
+            )
+        until = at
     with open_desk(ctx) as desk:
         found = review(desk, cadence, at=until)
     if as_json:

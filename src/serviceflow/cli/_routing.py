@@ -6,18 +6,34 @@ from __future__ import annotations
 
 import click
 
+from serviceflow.cli._json import emit, json_option
 from serviceflow.cli._support import console, open_desk
 from serviceflow.cli._tables import Listing
 
 
 @click.command()
 @click.option("--scheduled", is_flag=True, help="also route the batched (scheduled) cases")
+@json_option("the decisions")
 @click.pass_context
-def route(ctx: click.Context, scheduled: bool) -> None:
+def route(ctx: click.Context, scheduled: bool, as_json: bool) -> None:
     """Offer every waiting case to its queue, most urgent first (say why one waits)."""
     with open_desk(ctx, quiet=False) as desk:
-        listing = Listing("case", "queue", "strategy", "agent", "why", things="waiting cases")
         decisions = desk.route_waiting(scheduled=scheduled)
+        if as_json:
+            emit(
+                [
+                    {
+                        "case_id": d.case_id,
+                        "queue": d.queue,
+                        "strategy": d.strategy,
+                        "agent": d.agent,
+                        "reason": d.reason,
+                    }
+                    for d in decisions
+                ]
+            )
+            return
+        listing = Listing("case", "queue", "strategy", "agent", "why", things="waiting cases")
         for decision in decisions:
             listing.add_row(
                 decision.case_id,
@@ -34,11 +50,15 @@ def route(ctx: click.Context, scheduled: bool) -> None:
 
 @click.command()
 @click.argument("name", required=False)
+@json_option("the waiting cases")
 @click.pass_context
-def queue(ctx: click.Context, name: str | None) -> None:
+def queue(ctx: click.Context, name: str | None, as_json: bool) -> None:
     """List the cases waiting in a queue (or, without a name, in triage)."""
     with open_desk(ctx) as desk:
         waiting = desk.queue(name) if name else desk.triage()
+        if as_json:
+            emit(waiting)
+            return
         listing = Listing(
             "id",
             "state",

@@ -1,8 +1,9 @@
 """``serviceflow simulate [SCENARIO]``: run a simulated desk, print its KPIs, write the dashboard.
 
-Registered by ``cli.py`` (``cli.add_command(simulate)``). It writes to its own store,
-``--db`` (``simulation.db`` by default, replaced every run), never to the root ``--db``:
-a simulation must not mix its invented cases into a real desk's file.
+Listed in ``_main.COMMANDS``, which imports this module when ``simulate`` runs. It writes to
+its own store, ``--db`` (``simulation.db`` by default, replaced every run), never to the
+root ``--db``: a simulation must not mix its invented cases into a real desk's file. A
+global ``--db`` given on the command line is therefore not used, and a note says so.
 
 A SQLite file (a path or a ``sqlite:///`` URL) is marked as a simulation's before the desk
 is written: it gets a table ``serviceflow_simulation`` (the scenario's name and seed).
@@ -55,9 +56,9 @@ MARKER_TABLE = "serviceflow_simulation"
     show_default=True,
     metavar="PATH|URL",
     type=StoreTarget(),
-    help="Where the simulated desk is written: a SQLite file or sqlite:/// URL (an earlier "
-    "simulation's file is replaced; any other file is refused) or an empty store such as "
-    "memory://.",
+    help="Where the simulated desk is written (not the global --db): a SQLite file or "
+    "sqlite:/// URL (an earlier simulation's file is replaced; any other file is refused) "
+    "or an empty store such as memory://.",
 )
 @click.option("--seed", type=int, help="Override the scenario's seed.")
 @click.option(
@@ -76,11 +77,19 @@ MARKER_TABLE = "serviceflow_simulation"
     help="Also run this scenario (same seed, in memory) and print both KPIs side by side.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar; only the summary and the KPIs.")
+@click.pass_context
 def simulate(  # noqa: PLR0917 - click passes the options by position
-    scenario: str, db: str, seed: int | None, html_path: str, other: str | None, quiet: bool
+    ctx: click.Context,
+    scenario: str,
+    db: str,
+    seed: int | None,
+    html_path: str,
+    other: str | None,
+    quiet: bool,
 ) -> None:
     """Simulate a desk: the shipped week of a mid-size desk by default, or a built-in
     scenario (week, erlang, friday_outage) or a scenario TOML file."""
+    _note_global_db(ctx, db)
     try:
         import simpy  # noqa: F401, PLC0415 - the simulation extra
     except ImportError:
@@ -102,6 +111,22 @@ def simulate(  # noqa: PLR0917 - click passes the options by position
         if not quiet:
             console.print(f"Comparing with [bold]{escape(variant.name)}[/] (same seed) …")
         _print_comparison(compare(chosen, variant, a_result=result))
+
+
+def _note_global_db(ctx: click.Context, db: str) -> None:
+    """Say so when a global ``--db`` was typed for ``simulate`` without its own: the
+    simulation is written to its own ``--db``, not to a desk's store."""
+    root = ctx.find_root()
+    typed = click.core.ParameterSource.COMMANDLINE
+    if root is ctx or root.get_parameter_source("db") is not typed:
+        return
+    if ctx.get_parameter_source("db") is typed:
+        return
+    err.print(
+        f"note: simulate writes to its own --db ({escape(db)}), not to the global "
+        f"--db {escape(root.params['db'])}; pass `serviceflow simulate --db PATH` to choose it",
+        soft_wrap=True,
+    )
 
 
 def _target(db: str) -> tuple[str, Path | None]:
@@ -265,13 +290,21 @@ def _print_comparison(found: Comparison) -> None:
         title="What-if",
     )
     for row in found.rows:
-        delta = row.delta
-        sign = "" if delta is None or delta < 0 else "+"
-        text = "—" if delta is None else sign + format_cell(delta, row.kind)  # type: ignore[arg-type]
         shown.add_row(
             row.label,
             format_cell(row.a, row.kind),  # type: ignore[arg-type]
             format_cell(row.b, row.kind),  # type: ignore[arg-type]
-            text,
+            _delta(row.delta, row.kind),
         )
     shown.print()
+
+
+def _delta(delta: float | None, kind: str) -> str:
+    """A what-if delta: signed; a change of a rate in percentage points (``+3.2 pp``), since
+    a percentage would read as relative to the first rate."""
+    if delta is None:
+        return "—"
+    sign = "" if delta < 0 else "+"
+    if kind == "share":
+        return f"{sign}{delta * 100:.1f} pp"
+    return sign + format_cell(delta, kind)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import click
 from rich.markup import escape
 
+from serviceflow.cli._json import emit, json_option, jsonable
 from serviceflow.cli._support import console, open_desk
 from serviceflow.cli._tables import Col, Listing
 from serviceflow.core._duration import format_duration
@@ -22,19 +23,26 @@ from serviceflow.rules._sla import ClockReport
 
 @click.command()
 @click.argument("case_id")
+@json_option("the clocks")
 @click.pass_context
-def sla(ctx: click.Context, case_id: str) -> None:
+def sla(ctx: click.Context, case_id: str, as_json: bool) -> None:
     """Explain every SLA clock of a case: target, consumed, remaining, due, segments."""
     with open_desk(ctx) as desk:
         report = desk.sla(case_id)
+        version = desk.policy.version
         recorded = _recorded_policy(desk, case_id) if not report.clocks else None
         if recorded is not None:
-            console.print(
-                f"(explained under policy {recorded.version}, the one that set its "
-                "service level; pass --policy to use another)"
-            )
+            if not as_json:
+                console.print(
+                    f"(explained under policy {recorded.version}, the one that set its "
+                    "service level; pass --policy to use another)"
+                )
             with ServiceDesk(desk.store, policy=recorded) as original:
                 report = original.sla(case_id)
+            version = recorded.version
+        if as_json:
+            emit({**jsonable(report), "policy": version})
+            return
         if not report.clocks:
             console.print(f"case {escape(case_id)}: {escape(report.note)}")
             return

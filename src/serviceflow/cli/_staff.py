@@ -7,7 +7,6 @@ never opens a desk, so ``--db`` and ``--policy`` do not matter to it.
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import click
@@ -22,6 +21,7 @@ from serviceflow.capacity._staffing import (
     plan_staffing,
     plan_summary,
 )
+from serviceflow.cli._json import emit, json_option
 from serviceflow.cli._paths import OutputPath
 from serviceflow.cli._support import console
 from serviceflow.cli._tables import Col, Listing
@@ -107,7 +107,7 @@ def _write_csv(path: Path, records: list[dict[str, object]]) -> None:
 @click.option(
     "--interval-table", is_flag=True, help="One row per interval instead of one per hour."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON instead of tables.")
+@json_option("the plan")
 @click.option(
     "--csv",
     "csv_path",
@@ -124,8 +124,7 @@ def staff(forecast: Path, interval_table: bool, as_json: bool, csv_path: str | N
     if csv_path is not None:
         _write_csv(Path(csv_path), interval_records(plan, loaded))
     if as_json:
-        data = plan_summary(plan)
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        emit({**plan_summary(plan), "start": plan.start})  # the start in UTC, as every --json
         return
     _agents_table(plan, hourly=not interval_table)
     _summary_table(plan)

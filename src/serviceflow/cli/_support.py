@@ -75,9 +75,10 @@ def refused_as_usage(option: str) -> Iterator[None]:
         raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
 
 
-def print_kpis(found: KpiReport, policy: Policy) -> None:
+def print_kpis(found: KpiReport, policy: Policy, *, empty: str | None = None) -> None:
     """A KPI report as ``serviceflow report`` prints it: the period, the headline numbers,
-    then every table that has rows."""
+    then every table that has rows (``empty``: a line that says why the period is quiet,
+    printed last instead of the default one)."""
     sliced = f", by {found.by}" if found.by else ""
     since = f"{found.start:%Y-%m-%d %H:%M}" if found.start is not None else "the first case"
     console.print(f"[bold]KPIs[/] {since} to {found.end:%Y-%m-%d %H:%M} UTC{escape(sliced)}")
@@ -92,7 +93,9 @@ def print_kpis(found: KpiReport, policy: Policy) -> None:
             _print_kpi_table(shown)
         elif shown.name == "slices":  # no row: its note says why (a log without the value)
             console.print(f"[bold]{escape(shown.title)}[/]: —. {escape(shown.note)}")
-    if not found.overall.cases:
+    if empty is not None:
+        console.print(escape(empty), soft_wrap=True)
+    elif not found.overall.cases:
         console.print("No case in this period; pass --from to look further back.")
 
 

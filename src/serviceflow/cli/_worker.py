@@ -11,7 +11,7 @@ from datetime import timedelta
 import click
 from rich.markup import escape
 
-from serviceflow.cli._paths import StoreTarget
+from serviceflow.cli._main import db_option
 from serviceflow.cli._support import console, open_desk, refused_as_usage, root_policy, store_url
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.desk._worker import Worker, redacted, stopping_on_signals
@@ -35,12 +35,7 @@ def tick(ctx: click.Context) -> None:
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db",
-    type=StoreTarget(),
-    help="Store URL or SQLite file to work on (default: the global --db).",
-)
+@db_option()
 @click.option(
     "--poll",
     type=click.FloatRange(min=0, min_open=True),
@@ -64,9 +59,7 @@ def tick(ctx: click.Context) -> None:
 )
 @click.option("--once", is_flag=True, help="Work off what is due now, then exit.")
 @click.pass_context
-def worker(
-    ctx: click.Context, *, db: str | None, poll: float, batch: int, lease: float, once: bool
-) -> None:
+def worker(ctx: click.Context, *, poll: float, batch: int, lease: float, once: bool) -> None:
     """Fire SLA timers and deliver the outbox until SIGTERM or SIGINT (run any number).
 
     A signal lets the current pass finish, then the worker exits with status 0.
@@ -77,7 +70,7 @@ def worker(
     log = logging.getLogger("serviceflow.worker")
     log.setLevel(logging.INFO)
     options = ctx.find_root().params
-    url = store_url(db or options["db"])
+    url = store_url(options["db"])
     policy = root_policy(ctx)
     with refused_as_usage("--db"):
         opened = ServiceDesk.open(url, policy=policy, lease=timedelta(seconds=lease))
