@@ -9,7 +9,9 @@ A SQLite file (a path or a ``sqlite:///`` URL) is marked as a simulation's befor
 is written: it gets a table ``serviceflow_simulation`` (the scenario's name and seed).
 Only a file holding that table is ever replaced; any other SQLite file is refused, as is
 any other store URL that already holds streams. Every input is checked before anything
-is written.
+is written. A file given as a path is written at ``synchronous=normal``: the run is
+replayed from its seed, so a power cut need not keep each command (a ``sqlite:///`` URL
+keeps the level it names).
 """
 
 from __future__ import annotations
@@ -142,8 +144,8 @@ def _target(db: str) -> tuple[str, Path | None]:
         except ServiceflowError as exc:
             raise click.BadParameter(str(exc), param_hint="'--db'") from None
         url, path = db, Path(raw)
-    else:
-        url, path = f"sqlite:///{db}", Path(db)
+    else:  # rebuilt from its seed every run: no fsync per command (a URL keeps its own)
+        url, path = f"sqlite:///{db}?synchronous=normal", Path(db)
     if path.exists():
         with path.open("rb") as f:
             if f.read(16) != _SQLITE_HEADER:
