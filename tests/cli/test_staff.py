@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from serviceflow.capacity._forecast_files import load_forecast
 from serviceflow.capacity._staffing import INTERVAL_COLUMNS, plan_staffing
+from serviceflow.cli._consoles import console
 from serviceflow.cli._main import cli
 from serviceflow.cli._staff import staff
-from serviceflow.cli._support import console
 
 if "staff" not in cli.commands:
     cli.add_command(staff)

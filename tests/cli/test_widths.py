@@ -29,8 +29,8 @@ from rich.cells import cell_len
 
 from serviceflow import ManualClock, ServiceDesk
 from serviceflow.analytics._kpi_sample import Kpi
+from serviceflow.cli._consoles import console
 from serviceflow.cli._main import cli
-from serviceflow.cli._support import console
 from serviceflow.domain.policy._policy import load_policy
 from serviceflow.improvement._service import Improvement
 from serviceflow.knowledge._service import Knowledge

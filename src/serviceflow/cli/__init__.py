@@ -10,6 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from serviceflow.cli._consoles import console as console
+    from serviceflow.cli._consoles import err as err
     from serviceflow.cli._improve import improve as improve
     from serviceflow.cli._improve import list_cycles as list_cycles
     from serviceflow.cli._improve import show_cycle as show_cycle
@@ -23,8 +25,6 @@ if TYPE_CHECKING:
     from serviceflow.cli._simulate import is_simulation_file as is_simulation_file
     from serviceflow.cli._simulate import simulate as simulate
     from serviceflow.cli._staff import staff as staff
-    from serviceflow.cli._support import console as console
-    from serviceflow.cli._support import err as err
     from serviceflow.cli._support import open_desk as open_desk
     from serviceflow.cli._support import print_kpis as print_kpis
     from serviceflow.cli._support import store_url as store_url
@@ -39,8 +39,8 @@ _HOMES = {
     "MARKER_TABLE": "_simulate",
     "Col": "_tables",
     "Listing": "_tables",
-    "console": "_support",
-    "err": "_support",
+    "console": "_consoles",
+    "err": "_consoles",
     "improve": "_improve",
     "is_simulation_file": "_simulate",
     "kb": "_knowledge",

@@ -8,9 +8,10 @@ from datetime import date, datetime
 
 import click
 
+from serviceflow.cli._consoles import console
 from serviceflow.cli._json import emit, json_option
 from serviceflow.cli._period import Instant
-from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._support import open_desk
 from serviceflow.cli._tables import Col, Listing
 from serviceflow.core._duration import format_duration
 from serviceflow.domain._desk_events import Refused

@@ -11,8 +11,9 @@ import click
 from attrs import asdict
 from rich.markup import escape
 
+from serviceflow.cli._consoles import console
 from serviceflow.cli._json import emit, json_option
-from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._support import open_desk
 from serviceflow.cli._tables import Col, Listing, plain
 from serviceflow.desk._tick import RecordedEvent
 from serviceflow.domain._case import Case

@@ -13,7 +13,8 @@ import click
 from rich.markup import escape
 from rich.text import Text
 
-from serviceflow.cli._support import console, refused_as_usage, store_url
+from serviceflow.cli._consoles import console
+from serviceflow.cli._support import refused_as_usage, store_url
 from serviceflow.cli._tables import Col, Listing, say_under
 from serviceflow.eventlog._store import CaseQuery
 from serviceflow.plugins._manager import plugin_manager

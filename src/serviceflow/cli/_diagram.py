@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from serviceflow.cli._consoles import console
 from serviceflow.cli._paths import OutputPath
-from serviceflow.cli._support import console
 from serviceflow.improvement._workflow import WORKFLOW as IMPROVEMENT_WORKFLOW
 from serviceflow.knowledge._workflow import WORKFLOW as ARTICLE_WORKFLOW
 from serviceflow.problems._workflow import WORKFLOW as PROBLEM_WORKFLOW

@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+from serviceflow.cli._consoles import console, err
 from serviceflow.cli._json import emit, json_option
 from serviceflow.cli._main import db_option
 from serviceflow.cli._progress import reporting
-from serviceflow.cli._support import console, err, refused_as_usage, root_policy, store_url
+from serviceflow.cli._support import refused_as_usage, root_policy, store_url
 from serviceflow.cli._tables import Col, Listing
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.importing._importer import import_csv

@@ -12,8 +12,9 @@ from typing import Any
 import click
 from rich.markup import escape
 
+from serviceflow.cli._consoles import console
 from serviceflow.cli._json import emit, json_option, jsonable
-from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._support import open_desk
 from serviceflow.cli._tables import Col, Listing, plain
 from serviceflow.knowledge._article import Article
 from serviceflow.knowledge._service import Knowledge

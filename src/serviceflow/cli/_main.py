@@ -254,7 +254,7 @@ if _MISSING is None:
     def _fail(message: str, status: int) -> NoReturn:
         from rich.markup import escape  # noqa: PLC0415 - keeps --help light
 
-        from serviceflow.cli._support import err  # noqa: PLC0415
+        from serviceflow.cli._consoles import err  # noqa: PLC0415
 
         err.print(f"[bold red]Error:[/] {escape(message)}", soft_wrap=True)
         raise SystemExit(status) from None

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from serviceflow.cli._support import console
+from serviceflow.cli._consoles import console
 from serviceflow.domain.policy._policy import load_policy
 
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import click
 from rich.progress import Progress
 
-from serviceflow.cli._support import err
+from serviceflow.cli._consoles import err
 
 PROGRESS_EVERY = 5.0
 """Seconds between two progress lines when stderr is not a terminal."""

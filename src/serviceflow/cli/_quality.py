@@ -9,9 +9,10 @@ import click
 from rich.markup import escape
 
 from serviceflow.analytics._calibration import CalibrationReport, calibrate
+from serviceflow.cli._consoles import console
 from serviceflow.cli._json import emit, json_option
 from serviceflow.cli._main import db_option
-from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._support import open_desk
 from serviceflow.cli._tables import Col, Listing
 
 

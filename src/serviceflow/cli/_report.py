@@ -16,10 +16,11 @@ from serviceflow.analytics._dashboard import write_dashboard
 from serviceflow.analytics._kpi_set import KpiSet
 from serviceflow.analytics._metrics import kpis
 from serviceflow.analytics._report import write_exports
+from serviceflow.cli._consoles import console, err
 from serviceflow.cli._main import db_option
 from serviceflow.cli._paths import OutputPath
 from serviceflow.cli._period import Instant
-from serviceflow.cli._support import console, err, open_desk, print_kpis
+from serviceflow.cli._support import open_desk, print_kpis
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.eventlog._store import CaseQuery
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import click
 
+from serviceflow.cli._consoles import console
 from serviceflow.cli._json import emit, json_option
-from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._support import open_desk
 from serviceflow.cli._tables import Listing
 
 

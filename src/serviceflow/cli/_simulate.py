@@ -28,9 +28,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from serviceflow.analytics._metrics import kpis
 from serviceflow.analytics._table import format_cell
 from serviceflow.backends.sqlite import parse_url
+from serviceflow.cli._consoles import console, err
 from serviceflow.cli._paths import OutputPath, StoreTarget
 from serviceflow.cli._progress import reporting
-from serviceflow.cli._support import console, err, print_kpis
+from serviceflow.cli._support import print_kpis
 from serviceflow.cli._tables import Col, Listing
 from serviceflow.errors import ServiceflowError
 from serviceflow.plugins._manager import plugin_manager

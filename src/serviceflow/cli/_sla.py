@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 import click
 from rich.markup import escape
 
+from serviceflow.cli._consoles import console
 from serviceflow.cli._json import emit, json_option, jsonable
-from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._support import open_desk
 from serviceflow.cli._tables import Col, Listing
 from serviceflow.core._duration import format_duration
 from serviceflow.desk._desk import ServiceDesk

@@ -21,9 +21,9 @@ from serviceflow.capacity._staffing import (
     plan_staffing,
     plan_summary,
 )
+from serviceflow.cli._consoles import console
 from serviceflow.cli._json import emit, json_option
 from serviceflow.cli._paths import OutputPath
-from serviceflow.cli._support import console
 from serviceflow.cli._tables import Col, Listing
 from serviceflow.errors import ValidationError
 

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
 from serviceflow.analytics._kpi_set import KpiReport
@@ -22,6 +21,7 @@ from serviceflow.analytics._kpi_tables import headline
 from serviceflow.analytics._report import tables
 from serviceflow.analytics._table import Table as KpiTable
 from serviceflow.analytics._table import format_cell
+from serviceflow.cli._consoles import console
 from serviceflow.cli._tables import Col, Listing
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.domain.policy._policy import Policy, load_policy
@@ -29,8 +29,6 @@ from serviceflow.errors import PolicyError, ServiceflowError
 
 # Sentences wrap at spaces to the width (a line that names a path or a command to copy is
 # printed with soft_wrap=True: whole, however long); tables go through ``_tables.Listing``.
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 
 def store_url(db: str) -> str:

@@ -38,6 +38,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from serviceflow.cli._consoles import console
+
 __all__ = ["TEXT_FLOOR", "Col", "Listing", "nothing", "plain", "say", "say_under"]
 
 TEXT_FLOOR = 20
@@ -48,8 +50,6 @@ _EDGE = 1  # rich's box: one border between columns and at each edge, one space 
 
 
 def _console() -> Console:
-    from serviceflow.cli._support import console  # noqa: PLC0415 - _support imports this
-
     return console
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from serviceflow.cli._support import console, open_desk
+from serviceflow.cli._consoles import console
+from serviceflow.cli._support import open_desk
 from serviceflow.eventlog._checkpoint import CHAIN
 
 

@@ -11,8 +11,9 @@ from datetime import timedelta
 import click
 from rich.markup import escape
 
+from serviceflow.cli._consoles import console
 from serviceflow.cli._main import db_option
-from serviceflow.cli._support import console, open_desk, refused_as_usage, root_policy, store_url
+from serviceflow.cli._support import open_desk, refused_as_usage, root_policy, store_url
 from serviceflow.desk._desk import ServiceDesk
 from serviceflow.desk._worker import Worker, redacted, stopping_on_signals
 from serviceflow.eventlog._outbox import DEFAULT_LEASE
