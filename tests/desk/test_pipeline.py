@@ -199,7 +199,7 @@ def test_routing_in_a_batch_keeps_the_round_robin_chain(clock: ManualClock) -> N
         assert all(v.ok for v in desk.verify_all())
 
 
-def test_a_store_without_transactions_cannot_batch(clock: ManualClock) -> None:
+def test_a_store_without_transactions_cannot_batch_but_reapplies(clock: ManualClock) -> None:
     class Plain:
         """A store that offers no ``transaction``."""
 
@@ -211,7 +211,11 @@ def test_a_store_without_transactions_cannot_batch(clock: ManualClock) -> None:
         def __getattr__(self, name: str) -> object:
             return getattr(self._inner, name)
 
-    desk = ServiceDesk.open("memory://", clock=clock, entry_points=False)
+    desk = ServiceDesk.open("memory://", clock=clock, policy=TIMED, entry_points=False)
+    case_id = walk_to(desk, "in_progress")
     desk.store = Plain(desk.store)  # type: ignore[assignment]
     with pytest.raises(StoreError, match="cannot run a batch"), desk.batch():
         pass
+    stricter = load_policy({"sla": [{"name": "all", "targets": {"resolution": {"within": "4h"}}}]})
+    touched = desk.reapply_policy(stricter)
+    assert [c.id for c in touched] == [case_id], "the desk's own bulk work runs without one"

@@ -314,8 +314,10 @@ class ServiceDesk(CaseCommands):
         timers = TimerFiring(self.store, self._recent, publish)
         fired = timers.fire_due(firing, limit, self.lease)
         if self.policy.escalation.rules:
-            for case_id, to, trigger, reason in escalations(fired, self.policy, self.case):
-                self._pipeline.escalate_quietly(case_id, to, trigger, reason)
+            asked = escalations(fired, self.policy, self.case)
+            with self._pipeline.batched():
+                for case_id, to, trigger, reason in asked:
+                    self._pipeline.escalate_quietly(case_id, to, trigger, reason)
         self._dispatcher.offer_waiting()  # shifts may have started: waiting cases are offered again
         try:
             self.plugins.hook.tick(desk=self, now=at)  # e.g. knowledge articles due for review
@@ -389,7 +391,7 @@ class ServiceDesk(CaseCommands):
         why = f"policy {previous.version} replaced by {self.policy.version}"
         touched: list[Case] = []
         for start in range(0, len(ids), REAPPLY_BATCH):
-            with self.batch():
+            with self._pipeline.batched():
                 for case_id in ids[start : start + REAPPLY_BATCH]:
                     touched += self._reapplied(case_id, by, why)
             if progress is not None:

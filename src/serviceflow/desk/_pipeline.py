@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
@@ -118,6 +118,13 @@ class Pipeline:
         self._tell(pending.writes, pending.messages, pending.notices)
         for tell in pending.after:
             tell()
+
+    def batched(self) -> AbstractContextManager[None]:
+        """``batch()`` where the store offers transactions; else each command on its own
+        (for the desk's own bulk work, which a store without them must still run)."""
+        if getattr(self.desk.store, "transaction", None) is None:
+            return nullcontext()
+        return self.batch()
 
     def _batch(self) -> _Batch | None:
         found: _Batch | None = getattr(self._local, "batch", None)
