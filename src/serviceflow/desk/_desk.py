@@ -77,7 +77,7 @@ from serviceflow.rules._lifecycle import (
     VALIDATED,
 )
 from serviceflow.rules._priority import PriorityExplanation, explain_priority
-from serviceflow.rules._reapply import clocks_change
+from serviceflow.rules._reapply import clock_changes
 from serviceflow.rules._routing import Agent, Decision
 from serviceflow.rules._sla import SlaReport
 from serviceflow.rules._sla import report as sla_report
@@ -368,7 +368,7 @@ class ServiceDesk(CaseCommands):
         from now on (``policy_log``), and apply its service levels to open cases.
 
         An open (or resolved, not yet closed) case whose clocks the new policy runs
-        otherwise (``rules.clocks_change``: its level, the level's targets or calendar, the
+        otherwise (``rules.clock_changes``: its level, the level's targets or calendar, the
         escalation rules) records the level now in force as an event, whose reason names
         both policies, and its due dates are recomputed from its ledger. The others are left
         as they are. Cases are written ``REAPPLY_BATCH`` to a transaction; ``progress`` is
@@ -387,7 +387,8 @@ class ServiceDesk(CaseCommands):
         )
         policy_log.record(self.store, applied)
         live = (*OPEN_STATES, RESOLVED, VALIDATED)
-        ids = [c.id for c in self.cases(state=live) if clocks_change(previous, self.policy, c)]
+        changes = clock_changes(previous, self.policy)
+        ids = [c.id for c in self.cases(state=live) if changes(c)]
         why = f"policy {previous.version} replaced by {self.policy.version}"
         touched: list[Case] = []
         for start in range(0, len(ids), REAPPLY_BATCH):

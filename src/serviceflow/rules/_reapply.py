@@ -7,21 +7,41 @@ none of these for the case leaves its clocks as they are, and reapplying it writ
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from serviceflow.domain._case import Case
 from serviceflow.domain.policy._policy import Policy
 
 
-def clocks_change(old: Policy, new: Policy, case: Case) -> bool:
-    """True when ``new`` runs ``case``'s clocks otherwise than ``old`` did: another level
-    (or the same name with other targets), another level than the case records, other
-    calendars, escalation rules or priority order."""
-    level = new.service_level(case)
-    if level != old.service_level(case):
-        return True
-    if case.sla != (level.name if level is not None else None):
-        return True
-    return (
+def clock_changes(old: Policy, new: Policy) -> Callable[[Case], bool]:
+    """A test of whether ``new`` runs a case's clocks otherwise than ``old`` did: another
+    level (or the same name with other targets), another level than the case records, or,
+    for every case, other calendars, escalation rules or priority order. What concerns
+    the whole policy is compared once, here, not per case."""
+    if (
         old.escalation != new.escalation
         or old.priority.names != new.priority.names
         or old.calendar_map != new.calendar_map
-    )
+    ):
+        return lambda case: True
+    same = frozenset(level.name for level in new.sla if old.level_named(level.name) == level)
+
+    def changes(case: Case) -> bool:
+        level = new.service_level(case)
+        before = old.service_level(case)
+        if level is None:
+            return before is not None or case.sla is not None
+        return (
+            level.name not in same
+            or before is None
+            or before.name != level.name
+            or case.sla != level.name
+        )
+
+    return changes
+
+
+def clocks_change(old: Policy, new: Policy, case: Case) -> bool:
+    """True when ``new`` runs ``case``'s clocks otherwise than ``old`` did (one case; for
+    many, ``clock_changes`` compares the policies once)."""
+    return clock_changes(old, new)(case)
