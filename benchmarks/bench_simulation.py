@@ -41,12 +41,7 @@ from serviceflow.simulation._scenario import Scenario, load_scenario
 
 TARGET_RATIO = 0.3
 TARGET_SECONDS = 60.0
-_LAUNCH = (
-    "import sys; from serviceflow.cli import cli; from serviceflow.cli_simulate import simulate;"
-    "'simulate' in cli.commands or cli.add_command(simulate);"
-    "cli(sys.argv[1:], prog_name='serviceflow')"
-)
-_RATE = re.compile(r"([\d,]+) desk commands .* \(([\d,]+) commands/s\)")
+_RATE = re.compile(r"([\d,]+) desk commands .*? \(([\d,]+) commands/s\)", re.DOTALL)
 
 
 def plain_loop(scenario: Scenario, url: str, cases: int) -> tuple[int, float]:
@@ -102,8 +97,8 @@ def cli_run(folder: Path) -> tuple[float, int, float, str]:
     done = subprocess.run(
         [
             sys.executable,
-            "-c",
-            _LAUNCH,
+            "-m",
+            "serviceflow",
             "simulate",
             "--quiet",
             "--db",
