@@ -4,6 +4,7 @@ and every problem of a document in one run."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -17,7 +18,7 @@ from attrs import frozen
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from serviceflow.core._convert import shown, structure_checked, wanted
+from serviceflow.core._convert import canonical_json, shown, structure_checked, wanted
 from serviceflow.domain.policy import Policy, load_policy
 from serviceflow.errors import PolicyError, ValidationError
 
@@ -441,3 +442,23 @@ def test_a_key_that_is_not_text_says_it_is_the_key() -> None:
     with pytest.raises(PolicyError) as info:
         load_policy({"canned": {1: "hello"}})
     assert info.value.problems == ("$.canned[1]: the key: expected text, got 1",)
+
+
+_JSONABLE = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(exclude_categories=())),  # lone surrogates too
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSONABLE)
+def test_canonical_json_is_the_standard_encoders_text_whatever_the_data(data: object) -> None:
+    standard = json.JSONEncoder(
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode(data)
+    assert canonical_json(data) == standard

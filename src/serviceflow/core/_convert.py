@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
+import orjson
 from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.errors import (
     ClassValidationError,
@@ -217,13 +218,35 @@ def canonical_json(data: Any) -> str:
     """Sorted keys, no spaces, UTF-8 as is: the same data always gives the same text.
 
     NaN and infinity are refused (``ValidationError``): JSON has no such numbers, and a
-    stored event that holds one could never be read back."""
+    stored event that holds one could never be read back. Data without a float (nearly
+    every event) is written by orjson, which gives the very same text several times
+    faster; a float goes through the standard encoder, whose exponents (``1e-05``) the
+    stored texts already use."""
+    if _floatless(data):
+        try:
+            return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+        except TypeError:  # an integer past 64 bits, a key that is not text: the standard way
+            pass
     try:
         return _dumps(data)
     except ValueError:
         raise ValidationError(
             "stored JSON", ["a number is not finite (NaN or infinity); nothing was written"]
         ) from None
+
+
+def _floatless(value: Any) -> bool:
+    """Whether ``value`` (JSON-ready data) holds no float anywhere."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            return False
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return True
 
 
 def iso(value: datetime) -> str:
