@@ -7,7 +7,6 @@ A new command or option is covered as soon as it is registered: paths it writes 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -18,7 +17,7 @@ from serviceflow.cli._main import cli
 from serviceflow.cli._paths import OutputPath, StoreTarget
 from serviceflow.cli._period import Instant
 
-Walked = tuple[tuple[str, ...], click.Command]
+from .commands import Walked, walk
 
 FILLERS = {"--mapping": "servicenow"}
 """Values for required options that are not under test (the rest get ``X``)."""
@@ -27,18 +26,7 @@ EXTRA: dict[tuple[str, ...], list[str]] = {("worker",): ["--once"]}
 """Options that keep a command from running for ever should a check ever let it through."""
 
 
-def _walk(group: click.Group = cli, path: tuple[str, ...] = ()) -> Iterator[Walked]:
-    """Every command that runs, with its words: subcommands, and groups that run alone."""
-    if path and group.invoke_without_command:
-        yield path, group
-    for name, command in sorted(group.commands.items()):
-        if isinstance(command, click.Group):
-            yield from _walk(command, (*path, name))
-        else:
-            yield (*path, name), command
-
-
-COMMANDS = [*_walk()]
+COMMANDS = [*walk()]
 ROOT: Walked = ((), cli)
 
 

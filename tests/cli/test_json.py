@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import Enum
 from pathlib import Path
@@ -37,6 +36,7 @@ from serviceflow import ServiceDesk
 from serviceflow.cli._json import as_json, jsonable
 from serviceflow.cli._main import cli
 
+from .commands import walk
 from .test_widths import Demo, argv, build_demo
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "cli-json.md"
@@ -659,19 +659,6 @@ def fields_of(words: tuple[str, ...]) -> dict[str, str]:
     return {**(OBJECTS[shape.shared] if shape.shared else {}), **shape.fields}
 
 
-def _walk(
-    group: click.Group = cli, path: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], click.Command]]:
-    """Every command that runs, with its words: subcommands, and groups that run alone."""
-    if path and group.invoke_without_command:
-        yield path, group
-    for name, command in sorted(group.commands.items()):
-        if isinstance(command, click.Group):
-            yield from _walk(command, (*path, name))
-        else:
-            yield (*path, name), command
-
-
 def _has_json(command: click.Command) -> bool:
     return any(isinstance(p, click.Option) and "--json" in p.opts for p in command.params)
 
@@ -842,7 +829,7 @@ def test_audit_takes_json_before_or_after_its_day(demo: Demo) -> None:
 
 
 def test_every_command_has_json_or_a_reason_not_to() -> None:
-    commands = dict(_walk())
+    commands = dict(walk())
     with_json = {words for words, command in commands.items() if _has_json(command)}
     assert set(commands) - with_json == set(EXEMPT), "a new command: --json, or a reason"
     assert with_json == set(COMMANDS), "every command with --json is documented"

@@ -17,12 +17,10 @@ from __future__ import annotations
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 from rich.cells import cell_len
@@ -39,6 +37,7 @@ from serviceflow.simulation._demo import DAY, DEMO_POLICY
 
 from ..conftest import walk_to
 from ..rules.escalation.test_audit import T0, play_day
+from .commands import walk
 from .test_main import ESCALATION_POLICY
 from .test_simulate import SCENARIO
 
@@ -80,18 +79,7 @@ LOG = (
 )
 
 
-def _walk(group: click.Group = cli, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    """The words of every command that runs: subcommands, and groups that run alone."""
-    if path and group.invoke_without_command:
-        yield path
-    for name, command in sorted(group.commands.items()):
-        if isinstance(command, click.Group):
-            yield from _walk(command, (*path, name))
-        else:
-            yield (*path, name)
-
-
-COMMANDS = [words for words in _walk() if words not in LEFT_OUT]
+COMMANDS = [words for words, _ in walk() if words not in LEFT_OUT]
 
 
 @dataclass(frozen=True)
@@ -341,7 +329,7 @@ def test_every_command_reads_well_at_80_and_200_columns(
 
 
 def test_the_walk_leaves_out_only_what_it_says() -> None:
-    assert set(_walk()) - set(COMMANDS) == set(LEFT_OUT)
+    assert {words for words, _ in walk()} - set(COMMANDS) == set(LEFT_OUT)
     assert {("cases",), ("kb", "suggestions"), ("audit",), ("review",)} <= set(COMMANDS)
 
 
