@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Generator
+from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from serviceflow import (
     ConcurrencyConflict,
@@ -25,7 +29,7 @@ from serviceflow import (
 from serviceflow.domain import _commands as cmd
 from serviceflow.domain import _events as ev
 
-from ..conftest import walk_to
+from ..conftest import START, walk_to
 from ..rules.test_authority import ROLES
 
 SLA = [{"name": "all", "targets": {"resolution": {"within": "8h"}}}]
@@ -219,3 +223,65 @@ def test_a_store_without_transactions_cannot_batch_but_reapplies(clock: ManualCl
     stricter = load_policy({"sla": [{"name": "all", "targets": {"resolution": {"within": "4h"}}}]})
     touched = desk.reapply_policy(stricter)
     assert [c.id for c in touched] == [case_id], "the desk's own bulk work runs without one"
+
+
+STEPS = (
+    lambda d, c: d.submit(
+        case_id=c, requester="acme/jane@acme.test", channel="email", subject="Invoice wrong"
+    ),
+    lambda d, c: d.classify(c, category="billing", kind="incident", by="agent:kim"),
+    lambda d, c: d.prioritize(c, impact="medium", urgency="high", by="agent:kim"),
+    lambda d, c: d.assign(c, to="agent:kim", by="lead:ana"),
+    lambda d, c: d.acknowledge(c, by="agent:kim", message="On it"),
+    lambda d, c: d.resolve(c, by="agent:kim", resolution="Fixed"),
+    lambda d, c: d.validate(c, by="qa:lee"),
+    lambda d, c: d.confirm(c),
+)
+Block = tuple[list[int], bool]
+
+
+def _play(desk: ServiceDesk, blocks: list[Block], *, batched: bool) -> None:
+    """Run each block's next steps of its cases; a failing block is a batch that raises
+    (batched), or is left out (not batched): the two must store the same."""
+    done = [0] * 4
+    for cases, fails in blocks:
+        if fails and not batched:
+            continue
+        progress = list(done)
+        try:
+            with desk.batch() if batched else nullcontext():
+                for n in cases:
+                    if progress[n] < len(STEPS):
+                        STEPS[progress[n]](desk, f"C{n}")
+                        progress[n] += 1
+                if fails:
+                    raise KeyboardInterrupt  # anything at all, even not an Exception
+        except KeyboardInterrupt:
+            continue
+        done = progress
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.tuples(st.lists(st.integers(0, 3), max_size=6), st.booleans()), max_size=6))
+def test_batches_store_exactly_what_their_committed_commands_would(
+    tmp_path: Path, blocks: list[Block]
+) -> None:
+    stores = {}
+    for kind in ("memory", "sqlite"):
+        for batched in (True, False):
+            name = f"{batched}-{time.monotonic_ns()}.db"
+            url = "memory://" if kind == "memory" else f"sqlite:///{tmp_path / name}"
+            with ServiceDesk.open(url, clock=ManualClock(START), entry_points=False) as desk:
+                _play(desk, blocks, batched=batched)
+                assert all(v.ok for v in desk.verify_all())
+                stores[kind, batched] = {
+                    s: [(r.type, r.data) for r in desk.store.read(s)]
+                    for s in desk.store.streams()
+                    if not s.startswith(("audit:", "policy:"))
+                }
+                stores[kind, batched, "outbox"] = sorted(m.key for m in desk.store.outbox())
+    for kind in ("memory", "sqlite"):
+        assert stores[kind, True] == stores[kind, False]
+        assert stores[kind, True, "outbox"] == stores[kind, False, "outbox"]
