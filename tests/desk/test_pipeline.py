@@ -268,7 +268,8 @@ def _play(desk: ServiceDesk, blocks: list[Block], *, batched: bool) -> None:
 def test_batches_store_exactly_what_their_committed_commands_would(
     tmp_path: Path, blocks: list[Block]
 ) -> None:
-    stores = {}
+    stores: dict[tuple[str, bool], dict[str, list[tuple[str, str]]]] = {}
+    outboxes: dict[tuple[str, bool], list[str]] = {}
     for kind in ("memory", "sqlite"):
         for batched in (True, False):
             name = f"{batched}-{time.monotonic_ns()}.db"
@@ -281,7 +282,7 @@ def test_batches_store_exactly_what_their_committed_commands_would(
                     for s in desk.store.streams()
                     if not s.startswith(("audit:", "policy:"))
                 }
-                stores[kind, batched, "outbox"] = sorted(m.key for m in desk.store.outbox())
+                outboxes[kind, batched] = sorted(m.key for m in desk.store.outbox())
     for kind in ("memory", "sqlite"):
         assert stores[kind, True] == stores[kind, False]
-        assert stores[kind, True, "outbox"] == stores[kind, False, "outbox"]
+        assert outboxes[kind, True] == outboxes[kind, False]
