@@ -90,30 +90,30 @@ class MemoryStore:
                 self._journal = None
 
     def _undo_point(self, writes: Sequence[StreamWrite]) -> Callable[[], None]:
-        """What restores the streams, rows, timers and messages ``writes`` are about to
-        change."""
-        streams = {w.stream for w in writes}
-        lengths = {s: len(self._events[s]) if s in self._events else None for s in streams}
-        rows = {s: self._rows.get(s) for s in streams}
-        timers = {s: self._timers.get(s) for s in streams}
-        leases = {t: self._leases[t] for s in streams for t in timers[s] or () if t in self._leases}
+        """What restores the streams, rows, timers and messages ``writes`` will change."""
+        events, rows, timers = self._events, self._rows, self._timers
+        before = {
+            s: (len(events[s]) if s in events else None, rows.get(s), timers.get(s))
+            for s in {w.stream for w in writes}
+        }
+        held_now = (t for _, _, held in before.values() for t in held or ())
+        leases = {t: self._leases[t] for t in held_now if t in self._leases}
         appended = len(self._appended)
         queued = [r.key for w in writes for r in w.outbox]
 
         def undo() -> None:
-            for stream, length in lengths.items():
+            for stream, (length, row, held) in before.items():
                 if length is None:
-                    self._events.pop(stream, None)
+                    events.pop(stream, None)
                     if stream in self._sorted_streams:
                         self._sorted_streams.remove(stream)
                 else:
-                    del self._events[stream][length:]
-                row = rows[stream]
+                    del events[stream][length:]
                 if row is None:
-                    self._rows.pop(stream, None)
+                    rows.pop(stream, None)
                 else:
-                    self._rows[stream] = row
-                self._replace_timers(stream, tuple(timers[stream] or ()))
+                    rows[stream] = row
+                self._replace_timers(stream, tuple(held or ()))
             self._leases.update(leases)
             del self._appended[appended:]
             for key in queued:
@@ -314,14 +314,14 @@ class MemoryStore:
         for row in rows:
             if query.limit is not None and found >= query.limit:
                 return
-            if _matches(row, query):
+            if query.matches(row):
                 found += 1
                 yield row
 
     def count(self, query: CaseQuery) -> int:
         """Number of matching rows."""
         with self._lock:
-            return sum(1 for row in self._rows.values() if _matches(row, query))
+            return sum(1 for row in self._rows.values() if query.matches(row))
 
     def workload(self, states: Sequence[str]) -> dict[tuple[str, str], int]:
         """Assigned cases in ``states`` per (assignee, channel)."""
@@ -483,17 +483,6 @@ class MemoryStore:
 
 def _push(heap: list[tuple[str, str, str, int, str, TimerRecord]], timer: TimerRecord) -> None:
     heapq.heappush(heap, (timer.due, timer.case_id, timer.metric, timer.cycle, timer.kind, timer))
-
-
-def _matches(row: CaseRow, q: CaseQuery) -> bool:
-    return (
-        (q.states is None or row.state in q.states)
-        and (q.priority is None or row.priority == q.priority)
-        and (q.category is None or row.category == q.category)
-        and (q.assignee is None or row.assignee == q.assignee)
-        and (q.requester is None or row.requester == q.requester)
-        and (q.channel is None or row.channel == q.channel)
-    )
 
 
 @hookimpl

@@ -282,6 +282,18 @@ class CaseQuery:
     channel: str | None = None
     limit: int | None = None
 
+    def matches(self, row: CaseRow) -> bool:
+        """Does ``row`` pass every filter (``limit`` aside)? For stores that filter rows
+        themselves."""
+        return (
+            (self.states is None or row.state in self.states)
+            and (self.priority is None or row.priority == self.priority)
+            and (self.category is None or row.category == self.category)
+            and (self.assignee is None or row.assignee == self.assignee)
+            and (self.requester is None or row.requester == self.requester)
+            and (self.channel is None or row.channel == self.channel)
+        )
+
 
 @runtime_checkable
 class Store(Protocol):

@@ -11,16 +11,13 @@ from typing import Any
 from serviceflow.analytics._case_facts import OPENED_AT_FIRST_ROW, OPENED_UNLOGGED, TIERS_LOGGED
 from serviceflow.domain import _events as ev
 from serviceflow.domain._case import Case, requester_group
-from serviceflow.domain.policy._escalation import FUNCTIONAL, HIERARCHICAL
 from serviceflow.importing._mapping import BREACHED, MET
 from serviceflow.importing._paths import AFTER_RESOLUTION, PRE_WORK, TRIAGE_GAP
+from serviceflow.importing._support_line import escalated, tier_named
 from serviceflow.importing._track import Run, Skip, Track
 from serviceflow.rules._evolve import evolve
 from serviceflow.rules._lifecycle import DESTINATIONS
 from serviceflow.rules._priority import decide_priority
-
-IMPORT = "import"
-"""The trigger of an escalation the log records (its support line rose)."""
 
 
 class Row:
@@ -198,36 +195,7 @@ class Row:
         team = self.values.get("team")
         if team is not None and team != self.track.team and case.assignee is not None:
             self.team = team  # nobody's case takes its team with its first owner
-        self.line_tier = self.tier_named()
-
-    def tier_named(self) -> str | None:
-        """The escalation tier the row's support line names, where it differs from the
-        case's; a value out of the table or a tier the policy lacks is reported."""
-        run = self.run
-        column = run.columns.get("support_line")
-        if column is None or self.row[column.index] in run.nulls:
-            return None
-        raw = self.row[column.index]
-        tier = raw if column.table is None else column.table.get(raw)
-        if tier is None:
-            self.not_recorded.append(
-                f"support line {raw!r} not recorded: not in $.values.support_line"
-            )
-            return None
-        if run.policy.escalation.tier(tier) is None:
-            self.not_recorded.append(
-                f"support line {raw!r} not recorded: the policy has no escalation tier {tier!r}"
-            )
-            return None
-        return tier if tier != self.current_tier() else None
-
-    def current_tier(self) -> str | None:
-        """The escalation tier holding the case: its last move's, else the policy's first."""
-        assert self.case is not None
-        if self.case.escalation is not None:
-            return self.case.escalation.tier
-        entry = self.run.policy.escalation.entry
-        return None if entry is None else entry.name
+        self.line_tier = tier_named(self)
 
     def given(self, key: str) -> str | None:
         """The row's value for ``key``, else the case's, else the mapping's default."""
@@ -321,7 +289,7 @@ class Row:
             )
             self.owner = self.team = None
         self.moved()
-        self.escalated()
+        escalated(self)
 
     def requeue(self) -> None:
         """A row that says "not yet worked" for a case at work: the case went back to its
@@ -385,38 +353,6 @@ class Row:
             )
         )
         self.team = None
-
-    def escalated(self) -> None:
-        """Record the move to the row's tier: up or across is an escalation (its trigger
-        ``import``), down a de-escalation; it waits for a state that allows it."""
-        case, wanted = self.case, self.line_tier
-        assert case is not None
-        current = self.current_tier()
-        if wanted is None or current is None or wanted == current:
-            return
-        tiers = self.run.policy.escalation
-        to, at = tiers.tier(wanted), tiers.tier(current)
-        assert to is not None
-        rising = at is None or to.level >= at.level
-        if (("escalate" if rising else "deescalate"), case.state) not in DESTINATIONS:
-            return
-        reason = self.reason("support_line")
-        if rising:
-            kind = HIERARCHICAL if at is None or to.level > at.level else FUNCTIONAL
-            self.emit(
-                ev.Escalated(
-                    from_tier=current,
-                    to_tier=wanted,
-                    kind=kind,
-                    trigger=IMPORT,
-                    reason=reason,
-                    message="",
-                    **self.meta,
-                )
-            )
-        else:
-            self.emit(ev.Deescalated(from_tier=current, to_tier=wanted, reason=reason, **self.meta))
-        self.line_tier = None
 
     def reason(self, key: str) -> str:
         """``servicenow priority '3 - Moderate'``: the mapping, the column and its raw value;
