@@ -237,21 +237,37 @@ def canonical_json(data: Any) -> str:
 
 def _floatless(value: Any) -> bool:
     """Whether ``value`` (JSON-ready data) holds no float anywhere."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float):
+    if isinstance(value, dict):
+        items: Iterable[Any] = value.values()
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        return not isinstance(value, float)
+    for item in items:
+        kind = type(item)
+        if kind is str or item is None or kind is int or kind is bool:
+            continue  # the common leaves, without a call
+        if not _floatless(item):
             return False
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
     return True
 
 
+_LAST_ISO: tuple[datetime | None, str] = (None, "")
+
+
 def iso(value: datetime) -> str:
-    """The text form of an instant: fixed width (microseconds), so text order is time order."""
-    return value.isoformat(timespec="microseconds")
+    """The text form of an instant: fixed width (microseconds), so text order is time order.
+
+    A command writes its instant several times (events, row, messages): the last one's
+    text is kept, for that very object (an equal instant in another zone reads otherwise).
+    """
+    global _LAST_ISO  # noqa: PLW0603 - a one-entry memo; a tuple swaps whole
+    last, text = _LAST_ISO
+    if value is last:
+        return text
+    text = value.isoformat(timespec="microseconds")
+    _LAST_ISO = (value, text)
+    return text
 
 
 def _is_homogeneous_tuple(type_: Any) -> bool:

@@ -205,13 +205,15 @@ class Pipeline:
             case, admitted, policy, now, history=history, objection=objection, target=target
         )
         keep = self.desk.store.keeps_objects
-        lease = self._lease()
-        writes = [stream_write(c, heads[c.stream], keep=keep, lease=lease) for c in planned.changes]
         messages = [m for c in planned.changes for m in c.messages]
+        lease = self._lease() if messages else None
+        writes = [stream_write(c, heads[c.stream], keep=keep, lease=lease) for c in planned.changes]
+        histories = {c.stream: c.history for c in planned.changes}
+        if not messages:
+            return Planned(writes, {}, histories, [])
         notices = {m.notification.key: m.notification for m in messages}
         now_keys = {m.notification.key for m in messages if m.due <= m.created}
         at_once = [r for _, _, w in writes for r in w.outbox if r.key in now_keys]
-        histories = {c.stream: c.history for c in planned.changes}
         return Planned(writes, notices, histories, at_once)
 
     def _lease(self) -> timedelta | None:
