@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from serviceflow import load_policy
-from serviceflow.rules._reapply import clocks_change
+from serviceflow.rules._reapply import clock_changes
 
 from ..rules.test_plan import walked
 
@@ -25,13 +25,13 @@ def test_only_what_moves_a_cases_clocks_counts() -> None:
     old = load_policy(LEVELS)
     case, _ = walked(old, steps=3)
     assert case.sla == "all"
-    assert not clocks_change(old, old, case)
-    assert not clocks_change(old, attrs.evolve(old, canned={"hi": "Hello"}), case)
+    assert not clock_changes(old, old)(case)
+    assert not clock_changes(old, attrs.evolve(old, canned={"hi": "Hello"}))(case)
     slower = load_policy(
         {"sla": [LEVELS["sla"][0], {"name": "all", "targets": {"resolution": {"within": "9h"}}}]}
     )
-    assert clocks_change(old, slower, case), "the same name with another target"
-    assert clocks_change(old, load_policy({}), case), "no level any more"
-    assert clocks_change(old, attrs.evolve(old, calendars={}), attrs.evolve(case, sla="fast")), (
+    assert clock_changes(old, slower)(case), "the same name with another target"
+    assert clock_changes(old, load_policy({}))(case), "no level any more"
+    assert clock_changes(old, attrs.evolve(old, calendars={}))(attrs.evolve(case, sla="fast")), (
         "the case records another level than the one it matches"
     )

@@ -212,7 +212,7 @@ class Pipeline:
         if not messages:
             return Planned(writes, {}, histories, [])
         notices = {m.notification.key: m.notification for m in messages}
-        now_keys = {m.notification.key for m in messages if m.due <= m.created}
+        now_keys = {m.notification.key for m in messages if m.at_once}
         at_once = [r for _, _, w in writes for r in w.outbox if r.key in now_keys]
         return Planned(writes, notices, histories, at_once)
 

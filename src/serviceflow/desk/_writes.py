@@ -57,12 +57,15 @@ def outbox_record(message: Message, lease: timedelta | None = None) -> OutboxRec
     due at once leased to the writer for ``lease``, if given)."""
     n = message.notification
     payload = encode_notification(n)
-    created = iso(message.created)
-    at_once = lease is not None and message.due <= message.created
+    due = (
+        lease_end(message.created, lease)
+        if lease is not None and message.at_once
+        else iso(message.due)
+    )
     return OutboxRecord(
         key=n.key,
         case_id=n.case_id,
-        created=created,
-        due=lease_end(message.created, lease) if at_once and lease else iso(message.due),
+        created=iso(message.created),
+        due=due,
         payload=payload,
     )

@@ -43,6 +43,11 @@ class Message(NamedTuple):
     created: datetime
     due: datetime
 
+    @property
+    def at_once(self) -> bool:
+        """Due when it is created: sent right after the commit, not left for later."""
+        return self.due <= self.created
+
 
 class Change(NamedTuple):
     """One stream's part of a plan: its events, the case after them, and what they imply.

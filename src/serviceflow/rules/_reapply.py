@@ -39,9 +39,3 @@ def clock_changes(old: Policy, new: Policy) -> Callable[[Case], bool]:
         )
 
     return changes
-
-
-def clocks_change(old: Policy, new: Policy, case: Case) -> bool:
-    """True when ``new`` runs ``case``'s clocks otherwise than ``old`` did (one case; for
-    many, ``clock_changes`` compares the policies once)."""
-    return clock_changes(old, new)(case)
