@@ -31,6 +31,17 @@ its extra fields, as ``field:<name>``."""
 FIELD = "field:"
 """The prefix of a slicing by one of the case's extra fields (``field:product``)."""
 
+
+def slicing_problem(by: object) -> str | None:
+    """Why ``by`` cannot slice a report (``None`` when it can: a dimension or
+    ``field:<name>``)."""
+    if by in DIMENSIONS:
+        return None
+    if isinstance(by, str) and by.startswith(FIELD) and by.removeprefix(FIELD).strip():
+        return None
+    return f"{by!r} is not one of {', '.join(DIMENSIONS)}, nor {FIELD}<name of a field>"
+
+
 OPENED_UNLOGGED = "intake"
 """The ``fields`` key an import writes on a case whose log gives no opening time: it is
 submitted at its first row's time, so a response in that row has no time of its own."""

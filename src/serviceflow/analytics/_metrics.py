@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from serviceflow.desk._desk import ServiceDesk
 
-from serviceflow.analytics._case_facts import DIMENSIONS, FIELD
+from serviceflow.analytics._case_facts import slicing_problem
 from serviceflow.analytics._case_summary import Reader, Summary, decoded, summary
 from serviceflow.analytics._kept_facts import facts_key
 from serviceflow.analytics._kpi_set import (
@@ -161,11 +161,9 @@ def _report(
     end = require_aware(end)
     if start is not None and require_aware(start) >= end:
         raise ValidationError("KPI period", [f"start {start} is not before end {end}"])
-    if by is not None and by not in DIMENSIONS and not _field_slice(by):
-        raise ValidationError(
-            "KPI slicing",
-            [f"by: {by!r} is not one of {', '.join(DIMENSIONS)}, nor {FIELD}<name of a field>"],
-        )
+    wrong = slicing_problem(by) if by is not None else None
+    if wrong is not None:
+        raise ValidationError("KPI slicing", [f"by: {wrong}"])
     window = Window(start, end)
     calendars = dict(policy.calendar_map)
     default = calendars[_default_calendar(policy, calendar, calendars)]
@@ -215,11 +213,6 @@ def _report(
         volume=tuple(sorted(volume.items())),
         unsliced=unsliced,
     )
-
-
-def _field_slice(by: object) -> bool:
-    """``field:<name>``: slicing by one of the cases' extra fields."""
-    return isinstance(by, str) and by.startswith(FIELD) and bool(by.removeprefix(FIELD).strip())
 
 
 def _slice(slices: dict[str, Tally], key: str | None) -> Tally:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 import click
 from rich.markup import escape
 
-from serviceflow.analytics._case_facts import DIMENSIONS, FIELD
+from serviceflow.analytics._case_facts import DIMENSIONS, FIELD, slicing_problem
 from serviceflow.analytics._dashboard import write_dashboard
 from serviceflow.analytics._kpi_set import KpiSet
 from serviceflow.analytics._metrics import kpis
@@ -36,14 +36,9 @@ class Slicing(click.ParamType[str]):
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
     ) -> str:
         text = str(value)
-        if text not in DIMENSIONS and not (
-            text.startswith(FIELD) and text.removeprefix(FIELD).strip()
-        ):
-            self.fail(
-                f"{text!r} is not one of {', '.join(DIMENSIONS)}, nor {FIELD}<name of a field>",
-                param,
-                ctx,
-            )
+        wrong = slicing_problem(text)
+        if wrong is not None:
+            self.fail(wrong, param, ctx)
         return text
 
 
