@@ -120,6 +120,25 @@ def test_an_orphaned_row_is_a_store_error_not_a_conflict(tmp_path: Path) -> None
         store.append([write("A", 0)])
 
 
+def test_a_write_that_fails_half_done_rolls_its_whole_batch_back(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "d.db"))
+    store.append([write("A", 0)])
+    store._db.execute("DELETE FROM events WHERE stream = 'A'")
+
+    def half_done() -> None:
+        with store.transaction():
+            store.append([write("B", 0)])
+            with pytest.raises(StoreError, match=r"UNIQUE constraint failed: cases\.id"):
+                store.append([write("A", 0)])  # its event is written, then its row clashes
+
+    with pytest.raises(StoreError, match="the batch is rolled back: a write failed half done"):
+        half_done()
+    assert store.load("B") is None
+    assert store.read("A") == []  # the half-done write is undone with its batch
+    store.append([write("B", 0)])  # the store goes on
+    assert store.load("B") is not None
+
+
 def test_a_row_without_a_document_moves_only_version_head_and_time(tmp_path: Path) -> None:
     store = SQLiteStore(str(tmp_path / "d.db"))
     store.append([write("A", 0)])

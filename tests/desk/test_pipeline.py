@@ -51,6 +51,25 @@ def test_a_refusal_comes_before_the_history_is_read(tmp_path: Path, clock: Manua
     assert [r.rule for r in desk.audit()] == ["authority"], "refused, and audited, unread"
 
 
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_submit_is_decided_unread_and_a_taken_id_still_refused(
+    tmp_path: Path, clock: ManualClock, batched: bool
+) -> None:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    first = ServiceDesk.open(url, clock=clock, entry_points=False)
+    second = ServiceDesk.open(url, clock=clock, entry_points=False)
+    first.submit(requester="ann@acme.test", channel="email", subject="VPN", case_id="C-1")
+    seen: list[str] = []
+    second.store._db.set_trace_callback(seen.append)  # type: ignore[attr-defined]
+    second.submit(requester="bob@acme.test", channel="email", subject="Mail", case_id="C-2")
+    assert not [s for s in seen if s.startswith("SELECT")], "a new case is not read first"
+    refused = pytest.raises(ValidationError, match="already exists")
+    with second.batch() if batched else nullcontext(), refused:
+        second.submit(requester="eve@acme.test", channel="web", subject="Mine", case_id="C-1")
+    assert [e.event.TYPE for e in second.history("C-1")] == ["case.submitted"]
+    assert second.case("C-1").requester == "ann@acme.test"
+
+
 def test_the_desk_remembers_the_history_of_the_write_it_appended(clock: ManualClock) -> None:
     desk = ServiceDesk.open("sqlite:///:memory:", clock=clock, policy=TIMED, entry_points=False)
     case_id = walk_to(desk, "in_progress")

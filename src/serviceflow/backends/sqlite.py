@@ -79,6 +79,8 @@ class SQLiteStore(SQLReads):
         self._lock = threading.RLock()
         self._batching = False
         """Inside ``transaction`` (read only by the thread holding the lock)."""
+        self._doomed: str | None = None
+        """Why the batch in progress must roll back: a write in it failed half done."""
         try:
             self._db = sqlite3.connect(
                 path, isolation_level=None, check_same_thread=False, timeout=30.0
@@ -131,7 +133,7 @@ class SQLiteStore(SQLReads):
         queued = [r.columns() for write in writes for r in write.outbox]
         with self._lock, self._errors("append"):
             try:
-                with self._writing() as db:
+                with self._writing(alone=len(writes) == 1 and not fired) as db:
                     if len(events) == 1:
                         db.execute(INSERT_EVENT, events[0])
                     else:
@@ -284,9 +286,11 @@ class SQLiteStore(SQLReads):
                 return
             db = self._db
             db.execute("BEGIN IMMEDIATE")
-            self._batching = True
+            self._batching, self._doomed = True, None
             try:
                 yield
+                if self._doomed is not None:
+                    raise StoreError(f"{self.url}: the batch is rolled back: {self._doomed}")
             except BaseException:
                 self._batching = False
                 if db.in_transaction:
@@ -301,10 +305,24 @@ class SQLiteStore(SQLReads):
                 raise
 
     @contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
+    def _writing(self, *, alone: bool = False) -> Iterator[sqlite3.Connection]:
         """One write's transaction (``BEGIN IMMEDIATE`` … ``COMMIT``); inside a batch, a
-        savepoint, so a write that fails undoes itself alone and the batch goes on."""
+        savepoint, so a write that fails undoes itself alone and the batch goes on.
+
+        ``alone``: a write whose expected failure (a stream moved on) comes from its first
+        statement, before it changed anything, needs no savepoint in a batch. If it fails
+        after changing rows (the file disagrees with itself), the whole batch rolls back."""
         db, nested = self._db, self._batching
+        if nested and alone:
+            changes = db.total_changes
+            try:
+                yield db
+            except Exception as exc:
+                if db.total_changes == changes:
+                    raise
+                self._doomed = self._doomed or f"a write failed half done ({exc})"
+                raise StoreError(f"{self.url}: {self._doomed}; the batch rolls back") from None
+            return
         db.execute("SAVEPOINT write" if nested else "BEGIN IMMEDIATE")
         try:
             yield db

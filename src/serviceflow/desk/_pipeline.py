@@ -176,7 +176,7 @@ class Pipeline:
     def _attempt(self, command: cmd.Command, expected_version: int | None, *, fresh: bool) -> Case:
         """Decide on the latest known state and append; raise ``_Stale`` to decide again."""
         now = self.now()
-        case, head, cached = self._latest(command.case_id, fresh=fresh)
+        case, head, cached = self._latest(command, fresh=fresh)
         try:
             _expect(command.case_id, case, expected_version)
             planned = self.plan(case, head, command, now)
@@ -185,7 +185,12 @@ class Pipeline:
                 raise _Stale from None
             self.audited(case, command, error, now)
             raise
-        self.commit(planned)
+        try:
+            self.commit(planned)
+        except ConcurrencyConflict:
+            if cached and case is None:  # a submit assumed new: decide it on what is stored
+                raise _Stale from None
+            raise
         return planned.writes[0][0]
 
     def plan(self, case: Case | None, head: str, command: cmd.Command, now: datetime) -> Planned:
@@ -322,18 +327,21 @@ class Pipeline:
             return None, GENESIS
         return self.recent.decode(row), row.head
 
-    def _latest(self, case_id: str, *, fresh: bool) -> tuple[Case | None, str, bool]:
-        """The case to decide on, its head hash, and whether it came from our cache.
+    def _latest(self, command: cmd.Command, *, fresh: bool) -> tuple[Case | None, str, bool]:
+        """The case to decide on, its head hash, and whether it was assumed (not read).
 
-        Deciding on the version we wrote last saves a read. It is safe: if another writer
-        moved the stream on, the append collides on ``(stream, seq)``, and a refusal is
-        re-checked against the store (``_moved_on``) before it is raised.
+        Deciding on the version we wrote last saves a read, and so does deciding a submit
+        on no case (a new id is the rule). It is safe: if the stream is not where we assume,
+        the append collides on ``(stream, seq)``, and a refusal is re-checked against the
+        store (``_moved_on``) before it is raised.
         """
         if not fresh:
-            kept = self.recent.case(case_id)
+            kept = self.recent.case(command.case_id)
             if kept is not None:
                 return kept[0], kept[1], True
-        case, head = self.current(case_id)
+            if isinstance(command, cmd.Submit):
+                return None, GENESIS, True
+        case, head = self.current(command.case_id)
         return case, head, False
 
     def _moved_on(self, case_id: str, case: Case | None) -> bool:

@@ -53,6 +53,16 @@ class TransactionChecks(StoreChecks):
         store.append([write("N", 0)])  # and the store goes on as if nothing happened
         assert version_of(store, "N") == 1
 
+    def test_a_stale_single_write_in_a_block_fails_alone(self, store: Store) -> None:
+        _transaction(store)
+        store.append([write("A", 0)])
+        with store.transaction():  # type: ignore[attr-defined]
+            store.append([write("B", 0)])
+            with pytest.raises(ConcurrencyConflict):
+                store.append([write("A", 0)])
+            store.append([write("A", 1)])
+        assert [version_of(store, s) for s in "AB"] == [2, 1]
+
     def test_a_stale_write_in_a_block_fails_alone(self, store: Store) -> None:
         _transaction(store)
         store.append([write("A", 0)])
