@@ -18,7 +18,14 @@ from attrs import frozen
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from serviceflow.core._convert import canonical_json, shown, structure_checked, wanted
+from serviceflow.core._convert import (
+    canonical_json,
+    holds_floats,
+    record_json,
+    shown,
+    structure_checked,
+    wanted,
+)
 from serviceflow.domain.policy import Policy, load_policy
 from serviceflow.errors import PolicyError, ValidationError
 
@@ -462,3 +469,45 @@ def test_canonical_json_is_the_standard_encoders_text_whatever_the_data(data: ob
         sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode(data)
     assert canonical_json(data) == standard
+
+
+@frozen
+class _Plain:
+    name: str
+    count: int
+    at: datetime | None
+    tags: tuple[str, ...]
+    inner: _Plain | None = None
+
+
+@frozen
+class _Scored:
+    score: float | None
+
+
+class _Ratio(Enum):
+    HALF = 0.5
+
+
+@pytest.mark.parametrize(
+    ("kind", "holds"),
+    [
+        (_Plain, False),  # text, numbers, times, tuples, and itself
+        (_Scored, True),
+        (tuple[_Plain, ...], False),
+        (Mapping[str, _Scored], True),
+        (Mapping[str, Any], True),  # anything may be a float
+        (_Ratio, True),
+        (Literal["a", "b"], False),
+        (object, True),
+    ],
+)
+def test_holds_floats_reads_the_declared_types(kind: Any, holds: bool) -> None:
+    assert holds_floats(kind) is holds
+
+
+def test_data_of_a_floatless_record_is_written_without_a_search() -> None:
+    record = _Plain("Zoë", 3, datetime(2026, 3, 2, 9, tzinfo=UTC), ("a",), _Plain("x", 1, None, ()))
+    data = record_json(record)
+    assert canonical_json(data, floats=False) == canonical_json(data)
+    assert json.loads(canonical_json(data, floats=False))["inner"]["name"] == "x"

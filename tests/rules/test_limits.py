@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from serviceflow.domain import _commands as cmd
 from serviceflow.domain.policy._limits import Limits, limits_problems
 from serviceflow.errors import ClockBehind, ValidationError
-from serviceflow.rules._limits import check_limits, not_before, text_problems
+from serviceflow.rules._limits import check_limits, not_before, plainly_within, text_problems
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -68,3 +71,42 @@ def test_limits_are_bounded() -> None:
         "$.limits.text: must be between 1 and 10,000,000, got 0",
         "$.limits.clock_skew: must be at most 1h, got 2h",
     ]
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.text(max_size=12),
+    st.text(alphabet=st.characters(codec="ascii"), min_size=9, max_size=20),
+    st.sampled_from(["ok", "agent:kim", "a\x00b", "\ud800", "Zoë", "", " "]),
+    st.just(()),
+    st.just({}),
+    st.tuples(st.text(max_size=3)),
+    st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
+    st.integers(),
+    st.floats(),
+)
+
+
+@given(st.sampled_from(sorted(cmd.COMMANDS.values(), key=lambda c: c.NAME)), st.data())
+def test_a_command_passed_plainly_has_nothing_the_full_checks_would_refuse(
+    kind: type[cmd.Command], data: st.DataObject
+) -> None:
+    limits = Limits(subject=8, text=10, name=9, fields=1, field_value=3, tags=1)
+    command = object.__new__(kind)
+    shapes = cmd.field_types(kind)
+    odd = data.draw(st.sampled_from([n for n, _, _ in shapes]), label="the field that may be odd")
+    for name, kinds, optional in shapes:
+        value = data.draw(_VALUES, label=name) if name == odd else _plain(kinds, optional)
+        object.__setattr__(command, name, value)
+    if plainly_within(command, limits):
+        assert cmd.shape_problems(command) == cmd.shape_problems(command, fields_fit=True)
+        check_limits(command, limits)
+
+
+def _plain(kinds: tuple[type, ...], optional: bool) -> object:
+    """A value of a field's declared type that no check refuses."""
+    if str in kinds:
+        return "ok"
+    if optional:
+        return None
+    return () if tuple in kinds else {} if Mapping in kinds else 0

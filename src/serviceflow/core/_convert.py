@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 from types import NoneType, UnionType
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import attrs
 import cattrs
@@ -214,15 +214,64 @@ _dumps = json.JSONEncoder(
 ).encode
 
 
-def canonical_json(data: Any) -> str:
+def record_json(record: Any) -> dict[str, Any]:
+    """An attrs record as JSON-ready data, by its class's own unstructure function (looked up
+    once per class, not dispatched per call)."""
+    cls = type(record)
+    unstructure = _UNSTRUCTURE.get(cls)
+    if unstructure is None:
+        unstructure = _UNSTRUCTURE[cls] = converter.get_unstructure_hook(cls)
+    data: dict[str, Any] = unstructure(record)
+    return data
+
+
+_UNSTRUCTURE: dict[type, Callable[[Any], Any]] = {}
+
+
+def holds_floats(kind: Any) -> bool:
+    """Can a value of type ``kind`` hold a float once unstructured? ``False`` only when its
+    declared types say no (text, whole numbers, times, records of such), worked out once."""
+    known = _HOLDS_FLOATS.get(kind)
+    if known is None:
+        try:
+            known = _may_hold_float(kind, frozenset())
+        except Exception:  # hints that cannot be resolved: the data is searched instead
+            known = True
+        _HOLDS_FLOATS[kind] = known
+    return known
+
+
+_HOLDS_FLOATS: dict[Any, bool] = {}
+_FLOATLESS_LEAVES = (str, int, bool, NoneType, datetime, date, time, timedelta)
+
+
+def _may_hold_float(kind: Any, seen: frozenset[Any]) -> bool:
+    if kind in _FLOATLESS_LEAVES or kind in seen:  # a record inside itself adds no float
+        return False
+    inner = seen | {kind}
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return any(isinstance(member.value, float) for member in kind)
+    if isinstance(kind, type) and attrs.has(kind):
+        hints = get_type_hints(kind)
+        return any(_may_hold_float(hints[field.name], inner) for field in attrs.fields(kind))
+    origin = get_origin(kind)
+    if origin is Literal:
+        return any(isinstance(value, float) for value in get_args(kind))
+    if origin in (tuple, list, frozenset, set, Union, UnionType) or origin is Mapping:
+        return any(_may_hold_float(arg, inner) for arg in get_args(kind) if arg is not Ellipsis)
+    return True  # float, Any, object, or a type this does not know
+
+
+def canonical_json(data: Any, *, floats: bool = True) -> str:
     """Sorted keys, no spaces, UTF-8 as is: the same data always gives the same text.
 
     NaN and infinity are refused (``ValidationError``): JSON has no such numbers, and a
     stored event that holds one could never be read back. Data without a float (nearly
     every event) is written by orjson, which gives the very same text several times
     faster; a float goes through the standard encoder, whose exponents (``1e-05``) the
-    stored texts already use."""
-    if _floatless(data):
+    stored texts already use. ``floats=False``: the data's types hold none (see
+    ``holds_floats``), so it is not searched for one."""
+    if not floats or _floatless(data):
         try:
             return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
         except TypeError:  # an integer past 64 bits, a key that is not text: the standard way

@@ -322,17 +322,22 @@ def _id_problems(name: str, case_id: str) -> list[str]:
     ]
 
 
-def shape_problems(command: Command) -> list[str]:
+def shape_problems(command: Command, *, fields_fit: bool = False) -> list[str]:
     """Every field of the wrong type, every unencodable text, a malformed id, a blank actor.
 
     Checked before anything else, so nothing that could not be stored and read back
-    ever reaches the log.
+    ever reaches the log. ``fields_fit``: the fields are known to be of the right types
+    and storable (``rules.plainly_within``), so only ids and actors are checked.
     """
-    problems = [
-        _field_problem(name, value, kinds, optional)
-        for name, kinds, optional in _field_types(type(command))
-        if not _fits(value := getattr(command, name), kinds, optional)
-    ]
+    problems = (
+        []
+        if fields_fit
+        else [
+            _field_problem(name, value, kinds, optional)
+            for name, kinds, optional in field_types(type(command))
+            if not _fits(value := getattr(command, name), kinds, optional)
+        ]
+    )
     bad = {p.partition(":")[0] for p in problems}
     if "case_id" in bad:
         return problems
@@ -367,7 +372,7 @@ _IDENTITIES: dict[type[Command], tuple[str, ...]] = {
 _FIELD_TYPES: dict[type[Command], tuple[tuple[str, tuple[type, ...], bool], ...]] = {}
 
 
-def _field_types(cls: type[Command]) -> tuple[tuple[str, tuple[type, ...], bool], ...]:
+def field_types(cls: type[Command]) -> tuple[tuple[str, tuple[type, ...], bool], ...]:
     """Each field's name, accepted types and whether ``None`` is allowed (cached per class)."""
     known = _FIELD_TYPES.get(cls)
     if known is not None:

@@ -18,7 +18,13 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 import orjson
 
-from serviceflow.core._convert import canonical_json, converter, iso, structure_checked
+from serviceflow.core._convert import (
+    canonical_json,
+    holds_floats,
+    iso,
+    record_json,
+    structure_checked,
+)
 from serviceflow.domain._case import Case
 from serviceflow.domain._events import EVENT_TYPES, Event
 from serviceflow.errors import IntegrityError, ServiceflowError
@@ -48,25 +54,17 @@ def register_upcaster(event_type: str, from_version: int, upcast: Upcaster) -> N
     _UPCASTERS[(event_type, from_version)] = upcast
 
 
-_UNSTRUCTURE: dict[type[Event], Callable[[Any], dict[str, Any]]] = {}
-"""Each event class's unstructure hook, looked up once (classes may be registered late)."""
-
-
 def encode_event(event: Event) -> str:
     """The canonical JSON of an event, with its ``type`` tag and schema version ``v``.
 
     A live event has no ``source``, and its JSON leaves the key out.
     """
-    cls = type(event)
-    unstructure = _UNSTRUCTURE.get(cls)
-    if unstructure is None:
-        unstructure = _UNSTRUCTURE[cls] = converter.get_unstructure_hook(cls)
-    data = unstructure(event)
+    data = record_json(event)
     if data["source"] is None:
         del data["source"]
     data["type"] = event.TYPE
     data["v"] = event.SCHEMA
-    return canonical_json(data)
+    return canonical_json(data, floats=holds_floats(type(event)))
 
 
 def decode_event(text: str) -> Event:
@@ -144,7 +142,7 @@ def chain_hash(prev: str, stream: str, seq: int, data: str) -> str:
 
 def encode_case(case: Case) -> str:
     """The canonical JSON document of a case projection."""
-    return canonical_json(converter.unstructure(case))
+    return canonical_json(record_json(case), floats=holds_floats(Case))
 
 
 def decode_case(text: str) -> Case:

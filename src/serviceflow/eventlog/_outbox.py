@@ -27,7 +27,13 @@ import pluggy
 from attrs import frozen
 
 from serviceflow.clock import require_aware
-from serviceflow.core._convert import canonical_json, converter, iso, structure_checked
+from serviceflow.core._convert import (
+    canonical_json,
+    holds_floats,
+    iso,
+    record_json,
+    structure_checked,
+)
 from serviceflow.domain._messages import Notification
 from serviceflow.domain.policy._delivery import DeliveryPolicy
 from serviceflow.errors import IntegrityError, NotFound, ServiceflowError, ValidationError
@@ -77,9 +83,9 @@ def lease_end(now: datetime, lease: timedelta) -> str:
 
 def encode_notification(notification: Notification) -> str:
     """The canonical JSON of a notification, with its schema version ``v``."""
-    data = converter.unstructure(notification)
+    data = record_json(notification)
     data["v"] = NOTIFICATION_SCHEMA
-    return canonical_json(data)
+    return canonical_json(data, floats=holds_floats(Notification))
 
 
 def decode_notification(text: str) -> Notification:
@@ -242,6 +248,15 @@ class Outbox:
         self.plugins = plugins
         self.policy = policy if policy is not None else DeliveryPolicy()
         self._warned = False
+        self._named: tuple[list[pluggy.HookImpl], list[Notifier]] = ([], [])
+        """The ``notify`` implementations as last seen, and their notifiers."""
+
+    def notifiers(self) -> list[Notifier]:
+        """``notifier_names`` of the plugins, worked out again only when they changed."""
+        impls = self.plugins.hook.notify.get_hookimpls()
+        if impls != self._named[0]:
+            self._named = (impls, notifier_names(self.plugins))
+        return self._named[1]
 
     def deliver(
         self, now: datetime, *, limit: int = 1000, lease: timedelta = DEFAULT_LEASE
@@ -250,7 +265,7 @@ class Outbox:
         ``lease``, and attempt them; without notifiers nothing is claimed (all are held)."""
         at = require_aware(now, "now")
         until = lease_end(at, lease)
-        if not notifier_names(self.plugins):
+        if not self.notifiers():
             return self.send(self.store.due_outbox(iso(at), limit), at)
         return self.send(self.store.claim_outbox(iso(at), limit, until), at)
 
@@ -268,7 +283,7 @@ class Outbox:
         """
         at = require_aware(now, "now")
         todo = [r for r in records if r.status == "pending"]
-        notifiers = notifier_names(self.plugins)
+        notifiers = self.notifiers()
         if not notifiers:
             if todo and not self._warned:
                 self._warned = True
@@ -301,7 +316,9 @@ class Outbox:
         """One attempt: each notifier that has not taken the message yet, on its own.
 
         The attempt ends the claim's lease: a message put back by ``retry`` is due at once."""
-        record = attrs.evolve(record, due=min(record.due, iso(now)))
+        at = iso(now)
+        if at < record.due:
+            record = attrs.evolve(record, due=at)
         attempts = record.attempts + 1
         try:
             notification = known if known is not None else decode_notification(record.payload)
@@ -335,7 +352,7 @@ class Outbox:
                 attempts=attempts,
                 delivered_to=tuple(done),
                 last_error="",
-                delivered_at=iso(now),
+                delivered_at=at,
             )
         error = _clip("; ".join(errors))
         if attempts >= self.policy.max_attempts:

@@ -185,9 +185,10 @@ def decide_merge(
 # --- checks --------------------------------------------------------------------------------
 
 
-def check_shape(command: cmd.Command) -> None:
-    """Refuse a malformed command (wrong types, bad ids, no actor) before anything else."""
-    problems = cmd.shape_problems(command)
+def check_shape(command: cmd.Command, *, fields_fit: bool = False) -> None:
+    """Refuse a malformed command (wrong types, bad ids, no actor) before anything else;
+    ``fields_fit``: its fields passed ``plainly_within`` already."""
+    problems = cmd.shape_problems(command, fields_fit=fields_fit)
     if problems:
         name = type(command).__name__.lower()
         raise ValidationError(f"cannot {name} case {command.case_id!r:.80}", problems)

@@ -16,7 +16,7 @@ from serviceflow.domain import _commands as cmd
 from serviceflow.domain.policy._limits import Limits
 from serviceflow.errors import ClockBehind, ValidationError
 
-__all__ = ["check_limits", "not_before", "text_problems"]
+__all__ = ["check_limits", "not_before", "plainly_within", "text_problems"]
 
 _TEXT = frozenset({"description", "message", "resolution", "note", "comment", "reason", "text"})
 """Command fields holding free text (``Limits.text``); other text fields are names."""
@@ -30,6 +30,55 @@ def check_limits(command: cmd.Command, limits: Limits) -> None:
         problems += _field_problems(attribute.name, value, limits)
     if problems:
         raise ValidationError(f"cannot {command.NAME} case {command.case_id}", problems)
+
+
+def plainly_within(command: cmd.Command, limits: Limits) -> bool:
+    """True when every field of ``command`` is ASCII text without NUL within its limit, an
+    allowed ``None``, or an empty tuple or mapping: nothing about its fields to refuse.
+
+    The common command passes in one loop; any other takes the full checks (``check_shape``
+    and ``check_limits``), which say what is wrong."""
+    for name, limit, optional, empty in _plain_fields(type(command)):
+        value = getattr(command, name)
+        if type(value) is str:
+            if limit is None or len(value) > getattr(limits, limit):
+                return False
+            if not value.isascii() or "\x00" in value:
+                return False
+        elif value is None:
+            if not optional:
+                return False
+        elif empty is None or not isinstance(value, empty) or value:
+            return False
+    return True
+
+
+_Plain = tuple[str, str | None, bool, type | None]
+_PLAIN: dict[type[cmd.Command], tuple[_Plain, ...]] = {}
+
+
+def _plain_fields(cls: type[cmd.Command]) -> tuple[_Plain, ...]:
+    """Each field's name, the limit its text keeps (``None``: not a text field), whether
+    ``None`` is allowed, and the collection it may be empty as (a tuple, a mapping), worked
+    out once per class."""
+    known = _PLAIN.get(cls)
+    if known is None:
+        known = _PLAIN[cls] = tuple(
+            (name, _text_limit(name) if kinds == (str,) else None, optional, _empty_as(kinds))
+            for name, kinds, optional in cmd.field_types(cls)
+        )
+    return known
+
+
+def _empty_as(kinds: tuple[type, ...]) -> type | None:
+    if kinds == (tuple,):
+        return tuple
+    return Mapping if kinds and kinds[0] is Mapping else None
+
+
+def _text_limit(name: str) -> str:
+    """The ``Limits`` field bounding a command's text field ``name``."""
+    return "subject" if name == "subject" else "text" if name in _TEXT else "name"
 
 
 def text_problems(record: object, most: int) -> list[str]:
@@ -56,11 +105,8 @@ def not_before(latest: datetime | None, now: datetime, limits: Limits, what: str
 
 def _field_problems(name: str, value: object, limits: Limits) -> list[str]:
     if isinstance(value, str):
-        if name == "subject":
-            return _long(name, value, limits.subject, "subject")
-        if name in _TEXT:
-            return _long(name, value, limits.text, "text")
-        return _long(name, value, limits.name, "name")
+        limit = _text_limit(name)
+        return _long(name, value, getattr(limits, limit), limit)
     if isinstance(value, Mapping) and name == "fields":
         problems = _many(name, len(value), limits.fields, "fields")
         for key, text in value.items():

@@ -27,7 +27,7 @@ from serviceflow.rules._authority import authorize
 from serviceflow.rules._communication import render_for
 from serviceflow.rules._decide import HISTORY_READS, check_shape, decide_checked, decide_merge
 from serviceflow.rules._evolve import fold
-from serviceflow.rules._limits import check_limits
+from serviceflow.rules._limits import check_limits, plainly_within
 from serviceflow.rules._notices import notifications, survey_notification
 from serviceflow.rules._sla import Timer
 from serviceflow.rules._sla import report as sla_report
@@ -90,11 +90,13 @@ def admit(case: Case | None, command: cmd.Command, policy: Policy) -> None:
     """Refuse ``command`` unless its shape is right, its case exists (but for a submit), its
     actor may run it and it fits the policy's size limits: the cheap checks, made before
     anything is read."""
-    check_shape(command)
+    plain = plainly_within(command, policy.limits)
+    check_shape(command, fields_fit=plain)
     if case is None and not isinstance(command, cmd.Submit):
         raise NotFound("case", command.case_id)
     authorize(case, command, policy.roles, policy.canned)
-    check_limits(command, policy.limits)
+    if not plain:
+        check_limits(command, policy.limits)
 
 
 def with_template(
