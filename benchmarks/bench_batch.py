@@ -99,7 +99,9 @@ def _statements(folder: Path, cases: int, *, batched: bool) -> float:
     """SQL statements per command over ``cases`` full lifecycles."""
     desk = _desk(f"sqlite:///{folder / f'trace-{time.monotonic_ns()}.db'}")
     seen: list[str] = []
-    desk.store._db.set_trace_callback(seen.append)  # type: ignore[attr-defined]
+    store = desk.store
+    for db in {store._db, store._bookkeeping()}:  # type: ignore[attr-defined]
+        db.set_trace_callback(seen.append)  # both connections: delivery outcomes use the second
     if batched:
         ids = [f"T{n:09d}" for n in range(cases)]
         steps = [(n, i) for n in range(cases) for i in range(COMMANDS_PER_CASE)]

@@ -6,6 +6,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import attrs
 import pytest
 
 from serviceflow import ConcurrencyConflict, ServiceDesk, StoreError
@@ -55,6 +56,31 @@ def test_pragmas(tmp_path: Path) -> None:
     assert normal._db.execute("PRAGMA synchronous").fetchone()[0] == 1
     with pytest.raises(StoreError, match="synchronous='sometimes'"):
         SQLiteStore(str(tmp_path / "c.db"), synchronous="sometimes")
+
+
+def test_delivery_outcomes_commit_without_waiting_for_the_disk(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "a.db"))
+    store.append([write("A", 0, outbox=(message("A/1"),))])
+    seen: list[str] = []
+    store._db.set_trace_callback(seen.append)
+    store.update_outbox([attrs.evolve(message("A/1"), status="delivered", attempts=1)])
+    assert seen == [], "not on the connection that waits for the disk"
+    assert store._bookkeeping().execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # events: FULL
+    with closing(sqlite3.connect(tmp_path / "a.db")) as other:
+        assert other.execute("SELECT status FROM outbox").fetchall() == [("delivered",)]
+    del seen[:]
+    with store.transaction():  # inside a batch: the batch's own connection and transaction
+        store.update_outbox([attrs.evolve(message("A/1"), status="delivered", attempts=2)])
+    updated = ["BEGIN", "SAVEPOINT", "UPDATE", "RELEASE", "COMMIT"]
+    assert [statement.split()[0] for statement in seen] == updated
+    normal = SQLiteStore(str(tmp_path / "b.db"), synchronous="normal")
+    assert normal._bookkeeping() is normal._db, "nothing to save: one connection"
+    in_memory = SQLiteStore(":memory:")
+    assert in_memory._bookkeeping() is in_memory._db, "another connection: another database"
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.outbox()
 
 
 def test_refuses_files_it_cannot_use(tmp_path: Path) -> None:

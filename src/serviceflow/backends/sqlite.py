@@ -81,6 +81,8 @@ class SQLiteStore(SQLReads):
         """Inside ``transaction`` (read only by the thread holding the lock)."""
         self._doomed: str | None = None
         """Why the batch in progress must roll back: a write in it failed half done."""
+        self._light: sqlite3.Connection | None = None
+        """The connection for bookkeeping writes, opened when first needed."""
         try:
             self._db = sqlite3.connect(
                 path, isolation_level=None, check_same_thread=False, timeout=30.0
@@ -107,6 +109,23 @@ class SQLiteStore(SQLReads):
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def _bookkeeping(self) -> sqlite3.Connection:
+        """The connection for writes whose loss to a power cut costs only a repeat (a
+        delivery outcome: the message goes out again, which at-least-once allows). It
+        commits without waiting for the disk (``synchronous = NORMAL``, consistent in WAL
+        mode); the next full commit syncs its pages too. The main connection where that
+        saves nothing, or where another connection would open another database."""
+        if self.synchronous not in ("FULL", "EXTRA") or self.path == ":memory:":
+            return self._db
+        if self._light is None:
+            light = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            light.execute("PRAGMA busy_timeout = 30000")
+            light.execute("PRAGMA synchronous = NORMAL")
+            self._light = light
+        return self._light
 
     def _schema_version(self) -> int:
         """The file's schema version; one newer than this code is a ``StoreError``."""
@@ -305,14 +324,19 @@ class SQLiteStore(SQLReads):
                 raise
 
     @contextmanager
-    def _writing(self, *, alone: bool = False) -> Iterator[sqlite3.Connection]:
+    def _writing(
+        self, *, alone: bool = False, bookkeeping: bool = False
+    ) -> Iterator[sqlite3.Connection]:
         """One write's transaction (``BEGIN IMMEDIATE`` … ``COMMIT``); inside a batch, a
         savepoint, so a write that fails undoes itself alone and the batch goes on.
 
         ``alone``: a write whose expected failure (a stream moved on) comes from its first
         statement, before it changed anything, needs no savepoint in a batch. If it fails
-        after changing rows (the file disagrees with itself), the whole batch rolls back."""
+        after changing rows (the file disagrees with itself), the whole batch rolls back.
+        ``bookkeeping``: outside a batch, on the connection that does not wait for the disk."""
         db, nested = self._db, self._batching
+        if bookkeeping and not nested:
+            db = self._bookkeeping()
         if nested and alone:
             changes = db.total_changes
             try:
@@ -378,7 +402,7 @@ class SQLiteStore(SQLReads):
         if not records:
             return
         values = [r.delivery_columns() for r in records]
-        with self._lock, self._errors("update outbox"), self._writing() as db:
+        with self._lock, self._errors("update outbox"), self._writing(bookkeeping=True) as db:
             cursor = db.executemany(UPDATE_OUTBOX, values)
             if cursor.rowcount != len(values):
                 stored = self._present("outbox", "key", [r.key for r in records])
@@ -448,8 +472,10 @@ class SQLiteStore(SQLReads):
             )
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connections."""
         with self._lock:
+            if self._light is not None:
+                self._light.close()
             self._db.close()
 
 
