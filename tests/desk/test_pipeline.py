@@ -70,6 +70,22 @@ def test_a_submit_is_decided_unread_and_a_taken_id_still_refused(
     assert second.case("C-1").requester == "ann@acme.test"
 
 
+def test_only_timers_that_change_are_written(tmp_path: Path, clock: ManualClock) -> None:
+    desk = ServiceDesk.open(f"sqlite:///{tmp_path / 'desk.db'}", clock=clock, policy=TIMED)
+    case_id = walk_to(desk, "in_progress")
+    seen: list[str] = []
+    desk.store._db.set_trace_callback(seen.append)  # type: ignore[attr-defined]
+    desk.note(case_id, by="agent:kim", text="the clocks do not move")
+    assert not [s for s in seen if "timers" in s], "the same timers are not written again"
+    desk.request_info(case_id, by="agent:kim", message="Which one?")  # the clock pauses
+    assert [s.split()[0] for s in seen if "timers" in s] == ["DELETE"]
+    desk._recent.clear()  # a desk that did not write the case last does not know its timers
+    desk.client_replied(case_id, message="The blue one")
+    written = [s.split()[0] for s in seen if "timers" in s][1:]
+    assert written[0] == "DELETE"
+    assert set(written[1:]) == {"INSERT"}, "all of them, again"
+
+
 def test_the_desk_remembers_the_history_of_the_write_it_appended(clock: ManualClock) -> None:
     desk = ServiceDesk.open("sqlite:///:memory:", clock=clock, policy=TIMED, entry_points=False)
     case_id = walk_to(desk, "in_progress")

@@ -374,11 +374,28 @@ def test_replaced_timers_lose_their_lease(shared: Callable[[], Store], clock: Ma
     clock.set(START + timedelta(minutes=31))
     now = clock.now()
     assert len(desk.store.claim_timers(iso(now), 10, iso(now + LEASE))) == 1  # the 50 % warning
-    desk.note(case_id, by="agent:kim", text="still on it")  # rewrites the case's timer set
+    desk.request_info(case_id, by="agent:kim", message="Which one?")  # the clock pauses
+    desk.client_replied(case_id, message="The blue one")  # and runs again: new timers
     other = _desk(shared(), ManualClock(now))
     (warned,) = other.tick(now)
     assert isinstance(warned.event, ev.SlaWarned)
     assert warned.event.threshold == 0.5
+
+
+def test_timers_a_write_leaves_as_they_were_keep_their_lease(
+    shared: Callable[[], Store], clock: ManualClock
+) -> None:
+    desk = _desk(shared(), clock)
+    (case_id,) = _acknowledged(desk, 1)
+    clock.set(START + timedelta(minutes=31))
+    now = clock.now()
+    (claimed,) = desk.store.claim_timers(iso(now), 10, iso(now + LEASE))
+    desk.note(case_id, by="agent:kim", text="still on it")  # the clocks do not move
+    assert desk.store.case_timers([case_id])[case_id][0] == claimed, "not written again"
+    other = _desk(shared(), ManualClock(now))
+    assert other.tick(now) == [], "still leased to the worker that claimed it"
+    (warned,) = other.tick(now + LEASE)
+    assert isinstance(warned.event, ev.SlaWarned)
 
 
 class Interleaving(SQLiteStore):

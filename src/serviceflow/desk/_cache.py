@@ -1,4 +1,5 @@
-"""What a desk wrote last: the cases and their histories, kept so the next command skips reads.
+"""What a desk wrote last: the cases, their histories and timers, kept so the next command
+skips reads (and leaves timers that did not change as they are).
 
 Deciding on a cached version is safe: another writer's append makes ours collide on
 ``(stream, seq)``, and a refusal decided on cached state is checked against the store before
@@ -11,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from serviceflow.domain import _events as ev
 from serviceflow.domain._case import Case
@@ -18,14 +20,16 @@ from serviceflow.domain._serialization import decode_case
 from serviceflow.errors import StoreError
 from serviceflow.eventlog._store import CaseRow
 from serviceflow.rules._evolve import caught_up
+from serviceflow.rules._sla import Timer
 
 SIZE = 2048
-"""Cases, and histories, kept at most."""
+"""Cases, histories and timers, kept at most."""
+_T = TypeVar("_T")
 
 
 class Recent:
     """The bounded memory of one desk: case versions with their head hash, and the
-    histories of those versions."""
+    histories and stored timers of those versions."""
 
     def __init__(self, *, keep_cases: bool = True, size: int = SIZE) -> None:
         self.keep_cases = keep_cases
@@ -33,6 +37,7 @@ class Recent:
         self.size = size
         self._cases: OrderedDict[str, tuple[Case, str]] = OrderedDict()
         self._histories: OrderedDict[str, tuple[int, tuple[ev.Event, ...]]] = OrderedDict()
+        self._timers: OrderedDict[str, tuple[int, tuple[Timer, ...]]] = OrderedDict()
         self._lock = threading.Lock()
 
     def case(self, case_id: str) -> tuple[Case, str] | None:
@@ -45,15 +50,14 @@ class Recent:
         if not self.keep_cases:
             return
         with self._lock:
-            self._cases[case.id] = (case, head)
-            self._cases.move_to_end(case.id)
-            if len(self._cases) > self.size:
-                self._cases.popitem(last=False)
+            _keep(self._cases, case.id, (case, head), self.size)
 
     def forget(self, *case_ids: str) -> tuple[Case, str] | None:
         """Drop the cases (another writer moved them on); the first one's entry, if kept."""
         with self._lock:
             dropped = [self._cases.pop(case_id, None) for case_id in case_ids]
+            for case_id in case_ids:
+                self._timers.pop(case_id, None)
         return dropped[0] if dropped else None
 
     def clear(self, *, cases: bool = True, histories: bool = True) -> None:
@@ -63,6 +67,7 @@ class Recent:
                 self._cases.clear()
             if histories:
                 self._histories.clear()
+            self._timers.clear()
 
     def decode(self, row: CaseRow) -> Case:
         """The case a stored row holds: its object, the kept version when it is the same, or
@@ -83,10 +88,21 @@ class Recent:
     def remember_history(self, case_id: str, version: int, events: Sequence[ev.Event]) -> None:
         """Keep the case's events up to ``version``."""
         with self._lock:
-            self._histories[case_id] = (version, tuple(events))
-            self._histories.move_to_end(case_id)
-            if len(self._histories) > self.size:
-                self._histories.popitem(last=False)
+            _keep(self._histories, case_id, (version, tuple(events)), self.size)
+
+    def timers(self, case_id: str, version: int) -> tuple[Timer, ...] | None:
+        """The timers stored with ``version`` of the case, if this desk wrote them (a new
+        case has none)."""
+        if version == 0:
+            return ()
+        with self._lock:
+            kept = self._timers.get(case_id)
+        return kept[1] if kept is not None and kept[0] == version else None
+
+    def remember_timers(self, case_id: str, version: int, timers: Sequence[Timer]) -> None:
+        """The case's timers as stored with ``version``."""
+        with self._lock:
+            _keep(self._timers, case_id, (version, tuple(timers)), self.size)
 
     def extend_history(self, case_id: str, version: int, events: Sequence[ev.Event]) -> None:
         """The kept history of ``version`` grows by ``events`` (a tick fired timers after it)."""
@@ -100,6 +116,14 @@ class Recent:
         self.remember(case, head)
         if history is not None:
             self.remember_history(case.id, case.version, history)
+
+
+def _keep(kept: OrderedDict[str, _T], key: str, value: _T, size: int) -> None:
+    """Keep ``value`` under ``key`` as the most recent; the least recent go beyond ``size``."""
+    kept[key] = value
+    kept.move_to_end(key)
+    if len(kept) > size:
+        kept.popitem(last=False)
 
 
 def stored_case(row: CaseRow) -> Case:

@@ -43,6 +43,7 @@ from serviceflow.plugins._isolation import COULD_NOT_CHECK
 from serviceflow.plugins._manager import implemented
 from serviceflow.rules._authority import acting
 from serviceflow.rules._plan import admit, needs_history, plan, with_template
+from serviceflow.rules._sla import Timer
 from serviceflow.rules.escalation._governance import SYSTEM as ESCALATOR
 from serviceflow.rules.escalation._governance import rule_for
 
@@ -69,6 +70,8 @@ class Planned(NamedTuple):
     notices: dict[str, Notification]
     histories: dict[str, tuple[ev.Event, ...] | None]
     """Each stream's history after the write, as the plan read it, for the desk's memory."""
+    timers: dict[str, tuple[Timer, ...] | None]
+    """Each stream's timers after the write (``None``: no clock runs), for the desk's memory."""
     at_once: list[OutboxRecord]
     """The messages due at once, as stored (leased to this desk when it sends them)."""
 
@@ -212,14 +215,25 @@ class Pipeline:
         keep = self.desk.store.keeps_objects
         messages = [m for c in planned.changes for m in c.messages]
         lease = self._lease() if messages else None
-        writes = [stream_write(c, heads[c.stream], keep=keep, lease=lease) for c in planned.changes]
+        recent = self.recent
+        writes = [
+            stream_write(
+                c,
+                heads[c.stream],
+                keep=keep,
+                lease=lease,
+                stored=recent.timers(c.stream, c.before.version if c.before is not None else 0),
+            )
+            for c in planned.changes
+        ]
         histories = {c.stream: c.history for c in planned.changes}
+        timers = {c.stream: c.timers for c in planned.changes}
         if not messages:
-            return Planned(writes, {}, histories, [])
+            return Planned(writes, {}, histories, timers, [])
         notices = {m.notification.key: m.notification for m in messages}
         now_keys = {m.notification.key for m in messages if m.at_once}
         at_once = [r for _, _, w in writes for r in w.outbox if r.key in now_keys]
-        return Planned(writes, notices, histories, at_once)
+        return Planned(writes, notices, histories, timers, at_once)
 
     def _lease(self) -> timedelta | None:
         """How long this desk holds the messages it sends right after their commit (a
@@ -251,6 +265,9 @@ class Pipeline:
         for after, _, write in writes:
             assert write.row is not None
             self.recent.appended(after, write.row.head, planned.histories.get(write.stream))
+            timers = planned.timers.get(write.stream)
+            if timers is not None:
+                self.recent.remember_timers(after.id, after.version, timers)
         pending = self._batch()
         if pending is None:
             self._tell(writes, messages, planned.notices)

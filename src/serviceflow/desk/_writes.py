@@ -15,16 +15,26 @@ from serviceflow.eventlog._chain import case_row, chain_records
 from serviceflow.eventlog._outbox import encode_notification, lease_end
 from serviceflow.eventlog._store import INDEXED_COLUMNS, OutboxRecord, StreamWrite, TimerRecord
 from serviceflow.rules._plan import Change, Message
+from serviceflow.rules._sla import Timer
 
 Write = tuple[Case, Sequence[ev.Event], StreamWrite]
 """A case after a change, the events that made it, and the write that stores them."""
 
 
-def stream_write(change: Change, head: str, *, keep: bool, lease: timedelta | None = None) -> Write:
+def stream_write(
+    change: Change,
+    head: str,
+    *,
+    keep: bool,
+    lease: timedelta | None = None,
+    stored: tuple[Timer, ...] | None = None,
+) -> Write:
     """The write of ``change`` after the stream's ``head``; ``keep``: the store keeps the
     case object itself (no JSON, every indexed column written). With ``lease``, a message
     due at once is stored leased to the writer until the lease ends (it sends it right
-    after the commit; a worker may take it once the lease has run out)."""
+    after the commit; a worker may take it once the lease has run out). ``stored``: the
+    case's timers as stored before the change, when known; the same timers are not
+    written again (they keep the version they were stored with)."""
     before, after = change.before, change.after
     expected = before.version if before is not None else 0
     items = [(e.TYPE, iso(e.at), encode_event(e)) for e in change.events]
@@ -32,7 +42,7 @@ def stream_write(change: Change, head: str, *, keep: bool, lease: timedelta | No
     row = case_row(after, records[-1].hash if records else head, keep=keep)
     changed = INDEXED_COLUMNS if keep else changed_columns(before, after)
     timers = None
-    if change.timers is not None:
+    if change.timers is not None and change.timers != stored:
         version = after.version
         timers = tuple(
             [
