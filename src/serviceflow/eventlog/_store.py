@@ -149,8 +149,9 @@ class CaseRow:
 class TimerRecord:
     """A moment when a case's SLA clock crosses a warning threshold or its target.
 
-    ``version`` is the case version the timer set was computed at: a write that changes
-    the clocks replaces the whole set, so a timer still stored with its version is valid.
+    ``version`` is the case version the timer set was written at: a write that changes
+    the clocks replaces the whole set (one that leaves them as they were writes none), so
+    a timer still stored with its version is valid.
     """
 
     due: str
