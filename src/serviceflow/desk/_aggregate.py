@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 from attrs import frozen
 
 from serviceflow.domain._events import Event
-from serviceflow.domain._serialization import GENESIS, decode_event, encode_event, iso
+from serviceflow.domain._serialization import GENESIS, decode_stored, encode_event, iso
 from serviceflow.domain.policy._limits import Limits
 from serviceflow.errors import NotFound, ValidationError
 from serviceflow.eventlog._chain import chain_records
@@ -142,7 +142,7 @@ class Streams(Generic[S]):
     def _fold(self, aggregate_id: str, records: list[EventRecord]) -> Stored[S] | None:
         if not records:
             return None
-        events = tuple(decode_event(r.data) for r in records)
+        events = tuple(decode_stored(r.data) for r in records)
         state: S | None = None
         for event in events:
             state = self.kind.evolve(state, event)

@@ -41,6 +41,7 @@ from serviceflow.domain import _events as ev
 from serviceflow.domain._case import Case
 from serviceflow.domain._serialization import (
     decode_event,
+    decode_stored,
     iso,
 )
 from serviceflow.domain.policy._policy import Policy, check_policy
@@ -521,7 +522,7 @@ class ServiceDesk(CaseCommands):
         if not records:
             raise NotFound("case", case_id)
         return [
-            RecordedEvent(case_id, r.seq, decode_event(r.data), r.hash, r.prev) for r in records
+            RecordedEvent(case_id, r.seq, decode_stored(r.data), r.hash, r.prev) for r in records
         ]
 
     def replay(self, case_id: str) -> Case:

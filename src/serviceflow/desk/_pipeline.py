@@ -25,7 +25,7 @@ from serviceflow.domain import _commands as cmd
 from serviceflow.domain import _events as ev
 from serviceflow.domain._case import Case
 from serviceflow.domain._messages import Notification
-from serviceflow.domain._serialization import GENESIS, decode_event
+from serviceflow.domain._serialization import GENESIS, decode_stored
 from serviceflow.domain.policy._escalation import PLUGIN
 from serviceflow.domain.policy._policy import Policy
 from serviceflow.errors import (
@@ -378,7 +378,7 @@ class Pipeline:
         if kept is not None:
             return kept
         records = self.desk.store.read(case.id)[: case.version]
-        return tuple(decode_event(r.data) for r in records)
+        return tuple(decode_stored(r.data) for r in records)
 
     def published(self, case: Case, events: Sequence[ev.Event]) -> None:
         """Tell the observers about committed events (in a batch: once it commits)."""
