@@ -17,7 +17,7 @@ from serviceflow.eventlog._store import (
     StreamWrite,
 )
 from serviceflow.testing._store_checks import THREADS, StoreChecks, together, version_of
-from serviceflow.testing.records import at, event, row, write
+from serviceflow.testing.records import at, event, message, row, timer, write
 
 
 class AppendChecks(StoreChecks):
@@ -58,6 +58,18 @@ class AppendChecks(StoreChecks):
         store.append([write("A", 3)])
         assert store.last("A") == event("A", 4)
         assert version_of(store, "A") == 4
+
+    @pytest.mark.parametrize("count", [1, 3, 40])
+    def test_an_append_of_any_size_reads_back_as_written(self, store: Store, count: int) -> None:
+        timers = tuple(timer("A", 10 + n, cycle=n) for n in range(count))
+        messages = tuple(message(f"A/{n}", n) for n in range(count))
+        store.append([write("A", 0, count, timers=timers, outbox=messages)])
+        store.append([write(f"N{n:02d}", 0) for n in range(count)])
+        assert [e.seq for e in store.read("A")] == list(range(1, count + 1))
+        assert store.read("A") == list(write("A", 0, count).events)
+        assert store.case_timers(["A"]) == {"A": sorted(timers)}
+        assert store.outbox() == sorted(messages, key=lambda m: (m.created, m.key))
+        assert store.count(CaseQuery()) == count + 1
 
     def test_append_writes_every_stream_or_none(self, store: Store) -> None:
         store.append([write("A", 0), write("B", 0)])

@@ -51,26 +51,35 @@ Connection = psycopg.Connection[tuple[Any, ...]]
 
 _INSERT_EVENTS = f"""
 INSERT INTO events ({EVENT_COLUMNS})
-SELECT * FROM unnest(%s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::text[],
-                     %s::text[])
+SELECT * FROM unnest(%b::text[], %b::int[], %b::text[], %b::text[], %b::text[], %b::text[],
+                     %b::text[])
 """
+_EVENTS_INTO = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES "
+_ROWS_INTO = f"INSERT INTO cases ({ROW_COLUMNS}) VALUES "
+_TIMERS_INTO = "INSERT INTO timers (due_at, case_id, metric, cycle, kind, version) VALUES "
+_OUTBOX_INTO = f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES "
+_OUTBOX_ROW = (
+    "(%s, %s, %s, %s, %s, %s, %s, ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)), %s, %s)"
+)
+_FEW = 16
+"""Rows sent as plain parameters at most; more go as binary arrays that ``unnest``."""
 _INSERT_ROWS = f"""
 INSERT INTO cases ({ROW_COLUMNS})
-SELECT * FROM unnest(%s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],
-                     %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+SELECT * FROM unnest(%b::text[], %b::text[], %b::int[], %b::text[], %b::text[], %b::text[],
+                     %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[])
 """
 _MOVE_ROWS = """
 UPDATE cases SET version = m.version, head = m.head, updated_at = m.updated_at
-FROM unnest(%s::text[], %s::int[], %s::int[], %s::text[], %s::text[])
+FROM unnest(%b::text[], %b::int[], %b::int[], %b::text[], %b::text[])
      AS m(id, expected, version, head, updated_at)
 WHERE cases.id = m.id AND cases.version = m.expected
 """
 _INSERT_TIMERS = """
 INSERT INTO timers (due_at, case_id, metric, cycle, kind, version)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::int[], %s::text[], %s::int[])
+SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::int[], %b::text[], %b::int[])
 """
 _FIRE_TIMERS = """
-DELETE FROM timers USING unnest(%s::text[], %s::text[], %s::int[], %s::text[], %s::int[])
+DELETE FROM timers USING unnest(%b::text[], %b::text[], %b::int[], %b::text[], %b::int[])
      AS f(case_id, metric, cycle, kind, version)
 WHERE timers.case_id = f.case_id AND timers.metric = f.metric AND timers.cycle = f.cycle
   AND timers.kind = f.kind AND timers.version = f.version
@@ -89,8 +98,8 @@ _INSERT_OUTBOX = f"""
 INSERT INTO outbox ({OUTBOX_COLUMNS})
 SELECT key, case_id, created, due, payload, status, attempts,
        ARRAY(SELECT jsonb_array_elements_text(delivered_to::jsonb)), last_error, delivered_at
-FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::int[],
-            %s::text[], %s::text[], %s::text[])
+FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::int[],
+            %b::text[], %b::text[], %b::text[])
      AS q(key, case_id, created, due, payload, status, attempts, delivered_to, last_error,
           delivered_at)
 """
@@ -98,7 +107,7 @@ _UPDATE_OUTBOX = """
 UPDATE outbox SET status = u.status, attempts = u.attempts, due = u.due,
        delivered_to = ARRAY(SELECT jsonb_array_elements_text(u.delivered_to::jsonb)),
        last_error = u.last_error, delivered_at = u.delivered_at
-FROM unnest(%s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::text[])
+FROM unnest(%b::text[], %b::text[], %b::int[], %b::text[], %b::text[], %b::text[], %b::text[])
      AS u(key, status, attempts, due, delivered_to, last_error, delivered_at)
 WHERE outbox.key = u.key
 """
@@ -115,13 +124,13 @@ RETURNING picked.due, outbox.key, outbox.case_id, outbox.created, outbox.due, ou
           outbox.delivered_at
 """
 _MISSING_CASE = """
-SELECT u.id FROM unnest(%s::text[]) WITH ORDINALITY AS u(id, n)
+SELECT u.id FROM unnest(%b::text[]) WITH ORDINALITY AS u(id, n)
 WHERE NOT EXISTS (SELECT 1 FROM cases WHERE cases.id = u.id)
 ORDER BY u.n LIMIT 1
 """
 _UPSERT_FACTS = """
 INSERT INTO case_facts (case_id, version, key, data)
-SELECT * FROM unnest(%s::text[], %s::int[], %s::text[], %s::text[])
+SELECT * FROM unnest(%b::text[], %b::int[], %b::text[], %b::text[])
 ON CONFLICT (case_id) DO UPDATE
 SET version = excluded.version, key = excluded.key, data = excluded.data
 WHERE excluded.version >= case_facts.version
@@ -228,16 +237,17 @@ class PostgresStore(SQLReads):
     def _write(self, conn: Connection, writes: Sequence[StreamWrite]) -> None:
         events = [e for write in writes for e in write.events]
         if events:
-            conn.execute(_INSERT_EVENTS, _columns((_event_values(e) for e in events), 7))
+            _insert(conn, _EVENTS_INTO, _INSERT_EVENTS, [_event_values(e) for e in events])
         self._write_rows(conn, writes)
         replaced = [w for w in writes if w.timers is not None]
-        if replaced:
-            conn.execute(
-                "DELETE FROM timers WHERE case_id = ANY(%s)", ([w.stream for w in replaced],)
-            )
-            timers = [t for w in replaced for t in w.timers or ()]
-            if timers:
-                conn.execute(_INSERT_TIMERS, _columns((_timer_values(t) for t in timers), 6))
+        if len(replaced) == 1:
+            conn.execute("DELETE FROM timers WHERE case_id = %s", (replaced[0].stream,))
+        elif replaced:
+            streams = [w.stream for w in replaced]
+            conn.execute("DELETE FROM timers WHERE case_id = ANY(%b)", (streams,))
+        timers = [_timer_values(t) for w in replaced for t in w.timers or ()]
+        if timers:
+            _insert(conn, _TIMERS_INTO, _INSERT_TIMERS, timers)
         fired = [t for write in writes for t in write.fired]
         if fired:
             values = [(t.case_id, t.metric, t.cycle, t.kind, t.version) for t in fired]
@@ -245,7 +255,8 @@ class PostgresStore(SQLReads):
                 raise _Stale
         queued = [r for write in writes for r in write.outbox]
         if queued:
-            conn.execute(_INSERT_OUTBOX, _columns((r.columns() for r in queued), 10))
+            rows = [r.columns() for r in queued]
+            _insert(conn, _OUTBOX_INTO, _INSERT_OUTBOX, rows, row=_OUTBOX_ROW)
         if _brings_work(writes):
             conn.execute("SELECT pg_notify(%s, '')", (self._channel,))
 
@@ -253,7 +264,7 @@ class PostgresStore(SQLReads):
         """Insert new rows; update the others where they are still at the expected version."""
         new = [w.row for w in writes if w.expected == 0 and w.row is not None]
         if new:
-            conn.execute(_INSERT_ROWS, _columns((row.columns() for row in new), 12))
+            _insert(conn, _ROWS_INTO, _INSERT_ROWS, [row.columns() for row in new])
         moved = [
             (w.row.id, w.expected, w.row.version, w.row.head, w.row.updated_at)
             for w in writes
@@ -447,7 +458,7 @@ class PostgresStore(SQLReads):
                         conn.execute(
                             "INSERT INTO checkpoint_heads (stream, checkpoint, version, hash) "
                             "SELECT s, %s::int, v, h "
-                            "FROM unnest(%s::text[], %s::int[], %s::text[]) AS u(s, v, h)",
+                            "FROM unnest(%b::text[], %b::int[], %b::text[]) AS u(s, v, h)",
                             (record.seq, *_columns(heads, 3)),
                         )
             except pg_errors.UniqueViolation:
@@ -470,6 +481,24 @@ def _brings_work(writes: Sequence[StreamWrite]) -> bool:
             if any(t.due <= written for t in write.timers):
                 return True
     return False
+
+
+def _insert(
+    conn: Connection,
+    into: str,
+    many: str,
+    rows: Sequence[Sequence[object]],
+    *,
+    row: str | None = None,
+) -> None:
+    """Insert ``rows``: a few as plain parameters (``into`` then a ``row`` of marks each),
+    more as binary arrays that ``unnest`` (``many``): an array costs more to send than the
+    values of a row or two, and one statement serves any number."""
+    if len(rows) > _FEW:
+        conn.execute(many, _columns(rows, len(rows[0])))
+        return
+    marks = row or f"({', '.join(['%s'] * len(rows[0]))})"
+    conn.execute(into + ", ".join([marks] * len(rows)), [v for values in rows for v in values])
 
 
 def _columns(rows: Any, width: int) -> list[list[Any]]:
