@@ -32,7 +32,6 @@ from serviceflow.backends.sql import (
 )
 from serviceflow.errors import ConcurrencyConflict, NotFound, ServiceflowError, StoreError
 from serviceflow.eventlog import (
-    CaseRow,
     CheckpointRecord,
     EventRecord,
     FactsRecord,
@@ -48,6 +47,8 @@ from serviceflow_postgres.migrations import MIGRATIONS, Migration, lock_key, mig
 from serviceflow_postgres.wakeup import Wakeup, channel
 
 Connection = psycopg.Connection[tuple[Any, ...]]
+_Counted = tuple[psycopg.Cursor[tuple[Any, ...]], int]
+"""A statement sent, and how many rows it must have changed."""
 
 _INSERT_EVENTS = f"""
 INSERT INTO events ({EVENT_COLUMNS})
@@ -230,15 +231,21 @@ class PostgresStore(SQLReads):
         with self._connection("append") as conn:
             try:
                 with conn.transaction():
-                    self._write(conn, writes)
+                    with conn.pipeline():  # every statement sent at once; results at the sync
+                        counted = self._write(conn, writes)
+                    if any(cursor.rowcount != rows for cursor, rows in counted):
+                        raise _Stale
             except (pg_errors.UniqueViolation, _Stale):
                 raise self._conflict(conn, writes) from None
 
-    def _write(self, conn: Connection, writes: Sequence[StreamWrite]) -> None:
+    def _write(self, conn: Connection, writes: Sequence[StreamWrite]) -> list[_Counted]:
+        """Send the statements of ``writes``; the updates and deletes whose row counts say
+        whether what they change was still as read (checked once the results are in)."""
+        counted: list[_Counted] = []
         events = [e for write in writes for e in write.events]
         if events:
             _insert(conn, _EVENTS_INTO, _INSERT_EVENTS, [_event_values(e) for e in events])
-        self._write_rows(conn, writes)
+        counted += self._write_rows(conn, writes)
         replaced = [w for w in writes if w.timers is not None]
         if len(replaced) == 1:
             conn.execute("DELETE FROM timers WHERE case_id = %s", (replaced[0].stream,))
@@ -251,17 +258,18 @@ class PostgresStore(SQLReads):
         fired = [t for write in writes for t in write.fired]
         if fired:
             values = [(t.case_id, t.metric, t.cycle, t.kind, t.version) for t in fired]
-            if conn.execute(_FIRE_TIMERS, _columns(values, 5)).rowcount != len(fired):
-                raise _Stale
+            counted.append((conn.execute(_FIRE_TIMERS, _columns(values, 5)), len(fired)))
         queued = [r for write in writes for r in write.outbox]
         if queued:
             rows = [r.columns() for r in queued]
             _insert(conn, _OUTBOX_INTO, _INSERT_OUTBOX, rows, row=_OUTBOX_ROW)
         if _brings_work(writes):
             conn.execute("SELECT pg_notify(%s, '')", (self._channel,))
+        return counted
 
-    def _write_rows(self, conn: Connection, writes: Sequence[StreamWrite]) -> None:
+    def _write_rows(self, conn: Connection, writes: Sequence[StreamWrite]) -> list[_Counted]:
         """Insert new rows; update the others where they are still at the expected version."""
+        counted: list[_Counted] = []
         new = [w.row for w in writes if w.expected == 0 and w.row is not None]
         if new:
             _insert(conn, _ROWS_INTO, _INSERT_ROWS, [row.columns() for row in new])
@@ -270,17 +278,13 @@ class PostgresStore(SQLReads):
             for w in writes
             if w.expected and w.row is not None and w.row.data is None
         ]
-        if moved and conn.execute(_MOVE_ROWS, _columns(moved, 5)).rowcount != len(moved):
-            raise _Stale
+        if moved:
+            counted.append((conn.execute(_MOVE_ROWS, _columns(moved, 5)), len(moved)))
         for write in writes:
             if write.expected and write.row is not None and write.row.data is not None:
-                self._update_row(conn, write, write.row)
-
-    def _update_row(self, conn: Connection, write: StreamWrite, row: CaseRow) -> None:
-        """Update a row with its new document, and only the indexed columns that changed."""
-        statement, params = row_update(write, row)
-        if conn.execute(self.dialect.sql(statement), params).rowcount != 1:
-            raise _Stale
+                statement, params = row_update(write, write.row)
+                counted.append((conn.execute(self.dialect.sql(statement), params), 1))
+        return counted
 
     def _conflict(self, conn: Connection, writes: Sequence[StreamWrite]) -> ServiceflowError:
         """After a rolled-back append: which stream moved on, which fired timer is gone, or
