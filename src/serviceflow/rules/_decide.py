@@ -82,6 +82,19 @@ def decide_checked(
     history: Sequence[ev.Event] | None = None,
 ) -> list[ev.Event]:
     """``decide`` for a command admitted already: its shape, actor and size checked."""
+    return decide_folded(case, command, policy, now, history=history)[0]
+
+
+def decide_folded(
+    case: Case | None,
+    command: cmd.Command,
+    policy: Policy,
+    now: datetime,
+    *,
+    history: Sequence[ev.Event] | None = None,
+) -> tuple[list[ev.Event], Case | None]:
+    """``decide_checked``, with the case after the events when deciding folded them (the
+    service level is chosen on it), so a plan need not fold them again; else ``None``."""
     if case is not None:
         now = not_before(case.updated_at, now, policy.limits, f"{command.NAME} case {case.id}")
     if isinstance(command, cmd.Submit):
@@ -117,23 +130,24 @@ def decide_checked(
 
 def _with_service_level(
     case: Case | None, events: list[ev.Event], policy: Policy
-) -> list[ev.Event]:
-    """Add ``SlaApplied`` when the events change which service level holds for the case."""
+) -> tuple[list[ev.Event], Case | None]:
+    """Add ``SlaApplied`` when the events change which service level holds for the case;
+    with the case after them, when they had to be folded to know."""
     if not policy.sla or not events:
-        return events
+        return events, None
     after = fold(events, case)
     if after is None or after.state in (CANCELLED, MERGED, CLOSED):
-        return events
+        return events, after
     level = policy.service_level(after)
     name = level.name if level is not None else None
     if name == after.sla:
-        return events
+        return events, after
     last = events[-1]
     reason = _level_reason(after, level)
-    return [
-        *events,
-        ev.SlaApplied(level=name, reason=reason, at=last.at, by=last.by, policy=policy.version),
-    ]
+    applied = ev.SlaApplied(
+        level=name, reason=reason, at=last.at, by=last.by, policy=policy.version
+    )
+    return [*events, applied], evolve(after, applied)
 
 
 def _level_reason(case: Case, level: ServiceLevel | None) -> str:

@@ -25,7 +25,7 @@ from serviceflow.domain.policy._sla import RESOLUTION
 from serviceflow.errors import GuardrailViolation, NotFound, ValidationError
 from serviceflow.rules._authority import authorize
 from serviceflow.rules._communication import render_for
-from serviceflow.rules._decide import HISTORY_READS, check_shape, decide_checked, decide_merge
+from serviceflow.rules._decide import HISTORY_READS, check_shape, decide_folded, decide_merge
 from serviceflow.rules._evolve import fold
 from serviceflow.rules._limits import check_limits, plainly_within
 from serviceflow.rules._notices import notifications, survey_notification
@@ -154,8 +154,8 @@ def plan(
     past = None
     if reads is not None and case is not None and history is not None:
         past = [e for e in history if e.TYPE in reads]
-    events = decide_checked(case, command, policy, now, history=past)
-    return Plan(command, (change(command.case_id, case, events, policy, history),))
+    events, after = decide_folded(case, command, policy, now, history=past)
+    return Plan(command, (change(command.case_id, case, events, policy, history, after=after),))
 
 
 def change(
@@ -164,9 +164,12 @@ def change(
     events: Sequence[ev.Event],
     policy: Policy,
     history: Sequence[ev.Event] | None,
+    *,
+    after: Case | None = None,
 ) -> Change:
-    """``events`` applied to ``case``: the case after them, its timers and its messages."""
-    after = fold(events, case)
+    """``events`` applied to ``case``: the case after them (``after``, when the caller has
+    folded them already), its timers and its messages."""
+    after = after if after is not None else fold(events, case)
     assert after is not None
     past = tuple(history) if history is not None else (() if case is None else None)
     full = (*past, *events) if past is not None else None
