@@ -33,7 +33,7 @@ from serviceflow.domain.policy._policy import Policy
 from serviceflow.eventlog._store import StreamWrite
 
 PROCESSES = (1, 2, 4)
-RATIO_TARGET = 0.5
+RATIO_TARGET = 0.7
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
