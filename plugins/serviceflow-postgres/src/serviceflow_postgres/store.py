@@ -4,8 +4,11 @@ Optimistic concurrency comes from the unique constraint on ``(stream, seq)``: a 
 expected version is stale collides with the event another writer already added, and gets a
 ``ConcurrencyConflict``. Due timers and outbox messages are claimed with
 ``UPDATE ... WHERE ... IN (SELECT ... FOR UPDATE SKIP LOCKED)``, so any number of workers
-share them without waiting on each other. Batches are sent as arrays (``unnest``): a tick of
-500 cases costs one statement per kind of row, not one per case.
+share them without waiting on each other. Batches are sent as binary arrays (``unnest``): a
+tick of 500 cases costs one statement per kind of row, not one per case; a few rows (a
+command's) go as plain parameters, which cost less to send. An append's statements go in
+one pipeline, so a command waits for the server about twice (the results, then COMMIT),
+not once per statement.
 """
 
 from __future__ import annotations
