@@ -56,6 +56,14 @@ class ClaimChecks(StoreChecks):
             store.append([write("A", 2, fired=(a1,))])
         assert [e.seq for e in store.read("A")] == [1, 2]
 
+    def test_one_append_fires_one_case_and_replaces_anothers(self, store: Store) -> None:
+        a, b = timer("A", 10), timer("B", 10)
+        store.append([write("A", 0, timers=(a,)), write("B", 0, timers=(b,))])
+        b2 = timer("B", 50, version=2)
+        store.append([write("A", 1, fired=(a,)), write("B", 1, timers=(b2,))])
+        assert store.case_timers(["A", "B"]) == {"B": [b2]}
+        assert [len(store.read(i)) for i in "AB"] == [2, 2]
+
     def test_firing_a_replaced_timer_is_a_conflict_and_writes_nothing(self, store: Store) -> None:
         old = timer("A", 10, version=1)
         store.append([write("A", 0, timers=(old,))])

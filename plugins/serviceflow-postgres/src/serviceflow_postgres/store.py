@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import psycopg
@@ -50,8 +50,22 @@ from serviceflow_postgres.migrations import MIGRATIONS, Migration, lock_key, mig
 from serviceflow_postgres.wakeup import Wakeup, channel
 
 Connection = psycopg.Connection[tuple[Any, ...]]
-_Counted = tuple[psycopg.Cursor[tuple[Any, ...]], int]
-"""A statement sent, and how many rows it must have changed."""
+_Counted = tuple[psycopg.Cursor[tuple[Any, ...]], tuple[int, ...]]
+"""A statement sent, and the row counts it must answer (what it changed was as read)."""
+
+
+_Statement = tuple[str, list[Any], tuple[int, ...]]
+"""A statement, its parameters, and the row its result must be."""
+
+
+class _Part(NamedTuple):
+    """One data-changing statement of an append."""
+
+    sql: str
+    params: list[Any]
+    rows: int | None = None
+    """How many rows it must change (``None``: any number)."""
+
 
 _INSERT_EVENTS = f"""
 INSERT INTO events ({EVENT_COLUMNS})
@@ -225,69 +239,63 @@ class PostgresStore(SQLReads):
     # --- writing ---------------------------------------------------------------------------
 
     def append(self, writes: Sequence[StreamWrite]) -> None:
-        """All writes in one transaction; a stale version rolls everything back."""
+        """All writes in one transaction; a stale version rolls everything back.
+
+        The writes' statements go as one (``_joined``), with the new timers after it (they
+        must see the old ones deleted) and any wake-up, in one pipeline: the client pays
+        for one statement, and waits for the server twice (the results, then COMMIT)."""
         if not writes:
             return
         new = [w.row for w in writes if w.expected == 0 and w.row is not None]
         if any(row.data is None for row in new):
             raise StoreError(f"{self.url}: a new case row needs its JSON document")
+        parts = self._parts(writes)
+        timers = [_timer_values(t) for w in writes for t in w.timers or ()]
         with self._connection("append") as conn:
             try:
                 with conn.transaction():
-                    with conn.pipeline():  # every statement sent at once; results at the sync
-                        counted = self._write(conn, writes)
-                    if any(cursor.rowcount != rows for cursor, rows in counted):
+                    with conn.pipeline():
+                        counted = [_send(conn, part) for part in _joined(parts)]
+                        if timers:
+                            conn.execute(*_insert(_TIMERS_INTO, _INSERT_TIMERS, timers))
+                        if _brings_work(writes):
+                            conn.execute("SELECT pg_notify(%s, '')", (self._channel,))
+                    if any(cursor.fetchone() != counts for cursor, counts in counted):
                         raise _Stale
             except (pg_errors.UniqueViolation, _Stale):
                 raise self._conflict(conn, writes) from None
 
-    def _write(self, conn: Connection, writes: Sequence[StreamWrite]) -> list[_Counted]:
-        """Send the statements of ``writes``; the updates and deletes whose row counts say
-        whether what they change was still as read (checked once the results are in)."""
-        counted: list[_Counted] = []
-        events = [e for write in writes for e in write.events]
+    def _parts(self, writes: Sequence[StreamWrite]) -> list[_Part]:
+        """Each data-changing statement of ``writes``, with the rows it must change where
+        that says whether what it changes was still as read."""
+        parts: list[_Part] = []
+        events = [_event_values(e) for write in writes for e in write.events]
         if events:
-            _insert(conn, _EVENTS_INTO, _INSERT_EVENTS, [_event_values(e) for e in events])
-        counted += self._write_rows(conn, writes)
-        replaced = [w for w in writes if w.timers is not None]
-        if len(replaced) == 1:
-            conn.execute("DELETE FROM timers WHERE case_id = %s", (replaced[0].stream,))
-        elif replaced:
-            streams = [w.stream for w in replaced]
-            conn.execute("DELETE FROM timers WHERE case_id = ANY(%b)", (streams,))
-        timers = [_timer_values(t) for w in replaced for t in w.timers or ()]
-        if timers:
-            _insert(conn, _TIMERS_INTO, _INSERT_TIMERS, timers)
-        fired = [t for write in writes for t in write.fired]
-        if fired:
-            values = [(t.case_id, t.metric, t.cycle, t.kind, t.version) for t in fired]
-            counted.append((conn.execute(_FIRE_TIMERS, _columns(values, 5)), len(fired)))
-        queued = [r for write in writes for r in write.outbox]
-        if queued:
-            rows = [r.columns() for r in queued]
-            _insert(conn, _OUTBOX_INTO, _INSERT_OUTBOX, rows, row=_OUTBOX_ROW)
-        if _brings_work(writes):
-            conn.execute("SELECT pg_notify(%s, '')", (self._channel,))
-        return counted
-
-    def _write_rows(self, conn: Connection, writes: Sequence[StreamWrite]) -> list[_Counted]:
-        """Insert new rows; update the others where they are still at the expected version."""
-        counted: list[_Counted] = []
-        new = [w.row for w in writes if w.expected == 0 and w.row is not None]
+            parts.append(_Part(*_insert(_EVENTS_INTO, _INSERT_EVENTS, events)))
+        new = [w.row.columns() for w in writes if w.expected == 0 and w.row is not None]
         if new:
-            _insert(conn, _ROWS_INTO, _INSERT_ROWS, [row.columns() for row in new])
+            parts.append(_Part(*_insert(_ROWS_INTO, _INSERT_ROWS, new)))
         moved = [
             (w.row.id, w.expected, w.row.version, w.row.head, w.row.updated_at)
             for w in writes
             if w.expected and w.row is not None and w.row.data is None
         ]
         if moved:
-            counted.append((conn.execute(_MOVE_ROWS, _columns(moved, 5)), len(moved)))
+            parts.append(_Part(_MOVE_ROWS, _columns(moved, 5), len(moved)))
         for write in writes:
             if write.expected and write.row is not None and write.row.data is not None:
                 statement, params = row_update(write, write.row)
-                counted.append((conn.execute(self.dialect.sql(statement), params), 1))
-        return counted
+                parts.append(_Part(self.dialect.sql(statement), list(params), 1))
+        replaced = [w.stream for w in writes if w.timers is not None]
+        if replaced:
+            parts.append(_Part("DELETE FROM timers WHERE case_id = ANY(%b)", [replaced]))
+        fired = [(t.case_id, t.metric, t.cycle, t.kind, t.version) for w in writes for t in w.fired]
+        if fired:
+            parts.append(_Part(_FIRE_TIMERS, _columns(fired, 5), len(fired)))
+        queued = [r.columns() for write in writes for r in write.outbox]
+        if queued:
+            parts.append(_Part(*_insert(_OUTBOX_INTO, _INSERT_OUTBOX, queued, row=_OUTBOX_ROW)))
+        return parts
 
     def _conflict(self, conn: Connection, writes: Sequence[StreamWrite]) -> ServiceflowError:
         """After a rolled-back append: which stream moved on, which fired timer is gone, or
@@ -491,21 +499,43 @@ def _brings_work(writes: Sequence[StreamWrite]) -> bool:
 
 
 def _insert(
-    conn: Connection,
-    into: str,
-    many: str,
-    rows: Sequence[Sequence[object]],
-    *,
-    row: str | None = None,
-) -> None:
-    """Insert ``rows``: a few as plain parameters (``into`` then a ``row`` of marks each),
-    more as binary arrays that ``unnest`` (``many``): an array costs more to send than the
-    values of a row or two, and one statement serves any number."""
+    into: str, many: str, rows: Sequence[Sequence[object]], *, row: str | None = None
+) -> tuple[str, list[Any]]:
+    """The insert of ``rows``: a few as plain parameters (``into`` then a ``row`` of marks
+    each), more as binary arrays that ``unnest`` (``many``): an array costs more to send
+    than the values of a row or two, and one statement serves any number."""
     if len(rows) > _FEW:
-        conn.execute(many, _columns(rows, len(rows[0])))
-        return
+        return many, list(_columns(rows, len(rows[0])))
     marks = row or f"({', '.join(['%s'] * len(rows[0]))})"
-    conn.execute(into + ", ".join([marks] * len(rows)), [v for values in rows for v in values])
+    return into + ", ".join([marks] * len(rows)), [v for values in rows for v in values]
+
+
+def _joined(parts: Sequence[_Part]) -> list[_Statement]:
+    """``parts`` as one statement, so the client prepares and sends one. Two that delete
+    timers go apart: statements joined share one snapshot, and a row is changed once."""
+    deletes = sum(1 for part in parts if part.sql.startswith("DELETE FROM timers"))
+    groups = [[part] for part in parts] if deletes > 1 else [list(parts)]
+    return [_statement(group) for group in groups if group]
+
+
+def _statement(parts: Sequence[_Part]) -> _Statement:
+    """``WITH`` each part, then ``SELECT`` the row counts the checked ones must answer."""
+    ctes, params, counts, expected = [], [], [], []
+    for n, part in enumerate(parts):
+        returning = "" if part.rows is None else " RETURNING 1"
+        ctes.append(f"w{n} AS ({part.sql}{returning})")
+        params += part.params
+        if part.rows is not None:
+            counts.append(f"(SELECT count(*) FROM w{n})")
+            expected.append(part.rows)
+    sql = f"WITH {', '.join(ctes)} SELECT {', '.join(counts) or '0'}"
+    return sql, params, tuple(expected) or (0,)
+
+
+def _send(conn: Connection, statement: _Statement) -> _Counted:
+    """Send one statement; the row its result must be."""
+    sql, params, expected = statement
+    return conn.execute(sql, params), expected
 
 
 def _columns(rows: Any, width: int) -> list[list[Any]]:
