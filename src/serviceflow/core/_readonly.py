@@ -6,7 +6,7 @@ processes), copied and hashed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any, Generic, TypeVar
 
 K = TypeVar("K")
@@ -30,8 +30,26 @@ class ReadOnlyMap(Mapping[K, V], Generic[K, V]):
     def __len__(self) -> int:
         return len(self._data)
 
+    # the dict's own lookups, not Mapping's, which go through __getitem__ in Python
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def get(self, key: K, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def keys(self) -> KeysView[K]:
+        return self._data.keys()
+
+    def values(self) -> ValuesView[V]:
+        return self._data.values()
+
+    def items(self) -> ItemsView[K, V]:
+        return self._data.items()
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Mapping) and dict(self._data) == dict(other.items())
+        if isinstance(other, ReadOnlyMap):
+            return self._data == other._data
+        return isinstance(other, Mapping) and self._data == dict(other.items())
 
     def __hash__(self) -> int:
         return hash(frozenset(self._data.items()))
