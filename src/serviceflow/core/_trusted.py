@@ -1,6 +1,6 @@
 """Records read back fast from JSON this serviceflow wrote: every field's type is checked
-(text, whole numbers, aware instants, lists of text, nested records), none is re-validated
-word by word as a person's input is.
+(storable text, whole numbers, UTC instants, lists of text, nested records), and the object
+is built straight from the fields, without cattrs' detailed validation.
 
 ``structure_trusted(data, cls)`` answers ``None`` whenever the data is anything but the
 expected shape, or the class has a field this reader does not know: the caller then takes
@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_
 import attrs
 
 from serviceflow.core._readonly import ReadOnlyMap
+from serviceflow.core._storable import text_problem
 
 __all__ = ["structure_trusted"]
 
@@ -141,9 +142,9 @@ def _tuple(item: Any) -> _Read | None:
         return None
 
     def read_texts(value: Any) -> tuple[str, ...]:
-        if type(value) is not list or any(type(v) is not str for v in value):
+        if type(value) is not list:
             raise _Unfit
-        return tuple(value)
+        return tuple([_text(v) for v in value])
 
     return read_texts
 
@@ -156,13 +157,14 @@ def _mapping(value_kind: Any) -> _Read | None:
     def read_mapping(value: Any) -> ReadOnlyMap[str, Any]:
         if type(value) is not dict:
             raise _Unfit
-        return ReadOnlyMap({k: inner(v) for k, v in value.items()})
+        return ReadOnlyMap({_text(k): inner(v) for k, v in value.items()})
 
     return read_mapping
 
 
 def _text(value: Any) -> str:
-    if type(value) is not str:
+    """Text every store keeps alike (no NUL, no lone surrogate), as the checked path wants."""
+    if type(value) is not str or text_problem(value) is not None:
         raise _Unfit
     return value
 
