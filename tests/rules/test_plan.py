@@ -11,20 +11,26 @@ from hypothesis import strategies as st
 
 from serviceflow import (
     GuardrailViolation,
+    ManualClock,
     NotAuthorized,
     NotFound,
+    ServiceDesk,
+    ServiceflowError,
     ValidationError,
     default_policy,
     load_policy,
 )
+from serviceflow.core._convert import iso
 from serviceflow.domain import _commands as cmd
 from serviceflow.domain import _events as ev
 from serviceflow.domain._case import Case
 from serviceflow.rules._decide import decide
 from serviceflow.rules._evolve import fold
-from serviceflow.rules._plan import Change, admit, needs_history, plan, with_template
+from serviceflow.rules._plan import Change, _timers, admit, needs_history, plan, with_template
 
 from ..conftest import START
+from .escalation.test_governance import policy as escalation_policy
+from .escalation.test_governance import working
 
 POLICY = default_policy()
 TIMED = load_policy({"sla": [{"name": "all", "targets": {"resolution": {"within": "8h"}}}]})
@@ -177,3 +183,65 @@ def test_no_message_and_no_survey_offer_for_a_case_nobody_requested() -> None:
         assert tuple(m.notification.template for m in step.messages) == expected, (
             "with a requester, the closure confirms and offers the survey; without, neither"
         )
+
+
+# --- property: timers left as they were are the timers the whole history gives -----------
+
+TIMED_STEPS = st.lists(
+    st.sampled_from(
+        (
+            "note",
+            "fields",
+            "reply",
+            "ask",
+            "client",
+            "escalate",
+            "accept",
+            "resolve",
+            "reopen",
+            "wait",
+        )
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(TIMED_STEPS)
+def test_timers_kept_by_untimed_events_are_those_the_whole_history_gives(
+    steps: list[str],
+) -> None:
+    clock = ManualClock(START)
+    desk = ServiceDesk.open(
+        "memory://", policy=escalation_policy(), clock=clock, entry_points=False
+    )
+    case_id = working(desk)
+    actions = {
+        "note": lambda: desk.note(case_id, by="agent:fay", text="looked again"),
+        "fields": lambda: desk.update_fields(case_id, by="agent:fay", fields={"site": "Oslo"}),
+        "reply": lambda: desk.reply(case_id, by="agent:fay", message="an update"),
+        "ask": lambda: desk.request_info(case_id, by="agent:fay", message="which one?"),
+        "client": lambda: desk.client_replied(case_id, message="the blue one"),
+        "escalate": lambda: desk.escalate(case_id, by="agent:fay", reason="stuck", to="next"),
+        "accept": lambda: desk.accept_escalation(
+            case_id, by="agent:tom", timeline=clock.now() + timedelta(hours=4)
+        ),
+        "resolve": lambda: desk.resolve(case_id, by="agent:fay", resolution="fixed"),
+        "reopen": lambda: desk.reopen(case_id, by="agent:fay", reason="back again"),
+    }
+    for step in steps:
+        clock.advance(timedelta(minutes=37))
+        try:
+            if step == "wait":
+                clock.advance(timedelta(hours=3))
+                desk.tick()
+            else:
+                actions[step]()
+        except ServiceflowError:
+            continue
+        events = [r.event for r in desk.history(case_id)]
+        whole = _timers(case_id, desk.case(case_id), events, desk.policy, events[-1].at) or ()
+        stored = desk.store.case_timers([case_id]).get(case_id, [])
+        assert sorted((iso(t.due), t.metric, t.cycle, t.kind) for t in whole) == sorted(
+            (t.due, t.metric, t.cycle, t.kind) for t in stored
+        ), step

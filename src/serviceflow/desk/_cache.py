@@ -37,7 +37,7 @@ class Recent:
         self.size = size
         self._cases: OrderedDict[str, tuple[Case, str]] = OrderedDict()
         self._histories: OrderedDict[str, tuple[int, tuple[ev.Event, ...]]] = OrderedDict()
-        self._timers: OrderedDict[str, tuple[int, tuple[Timer, ...]]] = OrderedDict()
+        self._timers: OrderedDict[str, tuple[int, str, tuple[Timer, ...]]] = OrderedDict()
         self._lock = threading.Lock()
 
     def case(self, case_id: str) -> tuple[Case, str] | None:
@@ -90,19 +90,25 @@ class Recent:
         with self._lock:
             _keep(self._histories, case_id, (version, tuple(events)), self.size)
 
-    def timers(self, case_id: str, version: int) -> tuple[Timer, ...] | None:
+    def timers(
+        self, case_id: str, version: int, policy: str | None = None
+    ) -> tuple[Timer, ...] | None:
         """The timers stored with ``version`` of the case, if this desk wrote them (a new
-        case has none)."""
+        case has none); with ``policy``, only if they were worked out under that version."""
         if version == 0:
             return ()
         with self._lock:
             kept = self._timers.get(case_id)
-        return kept[1] if kept is not None and kept[0] == version else None
+        if kept is None or kept[0] != version or policy not in (None, kept[1]):
+            return None
+        return kept[2]
 
-    def remember_timers(self, case_id: str, version: int, timers: Sequence[Timer]) -> None:
-        """The case's timers as stored with ``version``."""
+    def remember_timers(
+        self, case_id: str, version: int, policy: str, timers: Sequence[Timer]
+    ) -> None:
+        """The case's timers as stored with ``version``, worked out under ``policy``."""
         with self._lock:
-            _keep(self._timers, case_id, (version, tuple(timers)), self.size)
+            _keep(self._timers, case_id, (version, policy, tuple(timers)), self.size)
 
     def extend_history(self, case_id: str, version: int, events: Sequence[ev.Event]) -> None:
         """The kept history of ``version`` grows by ``events`` (a tick fired timers after it)."""

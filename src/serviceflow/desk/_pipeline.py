@@ -74,6 +74,8 @@ class Planned(NamedTuple):
     """Each stream's timers after the write (``None``: no clock runs), for the desk's memory."""
     at_once: list[OutboxRecord]
     """The messages due at once, as stored (leased to this desk when it sends them)."""
+    policy: str
+    """The version of the policy the plan was worked out under."""
 
 
 class _Batch:
@@ -209,8 +211,16 @@ class Pipeline:
         if isinstance(admitted, cmd.Merge) and case is not None:
             into, heads[admitted.into] = self.current(admitted.into)  # fresh: no stale refusals
             target = (into, self.history(into) if needs_history(into, admitted, policy) else None)
+        known = self.recent.timers(case.id, case.version, policy.version) if case else None
         planned = plan(
-            case, admitted, policy, now, history=history, objection=objection, target=target
+            case,
+            admitted,
+            policy,
+            now,
+            history=history,
+            objection=objection,
+            target=target,
+            timers=known,
         )
         keep = self.desk.store.keeps_objects
         messages = [m for c in planned.changes for m in c.messages]
@@ -229,11 +239,11 @@ class Pipeline:
         histories = {c.stream: c.history for c in planned.changes}
         timers = {c.stream: c.timers for c in planned.changes}
         if not messages:
-            return Planned(writes, {}, histories, timers, [])
+            return Planned(writes, {}, histories, timers, [], policy.version)
         notices = {m.notification.key: m.notification for m in messages}
         now_keys = {m.notification.key for m in messages if m.at_once}
         at_once = [r for _, _, w in writes for r in w.outbox if r.key in now_keys]
-        return Planned(writes, notices, histories, timers, at_once)
+        return Planned(writes, notices, histories, timers, at_once, policy.version)
 
     def _lease(self) -> timedelta | None:
         """How long this desk holds the messages it sends right after their commit (a
@@ -267,7 +277,7 @@ class Pipeline:
             self.recent.appended(after, write.row.head, planned.histories.get(write.stream))
             timers = planned.timers.get(write.stream)
             if timers is not None:
-                self.recent.remember_timers(after.id, after.version, timers)
+                self.recent.remember_timers(after.id, after.version, planned.policy, timers)
         pending = self._batch()
         if pending is None:
             self._tell(writes, messages, planned.notices)

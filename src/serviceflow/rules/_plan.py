@@ -141,10 +141,12 @@ def plan(
     history: Sequence[ev.Event] | None = None,
     objection: str | None = None,
     target: tuple[Case | None, Sequence[ev.Event] | None] | None = None,
+    timers: tuple[Timer, ...] | None = None,
 ) -> Plan:
     """Everything an admitted ``command`` writes on ``case`` (``history``: its past events,
     when ``needs_history`` says so). ``objection`` is a guardrail plugin's; a merge is given
-    its ``target`` case and that case's history."""
+    its ``target`` case and that case's history. ``timers``: the case's timers as they stand,
+    worked out under this policy, when the caller knows them (see ``change``)."""
     if objection and case is not None:
         action = f"{command.NAME} case {case.id}"
         raise GuardrailViolation(PLUGIN, action, objection)
@@ -155,7 +157,8 @@ def plan(
     if reads is not None and case is not None and history is not None:
         past = [e for e in history if e.TYPE in reads]
     events, after = decide_folded(case, command, policy, now, history=past)
-    return Plan(command, (change(command.case_id, case, events, policy, history, after=after),))
+    planned = change(command.case_id, case, events, policy, history, after=after, timers=timers)
+    return Plan(command, (planned,))
 
 
 def change(
@@ -166,19 +169,18 @@ def change(
     history: Sequence[ev.Event] | None,
     *,
     after: Case | None = None,
+    timers: tuple[Timer, ...] | None = None,
 ) -> Change:
     """``events`` applied to ``case``: the case after them (``after``, when the caller has
-    folded them already), its timers and its messages."""
+    folded them already), its timers and its messages. Events no clock reads leave the
+    ``timers`` given (the case's, worked out under ``policy``) as they are; else they are
+    worked out from the whole history."""
     after = after if after is not None else fold(events, case)
     assert after is not None
     past = tuple(history) if history is not None else (() if case is None else None)
     full = (*past, *events) if past is not None else None
-    timers = None
-    if _clocks_run(case, policy):
-        assert full is not None, "the plan of a case with clocks needs its history"
-        report = sla_report(stream, full, policy, events[-1].at)
-        due = [*sla_timers(report, policy), *escalation_timers(full, policy, events[-1].at)]
-        timers = tuple(due)
+    if timers is None or case is None or not untimed(case, after, events):
+        timers = _timers(stream, case, full, policy, events[-1].at)
     version = case.version if case is not None else 0
     messages = [
         Message(notice, events[-1].at, events[-1].at)
@@ -216,6 +218,34 @@ def _merge(
         change(into.id, into, target_events, policy, into_history),
     )
     return Plan(command, changes)
+
+
+def _timers(
+    stream: str,
+    case: Case | None,
+    full: Sequence[ev.Event] | None,
+    policy: Policy,
+    at: datetime,
+) -> tuple[Timer, ...] | None:
+    """The case's SLA and escalation timers after ``full``, its whole history (``None``
+    when no clock can run). A due instant depends on the ledgers, not on ``at``."""
+    if not _clocks_run(case, policy):
+        return None
+    assert full is not None, "the plan of a case with clocks needs its history"
+    report = sla_report(stream, full, policy, at)
+    return (*sla_timers(report, policy), *escalation_timers(full, policy, at))
+
+
+UNTIMED: frozenset[type[ev.Event]] = frozenset(
+    {ev.NoteAdded, ev.FieldsChanged, ev.SurveyRecorded, ev.QualityReviewed}
+)
+"""Events neither clock ledger reads (``rules._sla`` and ``rules.escalation._clocks``):
+unless the state moves, they leave every SLA and escalation timer as it was."""
+
+
+def untimed(before: Case, after: Case, events: Sequence[ev.Event]) -> bool:
+    """Do ``events`` (taking the case from ``before`` to ``after``) leave its timers alone?"""
+    return after.state == before.state and all(type(e) in UNTIMED for e in events)
 
 
 def _clocks_run(case: Case | None, policy: Policy) -> bool:
