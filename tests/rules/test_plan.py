@@ -206,10 +206,10 @@ TIMED_STEPS = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None)
-@given(TIMED_STEPS)
+@settings(max_examples=60, deadline=None)
+@given(st.booleans(), TIMED_STEPS)
 def test_timers_kept_by_untimed_events_are_those_the_whole_history_gives(
-    steps: list[str],
+    accepted: bool, steps: list[str]
 ) -> None:
     clock = ManualClock(START)
     desk = ServiceDesk.open(
@@ -229,7 +229,7 @@ def test_timers_kept_by_untimed_events_are_those_the_whole_history_gives(
         "resolve": lambda: desk.resolve(case_id, by="agent:fay", resolution="fixed"),
         "reopen": lambda: desk.reopen(case_id, by="agent:fay", reason="back again"),
     }
-    for step in steps:
+    for step in (["escalate", "accept"] if accepted else []) + steps:
         clock.advance(timedelta(minutes=37))
         try:
             if step == "wait":
