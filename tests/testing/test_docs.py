@@ -26,7 +26,7 @@ def test_the_example_store_passes_the_conformance_suite(pytester: pytest.Pyteste
     pytester.syspathinsert(EXAMPLE / "src")
     pytester.makepyfile(test_conformance=(EXAMPLE / "tests" / "test_conformance.py").read_text())
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rs")
-    result.assert_outcomes(passed=99, skipped=13)  # the transaction checks: no transaction()
+    result.assert_outcomes(passed=101, skipped=13)  # the transaction checks: no transaction()
     result.stdout.fnmatch_lines(["*TestTracingOverMemory: trace+memory:// keeps nothing*"])
 
 

@@ -116,7 +116,7 @@ class SQLiteStore(SQLReads):
         commits without waiting for the disk (``synchronous = NORMAL``, consistent in WAL
         mode); the next full commit syncs its pages too. The main connection where that
         saves nothing, or where another connection would open another database."""
-        if self.synchronous not in ("FULL", "EXTRA") or self.path == ":memory:":
+        if self.synchronous not in ("FULL", "EXTRA") or self.path in (":memory:", ""):
             return self._db
         if self._light is None:
             light = sqlite3.connect(

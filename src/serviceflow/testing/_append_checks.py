@@ -71,6 +71,15 @@ class AppendChecks(StoreChecks):
         assert store.outbox() == sorted(messages, key=lambda m: (m.created, m.key))
         assert store.count(CaseQuery()) == count + 1
 
+    def test_one_append_may_move_thousands_of_cases(self, store: Store) -> None:
+        ids = [f"C{n:04d}" for n in range(2_000)]
+        store.append([write(i, 0) for i in ids])
+        store.append([write(i, 1) for i in ids])  # as an import's batch does
+        assert {version_of(store, i) for i in ids} == {2}
+        with pytest.raises(ConcurrencyConflict):
+            store.append([write(i, 2) for i in ids[:-1]] + [write(ids[-1], 1)])
+        assert {version_of(store, i) for i in ids} == {2}, "all or nothing"
+
     def test_append_writes_every_stream_or_none(self, store: Store) -> None:
         store.append([write("A", 0), write("B", 0)])
         with pytest.raises(ConcurrencyConflict) as conflict:

@@ -65,6 +65,8 @@ class _Part(NamedTuple):
     params: list[Any]
     rows: int | None = None
     """How many rows it must change (``None``: any number)."""
+    timers: bool = False
+    """Whether it deletes timers."""
 
 
 _INSERT_EVENTS = f"""
@@ -241,9 +243,9 @@ class PostgresStore(SQLReads):
     def append(self, writes: Sequence[StreamWrite]) -> None:
         """All writes in one transaction; a stale version rolls everything back.
 
-        The writes' statements go as one (``_joined``), with the new timers after it (they
-        must see the old ones deleted) and any wake-up, in one pipeline: the client pays
-        for one statement, and waits for the server twice (the results, then COMMIT)."""
+        The writes' statements go as one where they are few (``_joined``), with the new
+        timers after them (they must see the old ones deleted) and any wake-up, all in one
+        pipeline: the client waits for the server twice (the results, then COMMIT)."""
         if not writes:
             return
         new = [w.row for w in writes if w.expected == 0 and w.row is not None]
@@ -255,7 +257,8 @@ class PostgresStore(SQLReads):
             try:
                 with conn.transaction():
                     with conn.pipeline():
-                        counted = [_send(conn, part) for part in _joined(parts)]
+                        alone = len({w.stream for w in writes}) == len(writes)
+                        counted = [_send(conn, part) for part in _joined(parts, alone=alone)]
                         if timers:
                             conn.execute(*_insert(_TIMERS_INTO, _INSERT_TIMERS, timers))
                         if _brings_work(writes):
@@ -288,10 +291,12 @@ class PostgresStore(SQLReads):
                 parts.append(_Part(self.dialect.sql(statement), list(params), 1))
         replaced = [w.stream for w in writes if w.timers is not None]
         if replaced:
-            parts.append(_Part("DELETE FROM timers WHERE case_id = ANY(%b)", [replaced]))
+            parts.append(
+                _Part("DELETE FROM timers WHERE case_id = ANY(%b)", [replaced], timers=True)
+            )
         fired = [(t.case_id, t.metric, t.cycle, t.kind, t.version) for w in writes for t in w.fired]
         if fired:
-            parts.append(_Part(_FIRE_TIMERS, _columns(fired, 5), len(fired)))
+            parts.append(_Part(_FIRE_TIMERS, _columns(fired, 5), len(fired), timers=True))
         queued = [r.columns() for write in writes for r in write.outbox]
         if queued:
             parts.append(_Part(*_insert(_OUTBOX_INTO, _INSERT_OUTBOX, queued, row=_OUTBOX_ROW)))
@@ -510,12 +515,16 @@ def _insert(
     return into + ", ".join([marks] * len(rows)), [v for values in rows for v in values]
 
 
-def _joined(parts: Sequence[_Part]) -> list[_Statement]:
-    """``parts`` as one statement, so the client prepares and sends one. Two that delete
-    timers go apart: statements joined share one snapshot, and a row is changed once."""
-    deletes = sum(1 for part in parts if part.sql.startswith("DELETE FROM timers"))
-    groups = [[part] for part in parts] if deletes > 1 else [list(parts)]
-    return [_statement(group) for group in groups if group]
+def _joined(parts: Sequence[_Part], *, alone: bool) -> list[_Statement]:
+    """``parts`` as one statement when they are few, so the client prepares and sends one.
+
+    Parts joined share one snapshot, so they stay apart when two delete timers or two
+    writes are of one stream (``alone`` is false), and when there are more than ``_FEW``
+    (a statement has at most 1,664 result columns and 65,535 parameters)."""
+    deletes = sum(1 for part in parts if part.timers)
+    if len(parts) > _FEW or deletes > 1 or not alone:
+        return [_statement([part]) for part in parts]
+    return [_statement(parts)] if parts else []
 
 
 def _statement(parts: Sequence[_Part]) -> _Statement:
