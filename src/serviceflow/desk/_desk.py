@@ -22,12 +22,13 @@ from serviceflow.core import _arguments as arguments
 from serviceflow.core import _retry as retry
 from serviceflow.core._ids import new_case_id
 from serviceflow.core._readonly import ReadOnlyMap
+from serviceflow.desk import _upkeep as upkeep
 from serviceflow.desk._cache import Recent
 from serviceflow.desk._commands import CaseCommands
 from serviceflow.desk._dispatch import ROUTER, Dispatcher
 from serviceflow.desk._intake import Intake
 from serviceflow.desk._pipeline import Pipeline
-from serviceflow.desk._policies import keep_policy, policy_to_use, store_policy
+from serviceflow.desk._policies import keep_policy, policy_to_use
 from serviceflow.desk._queries import case_query
 from serviceflow.desk._tick import (
     RecordedEvent,
@@ -39,23 +40,15 @@ from serviceflow.desk._verify import Verification, verify_store, verify_stream
 from serviceflow.domain import _commands as cmd
 from serviceflow.domain import _events as ev
 from serviceflow.domain._case import Case
-from serviceflow.domain._serialization import (
-    decode_event,
-    decode_stored,
-    iso,
-)
-from serviceflow.domain.policy._policy import Policy, check_policy
+from serviceflow.domain._serialization import decode_event, decode_stored, iso
+from serviceflow.domain.policy._policy import Policy
 from serviceflow.errors import (
     ConcurrencyConflict,
-    GuardrailViolation,
-    InvalidTransition,
     NotFound,
     StoreError,
-    ValidationError,
 )
 from serviceflow.eventlog import _audit as audit
 from serviceflow.eventlog import _checkpointing as checkpointing
-from serviceflow.eventlog import _policy_log as policy_log
 from serviceflow.eventlog._firing import Firing
 from serviceflow.eventlog._outbox import (
     DEFAULT_LEASE,
@@ -68,17 +61,8 @@ from serviceflow.eventlog._store import (
     Store,
 )
 from serviceflow.plugins._manager import implemented, plugin_manager
-from serviceflow.rules._decide import (
-    check_case_guardrails,
-)
 from serviceflow.rules._evolve import evolve
-from serviceflow.rules._lifecycle import (
-    OPEN_STATES,
-    RESOLVED,
-    VALIDATED,
-)
 from serviceflow.rules._priority import PriorityExplanation, explain_priority
-from serviceflow.rules._reapply import clock_changes
 from serviceflow.rules._routing import Agent, Decision
 from serviceflow.rules._sla import SlaReport
 from serviceflow.rules._sla import report as sla_report
@@ -91,9 +75,6 @@ _MOST = 1_000_000
 """The most timers or messages one ``tick`` or ``deliver`` takes on."""
 _TICK_BATCH = 500
 _CACHE_SIZE = 2048
-_AUTO_CONFIRM = "system:auto-confirm"
-REAPPLY_BATCH = 500
-"""Cases ``reapply_policy`` writes in one transaction."""
 
 _FREES_CAPACITY = (cmd.Resolve, cmd.Cancel, cmd.Merge, cmd.Unassign)
 """Commands after which an agent may hold fewer cases (or a case waits again), so waiting
@@ -275,23 +256,7 @@ class ServiceDesk(CaseCommands):
 
         The window counts from the resolution; cases that changed meanwhile are skipped.
         """
-        now = self._pipeline.now()
-        window = self.policy.lifecycle.auto_confirm_after
-        due = [
-            case.id
-            for case in self.cases(state=VALIDATED)
-            if case.confirmed_at is None
-            and case.resolved_at is not None
-            and now - case.resolved_at >= window
-            and self._may_close(case)
-        ]
-        closed = []
-        for case_id in due:
-            try:
-                closed.append(self.execute(cmd.Close(case_id=case_id, by=_AUTO_CONFIRM)))
-            except (InvalidTransition, ConcurrencyConflict, ValidationError, GuardrailViolation):
-                log.warning("auto-confirm skipped case %s: it changed meanwhile", case_id)
-        return closed
+        return upkeep.auto_confirm(self, self._pipeline)
 
     def tick(
         self, now: datetime | None = None, *, limit: int = 10_000, deliver: bool = True
@@ -347,15 +312,6 @@ class ServiceDesk(CaseCommands):
         limit = arguments.whole_number(limit, "deliver(limit)", high=_MOST)
         return self.outbox.deliver(at, limit=limit, lease=self.lease)
 
-    def _may_close(self, case: Case) -> bool:
-        """Would the policy's guardrails let auto-confirm close ``case``? (Checked quietly:
-        a case that must wait for its client is not a refusal to audit at every run.)"""
-        try:
-            check_case_guardrails(case, cmd.Close(case_id=case.id, by=_AUTO_CONFIRM), self.policy)
-        except GuardrailViolation:
-            return False
-        return True
-
     @arguments.checked
     def reapply_policy(
         self,
@@ -375,38 +331,9 @@ class ServiceDesk(CaseCommands):
         as they are. Cases are written ``REAPPLY_BATCH`` to a transaction; ``progress`` is
         told ``(done, of)`` after each. Returns the cases it touched.
         """
-        previous = self.policy
-        self.policy = check_policy(policy)
-        store_policy(self.store, self.policy, self._pipeline.now(), warn=False)
-        applied = ev.PolicyApplied(
-            version=self.policy.version,
-            previous=previous.version,
-            reason=reason,
-            at=self._pipeline.now(),
-            by=by,
-            policy=self.policy.version,
+        return upkeep.reapply_policy(
+            self, self._pipeline, policy, by=by, reason=reason, progress=progress
         )
-        policy_log.record(self.store, applied)
-        live = (*OPEN_STATES, RESOLVED, VALIDATED)
-        changes = clock_changes(previous, self.policy)
-        ids = [c.id for c in self.cases(state=live) if changes(c)]
-        why = f"policy {previous.version} replaced by {self.policy.version}"
-        touched: list[Case] = []
-        for start in range(0, len(ids), REAPPLY_BATCH):
-            with self._pipeline.batched():
-                for case_id in ids[start : start + REAPPLY_BATCH]:
-                    touched += self._reapplied(case_id, by, why)
-            if progress is not None:
-                progress(min(start + REAPPLY_BATCH, len(ids)), len(ids))
-        return touched
-
-    def _reapplied(self, case_id: str, by: str, reason: str) -> list[Case]:
-        """The case with the policy's level applied, or nothing if it changed meanwhile."""
-        try:
-            return [self.execute(cmd.ApplyServiceLevel(case_id=case_id, by=by, reason=reason))]
-        except (InvalidTransition, ConcurrencyConflict, ValidationError):
-            log.warning("reapply_policy skipped case %s: it changed meanwhile", case_id)
-            return []
 
     def sla(self, case_id: str, *, at: datetime | None = None) -> SlaReport:
         """Every SLA clock of the case: target, consumed, remaining, due, and the segments."""
