@@ -43,7 +43,7 @@ CASE = Case(
 )
 RECORDS: list[tuple[type, dict[str, Any]]] = [
     (Case, json.loads(encode_case(CASE))),
-    *[(type(e), _data) for e in SAMPLES if (_data := json.loads(encode_event(e)))],
+    *[(type(e), json.loads(encode_event(e))) for e in SAMPLES],
 ]
 """Stored forms of a case and of every sample event, as the stores keep them."""
 
